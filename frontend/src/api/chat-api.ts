@@ -1,0 +1,46 @@
+import { ApiError, apiErrorFrom, localTimezone, postForEvents, requestJson } from "./http";
+
+export interface HistoryMessage {
+  id?: string;
+  role: string;
+  content: string;
+}
+
+export interface ChatDone {
+  session_id: string;
+  reply: string;
+  fallback: boolean;
+}
+
+export async function startSession(): Promise<string> {
+  const { session_id } = await requestJson<{ session_id: string }>("POST", "/session/start");
+  return session_id;
+}
+
+/** The thread's kept messages, or null when the server does not know the session (any more). */
+export async function fetchHistory(sessionId: string, signal?: AbortSignal): Promise<HistoryMessage[] | null> {
+  try {
+    const { messages } = await requestJson<{ messages: HistoryMessage[] }>("GET", `/sessions/${encodeURIComponent(sessionId)}/messages`, undefined, signal);
+    return messages;
+  } catch (error) {
+    // 404: someone else's or a deleted session; 400: not even a session id (an old or edited value).
+    if (error instanceof ApiError && (error.status === 404 || error.status === 400)) return null;
+    throw error;
+  }
+}
+
+/** One streamed chat turn: `onToken` gets the reply as it is written; resolves with the whole reply. */
+export async function streamChat(
+  input: { sessionId: string | null; message: string },
+  onToken: (text: string) => void,
+  signal?: AbortSignal,
+): Promise<ChatDone> {
+  const timezone = localTimezone();
+  const body = JSON.stringify({ ...(input.sessionId ? { session_id: input.sessionId } : {}), message: input.message, ...(timezone ? { timezone } : {}) });
+  for await (const { event, data } of postForEvents("/chat/stream", body, { "content-type": "application/json" }, signal)) {
+    if (event === "token") onToken((data as { text: string }).text);
+    else if (event === "done") return data as ChatDone;
+    else if (event === "error") throw apiErrorFrom(500, data);
+  }
+  throw new ApiError(0, "network", "The reply was cut off before it finished.");
+}

@@ -1,0 +1,149 @@
+// @vitest-environment jsdom
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { ChatPage } from "./ChatPage";
+
+/**
+ * The chat page against a stubbed fetch — the browser's boundary. Streamed answers are real
+ * ReadableStreams of Server-Sent Events that the test writes into event by event, so what is on the
+ * page can be checked between tokens.
+ */
+
+const SESSION = "6f1d2c1e-8a51-4f2b-9a0e-3c7d5b9e1a20";
+
+interface FakeStream {
+  response: Response;
+  send(event: string, data: unknown): Promise<void>;
+  close(): Promise<void>;
+}
+
+function sseStream(): FakeStream {
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  // The page stops reading (cancels) once it has its `done` or `error`, as a browser would.
+  let cancelled = false;
+  const body = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c), cancel: () => void (cancelled = true) });
+  const encoder = new TextEncoder();
+  return {
+    response: new Response(body, { status: 200, headers: { "content-type": "text/event-stream; charset=utf-8" } }),
+    // Each write is followed by a turn of the event loop inside act(), so React renders what arrived.
+    send: (event, data) => act(async () => controller.enqueue(encoder.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`))),
+    close: () => act(async () => void (cancelled || controller.close())),
+  };
+}
+
+const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+
+/** fetch, answering each call with the next queued response; records what was asked. */
+function stubFetch(...responses: Response[]) {
+  const calls: Array<{ url: string; method: string; body: unknown }> = [];
+  const fetchMock = vi.fn(async (url: string, init: RequestInit = {}) => {
+    calls.push({ url, method: init.method ?? "GET", body: typeof init.body === "string" ? JSON.parse(init.body) : init.body });
+    const next = responses.shift();
+    if (!next) throw new Error(`unexpected fetch ${url}`);
+    return next;
+  });
+  vi.stubGlobal("fetch", fetchMock);
+  return calls;
+}
+
+const messageBox = () => screen.getByLabelText("Your message to Rose");
+
+function type(text: string) {
+  fireEvent.change(messageBox(), { target: { value: text } });
+  fireEvent.keyDown(messageBox(), { key: "Enter" });
+}
+
+const roseBubbles = () => [...document.querySelectorAll<HTMLElement>(".from-rose")];
+
+beforeEach(() => localStorage.clear());
+afterEach(() => {
+  cleanup();
+  vi.unstubAllGlobals();
+});
+
+describe("the chat page", () => {
+  it("streams Rose's reply in as the tokens arrive, then settles it and keeps the session", async () => {
+    const stream = sseStream();
+    const calls = stubFetch(stream.response);
+    render(<ChatPage />);
+    type("Hi Rose, it's been a day.");
+
+    expect(screen.getByText("Hi Rose, it's been a day.")).toBeTruthy();
+    await waitFor(() => expect(calls).toHaveLength(1));
+    expect(calls[0]).toMatchObject({ url: "/api/v1/chat/stream", method: "POST", body: { message: "Hi Rose, it's been a day." } });
+    expect((messageBox() as HTMLTextAreaElement).value).toBe("");
+    // Before the first word: a quiet "writing" indicator, announced to screen readers.
+    expect(within(roseBubbles()[0]!).getByRole("status").textContent).toContain("Rose is writing");
+
+    await stream.send("token", { text: "Oh, " });
+    expect(roseBubbles()[0]!.textContent).toBe("Oh, ");
+    expect(roseBubbles()[0]!.querySelector(".bubble")!.getAttribute("aria-busy")).toBe("true");
+    await stream.send("token", { text: "I'm glad you came." });
+    expect(roseBubbles()[0]!.textContent).toBe("Oh, I'm glad you came.");
+    expect(screen.getByRole("button", { name: "Rose is answering" })).toHaveProperty("disabled", true);
+
+    await stream.send("done", { session_id: SESSION, reply: "Oh, I'm glad you came. Tell me about it?", fallback: false });
+    await stream.close();
+    await waitFor(() => expect(roseBubbles()[0]!.getAttribute("data-state")).toBe("settled"));
+    expect(roseBubbles()[0]!.textContent).toBe("Oh, I'm glad you came. Tell me about it?");
+    expect(roseBubbles()[0]!.querySelector(".bubble")!.getAttribute("aria-busy")).toBe("false");
+    expect(localStorage.getItem("rose.session_id")).toBe(SESSION);
+  });
+
+  it("restores the saved conversation after a reload", async () => {
+    localStorage.setItem("rose.session_id", SESSION);
+    const calls = stubFetch(
+      json(200, {
+        session_id: SESSION,
+        summary: "",
+        messages: [
+          { role: "user", content: "My cat is called Miso." },
+          { role: "assistant", content: "Miso is a lovely name." },
+        ],
+      }),
+    );
+    render(<ChatPage />);
+    expect(await screen.findByText("Miso is a lovely name.")).toBeTruthy();
+    expect(screen.getByText("My cat is called Miso.")).toBeTruthy();
+    expect(calls[0]).toMatchObject({ url: `/api/v1/sessions/${SESSION}/messages`, method: "GET" });
+  });
+
+  it("starts fresh when the server no longer knows the saved session", async () => {
+    localStorage.setItem("rose.session_id", SESSION);
+    stubFetch(json(404, { error: { code: "not_found", message: "Session not found", request_id: "r1" } }));
+    render(<ChatPage />);
+    expect(await screen.findByText("Hello, I'm Rose.")).toBeTruthy();
+    expect(localStorage.getItem("rose.session_id")).toBeNull();
+  });
+
+  it("shows a failed reply kindly, and a retry sends the message again", async () => {
+    const failing = sseStream();
+    const retried = sseStream();
+    const calls = stubFetch(failing.response, retried.response);
+    render(<ChatPage />);
+    type("Are you there?");
+
+    await failing.send("token", { text: "I" });
+    await failing.send("error", { code: "internal_error", message: "Rose could not finish this reply; please try again", request_id: "r2" });
+    await failing.close();
+    const alert = await screen.findByRole("alert");
+    expect(alert.textContent).toContain("Rose couldn't answer this.");
+    expect(alert.textContent).toContain("Rose stumbled over that one. Please try again.");
+    expect(roseBubbles()).toHaveLength(0); // the half reply is gone, not left dangling
+
+    fireEvent.click(within(alert).getByRole("button", { name: "Try again" }));
+    await waitFor(() => expect(calls).toHaveLength(2));
+    expect(calls[1]!.body).toMatchObject({ message: "Are you there?" });
+    await retried.send("done", { session_id: SESSION, reply: "I'm here.", fallback: false });
+    await retried.close();
+    await waitFor(() => expect(roseBubbles()[0]?.textContent).toBe("I'm here."));
+    expect(screen.queryByRole("alert")).toBeNull();
+  });
+
+  it("explains a refusal that comes before the stream, such as a rate limit", async () => {
+    stubFetch(json(429, { error: { code: "rate_limited", message: "Too many turns", request_id: "r3" } }));
+    render(<ChatPage />);
+    type("Hello?");
+    expect((await screen.findByRole("alert")).textContent).toContain("Take a breath, then try again in a moment.");
+  });
+});

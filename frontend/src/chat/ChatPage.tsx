@@ -1,0 +1,117 @@
+import { useEffect, useRef, useState } from "react";
+import { friendlyError } from "../api/http";
+import { RoseMark } from "../app/icons";
+import type { ChatEntry } from "./chat-state";
+import { Composer } from "./Composer";
+import { useChat } from "./use-chat";
+
+const STARTERS = ["I had a long day.", "Help me slow down for a moment.", "Can I tell you about someone I miss?"];
+
+export function ChatPage() {
+  const { state, streaming, send, retry, startOver, reloadHistory } = useChat();
+  const [startOverError, setStartOverError] = useState<string | null>(null);
+  const log = useRef<HTMLDivElement>(null);
+  const lastText = state.entries.at(-1)?.text;
+
+  // Follow the conversation as it grows, unless the person scrolled up to read something earlier.
+  useEffect(() => {
+    const el = log.current;
+    if (!el) return;
+    const nearBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 160;
+    if (nearBottom || streaming) el.scrollTop = el.scrollHeight;
+  }, [state.entries.length, lastText, streaming]);
+
+  const newConversation = async () => {
+    setStartOverError(null);
+    try {
+      await startOver();
+    } catch (error) {
+      setStartOverError(friendlyError(error));
+    }
+  };
+
+  const empty = !state.loading && state.entries.length === 0;
+
+  return (
+    <section className="page chat-page" aria-labelledby="chat-title">
+      <div className="chat-toolbar">
+        <h1 id="chat-title" className="page-title">
+          Write to Rose
+        </h1>
+        <button type="button" className="button quiet" onClick={newConversation} disabled={streaming}>
+          New conversation
+        </button>
+      </div>
+      {startOverError && (
+        <p className="banner banner-error" role="alert">
+          {startOverError}
+        </p>
+      )}
+      {state.loadError && (
+        <div className="banner banner-error" role="alert">
+          <span>Rose couldn't bring back your earlier conversation. {state.loadError}</span>
+          <button type="button" className="button small" onClick={() => void reloadHistory()}>
+            Try again
+          </button>
+        </div>
+      )}
+
+      <div ref={log} className="chat-log" role="log" aria-label="Your conversation with Rose" tabIndex={0}>
+        {state.loading && <p className="chat-loading">Bringing back your conversation…</p>}
+        {empty && (
+          <div className="chat-empty">
+            <RoseMark className="chat-empty-mark" />
+            <p className="chat-empty-title">Hello, I'm Rose.</p>
+            <p className="chat-empty-text">Write whatever is on your mind. There's no hurry, and nothing is too small.</p>
+            <ul className="starters" aria-label="Ways to begin">
+              {STARTERS.map((starter) => (
+                <li key={starter}>
+                  <button type="button" className="starter" onClick={() => void send(starter)}>
+                    {starter}
+                  </button>
+                </li>
+              ))}
+            </ul>
+          </div>
+        )}
+        {state.entries.map((entry) => (
+          <ChatBubble key={entry.key} entry={entry} onRetry={() => void retry(entry.key, entry.text)} />
+        ))}
+      </div>
+
+      {/* Not while the saved conversation is still coming back: a new message would land before it. */}
+      <Composer onSend={(text) => void send(text)} busy={streaming || state.loading} />
+    </section>
+  );
+}
+
+function ChatBubble({ entry, onRetry }: { entry: ChatEntry; onRetry: () => void }) {
+  const rose = entry.role === "assistant";
+  return (
+    <article className={`bubble-row ${rose ? "from-rose" : "from-you"}`} aria-label={rose ? "Rose" : "You"} data-state={entry.state}>
+      {rose && <RoseMark className="bubble-avatar" />}
+      <div className="bubble-stack">
+        <div className={`bubble ${entry.state === "failed" ? "bubble-failed" : ""}`} aria-busy={entry.state === "streaming"}>
+          {entry.state === "streaming" && entry.text === "" ? (
+            <span className="typing" role="status">
+              <span className="visually-hidden">Rose is writing…</span>
+              <span className="typing-dot" aria-hidden="true" />
+              <span className="typing-dot" aria-hidden="true" />
+              <span className="typing-dot" aria-hidden="true" />
+            </span>
+          ) : (
+            <p className="bubble-text">{entry.text}</p>
+          )}
+        </div>
+        {entry.state === "failed" && (
+          <div className="bubble-error" role="alert">
+            <span>Rose couldn't answer this. {entry.error}</span>
+            <button type="button" className="button small" onClick={onRetry}>
+              Try again
+            </button>
+          </div>
+        )}
+      </div>
+    </article>
+  );
+}

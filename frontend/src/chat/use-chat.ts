@@ -1,0 +1,82 @@
+import { useCallback, useEffect, useReducer, useRef } from "react";
+import { fetchHistory, startSession, streamChat } from "../api/chat-api";
+import { friendlyError } from "../api/http";
+import { currentSessionId, forgetSessionId, inCurrentSession, rememberSessionId } from "../api/session";
+import { chatReducer, initialChatState } from "./chat-state";
+
+let nextKey = 0;
+const newKey = () => `local-${Date.now().toString(36)}-${(nextKey++).toString(36)}`;
+
+/** The chat page's conversation: restores it on load, sends with a streamed reply, retries, starts anew. */
+export function useChat() {
+  const [state, dispatch] = useReducer(chatReducer, initialChatState);
+  const inFlight = useRef<AbortController | null>(null);
+
+  const loadHistory = useCallback(async (signal?: AbortSignal) => {
+    const sessionId = currentSessionId();
+    if (!sessionId) return;
+    dispatch({ type: "history-loading" });
+    try {
+      const messages = await fetchHistory(sessionId, signal);
+      if (messages === null) forgetSessionId(); // the server no longer knows it: start fresh
+      dispatch({ type: "history-loaded", messages: messages ?? [] });
+    } catch (error) {
+      if (signal?.aborted) return;
+      dispatch({ type: "history-failed", error: friendlyError(error) });
+    }
+  }, []);
+
+  useEffect(() => {
+    const controller = new AbortController();
+    void loadHistory(controller.signal);
+    return () => {
+      controller.abort();
+      inFlight.current?.abort();
+    };
+  }, [loadHistory]);
+
+  const run = useCallback(async (key: string, text: string) => {
+    inFlight.current?.abort();
+    const controller = new AbortController();
+    inFlight.current = controller;
+    try {
+      const done = await inCurrentSession((sessionId) =>
+        streamChat({ sessionId, message: text }, (token) => dispatch({ type: "token", key, text: token }), controller.signal),
+      );
+      dispatch({ type: "replied", key, reply: done.reply });
+    } catch (error) {
+      if (controller.signal.aborted) return;
+      dispatch({ type: "failed", key, error: friendlyError(error) });
+    } finally {
+      if (inFlight.current === controller) inFlight.current = null;
+    }
+  }, []);
+
+  const send = useCallback(
+    (text: string) => {
+      const key = newKey();
+      dispatch({ type: "sent", key, text });
+      return run(key, text);
+    },
+    [run],
+  );
+
+  const retry = useCallback(
+    (key: string, text: string) => {
+      dispatch({ type: "retrying", key });
+      return run(key, text);
+    },
+    [run],
+  );
+
+  /** A new, empty conversation; the old one stays on the server (and in Rose's memories). */
+  const startOver = useCallback(async () => {
+    inFlight.current?.abort();
+    const sessionId = await startSession();
+    rememberSessionId(sessionId);
+    dispatch({ type: "cleared" });
+  }, []);
+
+  const streaming = state.entries.some((e) => e.state === "streaming");
+  return { state, streaming, send, retry, startOver, reloadHistory: loadHistory };
+}

@@ -1,0 +1,136 @@
+import { m, useMotionValue, useReducedMotion, useSpring, useTransform } from "framer-motion";
+import { type KeyboardEvent, type PointerEvent, useEffect, useRef } from "react";
+import { DotsIcon, MicIcon, StopIcon, WaveIcon } from "../app/icons";
+import type { VoiceConversation } from "./voice-conversation";
+import type { VoiceState } from "./voice-machine";
+
+/**
+ * The large talk control. Each state has its own slow motion — idle breathes, listening swells with the
+ * person's voice, thinking turns, speaking ripples outward — and with reduced motion asked for, the
+ * states are told apart by colour, icon and words alone.
+ */
+
+/** Microphone loudness (dBFS) mapped to 0..1: room tone sits near 0, a speaking voice near 1. */
+const loudness = (db: number) => Math.min(1, Math.max(0, (db + 62) / 42));
+
+export function talkLabel(state: VoiceState): string {
+  const hold = state.mode === "hold";
+  switch (state.status) {
+    case "idle":
+      return hold ? "Hold to talk to Rose" : "Talk to Rose";
+    case "listening":
+      if (hold) return "Release to send";
+      return state.heard ? "Done speaking, send it to Rose" : "Stop listening";
+    case "thinking":
+      return hold ? "Hold to interrupt and speak again" : "Interrupt and speak again";
+    case "speaking":
+      return hold ? "Hold to interrupt Rose and speak" : "Interrupt Rose and speak";
+  }
+}
+
+function StateIcon({ state }: { state: VoiceState }) {
+  if (state.status === "thinking") return <DotsIcon className="talk-icon" />;
+  if (state.status === "speaking") return <WaveIcon className="talk-icon" />;
+  if (state.status === "listening" && state.mode === "tap" && !state.heard) return <StopIcon className="talk-icon" />;
+  return <MicIcon className="talk-icon" />;
+}
+
+export function TalkControl({ state, conversation }: { state: VoiceState; conversation: VoiceConversation }) {
+  const reduceMotion = useReducedMotion() ?? false;
+  const level = useMotionValue(0);
+  const smoothLevel = useSpring(level, { stiffness: 180, damping: 24 });
+  const levelScale = useTransform(smoothLevel, (l) => 1 + l * 0.38);
+  const levelOpacity = useTransform(smoothLevel, (l) => 0.25 + l * 0.6);
+  const heldSince = useRef<number | null>(null);
+
+  useEffect(() => conversation.onLevel((db) => level.set(loudness(db))), [conversation, level]);
+
+  const { status, mode } = state;
+
+  // Push-to-talk: pointer down/up, and Space or Enter held on the keyboard.
+  const press = () => {
+    if (heldSince.current !== null) return;
+    heldSince.current = performance.now();
+    conversation.gesture({ type: "PRESS" });
+  };
+  const release = () => {
+    if (heldSince.current === null) return;
+    const heldMs = performance.now() - heldSince.current;
+    heldSince.current = null;
+    conversation.gesture({ type: "RELEASE", heldMs });
+  };
+
+  const pointerHandlers =
+    mode === "hold"
+      ? {
+          onPointerDown: (event: PointerEvent<HTMLButtonElement>) => {
+            if (event.button !== 0) return;
+            event.currentTarget.setPointerCapture(event.pointerId);
+            press();
+          },
+          onPointerUp: release,
+          onPointerCancel: release,
+          onKeyDown: (event: KeyboardEvent<HTMLButtonElement>) => {
+            if ((event.key === " " || event.key === "Enter") && !event.repeat) {
+              event.preventDefault();
+              press();
+            }
+          },
+          onKeyUp: (event: KeyboardEvent<HTMLButtonElement>) => {
+            if (event.key === " " || event.key === "Enter") {
+              event.preventDefault();
+              release();
+            }
+          },
+          onBlur: release,
+        }
+      : { onClick: () => conversation.gesture({ type: "TALK" }) };
+
+  return (
+    <div className="talk" data-status={status}>
+      <div className="talk-stage" aria-hidden="true">
+        {status === "idle" && (
+          <m.div
+            className="talk-halo"
+            animate={reduceMotion ? { opacity: 0.55 } : { scale: [1, 1.07, 1], opacity: [0.45, 0.75, 0.45] }}
+            transition={reduceMotion ? { duration: 0 } : { duration: 5.5, repeat: Infinity, ease: "easeInOut" }}
+          />
+        )}
+        {status === "listening" && <m.div className="talk-level" style={reduceMotion ? { opacity: levelOpacity } : { scale: levelScale, opacity: levelOpacity }} />}
+        {status === "thinking" && (
+          <m.div
+            className="talk-orbit"
+            animate={reduceMotion ? { opacity: 0.8 } : { rotate: 360 }}
+            transition={reduceMotion ? { duration: 0 } : { duration: 7, repeat: Infinity, ease: "linear" }}
+          />
+        )}
+        {status === "speaking" &&
+          (reduceMotion ? (
+            <div className="talk-ripple talk-ripple-still" />
+          ) : (
+            [0, 1, 2].map((i) => (
+              <m.div
+                key={i}
+                className="talk-ripple"
+                initial={{ scale: 1, opacity: 0.5 }}
+                animate={{ scale: 1.55, opacity: 0 }}
+                transition={{ duration: 3, repeat: Infinity, ease: "easeOut", delay: i }}
+              />
+            ))
+          ))}
+      </div>
+      <m.button
+        type="button"
+        className="talk-button"
+        aria-label={talkLabel(state)}
+        aria-describedby="talk-status"
+        {...pointerHandlers}
+        whileTap={reduceMotion ? {} : { scale: 0.96 }}
+        animate={{ scale: status === "listening" && !reduceMotion ? 1.04 : 1 }}
+        transition={{ type: "spring", stiffness: 220, damping: 22 }}
+      >
+        <StateIcon state={state} />
+      </m.button>
+    </div>
+  );
+}

@@ -1,0 +1,262 @@
+import { friendlyError } from "../api/http";
+import { inCurrentSession } from "../api/session";
+import { type SpokenSentence, streamVoiceTurn, type VoiceDone, type VoiceTurnHandlers } from "../api/voice-api";
+import { Microphone, MicrophoneError, type Recording } from "./microphone";
+import { SentencePlayer } from "./sentence-player";
+import { BARGE_IN_DETECTION, UTTERANCE_DETECTION, type VoiceActivity, VoiceActivityDetector } from "./voice-activity";
+import { initialVoiceState, type TalkMode, type VoiceEvent, voiceReducer, type VoiceState } from "./voice-machine";
+
+/**
+ * Runs a spoken conversation: applies events to the voice state machine, then does what each transition
+ * means in the browser — open the microphone, record an utterance, send it, play the reply, stop Rose
+ * when she is interrupted, close the microphone when the conversation is over. React only renders the
+ * state (useSyncExternalStore) and forwards taps and presses.
+ *
+ * Effects run synchronously inside dispatch, so a tap's dispatch opens the microphone and unlocks audio
+ * within the gesture itself, which browsers require.
+ */
+
+/** How often the microphone's loudness is sampled (for detection and for the control's glow). */
+const SAMPLE_EVERY_MS = 50;
+/** The longest utterance sent in one turn. */
+export const MAX_UTTERANCE_MS = 60_000;
+/** Listening this long without hearing anyone ends the conversation quietly. */
+const SILENCE_TIMEOUT_MS = 12_000;
+
+export type StreamTurn = (recording: Blob, sessionId: string | null, handlers: VoiceTurnHandlers, signal: AbortSignal) => Promise<VoiceDone>;
+
+export interface VoiceSettings {
+  mode: TalkMode;
+  bargeIn: boolean;
+}
+
+const SETTINGS_KEY = "rose.voice_settings";
+
+export function loadVoiceSettings(): Partial<VoiceSettings> {
+  try {
+    return JSON.parse(localStorage.getItem(SETTINGS_KEY) ?? "{}") as Partial<VoiceSettings>;
+  } catch {
+    return {};
+  }
+}
+
+function saveVoiceSettings(settings: VoiceSettings): void {
+  try {
+    localStorage.setItem(SETTINGS_KEY, JSON.stringify(settings));
+  } catch {
+    // storage refused: the choice lasts this visit
+  }
+}
+
+export class VoiceConversation {
+  private state: VoiceState;
+  private readonly listeners = new Set<() => void>();
+  private readonly levelListeners = new Set<(db: number) => void>();
+  private readonly microphone = new Microphone();
+  private player: SentencePlayer | null = null;
+  private recording: Recording | null = null;
+  private request: AbortController | null = null;
+  private sampler: ReturnType<typeof setInterval> | null = null;
+  private silenceTimer: ReturnType<typeof setTimeout> | null = null;
+  private maxLengthTimer: ReturnType<typeof setTimeout> | null = null;
+  private utteranceDetector = new VoiceActivityDetector(UTTERANCE_DETECTION);
+  private bargeInDetector = new VoiceActivityDetector(BARGE_IN_DETECTION);
+
+  constructor(private readonly streamTurn: StreamTurn = streamVoiceTurn) {
+    this.state = initialVoiceState(loadVoiceSettings());
+  }
+
+  /** Gives the conversation the page's <audio> element, through which Rose speaks. */
+  attachAudio(element: HTMLAudioElement | null): void {
+    this.player?.detach();
+    this.player = element
+      ? new SentencePlayer(element, {
+          onClipStarted: (turn) => this.dispatch({ type: "CLIP_STARTED", turn }),
+          onClipEnded: (turn) => this.dispatch({ type: "CLIP_ENDED", turn }),
+        })
+      : null;
+  }
+
+  readonly subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  readonly getSnapshot = (): VoiceState => this.state;
+
+  /** Microphone loudness as it is sampled, for the talk control's response to the voice. */
+  onLevel(listener: (db: number) => void): () => void {
+    this.levelListeners.add(listener);
+    return () => this.levelListeners.delete(listener);
+  }
+
+  /** For the talk control's handlers: unlocks playback within the gesture, then applies the event. */
+  gesture(event: VoiceEvent): void {
+    this.player?.unlock();
+    this.dispatch(event);
+  }
+
+  replay(): void {
+    if (this.state.replayUrl && this.state.status === "idle") this.player?.replay(this.state.replayUrl);
+  }
+
+  dispatch = (event: VoiceEvent): void => {
+    const previous = this.state;
+    const next = voiceReducer(previous, event);
+    if (next === previous) return;
+    this.state = next;
+    this.apply(previous, next);
+    if (next.mode !== previous.mode || next.bargeIn !== previous.bargeIn) saveVoiceSettings({ mode: next.mode, bargeIn: next.bargeIn });
+    for (const listener of this.listeners) listener();
+  };
+
+  /** What a transition means outside the state machine. */
+  private apply(previous: VoiceState, next: VoiceState): void {
+    const newTurn = next.turn !== previous.turn;
+    const wasListening = previous.status === "listening";
+    const isListening = next.status === "listening";
+
+    // Leaving an utterance: send it if the machine moved on to thinking about it, else throw it away.
+    if (wasListening && (!isListening || newTurn)) {
+      const recording = this.recording;
+      this.recording = null;
+      this.clearUtteranceTimers();
+      if (recording && next.status === "thinking" && !newTurn) this.send(recording, next.turn);
+      else recording?.discard();
+    }
+
+    // A turn that was abandoned (barge-in, stop, a failure) stops talking and stops waiting.
+    if (newTurn) {
+      this.request?.abort();
+      this.request = null;
+      this.player?.stop();
+    }
+
+    if (isListening && (!wasListening || newTurn)) this.beginUtterance(next);
+
+    if (next.status === "idle") {
+      this.stopSampling();
+      this.microphone.close();
+    } else if (previous.status === "idle") {
+      this.startSampling();
+    }
+  }
+
+  private beginUtterance(state: VoiceState): void {
+    this.utteranceDetector.reset();
+    const turn = state.turn;
+    const freshMicrophone = !this.microphone.isOpen;
+    this.microphone.open().then(
+      () => {
+        if (freshMicrophone) {
+          // A new conversation may be in a different room (or with a different microphone).
+          this.utteranceDetector.recalibrate();
+          this.bargeInDetector.recalibrate();
+        }
+        // The person may have stopped, or the turn moved on, while the browser was asking permission.
+        if (this.state.turn !== turn || this.state.status !== "listening") {
+          if (this.state.status === "idle") this.microphone.close();
+          return;
+        }
+        this.recording = this.microphone.startRecording();
+        this.maxLengthTimer = setTimeout(() => this.dispatch({ type: "MAX_LENGTH" }), MAX_UTTERANCE_MS);
+        if (state.mode === "tap") this.startSilenceTimer();
+      },
+      (error: unknown) => this.dispatch({ type: "MIC_FAILED", problem: error instanceof MicrophoneError ? error.problem : "unsupported" }),
+    );
+  }
+
+  private startSilenceTimer(): void {
+    if (this.silenceTimer) clearTimeout(this.silenceTimer);
+    this.silenceTimer = setTimeout(() => this.dispatch({ type: "SILENCE_TIMEOUT" }), SILENCE_TIMEOUT_MS);
+  }
+
+  private clearUtteranceTimers(): void {
+    if (this.silenceTimer) clearTimeout(this.silenceTimer);
+    if (this.maxLengthTimer) clearTimeout(this.maxLengthTimer);
+    this.silenceTimer = this.maxLengthTimer = null;
+  }
+
+  private send(recording: Recording, turn: number): void {
+    const request = new AbortController();
+    this.request = request;
+    let clips = 0;
+    const handlers: VoiceTurnHandlers = {
+      onTranscript: (text) => this.dispatch({ type: "TRANSCRIPT", turn, text }),
+      onToken: (text) => this.dispatch({ type: "TOKEN", turn, text }),
+      onAudio: (sentence: SpokenSentence) => {
+        if (request.signal.aborted || !this.player) return;
+        clips += 1;
+        this.dispatch({ type: "CLIP_QUEUED", turn });
+        this.player.enqueue(sentence, turn);
+      },
+    };
+    recording
+      .finish()
+      .then((blob) => inCurrentSession((sessionId) => this.streamTurn(blob, sessionId, handlers, request.signal)))
+      .then(
+        (done) =>
+          this.dispatch({
+            type: "REPLY_DONE",
+            turn,
+            transcript: done.transcript,
+            text: done.text,
+            noSpeech: done.no_speech,
+            wordsOnly: done.tts_failed === true || (clips === 0 && !done.audio_url),
+            audioUrl: done.audio_url,
+          }),
+        (error: unknown) => {
+          if (request.signal.aborted) return; // interrupted on purpose: nothing to report
+          this.dispatch({ type: "REPLY_FAILED", turn, message: friendlyError(error) });
+        },
+      );
+  }
+
+  /** Samples loudness while a conversation lasts; feeds voice activity detection where it applies. */
+  private startSampling(): void {
+    if (this.sampler) return;
+    this.sampler = setInterval(() => this.sample(), SAMPLE_EVERY_MS);
+  }
+
+  private stopSampling(): void {
+    if (this.sampler) clearInterval(this.sampler);
+    this.sampler = null;
+    for (const listener of this.levelListeners) listener(Number.NEGATIVE_INFINITY);
+  }
+
+  private sample(): void {
+    if (!this.microphone.isOpen) return;
+    const db = this.microphone.levelDb();
+    const now = performance.now();
+    const { status, mode, bargeIn } = this.state;
+    if (status === "listening" && mode === "tap" && this.recording) {
+      this.react(this.utteranceDetector.update(db, now));
+    } else if (status === "speaking" && bargeIn) {
+      if (this.bargeInDetector.update(db, now) === "speech-start") this.dispatch({ type: "SPEECH_START" });
+    } else {
+      this.bargeInDetector.reset();
+    }
+    // While Rose speaks with barge-in off, the microphone is not listened to: no glow from her own voice.
+    const heardDb = status === "listening" || (status === "speaking" && bargeIn) ? db : Number.NEGATIVE_INFINITY;
+    for (const listener of this.levelListeners) listener(heardDb);
+  }
+
+  private react(activity: VoiceActivity | null): void {
+    if (activity === "speech-start") {
+      if (this.silenceTimer) clearTimeout(this.silenceTimer);
+      this.silenceTimer = null;
+      this.dispatch({ type: "SPEECH_START" });
+    } else if (activity === "speech-end") {
+      this.dispatch({ type: "SPEECH_END" });
+    } else if (activity === "false-start") {
+      this.dispatch({ type: "FALSE_START" });
+      this.startSilenceTimer(); // a cough is not a conversation: keep waiting, but not forever
+    }
+  }
+
+  /** Leaving the page: stop listening and speaking, release the microphone. */
+  stop(): void {
+    this.dispatch({ type: "STOP" });
+    this.player?.stop();
+  }
+}

@@ -1,0 +1,276 @@
+import { z } from "zod";
+
+/**
+ * Configuration comes only from the environment. Every variable is validated once at start-up so a
+ * typo fails loudly with the variable's name and how to fix it, instead of surfacing mid-conversation.
+ */
+
+const booleanish = z
+  .enum(["true", "false", "1", "0", "yes", "no"], { error: "use true or false" })
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+const positiveInt = (min = 1, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce
+    .number({ error: "must be a whole number" })
+    .int({ error: "must be a whole number" })
+    .min(min, { error: `must be at least ${min}` })
+    .max(max, { error: `must be at most ${max}` });
+
+const url = z.url({ error: "must be a full URL such as http://127.0.0.1:8000" });
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
+
+const envSchema = z.object({
+  PORT: positiveInt(0, 65535).default(8080),
+  HOST: z.string().default("0.0.0.0"),
+  DATA_DIR: z.string().min(1).default("./data"),
+  ENVIRONMENT: z.enum(["development", "production", "test"], { error: "use development or production" }).default("development"),
+  LOG_LEVEL: z.enum(["silent", "error", "warn", "info", "http", "verbose", "debug", "silly"], { error: "use error, warn, info, debug or silent" }).default("info"),
+
+  LLM_PROVIDER: z.enum(["groq", "openai"], { error: "use groq or openai" }).optional(),
+  GROQ_API_KEY: optionalString,
+  GROQ_BASE_URL: url.optional(),
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: url.optional(),
+  CHAT_MODEL: optionalString,
+  SMALL_MODEL: optionalString,
+  LLM_TIMEOUT_MS: positiveInt(100).default(60_000),
+  LLM_TEMPERATURE: z.coerce.number().min(0).max(2).default(0.7),
+
+  STT_PROVIDER: z.enum(["groq", "openai", "none"], { error: "use groq, openai or none" }).optional(),
+  STT_MODEL: optionalString,
+  TTS_PROVIDER: z.enum(["elevenlabs", "openai", "espeak", "none"], { error: "use elevenlabs, openai, espeak or none" }).optional(),
+  TTS_MODEL: optionalString,
+  TTS_VOICE: optionalString,
+  ELEVENLABS_API_KEY: optionalString,
+  ELEVENLABS_BASE_URL: url.optional(),
+  ELEVENLABS_VOICE_ID: z.string().default("21m00Tcm4TlvDq8ikWAM"),
+  ELEVENLABS_MODEL: z.string().default("eleven_flash_v2_5"),
+  MAX_AUDIO_MB: positiveInt(1, 25).default(10),
+
+  EMBEDDINGS_PROVIDER: z.enum(["local", "openai"], { error: "use local or openai" }).default("local"),
+  EMBEDDINGS_MODEL: optionalString,
+  QDRANT_URL: url.optional(),
+  QDRANT_API_KEY: optionalString,
+  DATABASE_URL: optionalString,
+  REDIS_URL: optionalString,
+
+  CORS_ORIGINS: z.string().default(""),
+  JWT_SECRET: optionalString,
+  REQUIRE_AUTHENTICATION: booleanish.default(false),
+
+  SUMMARY_TRIGGER: positiveInt(4, 1000).default(30),
+  SUMMARY_KEEP: positiveInt(2, 500).default(10),
+  MEMORY_TOP_K: positiveInt(1, 50).default(5),
+  MAX_MESSAGE_CHARS: positiveInt(1, 100_000).default(4000),
+  RATE_LIMIT_PER_MINUTE: positiveInt(0).default(30),
+  DEFAULT_TIMEZONE: z.string().default("UTC"),
+  SESSION_RETENTION_DAYS: positiveInt(1).default(7),
+  AUDIO_TTL_MINUTES: positiveInt(1).default(60),
+  BACKUP_KEEP: positiveInt(1, 365).default(7),
+  BACKUP_INTERVAL_HOURS: positiveInt(1).default(24),
+
+  PROVIDER_RETRIES: positiveInt(0, 10).default(2),
+  BREAKER_ERROR_PERCENT: positiveInt(1, 100).default(50),
+  BREAKER_MIN_CALLS: positiveInt(1).default(5),
+  BREAKER_WINDOW_MS: positiveInt(1000).default(30_000),
+  BREAKER_RESET_MS: positiveInt(100).default(30_000),
+  STT_TIMEOUT_MS: positiveInt(100).default(30_000),
+  TTS_TIMEOUT_MS: positiveInt(100).default(20_000),
+  MEMORY_TIMEOUT_MS: positiveInt(100).default(5_000),
+});
+
+export type LlmProvider = "groq" | "openai";
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  environment: "development" | "production" | "test";
+  logLevel: string;
+  llm: {
+    provider: LlmProvider | null;
+    groq: { apiKey?: string; baseUrl?: string };
+    openai: { apiKey?: string; baseUrl?: string };
+    chatModel: string;
+    smallModel: string;
+    timeoutMs: number;
+    temperature: number;
+  };
+  speech: {
+    sttProvider: "groq" | "openai" | "none";
+    sttModel: string;
+    ttsProvider: "elevenlabs" | "openai" | "espeak" | "none";
+    ttsModel?: string;
+    ttsVoice?: string;
+    elevenlabs: { apiKey?: string; baseUrl?: string; voiceId: string; model: string };
+    maxAudioBytes: number;
+  };
+  memory: {
+    embeddingsProvider: "local" | "openai";
+    embeddingsModel?: string;
+    qdrantUrl?: string;
+    qdrantApiKey?: string;
+    topK: number;
+  };
+  databaseUrl?: string;
+  redisUrl?: string;
+  corsOrigins: string[];
+  jwtSecret?: string;
+  requireAuthentication: boolean;
+  summary: { trigger: number; keep: number };
+  maxMessageChars: number;
+  rateLimitPerMinute: number;
+  defaultTimezone: string;
+  sessionRetentionDays: number;
+  audioTtlMs: number;
+  backup: { keep: number; intervalMs: number };
+  resilience: {
+    retries: number;
+    errorThresholdPercentage: number;
+    volumeThreshold: number;
+    rollingWindowMs: number;
+    resetTimeoutMs: number;
+    timeoutsMs: { llm: number; stt: number; tts: number; memory: number };
+  };
+}
+
+/** Current model ids; retired ones (e.g. llama-3.3-70b-versatile) are deliberately absent. */
+export const DEFAULT_MODELS = {
+  groq: { chat: "openai/gpt-oss-120b", small: "llama-3.1-8b-instant", stt: "whisper-large-v3-turbo" },
+  openai: { chat: "gpt-4.1-mini", small: "gpt-4.1-nano", stt: "whisper-1" },
+} as const;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+function pickLlmProvider(env: z.infer<typeof envSchema>): LlmProvider | null {
+  if (env.LLM_PROVIDER) return env.LLM_PROVIDER;
+  if (env.GROQ_API_KEY) return "groq";
+  if (env.OPENAI_BASE_URL || env.OPENAI_API_KEY) return "openai";
+  return null;
+}
+
+function isValidTimezone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function crossFieldProblems(env: z.infer<typeof envSchema>, llm: LlmProvider | null): string[] {
+  const problems: string[] = [];
+  if (env.LLM_PROVIDER === "groq" && !env.GROQ_API_KEY) {
+    problems.push("LLM_PROVIDER=groq needs GROQ_API_KEY: set it to your Groq API key, or choose LLM_PROVIDER=openai");
+  }
+  if (env.LLM_PROVIDER === "openai" && !env.OPENAI_API_KEY && !env.OPENAI_BASE_URL) {
+    problems.push("LLM_PROVIDER=openai needs OPENAI_API_KEY, or OPENAI_BASE_URL for a local OpenAI-compatible server");
+  }
+  if (env.SUMMARY_KEEP >= env.SUMMARY_TRIGGER) {
+    problems.push(`SUMMARY_KEEP (${env.SUMMARY_KEEP}) must be smaller than SUMMARY_TRIGGER (${env.SUMMARY_TRIGGER})`);
+  }
+  if (!isValidTimezone(env.DEFAULT_TIMEZONE)) {
+    problems.push(`DEFAULT_TIMEZONE: "${env.DEFAULT_TIMEZONE}" is not an IANA time zone; use one such as Europe/Lisbon or UTC`);
+  }
+  if (env.STT_PROVIDER === "groq" && !env.GROQ_API_KEY) problems.push("STT_PROVIDER=groq needs GROQ_API_KEY");
+  if (env.TTS_PROVIDER === "elevenlabs" && !env.ELEVENLABS_API_KEY) {
+    problems.push("TTS_PROVIDER=elevenlabs needs ELEVENLABS_API_KEY: set it, or use TTS_PROVIDER=espeak for offline speech");
+  }
+  if (env.ENVIRONMENT === "production") {
+    if (!env.JWT_SECRET || env.JWT_SECRET.length < 32) {
+      problems.push("JWT_SECRET must be set to a random string of at least 32 characters in production (e.g. `openssl rand -hex 32`); it signs user identities");
+    }
+    if (env.CORS_ORIGINS.split(",").some((o) => o.trim() === "*")) {
+      problems.push("CORS_ORIGINS must list explicit origins in production, not *");
+    }
+    if (!llm) problems.push("production needs a chat model: set GROQ_API_KEY, or OPENAI_API_KEY / OPENAI_BASE_URL");
+  }
+  return problems;
+}
+
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = issue.path.join(".");
+        return `${name}: ${issue.message} (got ${JSON.stringify(source[name] ?? null)})`;
+      }),
+    );
+  }
+  const env = parsed.data;
+  const provider = pickLlmProvider(env);
+  const problems = crossFieldProblems(env, provider);
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const models = DEFAULT_MODELS[provider ?? "groq"];
+  const sttProvider = env.STT_PROVIDER ?? (env.GROQ_API_KEY ? "groq" : env.OPENAI_API_KEY || env.OPENAI_BASE_URL ? "openai" : "none");
+  const ttsProvider = env.TTS_PROVIDER ?? (env.ELEVENLABS_API_KEY ? "elevenlabs" : "espeak");
+
+  return {
+    port: env.PORT,
+    host: env.HOST,
+    dataDir: env.DATA_DIR,
+    environment: env.ENVIRONMENT,
+    logLevel: env.LOG_LEVEL,
+    llm: {
+      provider,
+      groq: { apiKey: env.GROQ_API_KEY, baseUrl: env.GROQ_BASE_URL },
+      openai: { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL },
+      chatModel: env.CHAT_MODEL ?? models.chat,
+      smallModel: env.SMALL_MODEL ?? models.small,
+      timeoutMs: env.LLM_TIMEOUT_MS,
+      temperature: env.LLM_TEMPERATURE,
+    },
+    speech: {
+      sttProvider,
+      sttModel: env.STT_MODEL ?? DEFAULT_MODELS[sttProvider === "openai" ? "openai" : "groq"].stt,
+      ttsProvider,
+      ttsModel: env.TTS_MODEL,
+      ttsVoice: env.TTS_VOICE,
+      elevenlabs: {
+        apiKey: env.ELEVENLABS_API_KEY,
+        baseUrl: env.ELEVENLABS_BASE_URL,
+        voiceId: env.ELEVENLABS_VOICE_ID,
+        model: env.ELEVENLABS_MODEL,
+      },
+      maxAudioBytes: env.MAX_AUDIO_MB * 1024 * 1024,
+    },
+    memory: {
+      embeddingsProvider: env.EMBEDDINGS_PROVIDER,
+      embeddingsModel: env.EMBEDDINGS_MODEL,
+      qdrantUrl: env.QDRANT_URL,
+      qdrantApiKey: env.QDRANT_API_KEY,
+      topK: env.MEMORY_TOP_K,
+    },
+    databaseUrl: env.DATABASE_URL,
+    redisUrl: env.REDIS_URL,
+    corsOrigins: env.CORS_ORIGINS.split(",").map((o) => o.trim()).filter(Boolean),
+    jwtSecret: env.JWT_SECRET,
+    requireAuthentication: env.REQUIRE_AUTHENTICATION,
+    summary: { trigger: env.SUMMARY_TRIGGER, keep: env.SUMMARY_KEEP },
+    maxMessageChars: env.MAX_MESSAGE_CHARS,
+    rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+    defaultTimezone: env.DEFAULT_TIMEZONE,
+    sessionRetentionDays: env.SESSION_RETENTION_DAYS,
+    audioTtlMs: env.AUDIO_TTL_MINUTES * 60_000,
+    backup: { keep: env.BACKUP_KEEP, intervalMs: env.BACKUP_INTERVAL_HOURS * 3_600_000 },
+    resilience: {
+      retries: env.PROVIDER_RETRIES,
+      errorThresholdPercentage: env.BREAKER_ERROR_PERCENT,
+      volumeThreshold: env.BREAKER_MIN_CALLS,
+      rollingWindowMs: env.BREAKER_WINDOW_MS,
+      resetTimeoutMs: env.BREAKER_RESET_MS,
+      timeoutsMs: { llm: env.LLM_TIMEOUT_MS, stt: env.STT_TIMEOUT_MS, tts: env.TTS_TIMEOUT_MS, memory: env.MEMORY_TIMEOUT_MS },
+    },
+  };
+}

@@ -1,0 +1,21 @@
+import type { Logger } from "../core/logger.js";
+import type { Metrics } from "../core/metrics.js";
+import type { ProviderGuard } from "../core/resilience/provider-guard.js";
+import type { CharacterCard } from "../modules/character/card.js";
+import type { ChatModels } from "../modules/llm/chat-models.js";
+import type { MemoryWriter } from "../modules/memory/memory-writer.js";
+import type { MemoryService } from "../modules/memory/types.js";
+
+/** What the nodes need from the outside world, passed in once when the graph is compiled. */
+export interface GraphDeps {
+  models: ChatModels;
+  guards: { chat: ProviderGuard; small: ProviderGuard };
+  memory: MemoryService;
+  memoryWriter: MemoryWriter;
+  character: CharacterCard;
+  logger: Logger;
+  memoryTopK: number;
+  summary: { trigger: number; keep: number };
+  now?: () => Date;
+  metrics?: Metrics;
+}

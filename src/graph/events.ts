@@ -1,0 +1,15 @@
+import type { Route } from "./state.js";
+
+/** What the graph streams to the turn runner through LangGraph's custom stream (config.writer). */
+export type TurnEvent =
+  | { type: "token"; text: string }
+  | { type: "reply"; text: string; fallback: boolean; route: Route; memoriesUsed: number }
+  | { type: "memory"; status: "added" | "updated" | "duplicate" | "failed"; text?: string };
+
+export type EmitTurnEvent = (event: TurnEvent) => void;
+
+/** Nodes get `config.writer` only when the graph is streamed in "custom" mode; elsewhere events are dropped. */
+export function emitterFrom(config: { writer?: (chunk: unknown) => void } | undefined): EmitTurnEvent {
+  const writer = config?.writer;
+  return writer ? (event) => writer(event) : () => {};
+}

@@ -1,0 +1,26 @@
+import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import type { GraphDeps } from "../deps.js";
+import { latestUserText } from "../messages.js";
+import type { RoseStateType, RoseStateUpdate } from "../state.js";
+
+/**
+ * Recalls what Rose already knows that bears on the newest message. The recalled memories feed both the
+ * prompt (context_injection) and the write-side analysis (memory_injection), which dedupes against them.
+ * The LLM analysis itself runs after the reply (memory_injection) so it never delays the first token.
+ */
+export function createMemoryExtractionNode({ memory, memoryTopK, logger, metrics }: GraphDeps) {
+  return async function memoryExtraction(state: RoseStateType, _config?: LangGraphRunnableConfig): Promise<RoseStateUpdate> {
+    const query = latestUserText(state.messages);
+    if (!query.trim()) return { memories: [] };
+    try {
+      const hits = await memory.search(state.userId, query, { limit: memoryTopK, context: state.summary });
+      metrics?.memoryOperations.inc({ operation: "recall", outcome: hits.length > 0 ? "hit" : "none" });
+      return { memories: hits.map(({ memory: m }) => ({ id: m.id, text: m.text })) };
+    } catch (error) {
+      metrics?.memoryOperations.inc({ operation: "recall", outcome: "failed" });
+      // A memory store outage must not cost the person their reply: answer without memories.
+      logger.warn("memory recall failed; replying without memories", { error: (error as Error).message });
+      return { memories: [] };
+    }
+  };
+}

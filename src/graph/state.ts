@@ -1,0 +1,35 @@
+import { Annotation, MessagesAnnotation } from "@langchain/langgraph";
+
+export const ROUTES = ["conversation", "audio", "image"] as const;
+export type Route = (typeof ROUTES)[number];
+
+/** A remembered fact as the turn sees it: just enough to prompt with it and to dedupe against it. */
+export interface RecalledMemory {
+  id: string;
+  text: string;
+}
+
+const latest = <T>(fallback: () => T) => Annotation<T>({ reducer: (_previous, next) => next, default: fallback });
+
+/**
+ * Everything a turn reads or writes. Only `messages` and `summary` carry the conversation from turn to
+ * turn; the rest is recomputed each turn and is small, so checkpoints stay small.
+ */
+export const RoseState = Annotation.Root({
+  ...MessagesAnnotation.spec,
+  userId: latest<string>(() => ""),
+  sessionId: latest<string>(() => ""),
+  /** IANA time zone of the person, for Rose's sense of their day. */
+  timezone: latest<string>(() => "UTC"),
+  /** Set by the interface (voice turns are answered aloud); the router honours it. */
+  forcedRoute: latest<Route | null>(() => null),
+  summary: latest<string>(() => ""),
+  route: latest<Route>(() => "conversation"),
+  memories: latest<RecalledMemory[]>(() => []),
+  systemPrompt: latest<string>(() => ""),
+  /** True when the chat model could not answer and Rose's in-character apology was used. */
+  replyFallback: latest<boolean>(() => false),
+});
+
+export type RoseStateType = typeof RoseState.State;
+export type RoseStateUpdate = typeof RoseState.Update;

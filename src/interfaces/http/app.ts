@@ -1,0 +1,50 @@
+import cookieParser from "cookie-parser";
+import express, { type Express, Router } from "express";
+import type { HttpDeps } from "./context.js";
+import { frontendRoutes } from "./frontend.js";
+import { apiNotFound, errorHandler } from "./middleware/errors.js";
+import { httpMetrics } from "./middleware/http-metrics.js";
+import { anonymousIdentity } from "./middleware/identity.js";
+import { rateLimits } from "./middleware/rate-limits.js";
+import { requestContext } from "./middleware/request-context.js";
+import { corsPolicy, securityHeaders } from "./middleware/security.js";
+import { chatRoutes } from "./routes/chat.js";
+import { healthRoutes } from "./routes/health.js";
+import { memoryRoutes } from "./routes/memories.js";
+import { metricsRoute } from "./routes/metrics.js";
+import { sessionRoutes } from "./routes/sessions.js";
+import { voiceRoutes } from "./routes/voice.js";
+
+/** JSON bodies are small: the longest message plus some room for the envelope. */
+const JSON_LIMIT = "256kb";
+
+export function createHttpApp(deps: HttpDeps): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", 1); // Railway (and most hosts) put one proxy in front; req.ip must be the client's.
+  const production = deps.config.environment === "production";
+  app.use(requestContext);
+  app.use(httpMetrics(deps.metrics));
+  app.use(securityHeaders(production));
+  app.get("/metrics", metricsRoute(deps));
+
+  const api = Router();
+  api.use(corsPolicy(deps.config.corsOrigins));
+  api.use(express.json({ limit: JSON_LIMIT }));
+  api.use(cookieParser(deps.signingSecret));
+  api.use(anonymousIdentity({ secure: production }));
+  for (const limiter of rateLimits({ turnsPerMinute: deps.config.rateLimitPerMinute, ...(deps.rateLimitStore ? { makeStore: deps.rateLimitStore } : {}) })) api.use(limiter);
+  api.use(healthRoutes(deps));
+  api.use(sessionRoutes(deps));
+  api.use(chatRoutes(deps));
+  api.use(memoryRoutes(deps));
+  api.use(voiceRoutes(deps));
+  api.use(apiNotFound);
+
+  // /api/v1 is canonical; /api is kept as an alias for clients of the original Rose API.
+  app.use(["/api/v1", "/api"], api);
+  // The web app last: it answers only what the API and /metrics did not (client routes fall back to index.html).
+  app.use(frontendRoutes());
+  app.use(errorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,31 @@
+import type { Store } from "express-rate-limit";
+import type { Config } from "../../core/config.js";
+import type { Logger } from "../../core/logger.js";
+import type { ServiceHealth } from "../../core/health/service-health.js";
+import type { Metrics } from "../../core/metrics.js";
+import type { TurnRunner } from "../../graph/turn-runner.js";
+import type { LongTermMemory } from "../../modules/memory/long-term-memory.js";
+import type { AudioStore } from "../../modules/speech/audio-store.js";
+import type { Speech } from "../../modules/speech/speech.js";
+import type { SessionStore } from "../../modules/sessions/types.js";
+
+/** What the HTTP layer needs from the rest of the service. */
+export interface HttpDeps {
+  config: Config;
+  logger: Logger;
+  version: string;
+  signingSecret: string;
+  metrics: Metrics;
+  sessions: SessionStore;
+  turns: TurnRunner;
+  memory: LongTermMemory;
+  /** Speech recognition and synthesis for voice turns. */
+  speech: Speech;
+  /** Spoken replies kept for a short while under DATA_DIR/audio. */
+  audioStore: AudioStore;
+  health: ServiceHealth;
+  /** False once shutdown began: readiness turns 503 so the load balancer stops sending new turns. */
+  isAccepting: () => boolean;
+  /** Shared rate-limit counters (Redis) when several instances serve the same users. */
+  rateLimitStore?: (prefix: string) => Store;
+}

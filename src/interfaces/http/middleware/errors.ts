@@ -1,0 +1,40 @@
+import type { NextFunction, Request, Response } from "express";
+import { AppError, isAppError } from "../../../core/errors.js";
+import type { Logger } from "../../../core/logger.js";
+
+export interface ErrorBody {
+  error: { code: string; message: string; request_id: string; details?: Record<string, unknown> };
+}
+
+export function errorBody(error: AppError, requestId: string): ErrorBody {
+  return { error: { code: error.code, message: error.message, request_id: requestId, ...(error.details ? { details: error.details } : {}) } };
+}
+
+/** body-parser and multer report client mistakes as errors with a status or a type; name them plainly. */
+function fromFrameworkError(error: unknown): AppError | null {
+  const e = error as { type?: string; status?: number; code?: string; message?: string };
+  if (e.type === "entity.parse.failed") return new AppError(400, "malformed_json", "The request body is not valid JSON");
+  if (e.type === "entity.too.large") return new AppError(413, "payload_too_large", "The request body is too large");
+  if (e.type === "encoding.unsupported" || e.type === "charset.unsupported") return new AppError(415, "unsupported_encoding", "Unsupported body encoding");
+  if (typeof e.status === "number" && e.status >= 400 && e.status < 500) return new AppError(e.status, "bad_request", "The request could not be processed");
+  return null;
+}
+
+/** The one place errors become responses: client-safe messages only, never a stack or a provider's words. */
+export function errorHandler(logger: Logger) {
+  return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    const known = isAppError(error) ? error : fromFrameworkError(error);
+    const appError = known ?? new AppError(500, "internal_error", "Something went wrong on our side; please try again");
+    if (!known) logger.error("unhandled error", { error: (error as Error)?.message, stack: (error as Error)?.stack, path: req.path });
+    else if (appError.status >= 500) logger.warn("request failed", { code: appError.code, path: req.path });
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.status(appError.status).json(errorBody(appError, req.id));
+  };
+}
+
+export function apiNotFound(req: Request, _res: Response, next: NextFunction): void {
+  next(new AppError(404, "not_found", `There is no API route ${req.method} ${req.originalUrl.split("?")[0]}`));
+}

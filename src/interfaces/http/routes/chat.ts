@@ -1,0 +1,88 @@
+import { type Request, Router } from "express";
+import { z } from "zod";
+import { type AppError, isAppError } from "../../../core/errors.js";
+import { annotateContext } from "../../../core/request-context.js";
+import { isTimezone } from "../../../modules/character/activity.js";
+import type { Session } from "../../../modules/sessions/types.js";
+import type { HttpDeps } from "../context.js";
+import { errorBody } from "../middleware/errors.js";
+import { SseChannel } from "../sse.js";
+import { parseInput } from "../validation.js";
+import { ownedSession, sessionIdSchema } from "./sessions.js";
+import { LLM_NOT_CONFIGURED } from "../../../graph/turn-runner.js";
+
+function chatBodySchema(maxChars: number) {
+  return z.object({
+    session_id: sessionIdSchema.optional(),
+    message: z
+      .string({ error: "is required and must be text" })
+      .refine((m) => m.trim().length > 0, { error: "must not be empty" })
+      .refine((m) => m.length <= maxChars, { error: `must be at most ${maxChars} characters` }),
+    timezone: z.string().refine(isTimezone, { error: "must be an IANA time zone such as Europe/Lisbon" }).optional(),
+  });
+}
+
+export function chatRoutes(deps: HttpDeps): Router {
+  const { sessions, turns, config, logger } = deps;
+  const bodySchema = chatBodySchema(config.maxMessageChars);
+  const router = Router();
+
+  /**
+   * Validates everything before any state changes, so a rejected request leaves the thread untouched,
+   * and refuses before a stream opens so the client still gets a proper status code.
+   */
+  async function prepareTurn(req: Request) {
+    const body = parseInput(bodySchema, req.body);
+    if (!turns.canTakeTurns) throw LLM_NOT_CONFIGURED;
+    const session: Session = body.session_id ? await ownedSession(sessions, req, body.session_id) : await sessions.create(req.userId);
+    annotateContext({ sessionId: session.id });
+    const timezone = body.timezone ?? (isTimezone(req.get("x-timezone") ?? "") ? req.get("x-timezone")! : config.defaultTimezone);
+    return { userId: req.userId, sessionId: session.id, message: body.message.trim(), timezone };
+  }
+
+  router.post("/chat", async (req, res) => {
+    const input = await prepareTurn(req);
+    const started = performance.now();
+    const turn = turns.start(input);
+    const result = await turn.reply;
+    await sessions.touch(input.sessionId);
+    res.json({
+      session_id: input.sessionId,
+      reply: result.reply,
+      route: result.route,
+      fallback: result.fallback,
+      memories_used: result.memoriesUsed,
+      timings: { total_ms: Math.round(performance.now() - started) },
+    });
+  });
+
+  router.post("/chat/stream", async (req, res) => {
+    const input = await prepareTurn(req);
+    const started = performance.now();
+    const sse = new SseChannel(res);
+    try {
+      const turn = turns.start(input, (text) => sse.send("token", { text }));
+      const result = await turn.reply;
+      await sessions.touch(input.sessionId);
+      sse.send("done", {
+        session_id: input.sessionId,
+        reply: result.reply,
+        route: result.route,
+        fallback: result.fallback,
+        memories_used: result.memoriesUsed,
+        timings: { total_ms: Math.round(performance.now() - started) },
+      });
+    } catch (error) {
+      const safe: AppError | null = isAppError(error) ? error : null;
+      if (!safe) logger.error("streamed turn failed", { error: (error as Error).message });
+      const body = safe
+        ? errorBody(safe, req.id).error
+        : { code: "internal_error", message: "Rose could not finish this reply; please try again", request_id: req.id };
+      sse.send("error", body);
+    } finally {
+      sse.end();
+    }
+  });
+
+  return router;
+}

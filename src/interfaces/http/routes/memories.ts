@@ -1,0 +1,147 @@
+import express, { type Request, Router } from "express";
+import { z } from "zod";
+import { badRequest, notFound } from "../../../core/errors.js";
+import type { LongTermMemory } from "../../../modules/memory/long-term-memory.js";
+import { MEMORY_TYPES, type Memory, type NewMemory } from "../../../modules/memory/types.js";
+import type { HttpDeps } from "../context.js";
+import { parseInput } from "../validation.js";
+
+export const MAX_MEMORY_CHARS = 1000;
+const MAX_IMPORT = 1000;
+
+const memoryInputSchema = z.object({
+  text: z
+    .string({ error: "is required and must be text" })
+    .refine((t) => t.trim().length > 0, { error: "must not be empty" })
+    .refine((t) => t.length <= MAX_MEMORY_CHARS, { error: `must be at most ${MAX_MEMORY_CHARS} characters` }),
+  type: z.enum(MEMORY_TYPES, { error: `must be one of ${MEMORY_TYPES.join(", ")}` }).default("fact"),
+  importance: z.number().min(0).max(1).default(0.5),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+  created_at: z.iso.datetime({ error: "must be an ISO 8601 date-time", offset: true }).optional(),
+  source_session_id: z.string().max(100).optional(),
+});
+
+const listQuerySchema = z.object({
+  query: z.string().max(MAX_MEMORY_CHARS).optional(),
+  limit: z.coerce.number({ error: "must be a number" }).int().min(1, { error: "must be between 1 and 100" }).max(100, { error: "must be between 1 and 100" }).default(50),
+  offset: z.coerce.number({ error: "must be a number" }).int().min(0).max(1_000_000).default(0),
+});
+
+const memoryIdSchema = z.object({ id: z.uuid({ error: "must be a memory id (a UUID)" }) });
+
+export function memoryJson(memory: Memory) {
+  return {
+    id: memory.id,
+    text: memory.text,
+    type: memory.type,
+    importance: memory.importance,
+    created_at: memory.createdAt,
+    updated_at: memory.updatedAt,
+    source_session_id: memory.sourceSessionId ?? null,
+    metadata: memory.metadata ?? {},
+  };
+}
+
+function toNewMemory(input: z.infer<typeof memoryInputSchema>): NewMemory {
+  return {
+    text: input.text.trim(),
+    type: input.type,
+    importance: input.importance,
+    ...(input.metadata ? { metadata: input.metadata } : {}),
+    ...(input.created_at ? { createdAt: new Date(input.created_at).toISOString() } : {}),
+    ...(input.source_session_id ? { sourceSessionId: input.source_session_id } : {}),
+  };
+}
+
+/** JSON Lines import: every line is validated before anything is stored, so a bad file imports nothing. */
+function parseJsonLines(body: string): NewMemory[] {
+  const lines = body.split(/\r?\n/).map((line, i) => ({ line: line.trim(), number: i + 1 })).filter((l) => l.line);
+  if (lines.length === 0) throw badRequest("The import is empty");
+  if (lines.length > MAX_IMPORT) throw badRequest(`An import holds at most ${MAX_IMPORT} memories`);
+  return lines.map(({ line, number }) => {
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      throw badRequest(`Line ${number} is not valid JSON`, { line: number });
+    }
+    try {
+      return toNewMemory(parseInput(memoryInputSchema, value));
+    } catch (error) {
+      throw badRequest(`Line ${number}: ${(error as Error).message}`, { line: number });
+    }
+  });
+}
+
+const importSchema = z.object({ memories: z.array(memoryInputSchema).min(1, { error: "must hold at least one memory" }).max(MAX_IMPORT, { error: `holds at most ${MAX_IMPORT} memories` }) });
+
+/** One memory `{text, …}`, a batch `{memories: […]}`, or JSON Lines (one memory per line). */
+function importBody(req: Request): NewMemory[] {
+  if (typeof req.body === "string") return parseJsonLines(req.body);
+  if (req.body && typeof req.body === "object" && "memories" in req.body) return parseInput(importSchema, req.body).memories.map(toNewMemory);
+  return [toNewMemory(parseInput(memoryInputSchema, req.body))];
+}
+
+async function exportLines(memory: LongTermMemory, userId: string, write: (line: string) => void): Promise<void> {
+  const page = 200;
+  for (let offset = 0; ; offset += page) {
+    const batch = await memory.list(userId, { limit: page, offset });
+    for (const m of batch) write(`${JSON.stringify(memoryJson(m))}\n`);
+    if (batch.length < page) return;
+  }
+}
+
+/** The person's own memories: search, list, add, import, export, delete one, forget everything. */
+export function memoryRoutes({ memory }: HttpDeps): Router {
+  const router = Router();
+
+  router.get("/memories", async (req, res) => {
+    const { query, limit, offset } = parseInput(listQuerySchema, req.query);
+    if (query?.trim()) {
+      const hits = await memory.search(req.userId, query, { limit });
+      res.json({ memories: hits.map((h) => ({ ...memoryJson(h.memory), score: h.score })), total: hits.length });
+      return;
+    }
+    const [memories, total] = await Promise.all([memory.list(req.userId, { limit, offset }), memory.count(req.userId)]);
+    res.json({ memories: memories.map(memoryJson), total, limit, offset });
+  });
+
+  router.get("/memories/export", async (req, res) => {
+    res.setHeader("Content-Type", "application/x-ndjson; charset=utf-8");
+    res.setHeader("Content-Disposition", 'attachment; filename="rose-memories.jsonl"');
+    await exportLines(memory, req.userId, (line) => res.write(line));
+    res.end();
+  });
+
+  router.post("/memories", express.text({ type: ["application/x-ndjson", "application/jsonl", "text/plain"], limit: "2mb" }), async (req, res) => {
+    const inputs = importBody(req);
+    const results = [];
+    for (const input of inputs) results.push(await memory.remember(req.userId, input));
+    const added = results.filter((r) => r.status !== "duplicate").length;
+    res.status(added > 0 ? 201 : 200).json({
+      imported: added,
+      duplicates: results.length - added,
+      memories: results.map((r) => ({ status: r.status, ...memoryJson(r.memory) })),
+    });
+  });
+
+  router.delete("/memories/:id", async (req, res) => {
+    const { id } = parseInput(memoryIdSchema, req.params);
+    if (!(await memory.delete(req.userId, id))) throw notFound("Memory");
+    res.status(204).end();
+  });
+
+  router.get("/memories/:id", async (req, res) => {
+    const { id } = parseInput(memoryIdSchema, req.params);
+    const found = await memory.get(req.userId, id);
+    if (!found) throw notFound("Memory");
+    res.json(memoryJson(found));
+  });
+
+  router.delete("/memories", async (req, res) => {
+    const deleted = await memory.deleteAll(req.userId);
+    res.json({ deleted });
+  });
+
+  return router;
+}

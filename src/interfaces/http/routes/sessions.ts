@@ -1,0 +1,49 @@
+import { type Request, Router } from "express";
+import { z } from "zod";
+import { notFound } from "../../../core/errors.js";
+import { annotateContext } from "../../../core/request-context.js";
+import type { Session, SessionStore } from "../../../modules/sessions/types.js";
+import type { HttpDeps } from "../context.js";
+import { parseInput } from "../validation.js";
+
+export const sessionIdSchema = z.uuid({ error: "must be a session id (a UUID) from POST /api/v1/session/start" });
+
+/** The caller's own session, or 404: another user's session id is indistinguishable from an unknown one. */
+export async function ownedSession(sessions: SessionStore, req: Request, rawId: unknown): Promise<Session> {
+  const id = parseInput(z.object({ session_id: sessionIdSchema }), { session_id: rawId }).session_id;
+  const session = await sessions.findOwned(id, req.userId);
+  if (!session) throw notFound("Session");
+  annotateContext({ sessionId: session.id });
+  return session;
+}
+
+export function sessionRoutes({ sessions, turns }: HttpDeps): Router {
+  const router = Router();
+
+  router.post("/session/start", async (req, res) => {
+    const session = await sessions.create(req.userId);
+    annotateContext({ sessionId: session.id });
+    res.status(201).json({ session_id: session.id, created_at: session.createdAt });
+  });
+
+  router.get("/sessions/:id/messages", async (req, res) => {
+    const session = await ownedSession(sessions, req, req.params.id);
+    const history = await turns.history(session.id);
+    res.json({ session_id: session.id, summary: history.summary, messages: history.messages });
+  });
+
+  router.delete("/sessions/:id/messages", async (req, res) => {
+    const session = await ownedSession(sessions, req, req.params.id);
+    await turns.clear(session.id);
+    res.status(204).end();
+  });
+
+  router.delete("/sessions/:id", async (req, res) => {
+    const session = await ownedSession(sessions, req, req.params.id);
+    await turns.clear(session.id);
+    await sessions.delete(session.id);
+    res.status(204).end();
+  });
+
+  return router;
+}

@@ -1,0 +1,33 @@
+import OpenAI from "openai";
+import type { ProviderGuard } from "../../../core/resilience/provider-guard.js";
+import { type Embedder, l2Normalize } from "./types.js";
+
+/** Any OpenAI-compatible /embeddings endpoint (OpenAI, Ollama, vLLM, LM Studio), asked for 384 dimensions. */
+export class OpenAiEmbedder implements Embedder {
+  readonly relevanceFloor = 0.3;
+  readonly id: string;
+  private readonly client: OpenAI;
+
+  constructor(
+    options: { apiKey?: string; baseUrl?: string; model: string },
+    private readonly guard: ProviderGuard,
+    readonly dimensions = 384,
+  ) {
+    this.client = new OpenAI({ apiKey: options.apiKey ?? "not-needed", baseURL: options.baseUrl, maxRetries: 0 });
+    this.model = options.model;
+    this.id = `openai:${options.model}:${dimensions}`;
+  }
+
+  private readonly model: string;
+
+  async embed(texts: string[]): Promise<Float32Array[]> {
+    if (texts.length === 0) return [];
+    const response = await this.guard.run((signal) => this.client.embeddings.create({ model: this.model, input: texts, dimensions: this.dimensions }, { signal }));
+    return response.data
+      .sort((a, b) => a.index - b.index)
+      .map((item) => {
+        if (item.embedding.length !== this.dimensions) throw new Error(`embedding model returned ${item.embedding.length} dimensions, expected ${this.dimensions}`);
+        return l2Normalize(Float32Array.from(item.embedding));
+      });
+  }
+}

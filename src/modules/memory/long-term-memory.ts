@@ -1,0 +1,191 @@
+import { newId } from "../../core/ids.js";
+import { contentWords, keywordTerms } from "./embeddings/lexical-embedder.js";
+import type { Embedder } from "./embeddings/types.js";
+import type { MemoryStore, VectorHit } from "./store.js";
+import { type Memory, type MemoryHit, type MemoryService, type NewMemory, type RememberOutcome, normalizeMemoryText } from "./types.js";
+
+/** Two memories of one user this similar say the same thing: the second is not stored. */
+export const NEAR_DUPLICATE_SIMILARITY = 0.9;
+/** Reciprocal rank fusion constant (60 is the value from the original RRF paper; it damps top-rank dominance). */
+const RRF_K = 60;
+/** Each retriever returns this many candidates per requested result before fusion. */
+const CANDIDATES_PER_RESULT = 4;
+const RECENCY_HALF_LIFE_DAYS = 60;
+const CONTEXT_WEIGHT = 0.5;
+const CONTEXT_CHARS = 400;
+const RECENCY_WEIGHT = 0.15;
+
+export interface SearchOptions {
+  limit?: number;
+  /** Which retrievers to use; hybrid by default (the others exist for benchmarks and diagnostics). */
+  mode?: "hybrid" | "vector" | "keyword";
+  /**
+   * Recent conversation context (the running summary): searched too, at half weight, so a short
+   * reply like "yes, that one" still recalls what the conversation is about.
+   */
+  context?: string;
+  /** Skip the relevance floor (listing-style search from the memory API). */
+  includeWeak?: boolean;
+  now?: Date;
+}
+
+function recencyBoost(updatedAt: string, now: Date): number {
+  const ageDays = Math.max(0, (now.getTime() - Date.parse(updatedAt)) / 86_400_000);
+  return 1 + RECENCY_WEIGHT * Math.pow(0.5, ageDays / RECENCY_HALF_LIFE_DAYS);
+}
+
+/** Shared words between a query and a memory, after stop words and crude stemming. */
+function sharedWords(queryStems: Set<string>, text: string): number {
+  let shared = 0;
+  for (const stem of new Set(contentWords(text))) if (queryStems.has(stem)) shared++;
+  return shared;
+}
+
+/**
+ * Long-term memory: hybrid retrieval (vectors + keywords fused by reciprocal rank, a relevance floor,
+ * a gentle recency boost) and deduplicating writes, over any MemoryStore and Embedder.
+ */
+export class LongTermMemory implements MemoryService {
+  constructor(
+    private readonly store: MemoryStore,
+    readonly embedder: Embedder,
+  ) {}
+
+  get storeName(): string {
+    return this.store.name;
+  }
+
+  async search(userId: string, query: string, options: SearchOptions = {}): Promise<MemoryHit[]> {
+    const limit = options.limit ?? 5;
+    const mode = options.mode ?? "hybrid";
+    const now = options.now ?? new Date();
+    const stems = contentWords(query);
+    if (stems.length === 0 && !query.trim()) return [];
+    const candidates = limit * CANDIDATES_PER_RESULT;
+
+    const context = options.context?.trim().slice(-CONTEXT_CHARS) ?? "";
+    const vectorSearch = async (): Promise<[VectorHit[], VectorHit[]]> => {
+      if (mode === "keyword") return [[], []];
+      const [queryVector, contextVector] = await this.embedder.embed(context ? [query, context] : [query]);
+      return Promise.all([
+        this.store.vectorSearch(userId, queryVector!, this.embedder.id, candidates),
+        contextVector ? this.store.vectorSearch(userId, contextVector, this.embedder.id, candidates) : [],
+      ]);
+    };
+    const [[vectorHits, contextHits], keywordHits] = await Promise.all([
+      vectorSearch(),
+      mode === "vector" ? [] : this.store.keywordSearch(userId, keywordTerms(query), candidates),
+    ]);
+
+    const queryStems = new Set(stems);
+    const fused = new Map<string, { memory: Memory; rrf: number; relevant: boolean }>();
+    const entry = (memory: Memory) => {
+      let found = fused.get(memory.id);
+      if (!found) fused.set(memory.id, (found = { memory, rrf: 0, relevant: false }));
+      return found;
+    };
+    vectorHits.forEach((hit, rank) => {
+      const e = entry(hit.memory);
+      e.rrf += 1 / (RRF_K + rank + 1);
+      if (hit.similarity >= this.embedder.relevanceFloor) e.relevant = true;
+    });
+    contextHits.forEach((hit, rank) => {
+      const e = entry(hit.memory);
+      e.rrf += CONTEXT_WEIGHT / (RRF_K + rank + 1);
+      if (hit.similarity >= this.embedder.relevanceFloor) e.relevant = true;
+    });
+    keywordHits.forEach((hit, rank) => {
+      const e = entry(hit.memory);
+      e.rrf += 1 / (RRF_K + rank + 1);
+      // FTS matches on any word; only a shared content word (not a stop word) counts as evidence.
+      if (sharedWords(queryStems, hit.memory.text) >= 1) e.relevant = true;
+    });
+
+    return [...fused.values()]
+      .filter((e) => options.includeWeak || e.relevant)
+      .map((e) => ({ memory: e.memory, score: e.rrf * recencyBoost(e.memory.updatedAt, now) }))
+      .sort((a, b) => b.score - a.score)
+      .slice(0, limit);
+  }
+
+  async remember(userId: string, input: NewMemory): Promise<RememberOutcome> {
+    const text = input.text.trim();
+    const sameText = await this.store.findByNormalizedText(userId, normalizeMemoryText(text));
+    if (sameText) return { status: "duplicate", memory: sameText };
+    const [vector] = await this.embedder.embed([text]);
+    const now = new Date().toISOString();
+
+    if (input.supersedes) {
+      const updated = await this.store.update(
+        userId,
+        input.supersedes,
+        { text, type: input.type, importance: input.importance, updatedAt: now, ...(input.sourceSessionId ? { sourceSessionId: input.sourceSessionId } : {}) },
+        vector!,
+        this.embedder.id,
+      );
+      if (updated) return { status: "updated", memory: updated };
+    }
+
+    const [nearest] = await this.store.vectorSearch(userId, vector!, this.embedder.id, 1);
+    if (nearest && nearest.similarity >= NEAR_DUPLICATE_SIMILARITY) return { status: "duplicate", memory: nearest.memory };
+
+    const memory: Memory = {
+      id: newId(),
+      userId,
+      text,
+      type: input.type,
+      importance: input.importance,
+      createdAt: input.createdAt ?? now,
+      updatedAt: now,
+      ...(input.sourceSessionId ? { sourceSessionId: input.sourceSessionId } : {}),
+      ...(input.metadata ? { metadata: input.metadata } : {}),
+    };
+    await this.store.insert(memory, vector!, this.embedder.id);
+    return { status: "added", memory };
+  }
+
+  list(userId: string, { limit = 50, offset = 0 } = {}): Promise<Memory[]> {
+    return this.store.list(userId, { limit, offset });
+  }
+
+  count(userId: string): Promise<number> {
+    return this.store.count(userId);
+  }
+
+  get(userId: string, id: string): Promise<Memory | null> {
+    return this.store.get(userId, id);
+  }
+
+  delete(userId: string, id: string): Promise<boolean> {
+    return this.store.delete(userId, id);
+  }
+
+  deleteAll(userId: string): Promise<number> {
+    return this.store.deleteAll(userId);
+  }
+
+  /** Re-embeds memories written by another embedder (after the real model becomes available). */
+  async reembed(batchSize = 64): Promise<number> {
+    let done = 0;
+    for (;;) {
+      const stale = await this.store.staleVectors(this.embedder.id, batchSize);
+      if (stale.length === 0) return done;
+      const vectors = await this.embedder.embed(stale.map((s) => s.text));
+      for (const [i, item] of stale.entries()) await this.store.replaceVector(item.userId, item.id, vectors[i]!, this.embedder.id);
+      done += stale.length;
+    }
+  }
+
+  /** The store's backup hook, if its data lives in a local file. */
+  get backup(): ((path: string) => Promise<void>) | undefined {
+    return this.store.backup?.bind(this.store);
+  }
+
+  ping(): Promise<void> {
+    return this.store.ping();
+  }
+
+  close(): Promise<void> {
+    return this.store.close();
+  }
+}

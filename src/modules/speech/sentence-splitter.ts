@@ -1,0 +1,112 @@
+/**
+ * Cuts a reply that arrives token by token into sentences, so each can be spoken as soon as it is
+ * complete. The boundaries come from the platform's Unicode sentence segmenter (ICU, via
+ * Intl.Segmenter), which already keeps "3.5" and "U.S. now" together; on top of it, a period after a
+ * title, an initial, "e.g."-style abbreviations or an ellipsis is not taken as the end of a sentence.
+ *
+ * A sentence is only released once the next one has visibly begun (a letter or digit after the
+ * boundary), because whether "Dr." or "U.S." ends a sentence depends on what follows it.
+ */
+
+/** Words that, followed by a period, almost never end a sentence (compared in lower case, without the period). */
+const ABBREVIATIONS = new Set([
+  "mr", "mrs", "ms", "mx", "dr", "prof", "sr", "jr", "st", "mt", "rev", "fr", "hon", "gen", "col", "capt", "lt", "sgt", "gov", "sen", "rep", "pres",
+  "vs", "cf", "viz", "al", "approx", "dept", "est", "fig", "inc", "ltd", "co", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+]);
+
+/** "e.g.", "i.e.", "U.S.", "a.m.": letters each followed by a period. */
+const INITIALISM = /(?:^|[\s(["'])(?:\p{L}\.){2,}$/u;
+/** "J. K. Rowling": a single capital letter with a period. */
+const INITIAL = /(?:^|[\s(["'])\p{Lu}\.$/u;
+const ELLIPSIS = /(?:\.\.\.|…)$/;
+/** A list marker on its own ("1."), which the segmenter takes for a whole sentence. */
+const LIST_NUMBER = /^\d{1,3}\.$/;
+const HAS_WORDS = /[\p{L}\p{N}]/u;
+
+/** True when a segment's final period (or ellipsis) is not the end of the sentence. */
+function endsMidSentence(segment: string): boolean {
+  const text = segment.trimEnd();
+  if (ELLIPSIS.test(text) || INITIALISM.test(text) || INITIAL.test(text) || LIST_NUMBER.test(text)) return true;
+  const lastWord = /(\p{L}+)\.$/u.exec(text)?.[1];
+  return lastWord !== undefined && ABBREVIATIONS.has(lastWord.toLowerCase());
+}
+
+/**
+ * The end of a first clause ("Oh, …", "I hear you; …"): a comma, semicolon, colon or dash followed by
+ * a space, after at least one word. Not "3,5" or "10:30", which have no space after the mark.
+ */
+const CLAUSE_CHAR = String.raw`(?:[^,;:\u2013\u2014]|[,;:](?=\S))`;
+const FIRST_CLAUSE = new RegExp(String.raw`^(\s*${CLAUSE_CHAR}*?[\p{L}\p{N}]${CLAUSE_CHAR}*?(?:[,;:]|\s[\u2013\u2014]))\s+(?=\S)`, "u");
+
+export interface SplitterOptions {
+  /**
+   * Release the reply's first clause on its own, before its sentence ends: the voice can start while
+   * the rest of the first sentence is still being generated and synthesized.
+   */
+  eagerFirstClause?: boolean;
+}
+
+export class SentenceSplitter {
+  private pending = "";
+  private released = 0;
+  private readonly segmenter: Intl.Segmenter;
+
+  constructor(
+    locale = "en",
+    private readonly options: SplitterOptions = {},
+  ) {
+    this.segmenter = new Intl.Segmenter(locale, { granularity: "sentence" });
+  }
+
+  /** Adds streamed text; returns the sentences it completed (trimmed, in order), often none. Pieces without words ("...", an emoji) are not sentences to speak. */
+  push(text: string): string[] {
+    return this.take(text);
+  }
+
+  private take(text: string): string[] {
+    this.pending += text;
+    if (this.options.eagerFirstClause && this.released === 0) {
+      const clause = FIRST_CLAUSE.exec(this.pending);
+      // Only a clause inside the first sentence: "Yes. Well, …" releases "Yes." whole below.
+      const firstSentence = this.sentencesOf(this.pending)[0]?.trimEnd() ?? "";
+      if (clause && clause[1]!.length < firstSentence.length) {
+        this.pending = this.pending.slice(clause[0].length);
+        this.released++;
+        return [clause[1]!.trim(), ...this.take("")];
+      }
+    }
+    const pieces = this.sentencesOf(this.pending);
+    // The last piece may still grow; so may the one before it while the last has no words yet ('etc. (').
+    let keep = 1;
+    if (pieces.length > 1 && !HAS_WORDS.test(pieces.at(-1)!)) keep = 2;
+    const done = pieces.slice(0, Math.max(0, pieces.length - keep));
+    this.pending = pieces.slice(done.length).join("");
+    const sentences = done.map((s) => s.trim()).filter((s) => HAS_WORDS.test(s));
+    this.released += sentences.length;
+    return sentences;
+  }
+
+  /** Whatever is left once the text has ended, as a last sentence (none if it holds no words). */
+  flush(): string[] {
+    const rest = this.pending.trim();
+    this.pending = "";
+    const out = HAS_WORDS.test(rest) ? [rest] : [];
+    this.released += out.length;
+    return out;
+  }
+
+  /** Segments the text and glues back together the pieces the segmenter cut too eagerly. */
+  private sentencesOf(text: string): string[] {
+    const sentences: string[] = [];
+    let current = "";
+    for (const { segment } of this.segmenter.segment(text)) {
+      current += segment;
+      if (!endsMidSentence(current)) {
+        sentences.push(current);
+        current = "";
+      }
+    }
+    if (current) sentences.push(current);
+    return sentences;
+  }
+}

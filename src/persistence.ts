@@ -1,0 +1,57 @@
+import Database from "better-sqlite3";
+import pg from "pg";
+import { type JobLock, SqliteJobLock } from "./core/jobs/job-lock.js";
+import { PgJobLock } from "./core/jobs/pg-job-lock.js";
+import type { Logger } from "./core/logger.js";
+import { PgThreadStore } from "./graph/pg-thread-store.js";
+import { SqliteThreadStore, type ThreadStore } from "./graph/thread-store.js";
+import { PgSessionStore } from "./modules/sessions/pg-session-store.js";
+import { SqliteSessionStore } from "./modules/sessions/sqlite-session-store.js";
+import type { SessionStore } from "./modules/sessions/types.js";
+
+export interface Persistence {
+  kind: "sqlite" | "postgres";
+  threads: ThreadStore;
+  sessions: SessionStore;
+  lock: JobLock;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The service's own SQLite file: WAL so readers never wait for the writer. */
+export function openSqlite(path: string): Database.Database {
+  const db = new Database(path);
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = NORMAL"); // WAL + NORMAL survives process crashes; only an OS crash can lose the last commit.
+  db.pragma("busy_timeout = 5000");
+  return db;
+}
+
+/**
+ * Where conversations live: SQLite in DATA_DIR by default (one instance), PostgreSQL when DATABASE_URL
+ * is set (several instances share threads, sessions and job leases).
+ */
+export async function openPersistence(databaseUrl: string | undefined, localDb: Database.Database, logger: Logger): Promise<Persistence> {
+  if (!databaseUrl) {
+    return {
+      kind: "sqlite",
+      threads: new SqliteThreadStore(localDb),
+      sessions: new SqliteSessionStore(localDb),
+      lock: new SqliteJobLock(localDb),
+      ping: async () => void localDb.prepare("SELECT 1").get(),
+      close: async () => {},
+    };
+  }
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+  pool.on("error", (error) => logger.warn("postgres pool error", { error: error.message }));
+  const [threads, sessions, lock] = await Promise.all([PgThreadStore.open(pool), PgSessionStore.open(pool), PgJobLock.open(pool)]);
+  logger.info("conversations are stored in PostgreSQL");
+  return {
+    kind: "postgres",
+    threads,
+    sessions,
+    lock,
+    ping: async () => void (await pool.query("SELECT 1")),
+    close: () => pool.end(),
+  };
+}

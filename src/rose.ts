@@ -1,0 +1,160 @@
+import type { Express } from "express";
+import { mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Config } from "./core/config.js";
+import type { Logger } from "./core/logger.js";
+import { ServiceHealth } from "./core/health/service-health.js";
+import { Metrics } from "./core/metrics.js";
+import { guardsFromConfig, type Guards } from "./core/resilience/guards.js";
+import { type JobLock, RedisJobLock } from "./core/jobs/job-lock.js";
+import { JobScheduler } from "./core/jobs/scheduler.js";
+import { type BackupSource, SqliteBackups } from "./core/jobs/sqlite-backup.js";
+import { connectRedis, type RedisClient } from "./core/redis.js";
+import { resolveSigningSecret } from "./core/signing-secret.js";
+import { buildGraph, type RoseGraph } from "./graph/graph.js";
+import { TurnRunner } from "./graph/turn-runner.js";
+import { RedisStore } from "rate-limit-redis";
+import type { HttpDeps } from "./interfaces/http/context.js";
+import { createHttpApp } from "./interfaces/http/app.js";
+import { openPersistence, openSqlite } from "./persistence.js";
+import { ROSE } from "./modules/character/card.js";
+import { createChatModels } from "./modules/llm/chat-models.js";
+import { chatProviderProbe } from "./modules/llm/probe.js";
+import { analyseForMemory } from "./modules/memory/analysis.js";
+import { createLongTermMemory } from "./modules/memory/create-memory.js";
+import { MemoryWriter } from "./modules/memory/memory-writer.js";
+import type { Memory } from "./modules/memory/types.js";
+import { AudioStore } from "./modules/speech/audio-store.js";
+import { createSpeech } from "./modules/speech/create-speech.js";
+import type { SessionStore } from "./modules/sessions/types.js";
+
+export interface Rose {
+  app: Express;
+  turns: TurnRunner;
+  guards: Guards;
+  backups: SqliteBackups;
+  /** Runs a background job now (under its lease); false when another instance holds it. */
+  runJob(name: string): Promise<boolean>;
+  /** Bytes a thread's checkpoints occupy (benchmarks and operators' checks). */
+  threadBytes(threadId: string): Promise<number>;
+  /** Waits for turns in flight, then closes every database. */
+  close(): Promise<void>;
+}
+
+/** Forgets threads nobody has touched for the retention period: checkpoints, writes and the session row. */
+async function removeIdleThreads(sessions: SessionStore, turns: TurnRunner, cutoff: Date): Promise<{ removed: number }> {
+  let removed = 0;
+  for (;;) {
+    const idle = await sessions.idleSince(cutoff, 100);
+    if (idle.length === 0) return { removed };
+    for (const session of idle) {
+      await turns.clear(session.id);
+      await sessions.delete(session.id);
+      removed++;
+    }
+  }
+}
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+  } catch {
+    return "0.0.0";
+  }
+}
+
+/** The composition root: builds every component from the configuration and wires them together. */
+export async function createRose(config: Config, logger: Logger): Promise<Rose> {
+  mkdirSync(config.dataDir, { recursive: true });
+  const { secret, source } = resolveSigningSecret(config.jwtSecret, config.dataDir);
+  if (source === "generated") logger.warn("JWT_SECRET is not set: generated a signing secret and stored it in DATA_DIR (set JWT_SECRET in production)");
+
+  // The local SQLite file always exists: it holds the memory outbox, and the conversations unless
+  // DATABASE_URL moves them to PostgreSQL.
+  const conversationDb = openSqlite(join(config.dataDir, "memory.db"));
+  const persistence = await openPersistence(config.databaseUrl, conversationDb, logger);
+  const { threads, sessions } = persistence;
+  const metrics = new Metrics();
+  const guards = guardsFromConfig(config, logger, metrics);
+  const memory = await createLongTermMemory(config, { embeddings: guards.embeddings, vectorStore: guards.vector_store }, logger);
+  const models = createChatModels(config);
+  let graph: RoseGraph | null = null;
+  let memoryWriter: MemoryWriter | null = null;
+  if (models) {
+    logger.info("chat model configured", { provider: models.provider, chat_model: models.chatModelId, small_model: models.smallModelId });
+    const analyse = (message: string, known: Memory[]) => guards.small.run((signal) => analyseForMemory(models.small, message, known, signal));
+    memoryWriter = new MemoryWriter(conversationDb, memory, analyse, logger, metrics);
+    memoryWriter.start();
+    graph = buildGraph(
+      {
+        models,
+        guards: { chat: guards.chat, small: guards.small },
+        memory,
+        memoryWriter,
+        character: ROSE,
+        logger,
+        memoryTopK: config.memory.topK,
+        summary: config.summary,
+        metrics,
+      },
+      threads.saver,
+    );
+  } else {
+    logger.warn("no chat model configured: set GROQ_API_KEY, or OPENAI_BASE_URL / OPENAI_API_KEY; chat turns answer 503 until then");
+  }
+  const turns = new TurnRunner(graph, threads, logger, metrics);
+
+  const redis: RedisClient | null = config.redisUrl ? await connectRedis(config.redisUrl, logger) : null;
+  const lock: JobLock = redis ? new RedisJobLock(redis) : persistence.lock;
+  const jobs = new JobScheduler(lock, logger);
+  const backupSources: BackupSource[] = [{ name: "memory.db", backup: (path) => conversationDb.backup(path) }];
+  if (memory.backup) backupSources.push({ name: "long_term_memory.db", backup: memory.backup });
+  const backups = new SqliteBackups(join(config.dataDir, "backups"), backupSources, config.backup.keep);
+  jobs.schedule({ name: "sqlite-backup", intervalMs: config.backup.intervalMs, run: () => backups.run() });
+  jobs.schedule({
+    name: "thread-cleanup",
+    intervalMs: 60 * 60_000,
+    run: () => removeIdleThreads(sessions, turns, new Date(Date.now() - config.sessionRetentionDays * 86_400_000)),
+  });
+  const speech = createSpeech(config, { stt: guards.stt, tts: guards.tts }, logger);
+  const audioStore = new AudioStore(join(config.dataDir, "audio"), config.audioTtlMs);
+  // Expired audio is never served; the sweep only frees the disk, so a few minutes' lag is harmless.
+  jobs.schedule({ name: "audio-cleanup", intervalMs: Math.min(config.audioTtlMs, 10 * 60_000), run: () => audioStore.removeExpired() });
+
+  let accepting = true;
+  const health = new ServiceHealth();
+  const chatProbe = chatProviderProbe(config);
+  if (models && chatProbe) {
+    health.register("llm", { provider: models.provider, model: models.chatModelId, probe: chatProbe, breaker: () => guards.chat.state, requiredForReadiness: true });
+  } else {
+    health.notConfigured("llm", "set GROQ_API_KEY, or OPENAI_BASE_URL / OPENAI_API_KEY");
+  }
+  health.register("memory", { provider: memory.storeName, model: memory.embedder.id, probe: () => memory.ping(), breaker: () => guards.vector_store.state, requiredForReadiness: true });
+  health.register("checkpoints", { provider: persistence.kind, probe: () => persistence.ping(), requiredForReadiness: true });
+  speech.registerHealth(health);
+
+  const deps: HttpDeps = { config, logger, version: packageVersion(), signingSecret: secret, sessions, turns, memory, speech, audioStore, metrics, health, isAccepting: () => accepting };
+  if (redis) deps.rateLimitStore = (prefix) => new RedisStore({ prefix, sendCommand: (...args: string[]) => redis.sendCommand(args) });
+  const app = createHttpApp(deps);
+
+  return {
+    app,
+    turns,
+    guards,
+    backups,
+    runJob: (name) => jobs.runNow(name),
+    threadBytes: (threadId) => threads.storedBytes(threadId),
+    async close() {
+      accepting = false;
+      await jobs.stop();
+      await turns.drain();
+      await memoryWriter?.stop();
+      for (const guard of Object.values(guards)) guard.shutdown();
+      await memory.close();
+      await threads.close();
+      await persistence.close();
+      conversationDb.close();
+      await redis?.quit();
+    },
+  };
+}

@@ -1,0 +1,264 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type RunningRose, startRose, tempDataDir } from "../helpers/rose-server.js";
+import { type Simulator, startSimulator } from "../simulator/server.js";
+import { launchChromium } from "./support/chromium.js";
+import { ensureFrontendBuilt } from "./support/frontend-build.js";
+import { spokenWav } from "./support/speech-wav.js";
+
+/**
+ * The web app in a real browser (Debian's Chromium) against the real server and the provider
+ * simulator: typing and reading a streamed reply, history after a reload, the memory panel, and a
+ * spoken turn through Chromium's fake microphone (a WAV spoken by espeak-ng, looped).
+ */
+
+const SCREENSHOTS = fileURLToPath(new URL("../../test-output/screenshots", import.meta.url));
+const SPOKEN = "Hello Rose, I had a long day at work today.";
+// The simulator stands in for Whisper: it "recognises" exactly what espeak-ng said into the fake microphone.
+const HEARD = SPOKEN;
+const GARDEN_REPLY = "A garden is a gentle place to spend an afternoon. What did you plant?";
+const VOICE_REPLY = "I'm sorry the day was long. Let's take a slow breath together. What weighed on you most?";
+
+let sim: Simulator;
+let rose: RunningRose;
+let browser: Browser;
+const dataDir = tempDataDir("rose-e2e-");
+const contexts: BrowserContext[] = [];
+
+async function newPage(width = 1280, height = 860): Promise<Page> {
+  const context = await browser.newContext({ baseURL: rose.url, viewport: { width, height } });
+  contexts.push(context);
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  // A failure inside the page (a CSP refusal, an exception) should fail the test, not hide in a console.
+  const problems: string[] = [];
+  page.on("pageerror", (error) => problems.push(error.message));
+  page.on("console", (message) => {
+    if (message.type() === "error" && !/Failed to load resource/.test(message.text())) problems.push(message.text());
+  });
+  (page as Page & { problems: string[] }).problems = problems;
+  return page;
+}
+
+const problemsOf = (page: Page) => (page as Page & { problems: string[] }).problems;
+
+/** The text of an element that may not be there yet ("" until it is), for polling without blocking. */
+async function textOf(locator: Locator): Promise<string> {
+  return (await locator.count()) > 0 ? locator.first().innerText() : "";
+}
+
+async function screenshot(page: Page, name: string, width: number, height: number): Promise<void> {
+  await page.setViewportSize({ width, height });
+  await page.waitForTimeout(400); // let the layout and the calmer animations settle
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}-${width}.png`) });
+}
+
+beforeAll(async () => {
+  ensureFrontendBuilt();
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const microphone = spokenWav(SPOKEN, join(dataDir.path, "spoken.wav"));
+  [sim, browser] = await Promise.all([startSimulator(), launchChromium(microphone)]);
+  rose = await startRose(
+    { OPENAI_BASE_URL: sim.openaiBaseUrl, OPENAI_API_KEY: "sim-key", CHAT_MODEL: "sim-chat", SMALL_MODEL: "sim-small", TTS_PROVIDER: "espeak", RATE_LIMIT_PER_MINUTE: "0" },
+    join(dataDir.path, "rose"),
+  );
+});
+
+afterEach(async () => {
+  while (contexts.length) await contexts.pop()!.close();
+  sim.reset();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await rose?.stop();
+  await sim?.close();
+  dataDir.remove();
+});
+
+describe("serving the web app", () => {
+  it("answers client routes with index.html, caches hashed assets for good, and leaves the API and metrics alone", async () => {
+    for (const path of ["/", "/chat", "/somewhere/else"]) {
+      const page = await fetch(`${rose.url}${path}`, { headers: { accept: "text/html" } });
+      expect(page.status).toBe(200);
+      expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+      expect(page.headers.get("cache-control")).toBe("no-cache");
+      const html = await page.text();
+      expect(html).toContain('<div id="root"></div>');
+      const asset = /src="(\/assets\/[^"]+\.js)"/.exec(html)![1]!;
+      const script = await fetch(`${rose.url}${asset}`);
+      expect(script.status).toBe(200);
+      expect(script.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+    }
+
+    const unknownApi = await fetch(`${rose.url}/api/v1/no-such-thing`, { headers: { accept: "text/html" } });
+    expect(unknownApi.status).toBe(404);
+    expect(((await unknownApi.json()) as { error: { code: string } }).error.code).toBe("not_found");
+    expect((await fetch(`${rose.url}/api/no-such-thing`, { headers: { accept: "text/html" } })).status).toBe(404);
+    const metrics = await fetch(`${rose.url}/metrics`, { headers: { accept: "text/html" } });
+    expect(metrics.headers.get("content-type")).toMatch(/^text\/plain/);
+    expect((await fetch(`${rose.url}/metrics/extra`, { headers: { accept: "text/html" } })).status).toBe(404);
+    // A missing file is a 404, never the page (a browser would try to run HTML as a script).
+    expect((await fetch(`${rose.url}/assets/gone-1234.js`)).status).toBe(404);
+  });
+});
+
+describe("the chat page", () => {
+  it("streams Rose's reply into the page, then restores the conversation after a reload", async () => {
+    // Slow tokens, so the page is seen mid-reply.
+    sim.script({ match: { model: "sim-chat", lastUser: "garden" }, reply: { content: GARDEN_REPLY }, latency: { firstTokenMs: 150, tokensPerSecond: 30 } });
+    const page = await newPage();
+    await page.goto("/chat");
+    await expect.poll(() => page.title()).toBe("Write to Rose · Rose");
+
+    const box = page.getByLabel("Your message to Rose");
+    await box.fill("I spent the afternoon in my garden.");
+    await box.press("Enter");
+
+    // Mid-reply: some of the words are on the page, not yet all of them.
+    const streaming = page.locator('.from-rose[data-state="streaming"] .bubble-text');
+    await expect.poll(async () => (await textOf(streaming)).length, { timeout: 10_000 }).toBeGreaterThan(0);
+    const partial = await textOf(streaming);
+    expect(GARDEN_REPLY.startsWith(partial) && partial.length < GARDEN_REPLY.length).toBe(true);
+
+    const settled = page.locator('.from-rose[data-state="settled"] .bubble-text');
+    await expect.poll(() => settled.allInnerTexts(), { timeout: 15_000 }).toEqual([GARDEN_REPLY]);
+    await expect.poll(() => page.getByLabel("Your message to Rose").inputValue()).toBe("");
+
+    await page.reload();
+    const restored = page.locator(".bubble-text");
+    await expect.poll(() => restored.allInnerTexts(), { timeout: 10_000 }).toEqual(["I spent the afternoon in my garden.", GARDEN_REPLY]);
+    expect(await page.evaluate("localStorage.getItem('rose.session_id')")).toMatch(/^[0-9a-f-]{36}$/);
+
+    await screenshot(page, "chat", 1280, 860);
+    await screenshot(page, "chat", 360, 760);
+    expect(problemsOf(page)).toEqual([]);
+  });
+
+  it("starts a new conversation on request", async () => {
+    const page = await newPage();
+    await page.goto("/chat");
+    await page.getByLabel("Your message to Rose").fill("Just saying hello.");
+    await page.getByRole("button", { name: "Send" }).click();
+    await expect.poll(() => page.locator('.from-rose[data-state="settled"]').count(), { timeout: 15_000 }).toBe(1);
+    const before = await page.evaluate("localStorage.getItem('rose.session_id')");
+
+    await page.getByRole("button", { name: "New conversation" }).click();
+    await expect.poll(() => page.getByText("Hello, I'm Rose.").count()).toBe(1);
+    expect(await page.locator(".bubble").count()).toBe(0);
+    expect(await page.evaluate("localStorage.getItem('rose.session_id')")).not.toBe(before);
+  });
+});
+
+describe("what Rose remembers", () => {
+  it("lists the person's memories, searches them, forgets one, then everything", async () => {
+    const page = await newPage();
+    await page.goto("/");
+    // Seeded from inside the page's browser context, so the identity cookie is this person's.
+    for (const memory of [
+      { text: "Their sister Maya lives in Porto.", type: "person" },
+      { text: "They love the smell of rain on warm stones.", type: "preference" },
+      { text: "They are learning to play the cello.", type: "goal" },
+    ]) {
+      expect((await page.request.post("/api/v1/memories", { data: memory })).status()).toBe(201);
+    }
+
+    await page.getByRole("button", { name: /What Rose remembers|Memories/ }).click();
+    const dialog = page.getByRole("dialog", { name: "What Rose remembers" });
+    const items = dialog.locator(".memory-text");
+    await expect.poll(() => items.count(), { timeout: 10_000 }).toBe(3);
+    await screenshot(page, "memories", 1280, 860);
+    await screenshot(page, "memories", 360, 760);
+    await page.setViewportSize({ width: 1280, height: 860 });
+
+    await dialog.getByLabel("Search what Rose remembers").fill("cello");
+    await expect.poll(() => items.allInnerTexts(), { timeout: 10_000 }).toEqual(["They are learning to play the cello."]);
+    await dialog.getByLabel("Search what Rose remembers").fill("");
+    await expect.poll(() => items.count(), { timeout: 10_000 }).toBe(3);
+
+    await dialog.getByRole("button", { name: "Forget: Their sister Maya lives in Porto." }).click();
+    await expect.poll(() => items.count()).toBe(2);
+    await expect.poll(async () => (await (await page.request.get("/api/v1/memories")).json()).total).toBe(2);
+
+    await dialog.getByRole("button", { name: "Forget everything" }).click();
+    await dialog.getByRole("button", { name: "Yes, forget everything" }).click();
+    await expect.poll(() => dialog.getByText("Nothing yet").count()).toBe(1);
+    expect((await (await page.request.get("/api/v1/memories")).json()).total).toBe(0);
+
+    await page.keyboard.press("Escape");
+    await expect.poll(() => page.getByRole("dialog").count()).toBe(0);
+    expect(problemsOf(page)).toEqual([]);
+  });
+});
+
+describe("the voice page", () => {
+  it("hears the person through the microphone, shows the transcript and the streamed reply, and plays Rose's voice", async () => {
+    sim.script({ match: { endpoint: "transcription" }, reply: { transcript: HEARD } });
+    sim.script({ match: { model: "sim-chat", lastUser: "long day" }, reply: { content: VOICE_REPLY } });
+    const page = await newPage();
+    await page.goto("/");
+    await expect.poll(() => page.title()).toBe("Talk with Rose · Rose");
+    await screenshot(page, "voice-idle", 360, 760);
+    await page.setViewportSize({ width: 1280, height: 860 });
+
+    await page.getByRole("button", { name: "Talk to Rose" }).click();
+    await expect.poll(() => page.locator(".talk").getAttribute("data-status")).toBe("listening");
+
+    // Rose notices the end of the sentence by herself (voice activity detection), sends it, and answers.
+    await expect.poll(() => textOf(page.getByTestId("transcript")), { timeout: 20_000 }).toBe(HEARD);
+    await expect.poll(() => textOf(page.getByTestId("reply")), { timeout: 20_000 }).toBe(VOICE_REPLY);
+    await expect.poll(() => page.getByTestId("rose-voice").getAttribute("data-clips-played"), { timeout: 30_000 }).not.toBeNull();
+
+    const upload = sim.requests({ endpoint: "transcription" })[0]!;
+    expect(upload.body).toMatchObject({ file: { format: "webm" } });
+    await screenshot(page, "voice", 1280, 860);
+    await screenshot(page, "voice", 360, 760);
+    await page.setViewportSize({ width: 1280, height: 860 });
+
+    // Escape ends the conversation: the control goes quiet.
+    await page.keyboard.press("Escape");
+    await expect.poll(() => page.locator(".talk").getAttribute("data-status")).toBe("idle");
+    expect(problemsOf(page)).toEqual([]);
+  });
+
+  it("stops Rose mid-reply when the person taps to talk over her (barge-in)", async () => {
+    sim.script({ match: { endpoint: "transcription" }, reply: { transcript: HEARD } });
+    sim.script({ match: { model: "sim-chat", lastUser: "long day" }, reply: { content: VOICE_REPLY } });
+    const page = await newPage();
+    await page.goto("/");
+    await page.getByRole("button", { name: "Talk to Rose" }).click();
+    await expect.poll(() => page.locator(".talk").getAttribute("data-status"), { timeout: 30_000 }).toBe("speaking");
+
+    await page.getByRole("button", { name: "Interrupt Rose and speak" }).click();
+    await expect.poll(() => page.locator(".talk").getAttribute("data-status")).toBe("listening");
+    // Her voice stopped at once: nothing is playing and what she had left to say was dropped.
+    expect(await page.evaluate("document.querySelector('[data-testid=rose-voice]').paused")).toBe(true);
+    expect(await page.getByTestId("rose-voice").getAttribute("src")).toBeNull();
+    await page.keyboard.press("Escape");
+  });
+
+  it("records for as long as the control is held in push-to-talk mode", async () => {
+    sim.script({ match: { endpoint: "transcription" }, reply: { transcript: "Holding the button feels calmer." } });
+    sim.script({ match: { model: "sim-chat", lastUser: "calmer" }, reply: { content: "Then hold it as long as you need." } });
+    const page = await newPage();
+    await page.goto("/");
+    await page.getByRole("radio", { name: "Hold to talk" }).check();
+
+    const control = page.getByRole("button", { name: "Hold to talk to Rose" });
+    await control.hover();
+    await page.mouse.down();
+    await expect.poll(() => page.locator(".talk").getAttribute("data-status")).toBe("listening");
+    await page.waitForTimeout(1500);
+    await page.mouse.up();
+
+    await expect.poll(() => textOf(page.getByTestId("transcript")), { timeout: 20_000 }).toBe("Holding the button feels calmer.");
+    await expect.poll(() => textOf(page.getByTestId("reply")), { timeout: 20_000 }).toBe("Then hold it as long as you need.");
+    // Push-to-talk does not keep listening afterwards: once she has spoken, the control rests.
+    await expect.poll(() => page.locator(".talk").getAttribute("data-status"), { timeout: 30_000 }).toBe("idle");
+    expect(await page.getByTestId("rose-voice").getAttribute("data-clips-played")).toBe("1");
+    expect(problemsOf(page)).toEqual([]);
+  });
+});

@@ -1,0 +1,91 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type RunningRose, startRose, tempDataDir } from "./helpers/rose-server.js";
+
+const dir = tempDataDir();
+let server: RunningRose;
+
+beforeAll(async () => {
+  server = await startRose({}, dir.path);
+});
+afterEach(async () => {
+  await server.client.request("DELETE", "/api/v1/memories");
+});
+afterAll(async () => {
+  await server.stop();
+  dir.remove();
+});
+
+describe("the person's own memories", () => {
+  it("adds one memory with metadata, lists it, and finds it by search", async () => {
+    const { client } = server;
+    const added = await client.json("POST", "/api/v1/memories", { text: "The user's favourite flower is the peony.", type: "preference", metadata: { source: "onboarding" } });
+    expect(added.status).toBe(201);
+    expect(added.body.memories[0]).toMatchObject({ status: "added", text: "The user's favourite flower is the peony.", type: "preference", metadata: { source: "onboarding" } });
+    const memory = added.body.memories[0];
+    for (const field of ["id", "created_at", "updated_at"]) expect(memory[field]).toEqual(expect.any(String));
+
+    const listed = await client.json("GET", "/api/v1/memories");
+    expect(listed.body).toMatchObject({ total: 1, memories: [{ id: memory.id }] });
+    const found = await client.json("GET", "/api/v1/memories?query=peony%20flowers&limit=3");
+    expect(found.body.memories.map((m: { id: string }) => m.id)).toEqual([memory.id]);
+    expect((await client.json("GET", "/api/v1/memories?query=submarines")).body.memories).toEqual([]);
+  });
+
+  it("imports JSON Lines, skips duplicates, and exports everything back as JSON Lines", async () => {
+    const { client } = server;
+    const lines = [
+      { text: "The user grew up in Galway.", type: "fact", created_at: "2025-03-01T10:00:00Z", metadata: { from: "old-app" } },
+      { text: "The user is learning Portuguese.", type: "goal" },
+      { text: "the user grew up in galway", type: "fact" },
+    ]
+      .map((l) => JSON.stringify(l))
+      .join("\n");
+    const imported = await client.json("POST", "/api/v1/memories", lines, { "content-type": "application/x-ndjson" });
+    expect(imported.status).toBe(201);
+    expect(imported.body).toMatchObject({ imported: 2, duplicates: 1 });
+    expect(imported.body.memories[0].created_at).toBe("2025-03-01T10:00:00.000Z");
+
+    const exported = await client.request("GET", "/api/v1/memories/export");
+    expect(exported.headers.get("content-type")).toMatch(/application\/x-ndjson/);
+    const rows = (await exported.text()).trim().split("\n").map((l) => JSON.parse(l));
+    expect(rows.map((r) => r.text).sort()).toEqual(["The user grew up in Galway.", "The user is learning Portuguese."]);
+    expect(rows.find((r) => r.text.includes("Galway")).metadata).toEqual({ from: "old-app" });
+  });
+
+  it("rejects bad input with a 4xx and stores nothing", async () => {
+    const { client } = server;
+    const cases: Array<[unknown, Record<string, string> | undefined, number, RegExp]> = [
+      [{ text: "" }, undefined, 400, /text: must not be empty/],
+      [{ text: "x".repeat(1001) }, undefined, 400, /at most 1000 characters/],
+      [{ text: "ok", type: "secret" }, undefined, 400, /type: must be one of/],
+      [{ memories: [] }, undefined, 400, /at least one memory/],
+      ['{"text":"The user likes rain."}\n{not json}', { "content-type": "application/x-ndjson" }, 400, /Line 2 is not valid JSON/],
+    ];
+    for (const [body, headers, status, message] of cases) {
+      const response = await client.json("POST", "/api/v1/memories", body, headers);
+      expect(response.status).toBe(status);
+      expect(response.body.error.message).toMatch(message);
+    }
+    expect((await client.json("GET", "/api/v1/memories")).body.total).toBe(0);
+    for (const query of ["limit=0", "limit=101", "limit=abc", "offset=-1"]) {
+      expect((await client.json("GET", `/api/v1/memories?${query}`)).status).toBe(400);
+    }
+    expect((await client.json("DELETE", "/api/v1/memories/not-a-uuid")).status).toBe(400);
+  });
+
+  it("keeps each person's memories private: another's id answers 404, and forgetting is per person", async () => {
+    const { client } = server;
+    const stranger = client.stranger();
+    const mine = (await client.json("POST", "/api/v1/memories", { text: "The user keeps bees." })).body.memories[0];
+    await stranger.json("POST", "/api/v1/memories", { text: "The user keeps chickens." });
+
+    expect((await stranger.json("GET", `/api/v1/memories/${mine.id}`)).status).toBe(404);
+    expect((await stranger.json("DELETE", `/api/v1/memories/${mine.id}`)).status).toBe(404);
+    expect((await stranger.json("GET", "/api/v1/memories?query=bees")).body.memories).toEqual([]);
+    expect((await stranger.json("DELETE", "/api/v1/memories")).body).toEqual({ deleted: 1 });
+
+    expect((await client.json("GET", "/api/v1/memories")).body.memories.map((m: { text: string }) => m.text)).toEqual(["The user keeps bees."]);
+    expect((await client.request("DELETE", `/api/v1/memories/${mine.id}`)).status).toBe(204);
+    expect((await client.json("GET", `/api/v1/memories/${mine.id}`)).status).toBe(404);
+  });
+});

@@ -1,0 +1,77 @@
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sameUserAt } from "./helpers/api-client.js";
+import { type RunningRose, startRose, tempDataDir } from "./helpers/rose-server.js";
+import { type Simulator, startSimulator } from "./simulator/server.js";
+
+const ADMIN_URL = process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const database = `rose_test_${process.pid}_${Date.now()}`;
+const databaseUrl = ADMIN_URL.replace(/\/[^/]*$/, `/${database}`);
+let sim: Simulator;
+const dirs: Array<{ remove(): void }> = [];
+const servers: RunningRose[] = [];
+
+async function instance(extra: Record<string, string> = {}): Promise<RunningRose> {
+  const dir = tempDataDir();
+  dirs.push(dir);
+  const server = await startRose(
+    { OPENAI_BASE_URL: sim.openaiBaseUrl, OPENAI_API_KEY: "k", CHAT_MODEL: "sim-chat", SMALL_MODEL: "sim-small", DATABASE_URL: databaseUrl, JWT_SECRET: "shared-secret-for-all-instances-0123456789", RATE_LIMIT_PER_MINUTE: "0", ...extra },
+    dir.path,
+  );
+  servers.push(server);
+  return server;
+}
+
+beforeAll(async () => {
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${database}`);
+  await admin.end();
+  sim = await startSimulator();
+});
+
+afterAll(async () => {
+  for (const server of servers) await server.stop();
+  await sim.close();
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  await admin.end();
+  dirs.forEach((d) => d.remove());
+});
+
+describe("conversations in PostgreSQL", () => {
+  it("continue on another instance: both serve the same thread to the same user", async () => {
+    const a = await instance();
+    const b = await instance();
+    const sessionId = await a.client.startSession();
+    await a.client.json("POST", "/api/v1/chat", { session_id: sessionId, message: "I'm Maya and I teach piano." });
+    await a.client.json("GET", `/api/v1/sessions/${sessionId}/messages`);
+
+    const onB = sameUserAt(a.client, b.url);
+    const history = await onB.json("GET", `/api/v1/sessions/${sessionId}/messages`);
+    expect(history.body.messages[0].content).toBe("I'm Maya and I teach piano.");
+    await onB.json("POST", "/api/v1/chat", { session_id: sessionId, message: "What do I teach?" });
+    const sent = sim.requests({ endpoint: "chat" }).filter((r) => r.model === "sim-chat").at(-1)!.body as { messages: Array<{ content: string }> };
+    expect(sent.messages.map((m) => m.content)).toContain("I'm Maya and I teach piano.");
+    expect((await b.client.stranger().json("GET", `/api/v1/sessions/${sessionId}/messages`)).status).toBe(404);
+  });
+
+  it("keeps a long thread small: one checkpoint and only the blobs it points at", async () => {
+    sim.script({ match: { system: "concise conversation summaries" }, reply: { content: "They talked about piano lessons." } });
+    const server = await instance({ SUMMARY_TRIGGER: "6", SUMMARY_KEEP: "2" });
+    const sessionId = await server.client.startSession();
+    for (let i = 0; i < 8; i++) await server.client.json("POST", "/api/v1/chat", { session_id: sessionId, message: `Lesson ${i} went well.` });
+    const history = await server.client.json("GET", `/api/v1/sessions/${sessionId}/messages`);
+    expect(history.body.summary).toBe("They talked about piano lessons.");
+
+    const db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    const count = async (table: string) => Number((await db.query(`SELECT COUNT(*) AS n FROM ${table} WHERE thread_id = $1`, [sessionId])).rows[0].n);
+    expect(await count("checkpoints")).toBe(1);
+    expect(await count("checkpoint_writes")).toBe(0);
+    const channels = Number((await db.query("SELECT COUNT(DISTINCT channel) AS n FROM checkpoint_blobs WHERE thread_id = $1", [sessionId])).rows[0].n);
+    expect(await count("checkpoint_blobs")).toBe(channels); // one version per channel, no history
+    await db.end();
+  });
+});

@@ -1,0 +1,207 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { APOLOGY_REPLY } from "../src/modules/character/prompts.js";
+import { ApiClient, sameUserAt } from "./helpers/api-client.js";
+import { type RunningRose, startRose, tempDataDir } from "./helpers/rose-server.js";
+import { type Simulator, startSimulator } from "./simulator/server.js";
+
+let sim: Simulator;
+const dirs: Array<{ remove(): void }> = [];
+const servers: RunningRose[] = [];
+
+/** Small breaker numbers so a test can open, half-open and close it in well under a second. */
+const breakerEnv = (sim: Simulator, extra: Record<string, string> = {}) => ({
+  OPENAI_BASE_URL: sim.openaiBaseUrl,
+  OPENAI_API_KEY: "k",
+  CHAT_MODEL: "sim-chat",
+  SMALL_MODEL: "sim-small",
+  PROVIDER_RETRIES: "0",
+  BREAKER_MIN_CALLS: "3",
+  BREAKER_ERROR_PERCENT: "50",
+  BREAKER_RESET_MS: "400",
+  RATE_LIMIT_PER_MINUTE: "0",
+  ...extra,
+});
+
+async function rose(env: Record<string, string>): Promise<RunningRose> {
+  const dir = tempDataDir();
+  dirs.push(dir);
+  const server = await startRose(env, dir.path);
+  servers.push(server);
+  return server;
+}
+
+const replyCalls = () => sim.requests({ endpoint: "chat" }).filter((r) => r.model === "sim-chat").length;
+
+beforeAll(async () => {
+  sim = await startSimulator();
+});
+afterEach(async () => {
+  while (servers.length) await servers.pop()!.stop();
+  sim.reset();
+});
+afterAll(async () => {
+  await sim.close();
+  dirs.forEach((d) => d.remove());
+});
+
+describe("when the chat model fails", () => {
+  it.each([
+    ["errors", { status: 500 }],
+    ["rate limits", { status: 429 }],
+    ["hangs", { hang: true }],
+  ])("on %s: answers in character, opens the breaker, fails fast, then recovers", async (_kind, fail) => {
+    const { client, rose: service } = await rose(breakerEnv(sim, { LLM_TIMEOUT_MS: "300" }));
+    sim.script({ match: { model: "sim-chat" }, fail });
+    const sessionId = await client.startSession();
+
+    for (let i = 0; i < 3; i++) {
+      const { status, body } = await client.json("POST", "/api/v1/chat", { session_id: sessionId, message: `Are you there? (${i})` });
+      expect(status).toBe(200);
+      expect(body).toMatchObject({ reply: APOLOGY_REPLY, fallback: true });
+    }
+    expect(service.guards.chat.state).toBe("open");
+    const callsWhileOpen = replyCalls();
+    const fast = await client.json("POST", "/api/v1/chat", { session_id: sessionId, message: "Still there?" });
+    expect(fast.body.fallback).toBe(true);
+    expect(replyCalls()).toBe(callsWhileOpen); // the open breaker did not even try the provider
+
+    const health = await client.json("GET", "/api/v1/health");
+    expect(health.body.services.llm).toMatchObject({ status: "degraded", breaker: "open" });
+
+    sim.reset(); // the provider recovers
+    await new Promise((r) => setTimeout(r, 500));
+    expect(service.guards.chat.state).toBe("half_open");
+    const recovered = await client.json("POST", "/api/v1/chat", { session_id: sessionId, message: "Better now?" });
+    expect(recovered.body.fallback).toBe(false);
+    expect(service.guards.chat.state).toBe("closed");
+
+    // Every turn, apologies included, is in the thread.
+    const history = await client.json("GET", `/api/v1/sessions/${sessionId}/messages`);
+    expect(history.body.messages).toHaveLength(10);
+  });
+
+  it("streams the apology too, with done marking the fallback", async () => {
+    const { client } = await rose(breakerEnv(sim));
+    sim.script({ match: { model: "sim-chat" }, fail: { status: 503 } });
+    const { events } = await client.stream("/api/v1/chat/stream", { message: "Hello?" });
+    expect(events.map((e) => e.event)).toEqual(["token", "done"]);
+    expect(events[1]!.data).toMatchObject({ reply: APOLOGY_REPLY, fallback: true });
+  });
+
+  it("retries a transient failure before the first token without the person noticing", async () => {
+    const { client } = await rose(breakerEnv(sim, { PROVIDER_RETRIES: "2" }));
+    // Rules match newest first: the two failures come before the good answer.
+    sim.script({ match: { model: "sim-chat" }, reply: { content: "Third time lucky." } });
+    sim.script({ match: { model: "sim-chat" }, times: 2, fail: { status: 502 } });
+    const { body } = await client.json("POST", "/api/v1/chat", { message: "Hi" });
+    expect(body).toMatchObject({ reply: "Third time lucky.", fallback: false });
+    expect(replyCalls()).toBe(3);
+  });
+});
+
+describe("when the small model fails", () => {
+  it("still answers, and the memory is queued rather than lost", async () => {
+    const { client } = await rose(breakerEnv(sim));
+    sim.script({ match: { model: "sim-small" }, fail: { status: 500 } });
+    sim.script({ match: { model: "sim-chat" }, reply: { content: "That sounds lovely." } });
+    const { body } = await client.json("POST", "/api/v1/chat", { message: "I started pottery classes." });
+    expect(body).toMatchObject({ reply: "That sounds lovely.", fallback: false });
+    await client.json("GET", `/api/v1/sessions/${body.session_id}/messages`); // the turn (and its memory step) finished
+    const metrics = await (await fetch(`${servers[0]!.url}/metrics`)).text();
+    expect(metrics).toMatch(/rose_memory_operations_total\{operation="write",outcome="retry_queued"\} 1/);
+  });
+});
+
+describe("readiness", () => {
+  it("is 503 while the chat provider cannot be reached and 200 once it can", async () => {
+    const { client } = await rose(breakerEnv(sim));
+    expect((await client.json("GET", "/api/v1/health/ready")).status).toBe(200);
+    const down = await rose(breakerEnv(sim, { OPENAI_BASE_URL: "http://127.0.0.1:9/v1" }));
+    const ready = await down.client.json("GET", "/api/v1/health/ready");
+    expect(ready.status).toBe(503);
+    expect(ready.body.failing).toEqual([{ service: "llm", reason: "unreachable or refused" }]);
+    const noModel = await rose({});
+    expect((await noModel.client.json("GET", "/api/v1/health/ready")).body.failing[0].service).toBe("llm");
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function spawnRose(env: Record<string, string>): Promise<{ child: ChildProcess; client: ApiClient }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    env: { ...process.env, ...env, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn" },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const client = new ApiClient(`http://127.0.0.1:${port}`);
+  for (let i = 0; i < 150; i++) {
+    try {
+      if ((await fetch(`${client.baseUrl}/api/v1/health`)).ok) return { child, client };
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  child.kill("SIGKILL");
+  throw new Error("the server did not start");
+}
+
+describe("a crash in the middle of a turn", () => {
+  it("leaves the thread intact and usable after kill -9 and a restart", async () => {
+    const dir = tempDataDir();
+    dirs.push(dir);
+    const env = { ...breakerEnv(sim), DATA_DIR: dir.path };
+    const first = await spawnRose(env);
+    const sessionId = await first.client.startSession();
+    await first.client.json("POST", "/api/v1/chat", { session_id: sessionId, message: "My daughter is called Ines." });
+    await first.client.json("GET", `/api/v1/sessions/${sessionId}/messages`);
+
+    // A slow reply: kill the process once the first tokens are out.
+    sim.script({ match: { model: "sim-chat" }, latency: { firstTokenMs: 50, tokensPerSecond: 10 }, reply: { content: "Oh, Ines is a beautiful name, tell me all about her please." } });
+    const response = await first.client.request("POST", "/api/v1/chat/stream", { session_id: sessionId, message: "She turns five tomorrow." });
+    const reader = response.body!.getReader();
+    const { value } = await reader.read();
+    expect(new TextDecoder().decode(value)).toContain("event: token");
+    first.child.kill("SIGKILL");
+    await new Promise((resolve) => first.child.once("exit", resolve));
+    await reader.cancel().catch(() => {});
+    sim.reset();
+
+    const second = await spawnRose(env);
+    const client = sameUserAt(first.client, second.client.baseUrl);
+    const history = await client.json("GET", `/api/v1/sessions/${sessionId}/messages`);
+    expect(history.status).toBe(200);
+    expect(history.body.messages[0].content).toBe("My daughter is called Ines.");
+    const next = await client.json("POST", "/api/v1/chat", { session_id: sessionId, message: "Are you still with me?" });
+    expect(next.status).toBe(200);
+    const after = await client.json("GET", `/api/v1/sessions/${sessionId}/messages`);
+    expect(after.body.messages.at(-1).content).toBe(next.body.reply);
+    second.child.kill("SIGTERM");
+    await new Promise((resolve) => second.child.once("exit", resolve));
+  });
+});
+
+describe("graceful shutdown", () => {
+  it("on SIGTERM lets the turn in flight finish, then exits cleanly", async () => {
+    const dir = tempDataDir();
+    dirs.push(dir);
+    const server = await spawnRose({ ...breakerEnv(sim), DATA_DIR: dir.path });
+    sim.script({ match: { model: "sim-chat" }, latency: { firstTokenMs: 50, tokensPerSecond: 20 }, reply: { content: "Let us take a slow breath together before you go to sleep tonight." } });
+    const streaming = server.client.stream("/api/v1/chat/stream", { message: "Help me wind down." });
+    await new Promise((r) => setTimeout(r, 200)); // the reply is streaming now
+    server.child.kill("SIGTERM");
+    const exited = new Promise<number | null>((resolve) => server.child.once("exit", (code) => resolve(code)));
+    const { events } = await streaming;
+    expect(events.at(-1)).toMatchObject({ event: "done", data: { reply: "Let us take a slow breath together before you go to sleep tonight." } });
+    expect(await exited).toBe(0);
+  });
+});

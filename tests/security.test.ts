@@ -1,0 +1,105 @@
+import { spawnSync } from "node:child_process";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { type RunningRose, startRose, tempDataDir } from "./helpers/rose-server.js";
+import { startSimulator, type Simulator } from "./simulator/server.js";
+
+const dirs: Array<{ remove(): void }> = [];
+const servers: RunningRose[] = [];
+let sim: Simulator | undefined;
+
+async function rose(env: Record<string, string>): Promise<RunningRose> {
+  const dir = tempDataDir();
+  dirs.push(dir);
+  const server = await startRose(env, dir.path);
+  servers.push(server);
+  return server;
+}
+
+const production = { ENVIRONMENT: "production", JWT_SECRET: "x".repeat(48), CORS_ORIGINS: "https://rose.example", OPENAI_BASE_URL: "http://127.0.0.1:9/v1", OPENAI_API_KEY: "k" };
+
+afterEach(async () => {
+  while (servers.length) await servers.pop()!.stop();
+});
+afterAll(async () => {
+  await sim?.close();
+  dirs.forEach((d) => d.remove());
+});
+
+describe("security headers", () => {
+  it("sends a CSP without unsafe-eval and the usual hardening headers; HSTS only in production", async () => {
+    const dev = await rose({});
+    const headers = (await dev.client.request("GET", "/api/v1/health")).headers;
+    const csp = headers.get("content-security-policy")!;
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain("unsafe-eval");
+    expect(headers.get("x-content-type-options")).toBe("nosniff");
+    expect(headers.get("x-frame-options")).toBe("SAMEORIGIN");
+    expect(headers.get("x-powered-by")).toBeNull();
+    expect(headers.get("strict-transport-security")).toBeNull();
+
+    const prod = await rose(production);
+    expect((await prod.client.request("GET", "/api/v1/health")).headers.get("strict-transport-security")).toMatch(/max-age=31536000/);
+  });
+});
+
+describe("CORS in production", () => {
+  it("answers listed origins and refuses others", async () => {
+    const { url } = await rose(production);
+    const preflight = (origin: string) =>
+      fetch(`${url}/api/v1/chat`, { method: "OPTIONS", headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type" } });
+    const allowed = await preflight("https://rose.example");
+    expect(allowed.headers.get("access-control-allow-origin")).toBe("https://rose.example");
+    expect(allowed.headers.get("access-control-allow-credentials")).toBe("true");
+    const refused = await preflight("https://evil.example");
+    expect(refused.headers.get("access-control-allow-origin")).toBeNull();
+    const simple = await fetch(`${url}/api/v1/health`, { headers: { origin: "https://evil.example" } });
+    expect(simple.headers.get("access-control-allow-origin")).toBeNull();
+  });
+});
+
+describe("rate limits", () => {
+  it("answer 429 with Retry-After once a client exceeds its turns per minute", async () => {
+    sim ??= await startSimulator();
+    const { client } = await rose({ OPENAI_BASE_URL: sim.openaiBaseUrl, OPENAI_API_KEY: "k", RATE_LIMIT_PER_MINUTE: "3" });
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await client.json("POST", "/api/v1/chat", { message: `hello ${i}` })).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    const limited = await client.json("POST", "/api/v1/chat/stream", { message: "one more" });
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(limited.body.error).toMatchObject({ code: "rate_limited", request_id: expect.any(String) });
+    // Reads are looser: history and health still answer.
+    expect((await client.json("GET", "/api/v1/health")).status).toBe(200);
+  });
+});
+
+describe("oversized and malformed requests", () => {
+  it("answers 413 JSON for a body over the limit", async () => {
+    const { client } = await rose({});
+    const response = await client.json("POST", "/api/v1/chat", JSON.stringify({ message: "x".repeat(300_000) }));
+    expect(response.status).toBe(413);
+    expect(response.body.error.code).toBe("payload_too_large");
+  });
+
+  it("never leaks internals: an unexpected error is a generic 500 with a request id", async () => {
+    const { client } = await rose({});
+    const response = await client.json("GET", "/api/v1/sessions/%E0%A4%A/messages");
+    expect(response.status).toBeLessThan(500);
+    expect(JSON.stringify(response.body)).not.toMatch(/at .*\.ts:\d+|node_modules/);
+  });
+});
+
+describe("production start-up", () => {
+  it("refuses to start with a weak secret or wildcard CORS and says what to fix", () => {
+    const result = spawnSync(process.execPath, ["--import", "tsx", "src/main.ts"], {
+      env: { ...process.env, ENVIRONMENT: "production", JWT_SECRET: "changeme", CORS_ORIGINS: "*", GROQ_API_KEY: "k", PORT: "0", DATA_DIR: tempDataDir().path },
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    expect(result.status).toBe(78);
+    const output = result.stdout + result.stderr;
+    expect(output).toContain("JWT_SECRET must be set to a random string of at least 32 characters");
+    expect(output).toContain("CORS_ORIGINS must list explicit origins in production");
+  });
+});
