@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { APOLOGY_REPLY } from "../src/modules/character/prompts.js";
 import { NO_SPEECH_REPLY } from "../src/modules/speech/no-speech.js";
-import { SentenceSplitter } from "../src/modules/speech/sentence-splitter.js";
+import { spokenSentenceSplitter } from "../src/modules/speech/sentence-splitter.js";
 import type { ApiClient, SseEvent } from "./helpers/api-client.js";
 import { isWav, mp3Recording, mp4Recording, soxConvert, spokenWav, voiceForm, webmRecording } from "./helpers/audio.js";
 import { type RunningRose, startRose, tempDataDir } from "./helpers/rose-server.js";
@@ -249,12 +249,12 @@ describe("POST /voice/stream", () => {
     expect(tokens.join("")).toBe(done.text);
     expect(done).toMatchObject({ session_id: sessionId, transcript: "Tell me about the weather.", text: reply, no_speech: false, fallback: false, tts_failed: false });
 
-    // One audio event per sentence, cut where a person would, in order, each a real MP3.
+    // One audio event per sentence (the first clause on its own), cut where a person would, in order, each a real MP3.
     const audio = dataOf<{ index: number; text: string; mime: string; data: string }>(events, "audio");
-    const splitter = new SentenceSplitter();
+    const splitter = spokenSentenceSplitter();
     expect(audio.map((a) => a.text)).toEqual([...splitter.push(reply), ...splitter.flush()]);
-    expect(audio.map((a) => a.text)).toEqual(["Oh, Dr. Smith told me about that.", "It was 3.5 degrees colder, e.g. in the U.S. north.", "Shall we make tea?"]);
-    expect(audio.map((a) => a.index)).toEqual([0, 1, 2]);
+    expect(audio.map((a) => a.text)).toEqual(["Oh,", "Dr. Smith told me about that.", "It was 3.5 degrees colder, e.g. in the U.S. north.", "Shall we make tea?"]);
+    expect(audio.map((a) => a.index)).toEqual([0, 1, 2, 3]);
     for (const a of audio) {
       expect(a.mime).toBe("audio/mpeg");
       expect(parseMp3(Buffer.from(a.data, "base64")).frames).toBeGreaterThan(0);

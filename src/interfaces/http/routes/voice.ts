@@ -10,7 +10,7 @@ import { isAudioId } from "../../../modules/speech/audio-store.js";
 import { joinSpokenAudio } from "../../../modules/speech/join-audio.js";
 import { isNoSpeech, NO_SPEECH_REPLY } from "../../../modules/speech/no-speech.js";
 import { SentenceSpeaker } from "../../../modules/speech/sentence-speaker.js";
-import { SentenceSplitter } from "../../../modules/speech/sentence-splitter.js";
+import { spokenSentenceSplitter } from "../../../modules/speech/sentence-splitter.js";
 import type { AudioClip, SpokenAudio } from "../../../modules/speech/types.js";
 import type { HttpDeps } from "../context.js";
 import { errorBody } from "../middleware/errors.js";
@@ -187,7 +187,7 @@ export function voiceRoutes(deps: HttpDeps): Router {
         say([NO_SPEECH_REPLY]);
       } else {
         // The first clause is spoken on its own so Rose's voice starts before her first sentence is done.
-        const splitter = new SentenceSplitter("en", { eagerFirstClause: true });
+        const splitter = spokenSentenceSplitter();
         const running = turns.start({ userId: turn.userId, sessionId: turn.sessionId, message: transcript, timezone: turn.timezone, forcedRoute: "audio" }, (token) => {
           sendToken(token);
           say(splitter.push(token));
