@@ -6,6 +6,8 @@ import type { Logger } from "./core/logger.js";
 import { PgThreadStore } from "./graph/pg-thread-store.js";
 import { SqliteThreadStore, type ThreadStore } from "./graph/thread-store.js";
 import { PgSessionStore } from "./modules/sessions/pg-session-store.js";
+import { type AudioStore, FileAudioStore } from "./modules/speech/audio-store.js";
+import { PgAudioStore } from "./modules/speech/pg-audio-store.js";
 import { SqliteSessionStore } from "./modules/sessions/sqlite-session-store.js";
 import type { SessionStore } from "./modules/sessions/types.js";
 
@@ -14,6 +16,8 @@ export interface Persistence {
   threads: ThreadStore;
   sessions: SessionStore;
   lock: JobLock;
+  /** Spoken replies, where every instance can serve them. */
+  audio: AudioStore;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -27,30 +31,40 @@ export function openSqlite(path: string): Database.Database {
   return db;
 }
 
+export interface LocalStorage {
+  db: Database.Database;
+  /** Where spoken replies go on disk when there is no PostgreSQL. */
+  audioDir: string;
+  audioTtlMs: number;
+}
+
 /**
  * Where conversations live: SQLite in DATA_DIR by default (one instance), PostgreSQL when DATABASE_URL
- * is set (several instances share threads, sessions and job leases).
+ * is set (several instances share threads, sessions, spoken replies and job leases).
  */
-export async function openPersistence(databaseUrl: string | undefined, localDb: Database.Database, logger: Logger): Promise<Persistence> {
+export async function openPersistence(databaseUrl: string | undefined, local: LocalStorage, logger: Logger): Promise<Persistence> {
+  const localDb = local.db;
   if (!databaseUrl) {
     return {
       kind: "sqlite",
       threads: new SqliteThreadStore(localDb),
       sessions: new SqliteSessionStore(localDb),
       lock: new SqliteJobLock(localDb),
+      audio: new FileAudioStore(local.audioDir, local.audioTtlMs),
       ping: async () => void localDb.prepare("SELECT 1").get(),
       close: async () => {},
     };
   }
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
   pool.on("error", (error) => logger.warn("postgres pool error", { error: error.message }));
-  const [threads, sessions, lock] = await Promise.all([PgThreadStore.open(pool), PgSessionStore.open(pool), PgJobLock.open(pool)]);
+  const [threads, sessions, lock, audio] = await Promise.all([PgThreadStore.open(pool), PgSessionStore.open(pool), PgJobLock.open(pool), PgAudioStore.open(pool, local.audioTtlMs)]);
   logger.info("conversations are stored in PostgreSQL");
   return {
     kind: "postgres",
     threads,
     sessions,
     lock,
+    audio,
     ping: async () => void (await pool.query("SELECT 1")),
     close: () => pool.end(),
   };

@@ -24,7 +24,6 @@ import { analyseForMemory } from "./modules/memory/analysis.js";
 import { createLongTermMemory } from "./modules/memory/create-memory.js";
 import { MemoryWriter } from "./modules/memory/memory-writer.js";
 import type { Memory } from "./modules/memory/types.js";
-import { AudioStore } from "./modules/speech/audio-store.js";
 import { createSpeech } from "./modules/speech/create-speech.js";
 import type { SessionStore } from "./modules/sessions/types.js";
 
@@ -72,7 +71,7 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
   // The local SQLite file always exists: it holds the memory outbox, and the conversations unless
   // DATABASE_URL moves them to PostgreSQL.
   const conversationDb = openSqlite(join(config.dataDir, "memory.db"));
-  const persistence = await openPersistence(config.databaseUrl, conversationDb, logger);
+  const persistence = await openPersistence(config.databaseUrl, { db: conversationDb, audioDir: join(config.dataDir, "audio"), audioTtlMs: config.audioTtlMs }, logger);
   const { threads, sessions } = persistence;
   const metrics = new Metrics();
   const guards = guardsFromConfig(config, logger, metrics);
@@ -117,8 +116,8 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
     run: () => removeIdleThreads(sessions, turns, new Date(Date.now() - config.sessionRetentionDays * 86_400_000)),
   });
   const speech = createSpeech(config, { stt: guards.stt, tts: guards.tts }, logger);
-  const audioStore = new AudioStore(join(config.dataDir, "audio"), config.audioTtlMs);
-  // Expired audio is never served; the sweep only frees the disk, so a few minutes' lag is harmless.
+  const audioStore = persistence.audio;
+  // Expired audio is never served; the sweep only frees space, so a few minutes' lag is harmless.
   jobs.schedule({ name: "audio-cleanup", intervalMs: Math.min(config.audioTtlMs, 10 * 60_000), run: () => audioStore.removeExpired() });
 
   let accepting = true;

@@ -1,6 +1,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sameUserAt } from "./helpers/api-client.js";
+import { isWav, spokenWav, voiceForm } from "./helpers/audio.js";
 import { type RunningRose, startRose, tempDataDir } from "./helpers/rose-server.js";
 import { type Simulator, startSimulator } from "./simulator/server.js";
 
@@ -73,5 +74,20 @@ describe("conversations in PostgreSQL", () => {
     const channels = Number((await db.query("SELECT COUNT(DISTINCT channel) AS n FROM checkpoint_blobs WHERE thread_id = $1", [sessionId])).rows[0].n);
     expect(await count("checkpoint_blobs")).toBe(channels); // one version per channel, no history
     await db.end();
+  });
+
+  it("serves a spoken reply from any instance, only to its owner", async () => {
+    sim.script({ match: { endpoint: "transcription" }, reply: { transcript: "Good morning, Rose." } });
+    sim.script({ match: { model: "sim-chat" }, reply: { content: "Good morning. Did you sleep well?" } });
+    const a = await instance();
+    const b = await instance();
+    const { status, body } = await a.client.json("POST", "/api/v1/voice/process", voiceForm(spokenWav("Good morning, Rose."), "clip.wav"));
+    expect(status).toBe(200);
+
+    const onB = sameUserAt(a.client, b.url);
+    const audio = await onB.request("GET", body.audio_url);
+    expect(audio.status).toBe(200);
+    expect(isWav(Buffer.from(await audio.arrayBuffer()))).toBe(true);
+    expect((await b.client.stranger().request("GET", body.audio_url)).status).toBe(404);
   });
 });

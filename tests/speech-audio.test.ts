@@ -1,8 +1,10 @@
 import { existsSync, readdirSync, utimesSync } from "node:fs";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { dirname, join } from "node:path";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sniffAudioFormat } from "../src/modules/speech/audio-format.js";
-import { AudioStore, isAudioId } from "../src/modules/speech/audio-store.js";
+import { type AudioStore, FileAudioStore, isAudioId } from "../src/modules/speech/audio-store.js";
+import { PgAudioStore } from "../src/modules/speech/pg-audio-store.js";
 import { joinSpokenAudio } from "../src/modules/speech/join-audio.js";
 import { SentenceSpeaker, type SpokenSentence } from "../src/modules/speech/sentence-speaker.js";
 import type { SpokenAudio } from "../src/modules/speech/types.js";
@@ -135,41 +137,108 @@ describe("SentenceSpeaker", () => {
   });
 });
 
-describe("AudioStore", () => {
-  const store = () => {
-    const dir = tempDataDir("rose-audio-store-");
-    dirs.push(dir);
-    return new AudioStore(join(dir.path, "audio"), 60_000);
+const ADMIN_URL = process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const TTL_MS = 60_000;
+
+interface StoreUnderTest {
+  store: AudioStore;
+  /** Makes a stored item look `ms` older than it is. */
+  age(ownerId: string, id: string, ms: number): Promise<void>;
+  /** How many items are kept at all, expired or not. */
+  kept(): Promise<number>;
+  close(): Promise<void>;
+}
+
+async function fileStore(): Promise<StoreUnderTest> {
+  const dir = tempDataDir("rose-audio-store-");
+  const store = new FileAudioStore(join(dir.path, "audio"), TTL_MS);
+  return {
+    store,
+    age: async (ownerId, id, ms) => {
+      const past = new Date(Date.now() - ms);
+      utimesSync(store.pathOf(ownerId, id), past, past);
+    },
+    kept: async () => readdirSync(store.dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).length,
+    close: async () => dir.remove(),
   };
-  const mp3: SpokenAudio = { mime: "audio/mpeg", bytes: mp3Recording(300) };
+}
 
-  it("stores audio under an id that is a UUID and an extension, readable only by its owner", async () => {
-    const audio = store();
-    const id = await audio.save("user-a", mp3);
-    expect(id).toMatch(/^[0-9a-f-]{36}\.mp3$/);
-    expect(isAudioId(id)).toBe(true);
-    expect(await audio.find("user-a", id)).toMatchObject({ mime: "audio/mpeg" });
-    expect(await audio.find("user-b", id)).toBeNull();
-  });
+async function postgresStore(): Promise<StoreUnderTest> {
+  const database = `rose_audio_test_${process.pid}_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${database}`);
+  const pool = new pg.Pool({ connectionString: ADMIN_URL.replace(/\/[^/]*$/, `/${database}`) });
+  const store = await PgAudioStore.open(pool, TTL_MS);
+  return {
+    store,
+    age: async (_ownerId, id, ms) => void (await pool.query("UPDATE rose_audio SET created_at = created_at - make_interval(secs => $2::double precision / 1000) WHERE id = $1", [id, ms])),
+    kept: async () => Number((await pool.query("SELECT COUNT(*) AS n FROM rose_audio")).rows[0].n),
+    close: async () => {
+      await pool.end();
+      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
 
+describe("audio ids", () => {
   it.each(["../memory.db", "..%2Fmemory.db", "x.mp3", "3f1c1f9e-2b7a-4c55-9a8e-000000000000.db", "3f1c1f9e-2b7a-4c55-9a8e-000000000000.mp3/..", "3f1c1f9e-2b7a-4c55-9a8e-000000000000"])(
     "refuses the id %j",
     (id) => expect(isAudioId(id)).toBe(false),
   );
+});
 
-  it("never serves expired audio, and removeExpired deletes it and the emptied folder", async () => {
-    const audio = store();
-    const fresh = await audio.save("user-a", mp3);
-    const old = await audio.save("user-b", mp3);
-    const oldPath = (await audio.find("user-b", old))!.path;
-    const past = new Date(Date.now() - 61_000);
-    utimesSync(oldPath, past, past);
-    expect(await audio.find("user-b", old)).toBeNull();
+describe.each([
+  ["on disk (one instance)", fileStore],
+  ["in PostgreSQL (several instances)", postgresStore],
+])("AudioStore %s", (_name, open) => {
+  let subject: StoreUnderTest;
+  beforeAll(async () => {
+    subject = await open();
+  });
+  afterAll(() => subject.close());
+  const mp3: SpokenAudio = { mime: "audio/mpeg", bytes: mp3Recording(300) };
 
-    expect(await audio.removeExpired()).toEqual({ removed: 1 });
-    expect(existsSync(oldPath)).toBe(false);
-    expect(readdirSync(audio.dir)).toHaveLength(1); // user-b's folder is gone, user-a's stays
-    expect(await audio.find("user-a", fresh)).not.toBeNull();
-    expect(await audio.removeExpired(Date.now() + 120_000)).toEqual({ removed: 1 });
+  it("stores audio under an id that is a UUID and an extension, readable only by its owner", async () => {
+    const { store } = subject;
+    const id = await store.save("user-a", mp3);
+    expect(id).toMatch(/^[0-9a-f-]{36}\.mp3$/);
+    expect(isAudioId(id)).toBe(true);
+    const found = await store.find("user-a", id);
+    expect(found?.mime).toBe("audio/mpeg");
+    expect(found?.bytes.equals(mp3.bytes)).toBe(true);
+    expect(await store.find("user-b", id)).toBeNull();
+    expect(await store.find("user-a", "3f1c1f9e-2b7a-4c55-9a8e-000000000000.mp3")).toBeNull();
+  });
+
+  it("never serves expired audio, and removeExpired deletes exactly what expired", async () => {
+    const { store } = subject;
+    await store.removeExpired(Date.now() + 10 * TTL_MS); // start empty
+    const fresh = await store.save("user-a", mp3);
+    const old = await store.save("user-b", mp3);
+    await subject.age("user-b", old, TTL_MS + 1_000);
+    expect(await store.find("user-b", old)).toBeNull();
+
+    expect(await store.removeExpired()).toEqual({ removed: 1 });
+    expect(await subject.kept()).toBe(1);
+    expect(await store.find("user-a", fresh)).not.toBeNull();
+    expect(await store.removeExpired(Date.now() + 2 * TTL_MS)).toEqual({ removed: 1 });
+    expect(await subject.kept()).toBe(0);
+  });
+});
+
+describe("AudioStore on disk", () => {
+  it("removes an owner's folder once its last file has expired", async () => {
+    const dir = tempDataDir("rose-audio-store-");
+    dirs.push(dir);
+    const store = new FileAudioStore(join(dir.path, "audio"), TTL_MS);
+    await store.save("user-a", { mime: "audio/wav", bytes: toneWav(100) });
+    const id = await store.save("user-b", { mime: "audio/wav", bytes: toneWav(100) });
+    const past = new Date(Date.now() - 2 * TTL_MS);
+    utimesSync(store.pathOf("user-b", id), past, past);
+    expect(await store.removeExpired()).toEqual({ removed: 1 });
+    expect(existsSync(dirname(store.pathOf("user-b", id)))).toBe(false);
+    expect(readdirSync(store.dir)).toHaveLength(1);
   });
 });

@@ -212,6 +212,18 @@ describe("GET /voice/audio/:id", () => {
     expect(climbed.status).toBe(404);
     expect((await client.json("GET", "/api/v1/voice/audio/3f1c1f9e-2b7a-4c55-9a8e-0123456789ab.wav")).status).toBe(404);
 
+    // Byte ranges, which Safari asks for before it plays an <audio> element.
+    const whole = await fetchAudio(client, body.audio_url);
+    const size = whole.bytes.length;
+    const part = await client.request("GET", body.audio_url, undefined, { range: "bytes=4-11" });
+    expect(part.status).toBe(206);
+    expect(part.headers.get("content-range")).toBe(`bytes 4-11/${size}`);
+    expect(Buffer.from(await part.arrayBuffer()).equals(whole.bytes.subarray(4, 12))).toBe(true);
+    const beyond = await client.request("GET", body.audio_url, undefined, { range: `bytes=${size + 10}-` });
+    expect(beyond.status).toBe(416);
+    expect(beyond.headers.get("content-range")).toBe(`bytes */${size}`);
+    expect(((await beyond.json()) as { error: { code: string } }).error.code).toBe("range_not_satisfiable");
+
     // Past its TTL the file is not served, and the cleanup job deletes it.
     const folder = readdirSync(join(server.dataDir, "audio"))[0]!;
     const path = join(server.dataDir, "audio", folder, id);

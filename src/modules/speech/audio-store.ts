@@ -1,13 +1,27 @@
 import { createHash } from "node:crypto";
-import { mkdir, readdir, rmdir, stat, unlink, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rmdir, stat, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { isUuid, newId } from "../../core/ids.js";
 import { extensionForMime, mimeForExtension } from "./audio-format.js";
 import type { SpokenAudio } from "./types.js";
 
 export interface StoredAudio {
-  path: string;
   mime: string;
+  bytes: Buffer;
+}
+
+/**
+ * Spoken replies kept for a short while (the TTL), so a client can fetch or replay them. Only the owner
+ * finds their audio: anyone else's id answers "not found", like someone else's session. Expired audio is
+ * never served; `removeExpired`, which a job runs on an interval, frees the space.
+ */
+export interface AudioStore {
+  /** Stores the audio and returns its id. */
+  save(ownerId: string, audio: SpokenAudio): Promise<string>;
+  /** The owner's unexpired audio for a well-formed id, or null. */
+  find(ownerId: string, id: string): Promise<StoredAudio | null>;
+  /** Deletes everything past its TTL. */
+  removeExpired(now?: number): Promise<{ removed: number }>;
 }
 
 /** Ids are a UUID and a known extension, nothing else: no separators, no dots to climb out with. */
@@ -19,24 +33,32 @@ export function isAudioId(id: string): boolean {
   return match !== null && isUuid(match[1]) && mimeForExtension(match[2]!) !== undefined;
 }
 
+/** The mime type an audio id stands for (its extension). */
+const mimeOfId = (id: string) => mimeForExtension(id.slice(id.lastIndexOf(".") + 1))!;
+
+/** A fresh id for audio of this type. */
+export function newAudioId(mime: string): string {
+  const extension = extensionForMime(mime);
+  if (!extension) throw new Error(`cannot store audio of type ${mime}`);
+  return `${newId()}.${extension}`;
+}
+
+/** Owners are kept as a hash of their id: the store needs to tell them apart, not to know them. */
+export const ownerKey = (ownerId: string) => createHash("sha256").update(ownerId).digest("hex").slice(0, 32);
+
 /**
- * Spoken replies on disk (DATA_DIR/audio) for a short while, so a client can fetch or replay them.
- * Each person's files sit in a folder named after a hash of their id: someone else's audio id answers
- * "not found" like someone else's session. Files older than the TTL are never served and are removed by
- * `removeExpired`, which the service runs on an interval. Audio never goes near graph state.
+ * Audio on disk (DATA_DIR/audio), for a single instance: each person's files sit in a folder named
+ * after their owner key; a file's age is its modification time.
  */
-export class AudioStore {
+export class FileAudioStore implements AudioStore {
   constructor(
     readonly dir: string,
     readonly ttlMs: number,
   ) {}
 
-  /** Stores the audio and returns its id. */
   async save(ownerId: string, audio: SpokenAudio): Promise<string> {
-    const extension = extensionForMime(audio.mime);
-    if (!extension) throw new Error(`cannot store audio of type ${audio.mime}`);
+    const id = newAudioId(audio.mime);
     const folder = this.folderOf(ownerId);
-    const id = `${newId()}.${extension}`;
     const write = async () => {
       await mkdir(folder, { recursive: true, mode: 0o700 });
       await writeFile(join(folder, id), audio.bytes, { mode: 0o600 });
@@ -46,13 +68,18 @@ export class AudioStore {
     return id;
   }
 
-  /** The owner's unexpired file for a well-formed id, or null. Callers validate the id's shape first. */
   async find(ownerId: string, id: string): Promise<StoredAudio | null> {
     if (!isAudioId(id)) return null;
-    const path = join(this.folderOf(ownerId), id);
+    const path = this.pathOf(ownerId, id);
     const info = await stat(path).catch(() => null);
     if (!info?.isFile() || this.isExpired(info.mtimeMs, Date.now())) return null;
-    return { path, mime: mimeForExtension(id.slice(id.lastIndexOf(".") + 1))! };
+    const bytes = await readFile(path).catch(() => null); // the cleanup job may have just removed it
+    return bytes && { mime: mimeOfId(id), bytes };
+  }
+
+  /** Where an owner's audio lives on disk (whether or not it exists). */
+  pathOf(ownerId: string, id: string): string {
+    return join(this.folderOf(ownerId), id);
   }
 
   /** Deletes every file past its TTL, and owners' folders left empty. */
@@ -82,6 +109,6 @@ export class AudioStore {
   }
 
   private folderOf(ownerId: string): string {
-    return join(this.dir, createHash("sha256").update(ownerId).digest("hex").slice(0, 32));
+    return join(this.dir, ownerKey(ownerId));
   }
 }

@@ -14,6 +14,7 @@ import { spokenSentenceSplitter } from "../../../modules/speech/sentence-splitte
 import type { AudioClip, SpokenAudio } from "../../../modules/speech/types.js";
 import type { HttpDeps } from "../context.js";
 import { errorBody } from "../middleware/errors.js";
+import { sendBytes } from "../send-bytes.js";
 import { SseChannel } from "../sse.js";
 import { parseInput } from "../validation.js";
 import { ownedSession, sessionIdSchema } from "./sessions.js";
@@ -225,10 +226,8 @@ export function voiceRoutes(deps: HttpDeps): Router {
     if (!isAudioId(id)) throw badRequest("Not an audio id: use the audio_url a voice reply gave you");
     const stored = await audioStore.find(req.userId, id);
     if (!stored) throw notFound("Audio (it may have expired)");
-    res.type(stored.mime);
     res.setHeader("Cache-Control", "private, max-age=600");
-    // sendFile answers Range requests, which Safari needs before it plays an <audio> element.
-    await new Promise<void>((resolve, reject) => res.sendFile(stored.path, { cacheControl: false, dotfiles: "deny" }, (error) => (error ? reject(error) : resolve())));
+    sendBytes(req, res, stored.bytes, stored.mime);
   });
 
   return router;
