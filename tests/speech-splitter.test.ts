@@ -78,6 +78,11 @@ describe("SentenceSplitter with an eager first clause", () => {
     expect(eager([...text])).toEqual(expected);
   });
 
+  it("stops looking for a clause once the first sentence has run long without one", () => {
+    const long = `${"banana ".repeat(60).trim()}, and then some more. Fine.`;
+    expect(eager(long.split(/(?<= )/))).toEqual([`${"banana ".repeat(60).trim()}, and then some more.`, "Fine."]);
+  });
+
   it("releases the first clause as soon as the next word begins", () => {
     const splitter = new SentenceSplitter("en", { eagerFirstClause: true });
     expect(splitter.push("Oh,")).toEqual([]);

@@ -32,11 +32,24 @@ function endsMidSentence(segment: string): boolean {
 }
 
 /**
- * The end of a first clause ("Oh, …", "I hear you; …"): a comma, semicolon, colon or dash followed by
- * a space, after at least one word. Not "3,5" or "10:30", which have no space after the mark.
+ * The end of a first clause ("Oh, …", "I hear you; …", "Well — …"): a comma, semicolon or colon, or a
+ * spaced dash, with a space and then more text after it. Not "3,5" or "10:30", which have no space
+ * after the mark. Linear: it runs on every token until the first clause goes out.
  */
-const CLAUSE_CHAR = String.raw`(?:[^,;:\u2013\u2014]|[,;:](?=\S))`;
-const FIRST_CLAUSE = new RegExp(String.raw`^(\s*${CLAUSE_CHAR}*?[\p{L}\p{N}]${CLAUSE_CHAR}*?(?:[,;:]|\s[\u2013\u2014]))\s+(?=\S)`, "u");
+const CLAUSE_MARK = /[,;:](?=\s+\S)|\s[\u2013\u2014](?=\s+\S)/u;
+/** Past this many characters the first sentence is long and clause-free: stop looking for a clause. */
+const EAGER_CLAUSE_MAX_CHARS = 240;
+
+/** The first clause of `text` and how many characters it and the space after it take, if it has one. */
+function firstClauseOf(text: string): { clause: string; length: number } | null {
+  const mark = CLAUSE_MARK.exec(text);
+  if (!mark) return null;
+  const end = mark.index + mark[0].length;
+  const clause = text.slice(0, end).trim();
+  if (!HAS_WORDS.test(clause)) return null;
+  const space = /^\s*/.exec(text.slice(end))![0].length;
+  return { clause, length: end + space };
+}
 
 export interface SplitterOptions {
   /**
@@ -65,14 +78,14 @@ export class SentenceSplitter {
 
   private take(text: string): string[] {
     this.pending += text;
-    if (this.options.eagerFirstClause && this.released === 0) {
-      const clause = FIRST_CLAUSE.exec(this.pending);
+    if (this.options.eagerFirstClause && this.released === 0 && this.pending.length <= EAGER_CLAUSE_MAX_CHARS) {
+      const first = firstClauseOf(this.pending);
       // Only a clause inside the first sentence: "Yes. Well, …" releases "Yes." whole below.
-      const firstSentence = this.sentencesOf(this.pending)[0]?.trimEnd() ?? "";
-      if (clause && clause[1]!.length < firstSentence.length) {
-        this.pending = this.pending.slice(clause[0].length);
+      const firstSentence = this.sentencesOf(this.pending)[0]?.trim() ?? "";
+      if (first && first.clause.length < firstSentence.length) {
+        this.pending = this.pending.slice(first.length);
         this.released++;
-        return [clause[1]!.trim(), ...this.take("")];
+        return [first.clause, ...this.take("")];
       }
     }
     const pieces = this.sentencesOf(this.pending);
