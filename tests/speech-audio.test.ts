@@ -31,6 +31,27 @@ describe("recognising a recording by its bytes", () => {
     expect(sniffAudioFormat(bytes())).toEqual({ name, mime });
   });
 
+  /** An ISO-BMFF file whose ftyp box names these brands (major first). */
+  const isoFile = (...brands: string[]) => {
+    const ftyp = Buffer.alloc(8 + 8 + 4 * (brands.length - 1));
+    ftyp.writeUInt32BE(ftyp.length, 0);
+    ftyp.write(`ftyp${brands[0]}`, 4, "latin1");
+    brands.slice(1).forEach((brand, i) => ftyp.write(brand, 16 + 4 * i, "latin1"));
+    return Buffer.concat([ftyp, Buffer.alloc(512, 0x55)]);
+  };
+
+  it.each([
+    ["a HEIC photo", isoFile("heic", "mif1", "heic")],
+    ["an AVIF image", isoFile("avif", "avif", "mif1", "miaf")],
+    ["a QuickTime movie", isoFile("qt  ", "qt  ")],
+  ])("refuses %s, which shares MP4's container", (_name, bytes) => {
+    expect(sniffAudioFormat(bytes)).toBeUndefined();
+  });
+
+  it("accepts MP4 audio as Safari records it", () => {
+    expect(sniffAudioFormat(isoFile("iso5", "iso5", "mp42"))).toEqual({ name: "mp4", mime: "audio/mp4" });
+  });
+
   it.each([
     ["text", Buffer.from("this is definitely not audio, just a renamed text file")],
     ["nothing", Buffer.alloc(0)],

@@ -47,6 +47,20 @@ function isMpegAudioFrame(bytes: Uint8Array): boolean {
   return version !== 0b01 && layer !== 0b00 && bitrate !== 0 && bitrate !== 0xf && sampleRate !== 0b11;
 }
 
+/** ISO-BMFF brands of MP4/M4A files as recorders and encoders write them (Safari's MediaRecorder: iso5/mp42). */
+const MP4_BRANDS = new Set(["M4A ", "M4B ", "mp41", "mp42", "isom", "iso2", "iso3", "iso4", "iso5", "iso6", "dash", "MSNV"]);
+/** HEIF/AVIF images share the container and some of its brands; any of these makes it a picture. */
+const IMAGE_BRANDS = new Set(["mif1", "msf1", "heic", "heix", "hevc", "avif", "avis"]);
+
+/** An `ftyp` box naming MP4 audio/video, not a HEIC/AVIF image or a QuickTime movie. */
+function isMp4Audio(bytes: Uint8Array): boolean {
+  if (bytes.length < 16 || ascii(bytes, 4, 4) !== "ftyp") return false;
+  const boxSize = Math.min(bytes.length, Math.max(16, Buffer.from(bytes.buffer, bytes.byteOffset, 4).readUInt32BE(0)));
+  const brands = [ascii(bytes, 8, 4)];
+  for (let offset = 16; offset + 4 <= boxSize; offset += 4) brands.push(ascii(bytes, offset, 4));
+  return !brands.some((brand) => IMAGE_BRANDS.has(brand)) && brands.some((brand) => MP4_BRANDS.has(brand));
+}
+
 /** The container of a recording, or undefined when the bytes are not one of the accepted formats. */
 export function sniffAudioFormat(bytes: Uint8Array): AudioFormat | undefined {
   if (bytes.length >= 12 && ascii(bytes, 0, 4) === "RIFF" && ascii(bytes, 8, 4) === "WAVE") return FORMATS.wav;
@@ -54,7 +68,7 @@ export function sniffAudioFormat(bytes: Uint8Array): AudioFormat | undefined {
   if (ascii(bytes, 0, 4) === "fLaC") return FORMATS.flac;
   // Matroska and WebM share the EBML magic; only WebM's DocType is an accepted upload.
   if (startsWith(bytes, EBML_MAGIC)) return ascii(bytes, 4, EBML_HEADER_SCAN).includes("webm") ? FORMATS.webm : undefined;
-  if (bytes.length >= 12 && ascii(bytes, 4, 4) === "ftyp") return FORMATS.mp4;
+  if (isMp4Audio(bytes)) return FORMATS.mp4;
   if (ascii(bytes, 0, 3) === "ID3" || isMpegAudioFrame(bytes)) return FORMATS.mp3;
   return undefined;
 }
