@@ -89,3 +89,27 @@ describe("the person's own memories", () => {
     expect((await client.json("GET", `/api/v1/memories/${mine.id}`)).status).toBe(404);
   });
 });
+
+describe("when the memory store is down", () => {
+  it("answers 503 memory_unavailable with Retry-After, not a 500", async () => {
+    const downDir = tempDataDir();
+    // Nothing listens on port 9 (discard): every Qdrant call fails as a network error.
+    const down = await startRose({ QDRANT_URL: "http://127.0.0.1:9", PROVIDER_RETRIES: "0" }, downDir.path);
+    try {
+      for (const [method, path, body] of [
+        ["GET", "/api/v1/memories", undefined],
+        ["GET", "/api/v1/memories?query=garden", undefined],
+        ["POST", "/api/v1/memories", { text: "The user keeps bees." }],
+      ] as const) {
+        const response = await down.client.json(method, path, body);
+        expect(response.status, `${method} ${path}`).toBe(503);
+        expect(response.body.error).toMatchObject({ code: "memory_unavailable", request_id: expect.any(String) });
+        expect(response.body.error.message).not.toMatch(/127\.0\.0\.1|ECONNREFUSED|qdrant/i);
+        expect(response.headers.get("retry-after")).toBe("30");
+      }
+    } finally {
+      await down.stop();
+      downDir.remove();
+    }
+  });
+});

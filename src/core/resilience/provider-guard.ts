@@ -39,7 +39,8 @@ export class ProviderUnavailableError extends Error {
     readonly reason: "circuit_open" | "failed",
     options?: { cause?: unknown },
   ) {
-    super(reason === "circuit_open" ? `${provider} is unavailable (circuit open)` : `${provider} call failed`, options);
+    const cause = options?.cause instanceof Error ? `: ${options.cause.message}` : "";
+    super(reason === "circuit_open" ? `${provider} is unavailable (circuit open)` : `${provider} call failed${cause}`, options);
     this.name = "ProviderUnavailableError";
   }
 }
@@ -126,8 +127,10 @@ export class ProviderGuard {
         this.metrics?.providerCalls.observe({ operation: this.name, outcome: "error" }, (performance.now() - started) / 1000);
         this.metrics?.providerFailures.inc({ operation: this.name, kind: failureKind(error, signal) });
         if (options.signal?.aborted) throw error;
-        const retry = attempt < this.policy.retries && isTransient(error) && (options.canRetry?.() ?? true);
-        if (!retry) throw error;
+        const transient = isTransient(error);
+        const retry = attempt < this.policy.retries && transient && (options.canRetry?.() ?? true);
+        // Out of retries on an outage: callers (and the HTTP layer, as a 503) see "unavailable", not a socket error.
+        if (!retry) throw transient ? new ProviderUnavailableError(this.name, "failed", { cause: error }) : error;
         const ceiling = Math.min(this.policy.maxDelayMs, this.policy.baseDelayMs * 2 ** attempt);
         const delay = Math.random() * ceiling; // full jitter: spreads retries of many clients apart
         this.logger?.warn("provider call failed, retrying", { provider: this.name, attempt: attempt + 1, delay_ms: Math.round(delay), error: (error as Error).message });

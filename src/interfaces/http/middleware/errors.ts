@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from "express";
 import { AppError, isAppError } from "../../../core/errors.js";
 import type { Logger } from "../../../core/logger.js";
+import { ProviderUnavailableError } from "../../../core/resilience/provider-guard.js";
 
 export interface ErrorBody {
   error: { code: string; message: string; request_id: string; details?: Record<string, unknown> };
@@ -20,10 +21,23 @@ function fromFrameworkError(error: unknown): AppError | null {
   return null;
 }
 
+/** Seconds a client should wait before retrying a provider that is down: about a breaker's reset time. */
+const PROVIDER_RETRY_AFTER_S = 30;
+
+/** A provider that is down (breaker open, or failed after retries) is a 503 to retry later, never a 500. */
+function fromProviderError(error: unknown): AppError | null {
+  if (!(error instanceof ProviderUnavailableError)) return null;
+  const memory = error.provider === "vector_store" || error.provider === "embeddings";
+  return memory
+    ? new AppError(503, "memory_unavailable", "Rose's memory is unavailable right now; please try again in a moment")
+    : new AppError(503, "provider_unavailable", "A service Rose depends on is unavailable right now; please try again in a moment");
+}
+
 /** The one place errors become responses: client-safe messages only, never a stack or a provider's words. */
 export function errorHandler(logger: Logger) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
-    const known = isAppError(error) ? error : fromFrameworkError(error);
+    const known = isAppError(error) ? error : (fromProviderError(error) ?? fromFrameworkError(error));
+    if (known && known.status === 503 && !res.headersSent && !res.hasHeader("Retry-After")) res.setHeader("Retry-After", String(PROVIDER_RETRY_AFTER_S));
     const appError = known ?? new AppError(500, "internal_error", "Something went wrong on our side; please try again");
     if (!known) logger.error("unhandled error", { error: (error as Error)?.message, stack: (error as Error)?.stack, path: req.path });
     else if (appError.status >= 500) logger.warn("request failed", { code: appError.code, path: req.path });
