@@ -1,6 +1,6 @@
 import { AIMessage, HumanMessage } from "@langchain/core/messages";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { loadConfig } from "../src/core/config.js";
 import { createLogger } from "../src/core/logger.js";
 import { ProviderGuard } from "../src/core/resilience/provider-guard.js";
@@ -168,6 +168,20 @@ describe("memory_injection", () => {
 
     const analysis = sim.requests({ endpoint: "chat" }).at(-1)!.body as { messages: Array<{ content: string }> };
     expect(analysis.messages[0]!.content).toContain(`[${stored!.id}] The user works as a nurse.`);
+  });
+
+  it("lets the turn move on while a slow analysis is still writing, and the write still lands", async () => {
+    const slowUser = "4e5f6071-8293-4d4e-9f50-6b7c8d9e0f1a";
+    sim.script({
+      match: { structured: "memory_analysis" },
+      reply: { structured: { action: "add", memory: "The user is training for a marathon.", type: "goal", importance: 0.7, replaces_id: "" } },
+      latency: { firstTokenMs: 800 },
+    });
+    const { events, config } = collector();
+    await createMemoryInjectionNode({ ...deps, memoryWriteWaitMs: 50 })(state({ userId: slowUser, messages: [new HumanMessage("I'm training for a marathon")] }), config as never);
+    expect(events).toEqual([{ type: "memory", status: "pending" }]);
+    expect(await memory.list(slowUser)).toEqual([]);
+    await vi.waitFor(async () => expect((await memory.list(slowUser)).map((m) => m.text)).toEqual(["The user is training for a marathon."]), { timeout: 5_000, interval: 50 });
   });
 
   it("stores nothing for small talk", async () => {

@@ -1,6 +1,6 @@
 import Database from "better-sqlite3";
 import { join } from "node:path";
-import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { createLogger } from "../src/core/logger.js";
 import { LexicalHashEmbedder } from "../src/modules/memory/embeddings/lexical-embedder.js";
 import { cosine } from "../src/modules/memory/embeddings/types.js";
@@ -123,5 +123,42 @@ describe("MemoryWriter outbox", () => {
     expect(await reopened.processDue(Date.now() + 60_000)).toBe(1);
     expect(reopened.pending()).toBe(0);
     expect((await memory.list(ALICE)).map((m) => m.text)).toEqual(["The user adopted a kitten named Pepper."]);
+  });
+
+  /** An analysis that waits until the test lets it answer. */
+  function heldAnalysis(decision: MemoryDecision) {
+    const calls: Array<() => void> = [];
+    const analyse = () => new Promise<MemoryDecision>((resolve) => calls.push(() => resolve(decision)));
+    return { analyse, calls, release: () => calls.forEach((answer) => answer()) };
+  }
+  const kitten: MemoryDecision = { action: "add", memory: "The user adopted a kitten named Pepper.", type: "fact", importance: 0.6, replaces_id: "" };
+
+  it("never hands a job being attempted to a retry pass as well", async () => {
+    const memory = freshMemory();
+    const held = heldAnalysis(kitten);
+    const writer = new MemoryWriter(new Database(join(dir.path, `outbox-${++counter}.db`)), memory, held.analyse, createLogger("silent"));
+    const submitted = writer.submit({ userId: ALICE, sessionId: "s", message: "I adopted a kitten named Pepper", recalledIds: [] });
+    await vi.waitFor(() => expect(held.calls).toHaveLength(1));
+    expect(await writer.processDue(Date.now() + 60_000)).toBe(0); // a slow model: the job is still claimed
+    held.release();
+    expect(await submitted).toMatchObject({ status: "added" });
+    expect(held.calls).toHaveLength(1);
+    expect(writer.pending()).toBe(0);
+  });
+
+  it("drops a user's queued writes when they ask to be forgotten, even one in flight", async () => {
+    const memory = freshMemory();
+    const held = heldAnalysis(kitten);
+    const writer = new MemoryWriter(new Database(join(dir.path, `outbox-${++counter}.db`)), memory, held.analyse, createLogger("silent"));
+    const inFlight = writer.submit({ userId: ALICE, sessionId: "s", message: "I adopted a kitten named Pepper", recalledIds: [] });
+    const bobs = writer.submit({ userId: BOB, sessionId: "t", message: "I adopted a kitten named Pepper", recalledIds: [] });
+    await vi.waitFor(() => expect(held.calls).toHaveLength(2)); // both are with the model now
+    expect(writer.forgetUser(ALICE)).toBe(1);
+    held.release();
+    expect(await inFlight).toBeNull();
+    expect(await bobs).toMatchObject({ status: "added" });
+    expect(await memory.list(ALICE)).toEqual([]);
+    expect((await memory.list(BOB)).map((m) => m.text)).toEqual([kitten.memory]);
+    expect(writer.pending()).toBe(0);
   });
 });

@@ -15,6 +15,8 @@ export interface GraphDeps {
   character: CharacterCard;
   logger: Logger;
   memoryTopK: number;
+  /** How long a turn waits for its memory write before letting the thread move on (default 8 s). */
+  memoryWriteWaitMs?: number;
   summary: { trigger: number; keep: number };
   now?: () => Date;
   metrics?: Metrics;

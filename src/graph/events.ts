@@ -4,7 +4,7 @@ import type { Route } from "./state.js";
 export type TurnEvent =
   | { type: "token"; text: string }
   | { type: "reply"; text: string; fallback: boolean; route: Route; memoriesUsed: number }
-  | { type: "memory"; status: "added" | "updated" | "duplicate" | "failed"; text?: string };
+  | { type: "memory"; status: "added" | "updated" | "duplicate" | "failed" | "pending"; text?: string };
 
 export type EmitTurnEvent = (event: TurnEvent) => void;
 

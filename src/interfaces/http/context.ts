@@ -19,6 +19,8 @@ export interface HttpDeps {
   sessions: SessionStore;
   turns: TurnRunner;
   memory: LongTermMemory;
+  /** Memory writes still queued (null without a chat model): "forget me" must drop them too. */
+  memoryOutbox: { forgetUser(userId: string): number } | null;
   /** Speech recognition and synthesis for voice turns. */
   speech: Speech;
   /** Spoken replies kept for a short while under DATA_DIR/audio. */

@@ -32,6 +32,8 @@ const MAX_ATTEMPTS = 12;
 const MAX_AGE_MS = 7 * 24 * 60 * 60_000;
 const RETRY_BASE_MS = 5_000;
 const RETRY_MAX_MS = 15 * 60_000;
+/** An attempt holds its job this long, past the slowest guarded call with its retries, so no pass picks it up twice. */
+const CLAIM_MS = 10 * 60_000;
 
 /**
  * Writes memories through a durable outbox: the job is committed to SQLite before any model or store
@@ -65,21 +67,43 @@ export class MemoryWriter {
     `);
   }
 
-  /** Commits the job, then tries it at once; a failure leaves it queued for a retry. */
+  /** Commits the job (claimed by this attempt), then tries it at once; a failure leaves it queued for a retry. */
   async submit(job: MemoryJob): Promise<WriteResult | null> {
     const now = Date.now();
     const { lastInsertRowid } = this.db
       .prepare("INSERT INTO memory_outbox (user_id, session_id, message, recalled_ids, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?)")
-      .run(job.userId, job.sessionId, job.message, JSON.stringify(job.recalledIds), now + RETRY_BASE_MS, now);
+      .run(job.userId, job.sessionId, job.message, JSON.stringify(job.recalledIds), now + CLAIM_MS, now);
     const row = this.db.prepare<[number | bigint], JobRow>("SELECT * FROM memory_outbox WHERE id = ?").get(lastInsertRowid)!;
     return this.attempt(row);
   }
 
   /** Retries every job whose time has come. Returns how many were processed. */
   async processDue(now = Date.now()): Promise<number> {
-    const due = this.db.prepare<[number], JobRow>("SELECT * FROM memory_outbox WHERE next_attempt_at <= ? ORDER BY id LIMIT 50").all(now);
+    const due = this.claimDue(now);
     for (const row of due) await this.attempt(row);
     return due.length;
+  }
+
+  /**
+   * Drops every queued write of this user ("forget me"), including one being attempted right now: its
+   * result is discarded, and a memory it managed to store in the meantime is deleted again.
+   */
+  forgetUser(userId: string): number {
+    return this.db.prepare("DELETE FROM memory_outbox WHERE user_id = ?").run(userId).changes;
+  }
+
+  /** Due jobs, claimed in one transaction so an overlapping pass cannot take them too. */
+  private claimDue(now: number): JobRow[] {
+    return this.db.transaction(() => {
+      const due = this.db.prepare<[number], JobRow>("SELECT * FROM memory_outbox WHERE next_attempt_at <= ? ORDER BY id LIMIT 50").all(now);
+      const claim = this.db.prepare("UPDATE memory_outbox SET next_attempt_at = ? WHERE id = ?");
+      for (const row of due) claim.run(Date.now() + CLAIM_MS, row.id);
+      return due;
+    })();
+  }
+
+  private isQueued(id: number): boolean {
+    return this.db.prepare("SELECT 1 FROM memory_outbox WHERE id = ?").get(id) !== undefined;
   }
 
   pending(): number {
@@ -106,6 +130,7 @@ export class MemoryWriter {
     try {
       const known = (await Promise.all((JSON.parse(row.recalled_ids) as string[]).map((id) => this.memory.get(row.user_id, id)))).filter((m) => m !== null);
       const decision = await this.analyse(row.message, known);
+      if (!this.isQueued(row.id)) return null; // forgotten while the model was thinking
       const result: WriteResult =
         decision.action === "nothing"
           ? { status: "nothing" }
@@ -116,6 +141,11 @@ export class MemoryWriter {
               sourceSessionId: row.session_id,
               ...(decision.action === "update" ? { supersedes: decision.replaces_id } : {}),
             });
+      if (!this.isQueued(row.id)) {
+        // Forgotten while the memory was being stored: take back what this job added.
+        if (result.status === "added" || result.status === "updated") await this.memory.delete(row.user_id, result.memory.id);
+        return null;
+      }
       this.db.prepare("DELETE FROM memory_outbox WHERE id = ?").run(row.id);
       this.metrics?.memoryOperations.inc({ operation: "write", outcome: result.status });
       return result;

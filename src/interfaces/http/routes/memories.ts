@@ -92,7 +92,7 @@ async function exportLines(memory: LongTermMemory, userId: string, write: (line:
 }
 
 /** The person's own memories: search, list, add, import, export, delete one, forget everything. */
-export function memoryRoutes({ memory }: HttpDeps): Router {
+export function memoryRoutes({ memory, memoryOutbox }: HttpDeps): Router {
   const router = Router();
 
   router.get("/memories", async (req, res) => {
@@ -139,6 +139,8 @@ export function memoryRoutes({ memory }: HttpDeps): Router {
   });
 
   router.delete("/memories", async (req, res) => {
+    // Queued writes first, or one could store a fact again right after everything was deleted.
+    memoryOutbox?.forgetUser(req.userId);
     const deleted = await memory.deleteAll(req.userId);
     res.json({ deleted });
   });
