@@ -16,10 +16,13 @@ RUN npm prune --omit=dev --no-audit --no-fund
 
 FROM node:20-bookworm-slim AS runtime
 RUN apt-get update && apt-get install -y --no-install-recommends espeak-ng tini ca-certificates && rm -rf /var/lib/apt/lists/*
+# TRUST_PROXY=1: Railway puts exactly one proxy in front, so req.ip (the per-IP rate limit key) is the
+# address that proxy saw. Behind more proxies, or none, override it (see README, Configuration).
 ENV NODE_ENV=production \
     ENVIRONMENT=production \
     PORT=8080 \
-    DATA_DIR=/data
+    DATA_DIR=/data \
+    TRUST_PROXY=1
 WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json ./package.json
 COPY --from=build --chown=node:node /app/node_modules ./node_modules

@@ -101,7 +101,7 @@ try {
 
   log(`starting the runtime tree: ${cmd.join(" ")}`);
   const port = 18_000 + Math.floor(Math.random() * 2000);
-  const runtimeEnv = { ...process.env, ...env, PORT: String(port), HOST: "127.0.0.1", DATA_DIR: join(work, "data"), JWT_SECRET: "docker-check-".padEnd(48, "x"), GROQ_API_KEY: "docker-check", CORS_ORIGINS: "https://rose.example" };
+  const runtimeEnv = { ...process.env, ...env, PORT: String(port), HOST: "127.0.0.1", DATA_DIR: join(work, "data"), JWT_SECRET: "docker-check-0123456789abcdef".padEnd(48, "x"), GROQ_API_KEY: "docker-check", CORS_ORIGINS: "https://rose.example" };
   const child = spawn(cmd[0], cmd.slice(1), { cwd: stages.runtime, env: runtimeEnv, stdio: ["ignore", "inherit", "inherit"] });
   try {
     await serves(`http://127.0.0.1:${port}/api/v1/health`);

@@ -11,6 +11,10 @@ function problemsOf(env: Record<string, string>): string[] {
   return [];
 }
 
+/** What `openssl rand -hex 32` gives. */
+const STRONG_SECRET = "3f9c1e7a5b2d48c6a0e9f7b1d3c5e8a2947b6d1f0c3e5a8b7d2f4c6e9a1b3d5f";
+const PRODUCTION = { ENVIRONMENT: "production", JWT_SECRET: STRONG_SECRET, CORS_ORIGINS: "https://rose.example", GROQ_API_KEY: "k" };
+
 describe("configuration", () => {
   it("boots with no variables at all: embedded defaults, no chat model", () => {
     const config = loadConfig({});
@@ -48,6 +52,51 @@ describe("configuration", () => {
     expect(problems).toEqual(
       expect.arrayContaining([expect.stringMatching(/^JWT_SECRET must be set/), expect.stringMatching(/^CORS_ORIGINS must list explicit origins/), expect.stringMatching(/production needs a chat model/)]),
     );
-    expect(problemsOf({ ENVIRONMENT: "production", JWT_SECRET: "x".repeat(40), CORS_ORIGINS: "https://rose.example", GROQ_API_KEY: "k" })).toEqual([]);
+    expect(problemsOf({ ENVIRONMENT: "production", JWT_SECRET: STRONG_SECRET, CORS_ORIGINS: "https://rose.example", GROQ_API_KEY: "k" })).toEqual([]);
+  });
+
+  it("refuses a long but repetitive JWT_SECRET in production and says how to make one", () => {
+    for (const secret of ["a".repeat(32), "ab".repeat(24), "changeme".repeat(5)]) {
+      const problems = problemsOf({ ...PRODUCTION, JWT_SECRET: secret });
+      expect(problems).toEqual([expect.stringMatching(/^JWT_SECRET is too predictable .*openssl rand -hex 32/)]);
+    }
+    expect(problemsOf({ JWT_SECRET: "a".repeat(32) })).toEqual([]); // development takes what it is given
+  });
+
+  it("refuses the literal origin null in production like a wildcard", () => {
+    expect(problemsOf({ ...PRODUCTION, CORS_ORIGINS: "https://rose.example, null" })).toEqual([expect.stringMatching(/^CORS_ORIGINS must list explicit origins in production, not null/)]);
+    expect(problemsOf({ ...PRODUCTION, CORS_ORIGINS: "*,NULL" })).toEqual([expect.stringMatching(/^CORS_ORIGINS .* not \* or NULL/)]);
+    expect(problemsOf({ ...PRODUCTION, CORS_ORIGINS: "" })).toEqual([]);
+  });
+
+  it("refuses STT, TTS or embeddings on OpenAI without a key or base URL, as for the chat model", () => {
+    for (const name of ["STT_PROVIDER", "TTS_PROVIDER", "EMBEDDINGS_PROVIDER"]) {
+      expect(problemsOf({ ...PRODUCTION, [name]: "openai" })).toEqual([`${name}=openai needs OPENAI_API_KEY, or OPENAI_BASE_URL for a local OpenAI-compatible server`]);
+      expect(problemsOf({ [name]: "openai" })).toEqual([expect.stringMatching(new RegExp(`^${name}=openai needs OPENAI_API_KEY`))]);
+      // An OpenAI-compatible server may need no key; a key alone means api.openai.com.
+      expect(problemsOf({ ...PRODUCTION, [name]: "openai", OPENAI_BASE_URL: "http://127.0.0.1:11434/v1" })).toEqual([]);
+      expect(problemsOf({ ...PRODUCTION, [name]: "openai", OPENAI_API_KEY: "o" })).toEqual([]);
+    }
+    const config = loadConfig({ ...PRODUCTION, STT_PROVIDER: "openai", TTS_PROVIDER: "openai", EMBEDDINGS_PROVIDER: "openai", OPENAI_API_KEY: "o" });
+    expect(config.speech).toMatchObject({ sttProvider: "openai", ttsProvider: "openai", sttModel: DEFAULT_MODELS.openai.stt });
+    expect(config.memory.embeddingsProvider).toBe("openai");
+  });
+
+  it("refuses REQUIRE_AUTHENTICATION=true, which nothing enforces yet, instead of silently serving anonymous identities", () => {
+    expect(problemsOf({ REQUIRE_AUTHENTICATION: "true" })).toEqual([expect.stringMatching(/^REQUIRE_AUTHENTICATION=true is not supported yet: identities are anonymous signed cookies/)]);
+    expect(problemsOf({ ...PRODUCTION, REQUIRE_AUTHENTICATION: "1" })).toEqual([expect.stringMatching(/^REQUIRE_AUTHENTICATION=true is not supported yet/)]);
+    expect(loadConfig({ REQUIRE_AUTHENTICATION: "false" }).requireAuthentication).toBe(false);
+  });
+
+  it("reads TRUST_PROXY as a hop count, a boolean or Express's named ranges, trusting only loopback by default", () => {
+    expect(loadConfig({}).trustProxy).toBe("loopback");
+    expect(loadConfig({ TRUST_PROXY: "" }).trustProxy).toBe("loopback");
+    expect(loadConfig({ TRUST_PROXY: "1" }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: "true" }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: "false" }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: "loopback, 10.0.0.0/8, fd00::1" }).trustProxy).toBe("loopback,10.0.0.0/8,fd00::1");
+    for (const bad of ["yes", "one", "10.0.0.0/33", "loopback,proxy.example"]) {
+      expect(problemsOf({ TRUST_PROXY: bad })).toEqual([expect.stringMatching(/^TRUST_PROXY: use a hop count such as 1/)]);
+    }
   });
 });

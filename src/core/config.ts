@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { z } from "zod";
 
 /**
@@ -22,6 +23,34 @@ const optionalString = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
+
+/** Express's named proxy ranges (see `app.set("trust proxy", ...)`). */
+const NAMED_PROXY_RANGES = new Set(["loopback", "linklocal", "uniquelocal"]);
+
+function isProxyAddress(item: string): boolean {
+  if (NAMED_PROXY_RANGES.has(item)) return true;
+  const [address = "", prefix, ...rest] = item.split("/");
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * Which peers may set X-Forwarded-For (Express's `trust proxy`): a hop count, true/false, or a
+ * comma-separated list of named ranges and addresses/subnets. Trusting too much lets any client
+ * pick its own IP and dodge the per-IP rate limit, so the default trusts only a proxy on this host.
+ */
+export type TrustProxy = boolean | number | string;
+
+const trustProxy = z
+  .string()
+  .trim()
+  .transform((v) => v.toLowerCase())
+  .refine((v) => v === "" || v === "true" || v === "false" || /^\d{1,2}$/.test(v) || v.split(",").every((item) => isProxyAddress(item.trim())), {
+    error: "use a hop count such as 1 (one proxy in front, e.g. Railway), true or false, or loopback, linklocal, uniquelocal or IP addresses/subnets, comma-separated",
+  })
+  .transform((v): TrustProxy => (v === "" ? "loopback" : v === "true" ? true : v === "false" ? false : /^\d+$/.test(v) ? Number(v) : v.split(",").map((item) => item.trim()).join(",")));
 
 const envSchema = z.object({
   PORT: positiveInt(0, 65535).default(8080),
@@ -58,6 +87,7 @@ const envSchema = z.object({
   DATABASE_URL: optionalString,
   REDIS_URL: optionalString,
 
+  TRUST_PROXY: trustProxy.default("loopback"),
   CORS_ORIGINS: z.string().default(""),
   JWT_SECRET: optionalString,
   REQUIRE_AUTHENTICATION: booleanish.default(false),
@@ -118,8 +148,10 @@ export interface Config {
   };
   databaseUrl?: string;
   redisUrl?: string;
+  trustProxy: TrustProxy;
   corsOrigins: string[];
   jwtSecret?: string;
+  /** Always false for now: REQUIRE_AUTHENTICATION=true is refused at start-up until JWT sign-in exists. */
   requireAuthentication: boolean;
   summary: { trigger: number; keep: number };
   maxMessageChars: number;
@@ -167,6 +199,9 @@ function isValidTimezone(tz: string): boolean {
   }
 }
 
+/** A long secret can still be trivially guessable ("a" * 32); a random hex secret has about 16 distinct characters. */
+const MIN_SECRET_DISTINCT_CHARS = 10;
+
 function crossFieldProblems(env: z.infer<typeof envSchema>, llm: LlmProvider | null): string[] {
   const problems: string[] = [];
   if (env.LLM_PROVIDER === "groq" && !env.GROQ_API_KEY) {
@@ -182,15 +217,33 @@ function crossFieldProblems(env: z.infer<typeof envSchema>, llm: LlmProvider | n
     problems.push(`DEFAULT_TIMEZONE: "${env.DEFAULT_TIMEZONE}" is not an IANA time zone; use one such as Europe/Lisbon or UTC`);
   }
   if (env.STT_PROVIDER === "groq" && !env.GROQ_API_KEY) problems.push("STT_PROVIDER=groq needs GROQ_API_KEY");
+  // The same rule as LLM_PROVIDER=openai: a key, or a base URL for an OpenAI-compatible server that may need none.
+  for (const [name, value] of [["STT_PROVIDER", env.STT_PROVIDER], ["TTS_PROVIDER", env.TTS_PROVIDER], ["EMBEDDINGS_PROVIDER", env.EMBEDDINGS_PROVIDER]] as const) {
+    if (value === "openai" && !env.OPENAI_API_KEY && !env.OPENAI_BASE_URL) {
+      problems.push(`${name}=openai needs OPENAI_API_KEY, or OPENAI_BASE_URL for a local OpenAI-compatible server`);
+    }
+  }
+  if (env.REQUIRE_AUTHENTICATION) {
+    problems.push(
+      "REQUIRE_AUTHENTICATION=true is not supported yet: identities are anonymous signed cookies and no JWT sign-in exists, so it would not protect anything; remove it or set it to false",
+    );
+  }
   if (env.TTS_PROVIDER === "elevenlabs" && !env.ELEVENLABS_API_KEY) {
     problems.push("TTS_PROVIDER=elevenlabs needs ELEVENLABS_API_KEY: set it, or use TTS_PROVIDER=espeak for offline speech");
   }
   if (env.ENVIRONMENT === "production") {
     if (!env.JWT_SECRET || env.JWT_SECRET.length < 32) {
       problems.push("JWT_SECRET must be set to a random string of at least 32 characters in production (e.g. `openssl rand -hex 32`); it signs user identities");
+    } else if (new Set(env.JWT_SECRET).size < MIN_SECRET_DISTINCT_CHARS) {
+      problems.push(
+        `JWT_SECRET is too predictable (only ${new Set(env.JWT_SECRET).size} distinct characters, at least ${MIN_SECRET_DISTINCT_CHARS} needed): set it to a random string, e.g. \`openssl rand -hex 32\`; it signs user identities`,
+      );
     }
-    if (env.CORS_ORIGINS.split(",").some((o) => o.trim() === "*")) {
-      problems.push("CORS_ORIGINS must list explicit origins in production, not *");
+    const unsafeOrigins = [...new Set(env.CORS_ORIGINS.split(",").map((o) => o.trim()).filter((o) => o === "*" || o.toLowerCase() === "null"))];
+    if (unsafeOrigins.length > 0) {
+      problems.push(
+        `CORS_ORIGINS must list explicit origins in production, not ${unsafeOrigins.join(" or ")} (any site, and sandboxed or file:// pages that send the origin "null", could call the API with the user's cookie); list origins such as https://rose.example, or leave it empty`,
+      );
     }
     if (!llm) problems.push("production needs a chat model: set GROQ_API_KEY, or OPENAI_API_KEY / OPENAI_BASE_URL");
   }
@@ -254,6 +307,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
+    trustProxy: env.TRUST_PROXY,
     corsOrigins: env.CORS_ORIGINS.split(",").map((o) => o.trim()).filter(Boolean),
     jwtSecret: env.JWT_SECRET,
     requireAuthentication: env.REQUIRE_AUTHENTICATION,

@@ -21,7 +21,9 @@ const JSON_LIMIT = "256kb";
 export function createHttpApp(deps: HttpDeps): Express {
   const app = express();
   app.disable("x-powered-by");
-  app.set("trust proxy", 1); // Railway (and most hosts) put one proxy in front; req.ip must be the client's.
+  // Whose X-Forwarded-For to believe (TRUST_PROXY): req.ip keys the per-IP rate limits, so trusting a
+  // header no proxy vouches for would let any client pick a fresh IP per request. The image sets 1 (Railway).
+  app.set("trust proxy", deps.config.trustProxy);
   const production = deps.config.environment === "production";
   app.use(requestContext);
   app.use(httpMetrics(deps.metrics));
