@@ -1,10 +1,34 @@
 import type { Server } from "node:http";
 import { ConfigError, loadConfig } from "./core/config.js";
-import { bootLogger, createLogger } from "./core/logger.js";
+import { bootLogger, createLogger, type Logger } from "./core/logger.js";
 import { createRose } from "./rose.js";
 
-/** How long in-flight turns get to finish after SIGTERM before the process exits anyway. */
+/** How long requests in flight get to finish after SIGTERM before their connections are closed. */
 const SHUTDOWN_GRACE_MS = 20_000;
+/** After that, how long turns still running get to finish and the databases to close before the process exits anyway. */
+const SHUTDOWN_FINISH_MS = 5_000;
+
+/**
+ * Stops accepting connections and resolves once every request in flight has been answered. Keep-alive
+ * connections are closed as soon as they are idle; after `graceMs` the remaining connections are cut.
+ */
+function closeHttpServer(server: Server, graceMs: number, logger: Logger): Promise<void> {
+  return new Promise((resolve) => {
+    // A keep-alive connection whose request finishes after close() would otherwise hold the server
+    // open until its keep-alive timeout: close connections as they become idle.
+    const idle = setInterval(() => server.closeIdleConnections(), 100);
+    const bound = setTimeout(() => {
+      logger.warn("shutdown grace period over; closing connections with requests still in flight");
+      server.closeAllConnections();
+    }, graceMs);
+    server.close(() => {
+      clearInterval(idle);
+      clearTimeout(bound);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
 
 async function main(): Promise<void> {
   let config;
@@ -31,13 +55,18 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info("shutting down", { signal });
     const forced = setTimeout(() => {
-      logger.error("shutdown grace period over; exiting with turns still in flight");
+      logger.error("shutdown took too long; exiting with turns still in flight");
       process.exit(1);
-    }, SHUTDOWN_GRACE_MS);
+    }, SHUTDOWN_GRACE_MS + SHUTDOWN_FINISH_MS);
     forced.unref();
-    server.close();
-    server.closeIdleConnections();
-    await rose.close();
+    try {
+      // Readiness flips first; requests in flight (voice, memory import/export) finish while every
+      // store is still open; then turns drain and the stores close.
+      await rose.close({ stopHttp: () => closeHttpServer(server, SHUTDOWN_GRACE_MS, logger) });
+    } catch (error) {
+      logger.error("shutdown failed", { error: (error as Error).message });
+      process.exit(1);
+    }
     logger.info("shutdown complete");
     process.exit(0);
   };

@@ -36,8 +36,12 @@ export interface Rose {
   runJob(name: string): Promise<boolean>;
   /** Bytes a thread's checkpoints occupy (benchmarks and operators' checks). */
   threadBytes(threadId: string): Promise<number>;
-  /** Waits for turns in flight, then closes every database. */
-  close(): Promise<void>;
+  /**
+   * Graceful shutdown: flips readiness, stops the job timers, runs `stopHttp` (the HTTP server's close,
+   * resolving once requests in flight are answered) while every store is still open, waits for turns in
+   * flight, then closes every database.
+   */
+  close(options?: { stopHttp?: () => Promise<void> }): Promise<void>;
 }
 
 /** Forgets threads nobody has touched for the retention period: checkpoints, writes and the session row. */
@@ -132,7 +136,7 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
   health.register("checkpoints", { provider: persistence.kind, probe: () => persistence.ping(), requiredForReadiness: true });
   speech.registerHealth(health);
 
-  const deps: HttpDeps = { config, logger, version: packageVersion(), signingSecret: secret, sessions, turns, memory, speech, audioStore, metrics, health, isAccepting: () => accepting };
+  const deps: HttpDeps = { config, logger, version: packageVersion(), signingSecret: secret, sessions, turns, memory, memoryOutbox: memoryWriter, speech, audioStore, metrics, health, isAccepting: () => accepting };
   if (redis) deps.rateLimitStore = (prefix) => new RedisStore({ prefix, sendCommand: (...args: string[]) => redis.sendCommand(args) });
   const app = createHttpApp(deps);
 
@@ -143,9 +147,11 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
     backups,
     runJob: (name) => jobs.runNow(name),
     threadBytes: (threadId) => threads.storedBytes(threadId),
-    async close() {
+    async close({ stopHttp } = {}) {
       accepting = false;
-      await jobs.stop();
+      const jobsStopped = jobs.stop(); // no new runs from here; a run in progress finishes
+      await stopHttp?.();
+      await jobsStopped;
       await turns.drain();
       await memoryWriter?.stop();
       for (const guard of Object.values(guards)) guard.shutdown();

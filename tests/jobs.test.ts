@@ -2,7 +2,7 @@ import Database from "better-sqlite3";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { createClient } from "redis";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { RedisJobLock, SqliteJobLock } from "../src/core/jobs/job-lock.js";
 import { JobScheduler } from "../src/core/jobs/scheduler.js";
 import { restoreBackup, SqliteBackups } from "../src/core/jobs/sqlite-backup.js";
@@ -39,6 +39,38 @@ describe("job leases", () => {
     const job = { name: "flaky", intervalMs: 60_000, run: async () => (++attempts === 1 ? Promise.reject(new Error("disk busy")) : "ok") };
     expect(await scheduler.runOnce(job)).toBe(false);
     expect(await scheduler.runOnce(job)).toBe(true);
+  });
+
+  it("survive a lease store that fails: log it, keep the process up, run the job once it recovers", async () => {
+    const path = join(dir(), "locks.db");
+    const db = new Database(path, { timeout: 0 });
+    const lock = new SqliteJobLock(db);
+    const blocker = new Database(path);
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    const jobLogger = createLogger("silent");
+    const warn = vi.spyOn(jobLogger, "warn");
+    try {
+      blocker.exec("BEGIN EXCLUSIVE"); // another process holds the database: every lease attempt is SQLITE_BUSY
+      let runs = 0;
+      const scheduler = new JobScheduler(lock, jobLogger);
+      scheduler.schedule({ name: "sweep", intervalMs: 20, run: async () => ++runs }, { runAtStart: true });
+      await vi.waitFor(() => expect(warn.mock.calls.length).toBeGreaterThanOrEqual(3), { timeout: 2_000 });
+      expect(runs).toBe(0);
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining("lease"), expect.objectContaining({ job: "sweep", error: expect.stringMatching(/locked/) }));
+      expect(await scheduler.runNow("sweep")).toBe(false); // an operator's run fails the same way, without throwing
+
+      blocker.exec("COMMIT"); // the database is free again: the next tick runs the job
+      await vi.waitFor(() => expect(runs).toBeGreaterThan(0), { timeout: 2_000 });
+      await scheduler.stop();
+      await new Promise((r) => setImmediate(r));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+      blocker.close();
+      db.close();
+    }
   });
 
   it("work across instances through Redis, and only the owner can release", async () => {

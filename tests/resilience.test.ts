@@ -3,6 +3,7 @@ import { createServer } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { APOLOGY_REPLY } from "../src/modules/character/prompts.js";
 import { ApiClient, sameUserAt } from "./helpers/api-client.js";
+import { spokenWav, voiceForm } from "./helpers/audio.js";
 import { type RunningRose, startRose, tempDataDir } from "./helpers/rose-server.js";
 import { type Simulator, startSimulator } from "./simulator/server.js";
 
@@ -202,6 +203,26 @@ describe("graceful shutdown", () => {
     const exited = new Promise<number | null>((resolve) => server.child.once("exit", (code) => resolve(code)));
     const { events } = await streaming;
     expect(events.at(-1)).toMatchObject({ event: "done", data: { reply: "Let us take a slow breath together before you go to sleep tonight." } });
+    expect(await exited).toBe(0);
+  });
+
+  it("on SIGTERM lets a request that is not a turn yet (voice still in speech-to-text) finish with every store open", async () => {
+    const dir = tempDataDir();
+    dirs.push(dir);
+    const server = await spawnRose({ ...breakerEnv(sim), DATA_DIR: dir.path });
+    const sessionId = await server.client.startSession(); // a keep-alive connection, idle while the voice request runs
+    sim.script({ match: { endpoint: "transcription" }, latency: { totalMs: 1_500 }, reply: { transcript: "I could not sleep last night." } });
+    sim.script({ match: { model: "sim-chat" }, reply: { content: "I am sorry. Shall we try a slow breath together?" } });
+    const voice = server.client.json("POST", "/api/v1/voice/process", voiceForm(spokenWav("I could not sleep last night."), "clip.wav", { session_id: sessionId }));
+    for (let i = 0; i < 250 && sim.requests({ endpoint: "transcription" }).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(sim.requests({ endpoint: "transcription" })).toHaveLength(1); // the recording is with the speech-to-text provider now
+    const exited = new Promise<number | null>((resolve) => server.child.once("exit", (code) => resolve(code)));
+    server.child.kill("SIGTERM");
+
+    const { status, body } = await voice;
+    expect(status).toBe(200);
+    // The turn after the transcription ran and was saved: the databases were still open.
+    expect(body).toMatchObject({ session_id: sessionId, transcript: "I could not sleep last night.", text: "I am sorry. Shall we try a slow breath together?", fallback: false });
     expect(await exited).toBe(0);
   });
 });

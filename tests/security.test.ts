@@ -1,4 +1,7 @@
 import { spawnSync } from "node:child_process";
+import { once } from "node:events";
+import type { AddressInfo } from "node:net";
+import { networkInterfaces } from "node:os";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { type RunningRose, startRose, tempDataDir } from "./helpers/rose-server.js";
 import { startSimulator, type Simulator } from "./simulator/server.js";
@@ -15,7 +18,7 @@ async function rose(env: Record<string, string>): Promise<RunningRose> {
   return server;
 }
 
-const production = { ENVIRONMENT: "production", JWT_SECRET: "x".repeat(48), CORS_ORIGINS: "https://rose.example", OPENAI_BASE_URL: "http://127.0.0.1:9/v1", OPENAI_API_KEY: "k" };
+const production = { ENVIRONMENT: "production", JWT_SECRET: "0123456789abcdef".repeat(3), CORS_ORIGINS: "https://rose.example", OPENAI_BASE_URL: "http://127.0.0.1:9/v1", OPENAI_API_KEY: "k" };
 
 afterEach(async () => {
   while (servers.length) await servers.pop()!.stop();
@@ -74,6 +77,47 @@ describe("rate limits", () => {
   });
 });
 
+describe("rate limits and X-Forwarded-For (TRUST_PROXY)", () => {
+  const spoofed = ["203.0.113.1", "203.0.113.2", "203.0.113.3"];
+  /** Cookie-less turns (a new anonymous user each time, so only the per-IP limit can bite), each claiming another client IP. */
+  async function turnStatuses(url: string): Promise<number[]> {
+    const statuses: number[] = [];
+    for (const forwardedFor of spoofed) {
+      const response = await fetch(`${url}/api/v1/chat`, { method: "POST", headers: { "content-type": "application/json", "x-forwarded-for": forwardedFor }, body: "{}" });
+      await response.arrayBuffer();
+      statuses.push(response.status);
+    }
+    return statuses;
+  }
+  const limitedOnThird = (statuses: number[]) => {
+    expect(statuses.slice(0, 2)).not.toContain(429);
+    expect(statuses[2]).toBe(429);
+  };
+
+  // The default trusts only a proxy on this host, so the test must reach Rose from an address that is not loopback.
+  const lanAddress = Object.values(networkInterfaces())
+    .flat()
+    .find((a) => a && a.family === "IPv4" && !a.internal)?.address;
+
+  it.skipIf(!lanAddress)("by default a client not on this host cannot get a fresh bucket per forged X-Forwarded-For", async () => {
+    const host = lanAddress!;
+    const running = await rose({ RATE_LIMIT_PER_MINUTE: "2" });
+    const server = running.rose.app.listen(0, host);
+    await once(server, "listening");
+    try {
+      limitedOnThird(await turnStatuses(`http://${host}:${(server.address() as AddressInfo).port}`));
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it("TRUST_PROXY=false ignores the header; TRUST_PROXY=1 (one proxy in front) keys the limit by the forwarded client", async () => {
+    limitedOnThird(await turnStatuses((await rose({ RATE_LIMIT_PER_MINUTE: "2", TRUST_PROXY: "false" })).url));
+    expect(await turnStatuses((await rose({ RATE_LIMIT_PER_MINUTE: "2", TRUST_PROXY: "1" })).url)).not.toContain(429);
+  });
+});
+
 describe("oversized and malformed requests", () => {
   it("answers 413 JSON for a body over the limit", async () => {
     const { client } = await rose({});
@@ -83,10 +127,23 @@ describe("oversized and malformed requests", () => {
   });
 
   it("never leaks internals: an unexpected error is a generic 500 with a request id", async () => {
-    const { client } = await rose({});
-    const response = await client.json("GET", "/api/v1/sessions/%E0%A4%A/messages");
-    expect(response.status).toBeLessThan(500);
-    expect(JSON.stringify(response.body)).not.toMatch(/at .*\.ts:\d+|node_modules/);
+    const { client, dataDir } = await rose({});
+    const malformed = await client.json("GET", "/api/v1/sessions/%E0%A4%A/messages");
+    expect(malformed.status).toBeLessThan(500); // a client's mistake is not a server error
+
+    // A real dependency breaks underneath the running service: the sessions table disappears from its SQLite file.
+    const { default: Database } = await import("better-sqlite3");
+    const { join } = await import("node:path");
+    const db = new Database(join(dataDir, "memory.db"));
+    db.exec("DROP TABLE sessions");
+    db.close();
+    const response = await client.json("POST", "/api/v1/session/start");
+    expect(response.status).toBe(500);
+    expect(response.body).toEqual({ error: { code: "internal_error", message: expect.any(String), request_id: expect.any(String) } });
+    expect(response.body.error.request_id).not.toBe("");
+    const text = JSON.stringify(response.body);
+    expect(text).not.toMatch(/at .*\.[jt]s:\d+|node_modules|stack/i); // no stack trace
+    expect(text).not.toMatch(/sessions|sqlite|no such table|INSERT/i); // nor the database's own words
   });
 });
 

@@ -21,9 +21,19 @@ export class JobScheduler {
     private readonly logger: Logger,
   ) {}
 
-  /** Runs the job now if its lease is free; returns whether it ran. */
+  /**
+   * Runs the job now if its lease is free; returns whether it ran. Never rejects: a lease store that
+   * fails (PostgreSQL or Redis down, SQLITE_BUSY) is logged and the job waits for its next interval.
+   */
   async runOnce(job: Job): Promise<boolean> {
-    if (!(await this.lock.tryAcquire(job.name, Math.max(1_000, job.intervalMs - 1_000)))) return false;
+    let acquired: boolean;
+    try {
+      acquired = await this.lock.tryAcquire(job.name, Math.max(1_000, job.intervalMs - 1_000));
+    } catch (error) {
+      this.logger.warn("background job skipped: its lease could not be taken; retrying at the next interval", { job: job.name, error: (error as Error).message });
+      return false;
+    }
+    if (!acquired) return false;
     const started = performance.now();
     try {
       const result = await job.run();
@@ -31,7 +41,12 @@ export class JobScheduler {
       return true;
     } catch (error) {
       this.logger.error("background job failed", { job: job.name, error: (error as Error).message });
-      await this.lock.release(job.name); // let the next tick (or another instance) try again
+      // Let the next tick (or another instance) try again; if the release fails too, the lease expires.
+      try {
+        await this.lock.release(job.name);
+      } catch (releaseError) {
+        this.logger.warn("background job lease could not be released; it expires on its own", { job: job.name, error: (releaseError as Error).message });
+      }
       return false;
     }
   }
@@ -46,7 +61,11 @@ export class JobScheduler {
   schedule(job: Job, { runAtStart = false } = {}): void {
     this.jobs.set(job.name, job);
     const tick = () => {
-      const run = this.runOnce(job);
+      // runOnce does not reject; the catch is a last guard so a timer can never crash the process.
+      const run = this.runOnce(job).catch((error: unknown) => {
+        this.logger.error("background job tick failed", { job: job.name, error: (error as Error).message });
+        return false;
+      });
       this.running.add(run);
       void run.finally(() => this.running.delete(run));
     };
