@@ -12,6 +12,7 @@ import { type BackupSource, SqliteBackups } from "./core/jobs/sqlite-backup.js";
 import { connectRedis, type RedisClient } from "./core/redis.js";
 import { resolveSigningSecret } from "./core/signing-secret.js";
 import { buildGraph, type RoseGraph } from "./graph/graph.js";
+import { LeaseThreadGate, LOCAL_THREAD_GATE } from "./graph/thread-gate.js";
 import { TurnRunner } from "./graph/turn-runner.js";
 import { RedisStore } from "rate-limit-redis";
 import type { HttpDeps } from "./interfaces/http/context.js";
@@ -105,10 +106,12 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
   } else {
     logger.warn("no chat model configured: set GROQ_API_KEY, or OPENAI_BASE_URL / OPENAI_API_KEY; chat turns answer 503 until then");
   }
-  const turns = new TurnRunner(graph, threads, logger, metrics);
-
   const redis: RedisClient | null = config.redisUrl ? await connectRedis(config.redisUrl, logger) : null;
   const lock: JobLock = redis ? new RedisJobLock(redis) : persistence.lock;
+  // Conversations in PostgreSQL may be served by several instances: a thread's turns take a shared lease.
+  const gate = persistence.kind === "postgres" ? new LeaseThreadGate(lock, logger) : LOCAL_THREAD_GATE;
+  const turns = new TurnRunner(graph, threads, logger, metrics, gate);
+
   const jobs = new JobScheduler(lock, logger);
   const backupSources: BackupSource[] = [{ name: "memory.db", backup: (path) => conversationDb.backup(path) }];
   if (memory.backup) backupSources.push({ name: "long_term_memory.db", backup: memory.backup });

@@ -80,6 +80,8 @@ describe("job leases", () => {
     const [a, b] = clients.map((c) => new RedisJobLock(c));
     expect(await a!.tryAcquire(job, 5_000)).toBe(true);
     expect(await b!.tryAcquire(job, 5_000)).toBe(false);
+    expect(await a!.tryAcquire(job, 60_000)).toBe(true); // the owner renews its lease
+    expect(await clients[0]!.pTTL(`rose:job:${job}`)).toBeGreaterThan(5_000);
     await b!.release(job); // not b's lease: must not free it
     expect(await b!.tryAcquire(job, 5_000)).toBe(false);
     await a!.release(job);

@@ -90,4 +90,35 @@ describe("conversations in PostgreSQL", () => {
     expect(isWav(Buffer.from(await audio.arrayBuffer()))).toBe(true);
     expect((await b.client.stranger().request("GET", body.audio_url)).status).toBe(404);
   });
+
+  it("runs one turn of a thread at a time across instances, so no exchange is lost", async () => {
+    sim.script({ match: { model: "sim-chat" }, latency: { firstTokenMs: 300, tokensPerSecond: 50 }, reply: { content: "I am glad you told me that." } });
+    const a = await instance();
+    const b = await instance();
+    const sessionId = await a.client.startSession();
+    const onB = sameUserAt(a.client, b.url);
+    const [first, second] = await Promise.all([
+      a.client.json("POST", "/api/v1/chat", { session_id: sessionId, message: "I planted tulips today." }),
+      onB.json("POST", "/api/v1/chat", { session_id: sessionId, message: "And I repainted the fence." }),
+    ]);
+    expect([first.status, second.status]).toEqual([200, 200]);
+    // Either instance reads its own and the other's writes: a read waits for a turn in flight anywhere.
+    for (const client of [a.client, onB]) {
+      const history = await client.json("GET", `/api/v1/sessions/${sessionId}/messages`);
+      const said = history.body.messages.filter((m: { role: string }) => m.role === "user").map((m: { content: string }) => m.content);
+      expect(said.sort()).toEqual(["And I repainted the fence.", "I planted tulips today."]);
+      expect(history.body.messages).toHaveLength(4);
+    }
+  });
+
+  it("reads a turn finished on another instance, even right after its reply", async () => {
+    sim.script({ match: { model: "sim-chat" }, reply: { content: "Tell me more about the fence." } });
+    const a = await instance();
+    const b = await instance();
+    const sessionId = await a.client.startSession();
+    await sameUserAt(a.client, b.url).json("POST", "/api/v1/chat", { session_id: sessionId, message: "I repainted the fence." });
+    // The reply is sent before the turn's checkpoint is written; the read on A still sees it.
+    const history = await a.client.json("GET", `/api/v1/sessions/${sessionId}/messages`);
+    expect(history.body.messages.map((m: { content: string }) => m.content)).toEqual(["I repainted the fence.", "Tell me more about the fence."]);
+  });
 });

@@ -9,6 +9,7 @@ import type { TurnEvent } from "./events.js";
 import type { RoseGraph } from "./graph.js";
 import { roleOf, textOf } from "./messages.js";
 import type { Route } from "./state.js";
+import { LOCAL_THREAD_GATE, type ThreadGate } from "./thread-gate.js";
 import type { ThreadStore } from "./thread-store.js";
 
 export interface TurnInput {
@@ -66,6 +67,7 @@ export class TurnRunner {
     private readonly store: ThreadStore,
     private readonly logger: Logger,
     private readonly metrics?: Metrics,
+    private readonly gate: ThreadGate = LOCAL_THREAD_GATE,
   ) {}
 
   get canTakeTurns(): boolean {
@@ -86,7 +88,7 @@ export class TurnRunner {
 
     // Snapshot before this turn registers itself, or it would wait for its own completion.
     const earlierTurns = [...(this.inFlightByUser.get(input.userId) ?? [])];
-    const completed = this.threads.run(input.sessionId, async () => {
+    const completed = this.threads.run(input.sessionId, () => this.gate.hold(input.sessionId, async () => {
       await waitBounded(earlierTurns, PREVIOUS_TURN_WAIT_MS);
       const started = performance.now();
       try {
@@ -122,14 +124,22 @@ export class TurnRunner {
         else this.logger.error("turn failed after the reply was sent", { session_id: input.sessionId, error: (error as Error).message });
         throw error;
       }
+    }));
+    // A turn that never started (the thread stayed busy on another instance) still owes its caller an answer.
+    completed.catch((error: unknown) => {
+      if (!replied) rejectReply(error);
     });
     this.trackUserTurn(input.userId, completed);
     return { reply, completed: completed.catch(() => {}) };
   }
 
-  /** The thread as it stands after every turn already queued on it (read-your-writes for clients). */
+  /**
+   * The thread as it stands after every turn already queued on it, here or (through the gate) on another
+   * instance: a reply is sent before its turn's checkpoint is written, and a client reading right after
+   * must still see it (read-your-writes).
+   */
   history(sessionId: string): Promise<ThreadHistory> {
-    return this.threads.run(sessionId, () => this.readHistory(sessionId));
+    return this.threads.run(sessionId, () => this.gate.hold(sessionId, () => this.readHistory(sessionId)));
   }
 
   private async readHistory(sessionId: string): Promise<ThreadHistory> {

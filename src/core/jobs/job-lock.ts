@@ -41,8 +41,13 @@ export class RedisJobLock implements JobLock {
 
   constructor(private readonly redis: RedisClient) {}
 
+  /** Takes a free lease, or renews our own (as the SQL leases do). */
   async tryAcquire(job: string, ttlMs: number): Promise<boolean> {
-    return (await this.redis.set(`rose:job:${job}`, this.owner, { NX: true, PX: ttlMs })) === "OK";
+    const taken = await this.redis.eval(
+      "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) elseif redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 else return 0 end",
+      { keys: [`rose:job:${job}`], arguments: [this.owner, String(ttlMs)] },
+    );
+    return taken === 1;
   }
 
   async release(job: string): Promise<void> {
