@@ -59,6 +59,9 @@ describe("a streamed conversation", () => {
 
     expect(status).toBe(200);
     expect(contentType).toMatch(/^text\/event-stream/);
+    // The first event names the session, so a reply interrupted before `done` still joins the browser's thread.
+    expect(events[0]).toEqual({ event: "session", data: { session_id: sessionId } });
+    expect(events.filter((e) => e.event === "session")).toHaveLength(1);
     const tokens = events.filter((e) => e.event === "token").map((e) => (e.data as { text: string }).text);
     expect(tokens.length).toBeGreaterThan(3);
     const done = events.at(-1)!;
@@ -66,6 +69,16 @@ describe("a streamed conversation", () => {
     expect(done.data).toMatchObject({ session_id: sessionId, reply: "Hello there, dear friend. How is your heart today?", fallback: false, route: "conversation" });
     expect(tokens.join("")).toBe((done.data as { reply: string }).reply);
     expect(replyRequests().at(-1)?.stream).toBe(true);
+  });
+
+  it("names a newly started session in its first event, before the reply is done", async () => {
+    sim.script({ match: { model: "sim-chat" }, reply: { content: "Hello there, dear friend." } });
+    const { client } = await rose();
+    const { events } = await client.stream("/api/v1/chat/stream", { message: "Hi Rose" });
+    expect(events[0]!.event).toBe("session");
+    const { session_id } = events[0]!.data as { session_id: string };
+    expect(session_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(events.at(-1)).toMatchObject({ event: "done", data: { session_id } });
   });
 
   it("carries earlier turns into later ones and keeps the history", async () => {

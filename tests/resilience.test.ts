@@ -87,8 +87,8 @@ describe("when the chat model fails", () => {
     const { client } = await rose(breakerEnv(sim));
     sim.script({ match: { model: "sim-chat" }, fail: { status: 503 } });
     const { events } = await client.stream("/api/v1/chat/stream", { message: "Hello?" });
-    expect(events.map((e) => e.event)).toEqual(["token", "done"]);
-    expect(events[1]!.data).toMatchObject({ reply: APOLOGY_REPLY, fallback: true });
+    expect(events.map((e) => e.event)).toEqual(["session", "token", "done"]);
+    expect(events[2]!.data).toMatchObject({ reply: APOLOGY_REPLY, fallback: true });
   });
 
   it("retries a transient failure before the first token without the person noticing", async () => {
@@ -170,8 +170,12 @@ describe("a crash in the middle of a turn", () => {
     sim.script({ match: { model: "sim-chat" }, latency: { firstTokenMs: 50, tokensPerSecond: 10 }, reply: { content: "Oh, Ines is a beautiful name, tell me all about her please." } });
     const response = await first.client.request("POST", "/api/v1/chat/stream", { session_id: sessionId, message: "She turns five tomorrow." });
     const reader = response.body!.getReader();
-    const { value } = await reader.read();
-    expect(new TextDecoder().decode(value)).toContain("event: token");
+    let received = "";
+    while (!received.includes("event: token")) {
+      const { value, done } = await reader.read();
+      expect(done).toBe(false);
+      received += new TextDecoder().decode(value);
+    }
     first.child.kill("SIGKILL");
     await new Promise((resolve) => first.child.once("exit", resolve));
     await reader.cancel().catch(() => {});

@@ -125,7 +125,8 @@ describe("POST /voice/process", () => {
     const sessionId = await client.startSession();
     const { status, body } = await client.json("POST", "/api/v1/voice/process", voiceForm(recording, "clip.wav", { session_id: sessionId }));
     expect(status).toBe(200);
-    expect(body).toMatchObject({ no_speech: true, text: NO_SPEECH_REPLY, transcript: "Thanks for watching!", timings: { workflow_ms: 0 } });
+    // Whisper's phrase for silence is not what the person said: the transcript is empty.
+    expect(body).toMatchObject({ no_speech: true, text: NO_SPEECH_REPLY, transcript: "", timings: { workflow_ms: 0 } });
     expect(isWav((await fetchAudio(client, body.audio_url)).bytes)).toBe(true);
     expect(replyRequests()).toHaveLength(0);
     expect((await client.json("GET", `/api/v1/sessions/${sessionId}/messages`)).body.messages).toEqual([]);
@@ -222,6 +223,7 @@ describe("GET /voice/audio/:id", () => {
     const beyond = await client.request("GET", body.audio_url, undefined, { range: `bytes=${size + 10}-` });
     expect(beyond.status).toBe(416);
     expect(beyond.headers.get("content-range")).toBe(`bytes */${size}`);
+    expect(beyond.headers.get("content-type")).toMatch(/^application\/json/);
     expect(((await beyond.json()) as { error: { code: string } }).error.code).toBe("range_not_satisfiable");
 
     // Past its TTL the file is not served, and the cleanup job deletes it.
@@ -253,7 +255,8 @@ describe("POST /voice/stream", () => {
     expect(names.indexOf("token")).toBeGreaterThan(0);
     expect(names.indexOf("audio")).toBeGreaterThan(names.indexOf("token"));
     expect(names).not.toContain("error");
-    expect(dataOf(events, "transcript")).toEqual([{ text: "Tell me about the weather." }]);
+    // The session is named in the first event, so a reply interrupted before `done` still joins the thread.
+    expect(dataOf(events, "transcript")).toEqual([{ text: "Tell me about the weather.", session_id: sessionId }]);
 
     const done = dataOf(events, "done")[0]!;
     const tokens = dataOf<{ text: string }>(events, "token").map((t) => t.text);
@@ -322,11 +325,23 @@ describe("POST /voice/stream", () => {
     expect(dataOf(events, "done")[0]).toMatchObject({ text: reply, audio_url: null, tts_failed: true });
   });
 
+  it("names a newly started session in the first event, before the reply", async () => {
+    sim.script({ match: { model: "sim-chat" }, reply: { content: "Hello there. How are you?" } });
+    const { client } = await rose();
+    const { events } = await client.stream("/api/v1/voice/stream", voiceForm(recording, "clip.wav"));
+    expect(events[0]!.event).toBe("transcript");
+    const { session_id } = dataOf<{ session_id: string }>(events, "transcript")[0]!;
+    expect(session_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(dataOf(events, "done")[0]).toMatchObject({ session_id });
+  });
+
   it("answers silence with the spoken prompt and no graph turn", async () => {
-    sim.script({ match: { endpoint: "transcription" }, reply: { transcript: " " } });
+    sim.script({ match: { endpoint: "transcription" }, reply: { transcript: "Thanks for watching!" } });
     const { client } = await rose();
     const { events } = await client.stream("/api/v1/voice/stream", voiceForm(recording, "clip.wav"));
     expect(events.map((e) => e.event)).toEqual(["transcript", "token", "audio", "done"]);
+    // Nobody said "Thanks for watching!": nothing is shown as the person's words.
+    expect(dataOf(events, "transcript")[0]).toMatchObject({ text: "" });
     expect(dataOf(events, "audio")[0]).toMatchObject({ index: 0, text: NO_SPEECH_REPLY, mime: "audio/wav" });
     expect(dataOf(events, "done")[0]).toMatchObject({ no_speech: true, text: NO_SPEECH_REPLY, transcript: "", timings: { workflow_ms: 0 } });
     expect(replyRequests()).toHaveLength(0);

@@ -29,16 +29,22 @@ export async function fetchHistory(sessionId: string, signal?: AbortSignal): Pro
   }
 }
 
-/** One streamed chat turn: `onToken` gets the reply as it is written; resolves with the whole reply. */
+/**
+ * One streamed chat turn: `onSession` gets the session from the stream's first event (before `done`,
+ * which an interrupted reply never sends), `onToken` the reply as it is written; resolves with the
+ * whole reply.
+ */
 export async function streamChat(
   input: { sessionId: string | null; message: string },
   onToken: (text: string) => void,
   signal?: AbortSignal,
+  onSession?: (sessionId: string) => void,
 ): Promise<ChatDone> {
   const timezone = localTimezone();
   const body = JSON.stringify({ ...(input.sessionId ? { session_id: input.sessionId } : {}), message: input.message, ...(timezone ? { timezone } : {}) });
   for await (const { event, data } of postForEvents("/chat/stream", body, { "content-type": "application/json" }, signal)) {
-    if (event === "token") onToken((data as { text: string }).text);
+    if (event === "session") onSession?.((data as { session_id: string }).session_id);
+    else if (event === "token") onToken((data as { text: string }).text);
     else if (event === "done") return data as ChatDone;
     else if (event === "error") throw apiErrorFrom(500, data);
   }

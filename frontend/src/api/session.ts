@@ -42,16 +42,20 @@ export function forgetSessionId(): void {
  * Runs a turn in the current conversation and remembers the session it ran in (the server starts one
  * when there is none). A session the server no longer knows (deleted, data wiped, another browser
  * profile's cookie) answers 404 before anything streams, so the turn is simply run again in a new one.
+ * `run` gets `remember` for the session id the stream names in its first event: a first reply that is
+ * interrupted (talked over, the page left) never reaches `done`, and its exchange must not be orphaned.
  */
-export async function inCurrentSession<T extends { session_id: string }>(run: (sessionId: string | null) => Promise<T>): Promise<T> {
+export async function inCurrentSession<T extends { session_id: string }>(
+  run: (sessionId: string | null, remember: (id: string) => void) => Promise<T>,
+): Promise<T> {
   const sessionId = currentSessionId();
   let result: T;
   try {
-    result = await run(sessionId);
+    result = await run(sessionId, rememberSessionId);
   } catch (error) {
     if (!sessionId || !(error instanceof ApiError) || error.status !== 404) throw error;
     forgetSessionId();
-    result = await run(null);
+    result = await run(null, rememberSessionId);
   }
   rememberSessionId(result.session_id);
   return result;

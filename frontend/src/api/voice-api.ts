@@ -20,6 +20,8 @@ export interface SpokenSentence {
 }
 
 export interface VoiceTurnHandlers {
+  /** The session the turn runs in, from the first event: keep it before `done`, which an interrupted reply never sends. */
+  onSession?(sessionId: string): void;
   onTranscript(text: string): void;
   onToken(text: string): void;
   onAudio(sentence: SpokenSentence): void;
@@ -34,7 +36,11 @@ export async function streamVoiceTurn(recording: Blob, sessionId: string | null,
   if (timezone) form.append("timezone", timezone);
   // No content-type header: the browser writes the multipart boundary itself.
   for await (const { event, data } of postForEvents("/voice/stream", form, {}, signal)) {
-    if (event === "transcript") handlers.onTranscript((data as { text: string }).text);
+    if (event === "transcript") {
+      const transcript = data as { text: string; session_id?: string };
+      if (transcript.session_id) handlers.onSession?.(transcript.session_id);
+      handlers.onTranscript(transcript.text);
+    }
     else if (event === "token") handlers.onToken((data as { text: string }).text);
     else if (event === "audio") handlers.onAudio(data as SpokenSentence);
     else if (event === "done") return data as VoiceDone;

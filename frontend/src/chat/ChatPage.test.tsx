@@ -90,6 +90,19 @@ describe("the chat page", () => {
     expect(localStorage.getItem("rose.session_id")).toBe(SESSION);
   });
 
+  it("keeps the session the stream names first, even when the reply never finishes", async () => {
+    const stream = sseStream();
+    stubFetch(stream.response);
+    const page = render(<ChatPage />);
+    type("Hi Rose.");
+    await stream.send("session", { session_id: SESSION });
+    await stream.send("token", { text: "Oh, " });
+    expect(localStorage.getItem("rose.session_id")).toBe(SESSION);
+    // Leaving mid-reply: no `done` ever comes, and the exchange is still in the thread the page reopens.
+    page.unmount();
+    expect(localStorage.getItem("rose.session_id")).toBe(SESSION);
+  });
+
   it("restores the saved conversation after a reload", async () => {
     localStorage.setItem("rose.session_id", SESSION);
     const calls = stubFetch(

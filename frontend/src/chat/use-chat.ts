@@ -40,8 +40,8 @@ export function useChat() {
     const controller = new AbortController();
     inFlight.current = controller;
     try {
-      const done = await inCurrentSession((sessionId) =>
-        streamChat({ sessionId, message: text }, (token) => dispatch({ type: "token", key, text: token }), controller.signal),
+      const done = await inCurrentSession((sessionId, remember) =>
+        streamChat({ sessionId, message: text }, (token) => dispatch({ type: "token", key, text: token }), controller.signal, remember),
       );
       dispatch({ type: "replied", key, reply: done.reply });
     } catch (error) {

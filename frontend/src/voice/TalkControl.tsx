@@ -1,5 +1,5 @@
 import { m, useMotionValue, useReducedMotion, useSpring, useTransform } from "framer-motion";
-import { type KeyboardEvent, type PointerEvent, useEffect, useRef } from "react";
+import { type KeyboardEvent, type MouseEvent, type PointerEvent, useEffect, useRef } from "react";
 import { DotsIcon, MicIcon, StopIcon, WaveIcon } from "../app/icons";
 import type { VoiceConversation } from "./voice-conversation";
 import type { VoiceState } from "./voice-machine";
@@ -47,7 +47,7 @@ export function TalkControl({ state, conversation }: { state: VoiceState; conver
 
   const { status, mode } = state;
 
-  // Push-to-talk: pointer down/up, and Space or Enter held on the keyboard.
+  // Push-to-talk: pointer down/up, Space or Enter held on the keyboard, and a screen reader's activation.
   const press = () => {
     if (heldSince.current !== null) return;
     heldSince.current = performance.now();
@@ -71,9 +71,9 @@ export function TalkControl({ state, conversation }: { state: VoiceState; conver
           onPointerUp: release,
           onPointerCancel: release,
           onKeyDown: (event: KeyboardEvent<HTMLButtonElement>) => {
-            if ((event.key === " " || event.key === "Enter") && !event.repeat) {
-              event.preventDefault();
-              press();
+            if (event.key === " " || event.key === "Enter") {
+              event.preventDefault(); // repeats too: a held Enter must not turn into clicks (see onClick)
+              if (!event.repeat) press();
             }
           },
           onKeyUp: (event: KeyboardEvent<HTMLButtonElement>) => {
@@ -83,6 +83,13 @@ export function TalkControl({ state, conversation }: { state: VoiceState; conver
             }
           },
           onBlur: release,
+          // Screen readers activate with a bare click (detail 0) and cannot hold: one starts, the next sends.
+          // A mouse or touch click (detail ≥ 1) follows its own pointer down/up, which already did the work.
+          onClick: (event: MouseEvent<HTMLButtonElement>) => {
+            if (event.detail !== 0) return;
+            if (heldSince.current === null) press();
+            else release();
+          },
         }
       : { onClick: () => conversation.gesture({ type: "TALK" }) };
 

@@ -5,7 +5,8 @@ import { rmsDb } from "./voice-activity";
  * The microphone: one stream held for the length of a conversation, a loudness meter on it (Web Audio
  * AnalyserNode) for voice activity detection and the talk control's glow, and recordings (MediaRecorder)
  * of single utterances. Closing it stops the tracks, so the browser's "recording" indicator goes out
- * whenever Rose is not in a conversation.
+ * whenever Rose is not in a conversation, and rests the AudioContext; disposing of it (leaving the page)
+ * closes the AudioContext too, which would otherwise run on, one more with every visit.
  */
 
 export class MicrophoneError extends Error {
@@ -90,17 +91,18 @@ export class Microphone {
    */
   open(): Promise<void> {
     if (this.stream) return Promise.resolve();
-    this.opening ??= this.acquire().finally(() => {
+    if (!canRecord()) return Promise.reject(new MicrophoneError("unsupported"));
+    // The AudioContext is created (or woken from its rest after `close`) first, synchronously inside the
+    // gesture — on every open, since a close may have come while the browser was still asking.
+    this.context ??= new AudioContext();
+    void this.context.resume().catch(() => {});
+    this.opening ??= this.acquire(this.context).finally(() => {
       this.opening = null;
     });
     return this.opening;
   }
 
-  private async acquire(): Promise<void> {
-    if (!canRecord()) throw new MicrophoneError("unsupported");
-    // The AudioContext is created (or resumed) first, synchronously inside the gesture.
-    this.context ??= new AudioContext();
-    void this.context.resume().catch(() => {});
+  private async acquire(context: AudioContext): Promise<void> {
     let stream: MediaStream;
     try {
       // Echo cancellation keeps Rose's own voice out of the microphone when barge-in listens while she speaks.
@@ -108,9 +110,14 @@ export class Microphone {
     } catch (error) {
       throw new MicrophoneError(problemOf(error));
     }
+    if (this.context !== context) {
+      // Disposed of (the page was left) while the browser was asking: keep nothing open.
+      stream.getTracks().forEach((track) => track.stop());
+      return;
+    }
     this.stream = stream;
-    this.source = this.context.createMediaStreamSource(stream);
-    this.analyser = this.context.createAnalyser();
+    this.source = context.createMediaStreamSource(stream);
+    this.analyser = context.createAnalyser();
     this.analyser.fftSize = 1024;
     this.source.connect(this.analyser); // never to the speakers: nobody wants to hear themselves
     this.samples = new Float32Array(this.analyser.fftSize);
@@ -136,5 +143,14 @@ export class Microphone {
     this.source = null;
     this.analyser = null;
     this.samples = null;
+    // A running AudioContext keeps the audio device busy (and drains batteries) with nothing to listen to.
+    void this.context?.suspend().catch(() => {});
+  }
+
+  /** Closes the microphone and lets go of the AudioContext for good; a later `open` starts a new one. */
+  dispose(): void {
+    this.close();
+    void this.context?.close().catch(() => {});
+    this.context = null;
   }
 }

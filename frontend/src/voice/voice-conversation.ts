@@ -159,6 +159,8 @@ export class VoiceConversation {
           return;
         }
         this.recording = this.microphone.startRecording();
+        // Until now a release has nothing to send (see RELEASE in the machine).
+        this.dispatch({ type: "RECORDING_STARTED", turn });
         this.maxLengthTimer = setTimeout(() => this.dispatch({ type: "MAX_LENGTH" }), MAX_UTTERANCE_MS);
         if (state.mode === "tap") this.startSilenceTimer();
       },
@@ -193,7 +195,8 @@ export class VoiceConversation {
     };
     recording
       .finish()
-      .then((blob) => inCurrentSession((sessionId) => this.streamTurn(blob, sessionId, handlers, request.signal)))
+      // The session is kept as soon as the stream names it: an interrupted first turn stays in the thread.
+      .then((blob) => inCurrentSession((sessionId, remember) => this.streamTurn(blob, sessionId, { ...handlers, onSession: remember }, request.signal)))
       .then(
         (done) =>
           this.dispatch({
@@ -258,5 +261,6 @@ export class VoiceConversation {
   stop(): void {
     this.dispatch({ type: "STOP" });
     this.player?.stop();
+    this.microphone.dispose();
   }
 }

@@ -15,6 +15,11 @@ function spokenTurn(start: VoiceState = tapIdle): VoiceState {
   return run(start, { type: "TALK" }, { type: "SPEECH_START" }, { type: "SPEECH_END" });
 }
 
+/** Press and hold: the microphone opens and records turn `state.turn + 1`. */
+function pressed(start: VoiceState = holdIdle): VoiceState {
+  return run(start, { type: "PRESS" }, { type: "RECORDING_STARTED", turn: start.turn + 1 });
+}
+
 function done(turn: number, extra: Partial<Extract<VoiceEvent, { type: "REPLY_DONE" }>> = {}): VoiceEvent {
   return { type: "REPLY_DONE", turn, transcript: "Hello Rose", text: "Hello, dear.", noSpeech: false, wordsOnly: false, audioUrl: "/api/v1/voice/audio/a1", ...extra };
 }
@@ -74,11 +79,23 @@ describe("the voice state machine: a tap-to-talk conversation", () => {
     expect(state).toMatchObject({ status: "idle", conversing: false });
   });
 
+  it("shows no words of the person's when no speech was heard", () => {
+    const state = run(spokenTurn(), done(1, { noSpeech: true, transcript: "Thanks for watching!" }));
+    expect(state.transcript).toBe("");
+  });
+
+  it("adds the words-only note when not one of Rose's sentences could be played (autoplay refused, undecodable)", () => {
+    const state = run(spokenTurn(), { type: "CLIP_QUEUED", turn: 1 }, { type: "CLIP_QUEUED", turn: 1 }, done(1));
+    expect(state).toMatchObject({ status: "thinking", notice: null });
+    const silent = run(state, { type: "CLIP_ENDED", turn: 1 }, { type: "CLIP_ENDED", turn: 1 });
+    expect(silent).toMatchObject({ status: "listening", turn: 2, reply: "Hello, dear.", notice: { kind: "words-only" } });
+  });
+
   it("shows the words with a note when Rose's voice is unavailable", () => {
     const state = run(spokenTurn(), { type: "TOKEN", turn: 1, text: "Hello." }, done(1, { text: "Hello.", wordsOnly: true, audioUrl: null }));
     // No clips: the reply is over as soon as it is done; the conversation goes on listening.
     expect(state).toMatchObject({ status: "listening", reply: "Hello.", notice: { kind: "words-only" } });
-    const quiet = run(initialVoiceState({ mode: "hold" }), { type: "PRESS" }, { type: "RELEASE", heldMs: 2000 }, done(1, { wordsOnly: true }));
+    const quiet = run(pressed(), { type: "RELEASE", heldMs: 2000 }, done(1, { wordsOnly: true }));
     expect(quiet).toMatchObject({ status: "idle", notice: { kind: "words-only" } });
   });
 });
@@ -110,7 +127,7 @@ describe("the voice state machine: barge-in", () => {
   });
 
   it("in push-to-talk, barge-in by voice just stops her, and a press interrupts and records", () => {
-    const speaking = run(initialVoiceState({ mode: "hold", bargeIn: true }), { type: "PRESS" }, { type: "RELEASE", heldMs: 1500 }, { type: "CLIP_QUEUED", turn: 1 }, { type: "CLIP_STARTED", turn: 1 });
+    const speaking = run(pressed(initialVoiceState({ mode: "hold", bargeIn: true })), { type: "RELEASE", heldMs: 1500 }, { type: "CLIP_QUEUED", turn: 1 }, { type: "CLIP_STARTED", turn: 1 });
     expect(run(speaking, { type: "SPEECH_START" })).toMatchObject({ status: "idle", turn: 2 });
     expect(run(speaking, { type: "PRESS" })).toMatchObject({ status: "listening", turn: 2, heard: true });
   });
@@ -119,7 +136,9 @@ describe("the voice state machine: barge-in", () => {
 describe("the voice state machine: push-to-talk", () => {
   it("records while held and sends on release; afterwards it is idle, not listening", () => {
     let state = run(holdIdle, { type: "PRESS" });
-    expect(state).toMatchObject({ status: "listening", heard: true, conversing: false });
+    expect(state).toMatchObject({ status: "listening", heard: true, recording: false, conversing: false });
+    state = run(state, { type: "RECORDING_STARTED", turn: 1 });
+    expect(state.recording).toBe(true);
     // Voice activity does not end a hold: people pause while holding.
     expect(run(state, { type: "SPEECH_END" })).toBe(state);
     state = run(state, { type: "RELEASE", heldMs: 1800 });
@@ -129,7 +148,14 @@ describe("the voice state machine: push-to-talk", () => {
   });
 
   it("treats a very short press as a slip, not a message", () => {
-    expect(run(holdIdle, { type: "PRESS" }, { type: "RELEASE", heldMs: MIN_HOLD_MS - 1 })).toMatchObject({ status: "idle", notice: { kind: "too-short" } });
+    expect(run(pressed(), { type: "RELEASE", heldMs: MIN_HOLD_MS - 1 })).toMatchObject({ status: "idle", notice: { kind: "too-short" } });
+  });
+
+  it("ends the attempt when let go before the microphone opened (the browser was asking permission)", () => {
+    const released = run(holdIdle, { type: "PRESS" }, { type: "RELEASE", heldMs: 3000 });
+    expect(released).toMatchObject({ status: "idle", notice: { kind: "too-short" } });
+    // The microphone opening late changes nothing: that turn is over.
+    expect(run(released, { type: "RECORDING_STARTED", turn: 1 })).toBe(released);
   });
 
   it("ignores taps in hold mode and presses in tap mode", () => {

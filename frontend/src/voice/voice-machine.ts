@@ -30,6 +30,8 @@ export interface VoiceState {
   turn: number;
   /** While listening: the person has started speaking in this utterance. */
   heard: boolean;
+  /** While listening: the microphone is open and this utterance is being recorded (not still asking permission). */
+  recording: boolean;
   /** A tap-mode conversation goes back to listening after each reply instead of to idle. */
   conversing: boolean;
   transcript: string;
@@ -38,6 +40,8 @@ export interface VoiceState {
   replyComplete: boolean;
   /** Sentence clips of the current turn queued or playing. */
   clipsPending: number;
+  /** Some of the current turn's reply was actually heard: a clip started playing (not refused or undecodable). */
+  voiceHeard: boolean;
   /** The whole reply's audio, for "hear it again". */
   replayUrl: string | null;
   notice: VoiceNotice | null;
@@ -61,6 +65,8 @@ export type VoiceEvent =
   | { type: "SPEECH_END" }
   /** A noise that began like speech but was too short to be any (a cough, a knock). */
   | { type: "FALSE_START" }
+  /** The microphone opened and the utterance of `turn` is being recorded. */
+  | { type: "RECORDING_STARTED"; turn: number }
   /** The recording reached its maximum length. */
   | { type: "MAX_LENGTH" }
   /** Listening for a long while and nobody spoke. */
@@ -84,11 +90,13 @@ export function initialVoiceState(settings: { mode?: TalkMode; bargeIn?: boolean
     bargeIn: settings.bargeIn ?? false,
     turn: 0,
     heard: false,
+    recording: false,
     conversing: false,
     transcript: "",
     reply: "",
     replyComplete: false,
     clipsPending: 0,
+    voiceHeard: false,
     replayUrl: null,
     notice: null,
   };
@@ -96,19 +104,21 @@ export function initialVoiceState(settings: { mode?: TalkMode; bargeIn?: boolean
 
 /** A fresh listening phase: a new turn; the last exchange stays on screen until the next transcript. */
 function listen(state: VoiceState, heard: boolean, conversing: boolean): VoiceState {
-  return { ...state, status: "listening", turn: state.turn + 1, heard, conversing, replyComplete: false, clipsPending: 0, notice: null };
+  return { ...state, status: "listening", turn: state.turn + 1, heard, recording: false, conversing, replyComplete: false, clipsPending: 0, voiceHeard: false, notice: null };
 }
 
 function idle(state: VoiceState, notice: VoiceNotice | null = state.notice): VoiceState {
   // A new turn number too, so whatever is still in flight for the old one is ignored.
-  return { ...state, status: "idle", turn: state.turn + 1, heard: false, conversing: false, replyComplete: false, clipsPending: 0, notice };
+  return { ...state, status: "idle", turn: state.turn + 1, heard: false, recording: false, conversing: false, replyComplete: false, clipsPending: 0, voiceHeard: false, notice };
 }
 
 /** The reply is over once the server is done and every sentence has been heard. */
 function settle(state: VoiceState): VoiceState {
   if ((state.status !== "thinking" && state.status !== "speaking") || !state.replyComplete || state.clipsPending > 0) return state;
+  // Not one sentence was heard (autoplay refused, clips undecodable, none sent): say why she was silent.
+  const notice: VoiceNotice | null = state.voiceHeard ? state.notice : { kind: "words-only" };
   // Listening on in a conversation keeps a "words only" note in view; it still applies.
-  return state.conversing ? { ...listen(state, false, true), notice: state.notice } : idle(state);
+  return state.conversing ? { ...listen(state, false, true), notice } : idle(state, notice);
 }
 
 const isBusy = (status: VoiceStatus) => status === "thinking" || status === "speaking";
@@ -127,7 +137,8 @@ export function voiceReducer(state: VoiceState, event: VoiceEvent): VoiceState {
 
     case "RELEASE":
       if (state.mode !== "hold" || state.status !== "listening") return state;
-      return event.heldMs < MIN_HOLD_MS ? idle(state, { kind: "too-short" }) : { ...state, status: "thinking" };
+      // Let go before the microphone opened (often while the browser asks permission): nothing was recorded.
+      return event.heldMs < MIN_HOLD_MS || !state.recording ? idle(state, { kind: "too-short" }) : { ...state, status: "thinking" };
 
     case "STOP":
       return state.status === "idle" ? state : idle(state);
@@ -144,6 +155,9 @@ export function voiceReducer(state: VoiceState, event: VoiceEvent): VoiceState {
 
     case "SPEECH_END":
       return state.status === "listening" && state.mode === "tap" && state.heard ? { ...state, status: "thinking" } : state;
+
+    case "RECORDING_STARTED":
+      return event.turn === state.turn && state.status === "listening" && !state.recording ? { ...state, recording: true } : state;
 
     case "MAX_LENGTH":
       if (state.status !== "listening") return state;
@@ -169,7 +183,7 @@ export function voiceReducer(state: VoiceState, event: VoiceEvent): VoiceState {
 
     case "CLIP_STARTED":
       if (event.turn !== state.turn || !isBusy(state.status)) return state;
-      return { ...state, status: "speaking" };
+      return { ...state, status: "speaking", voiceHeard: true };
 
     case "CLIP_ENDED":
       if (event.turn !== state.turn || !isBusy(state.status)) return state;
@@ -179,7 +193,8 @@ export function voiceReducer(state: VoiceState, event: VoiceEvent): VoiceState {
       if (event.turn !== state.turn || !isBusy(state.status)) return state;
       return settle({
         ...state,
-        transcript: event.transcript,
+        // Whisper's "Thanks for watching!" for silence is not the person's words: show none.
+        transcript: event.noSpeech ? "" : event.transcript,
         reply: event.text,
         replyComplete: true,
         replayUrl: event.audioUrl,

@@ -61,6 +61,9 @@ export function chatRoutes(deps: HttpDeps): Router {
     const started = performance.now();
     const sse = new SseChannel(res);
     try {
+      // Name the session first, so a reply interrupted before `done` (the person left the page) still
+      // belongs to a thread the browser knows.
+      sse.send("session", { session_id: input.sessionId });
       const turn = turns.start(input, (text) => sse.send("token", { text }));
       const result = await turn.reply;
       await sessions.touch(input.sessionId);

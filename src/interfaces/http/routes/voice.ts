@@ -97,7 +97,9 @@ export function voiceRoutes(deps: HttpDeps): Router {
     if (transcript.length > config.maxMessageChars) {
       throw validationFailed(`The recording is too long for one turn: ${transcript.length} characters once transcribed, at most ${config.maxMessageChars}`);
     }
-    return { transcript, noSpeech: isNoSpeech(transcript), sttMs: elapsedSince(started) };
+    const noSpeech = isNoSpeech(transcript);
+    // Whisper's "Thanks for watching!" for silence is not what the person said: no words are theirs.
+    return { transcript: noSpeech ? "" : transcript, noSpeech, sttMs: elapsedSince(started) };
   }
 
   /** Stores the reply's audio for replay; null when there is none to store or storing fails. */
@@ -179,7 +181,8 @@ export function voiceRoutes(deps: HttpDeps): Router {
     res.on("close", () => speaker?.cancel()); // nobody is listening any more: stop paying for speech
 
     try {
-      sse.send("transcript", { text: transcript });
+      // The session is named first: a reply interrupted before `done` (barge-in, leaving) still joins the thread.
+      sse.send("transcript", { text: transcript, session_id: turn.sessionId });
       const workflowStarted = performance.now();
       let result: { reply: string; fallback: boolean };
       if (noSpeech) {

@@ -1,0 +1,242 @@
+// @vitest-environment jsdom
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { VoiceDone, VoiceTurnHandlers } from "../api/voice-api";
+import { type StreamTurn, VoiceConversation } from "./voice-conversation";
+
+/**
+ * The conversation controller against fakes of what jsdom lacks — getUserMedia (answering only when the
+ * test "grants" it, as a person does at the permission prompt), MediaRecorder and AudioContext — and a
+ * fake voice stream, so the effects of each transition (microphone, recording, sending, playback) can be
+ * checked, not only the state machine's rules.
+ */
+
+class FakeTrack {
+  stopped = false;
+  stop(): void {
+    this.stopped = true;
+  }
+}
+
+class FakeAudioContext {
+  static made: FakeAudioContext[] = [];
+  state: AudioContextState = "suspended";
+  constructor() {
+    FakeAudioContext.made.push(this);
+  }
+  async resume(): Promise<void> {
+    if (this.state !== "closed") this.state = "running";
+  }
+  async suspend(): Promise<void> {
+    if (this.state !== "closed") this.state = "suspended";
+  }
+  async close(): Promise<void> {
+    this.state = "closed";
+  }
+  createMediaStreamSource() {
+    return { connect() {}, disconnect() {} };
+  }
+  createAnalyser() {
+    return { fftSize: 1024, getFloatTimeDomainData: (samples: Float32Array) => samples.fill(0) };
+  }
+}
+
+class FakeMediaRecorder extends EventTarget {
+  static isTypeSupported = (type: string) => type === "audio/webm;codecs=opus";
+  state: RecordingState = "inactive";
+  readonly mimeType = "audio/webm;codecs=opus";
+  start(): void {
+    this.state = "recording";
+  }
+  stop(): void {
+    this.state = "inactive";
+    this.dispatchEvent(Object.assign(new Event("dataavailable"), { data: new Blob(["spoken words"], { type: this.mimeType }) }));
+    this.dispatchEvent(new Event("stop"));
+  }
+}
+
+/** The browser's microphone: each request waits until the test grants it. */
+function fakeMicrophone() {
+  const tracks: FakeTrack[] = [];
+  const pending: Array<() => void> = [];
+  const getUserMedia = vi.fn(
+    () =>
+      new Promise<MediaStream>((resolve) => {
+        const track = new FakeTrack();
+        tracks.push(track);
+        pending.push(() => resolve({ getTracks: () => [track] } as unknown as MediaStream));
+      }),
+  );
+  Object.defineProperty(navigator, "mediaDevices", { value: { getUserMedia }, configurable: true });
+  return { tracks, grant: () => pending.shift()?.() };
+}
+
+interface SentTurn {
+  recording: Blob;
+  sessionId: string | null;
+  handlers: VoiceTurnHandlers;
+  signal: AbortSignal;
+  finish(done: Partial<VoiceDone>): void;
+}
+
+/** The voice stream: records each turn sent; the test plays the server's part. Aborting rejects, as fetch does. */
+function fakeStream() {
+  const turns: SentTurn[] = [];
+  const streamTurn: StreamTurn = (recording, sessionId, handlers, signal) =>
+    new Promise<VoiceDone>((resolve, reject) => {
+      signal.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError")));
+      turns.push({
+        recording,
+        sessionId,
+        handlers,
+        signal,
+        finish: (done) => resolve({ session_id: "s-1", transcript: "", text: "", audio_url: null, no_speech: false, fallback: false, ...done }),
+      });
+    });
+  return { turns, streamTurn };
+}
+
+/** Lets promise callbacks (the microphone opening, a recording finishing, a stream answering) run. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+let conversation: VoiceConversation;
+
+function holdConversation(streamTurn: StreamTurn): VoiceConversation {
+  conversation = new VoiceConversation(streamTurn);
+  conversation.dispatch({ type: "SET_MODE", mode: "hold" });
+  return conversation;
+}
+
+beforeEach(() => {
+  localStorage.clear();
+  FakeAudioContext.made = [];
+  vi.stubGlobal("AudioContext", FakeAudioContext);
+  vi.stubGlobal("MediaRecorder", FakeMediaRecorder);
+});
+
+afterEach(() => {
+  conversation?.stop();
+  vi.unstubAllGlobals();
+});
+
+describe("the voice conversation, push-to-talk", () => {
+  it("ends the attempt cleanly when let go before the microphone opened, and releases it once it does", async () => {
+    const microphone = fakeMicrophone();
+    const { turns, streamTurn } = fakeStream();
+    const talk = holdConversation(streamTurn);
+
+    talk.gesture({ type: "PRESS" });
+    expect(talk.getSnapshot().status).toBe("listening");
+    // The browser is still asking permission; the person lets go to answer it.
+    talk.gesture({ type: "RELEASE", heldMs: 2500 });
+    expect(talk.getSnapshot()).toMatchObject({ status: "idle", notice: { kind: "too-short" } });
+
+    microphone.grant();
+    await settle();
+    expect(talk.getSnapshot().status).toBe("idle");
+    expect(microphone.tracks[0]!.stopped).toBe(true); // no "recording" indicator left on
+    expect(turns).toHaveLength(0);
+
+    // The next press works as usual, with the permission now given.
+    talk.gesture({ type: "PRESS" });
+    microphone.grant();
+    await settle();
+    expect(talk.getSnapshot().recording).toBe(true);
+    talk.gesture({ type: "RELEASE", heldMs: 1500 });
+    await settle();
+    expect(turns).toHaveLength(1);
+    expect(turns[0]!.recording.type).toBe("audio/webm;codecs=opus");
+  });
+
+  it("keeps the session as soon as the stream names it, so an interrupted first turn stays in the thread", async () => {
+    const microphone = fakeMicrophone();
+    const { turns, streamTurn } = fakeStream();
+    const talk = holdConversation(streamTurn);
+
+    talk.gesture({ type: "PRESS" });
+    microphone.grant();
+    await settle();
+    talk.gesture({ type: "RELEASE", heldMs: 1500 });
+    await settle();
+    expect(turns[0]!.sessionId).toBeNull();
+    turns[0]!.handlers.onSession?.("s-first");
+    turns[0]!.handlers.onTranscript("Hello Rose");
+    expect(localStorage.getItem("rose.session_id")).toBe("s-first");
+
+    // Pressed again while Rose is still thinking: her reply is abandoned, no `done` ever comes.
+    talk.gesture({ type: "PRESS" });
+    await settle();
+    expect(turns[0]!.signal.aborted).toBe(true);
+    expect(talk.getSnapshot().notice).toBeNull();
+    expect(localStorage.getItem("rose.session_id")).toBe("s-first");
+  });
+});
+
+describe("the voice conversation's resources", () => {
+  it("rests the AudioContext when the microphone is released, and closes it when the conversation stops", async () => {
+    const microphone = fakeMicrophone();
+    const talk = holdConversation(fakeStream().streamTurn);
+
+    talk.gesture({ type: "PRESS" });
+    microphone.grant();
+    await settle();
+    const [context] = FakeAudioContext.made;
+    expect(context!.state).toBe("running");
+
+    talk.gesture({ type: "RELEASE", heldMs: 100 }); // a slip: back to idle, microphone released
+    await settle();
+    expect(microphone.tracks[0]!.stopped).toBe(true);
+    expect(context!.state).toBe("suspended");
+
+    // The next conversation wakes the same one; leaving the page closes it.
+    talk.gesture({ type: "PRESS" });
+    microphone.grant();
+    await settle();
+    expect(FakeAudioContext.made).toHaveLength(1);
+    expect(context!.state).toBe("running");
+    talk.stop();
+    await settle();
+    expect(context!.state).toBe("closed");
+    expect(microphone.tracks[1]!.stopped).toBe(true);
+  });
+
+  it("keeps nothing open when the page is left while the browser is still asking", async () => {
+    const microphone = fakeMicrophone();
+    const talk = holdConversation(fakeStream().streamTurn);
+    talk.gesture({ type: "PRESS" });
+    talk.stop();
+    microphone.grant();
+    await settle();
+    expect(microphone.tracks[0]!.stopped).toBe(true);
+    expect(FakeAudioContext.made[0]!.state).toBe("closed");
+  });
+});
+
+describe("the voice conversation's playback", () => {
+  it("shows the words-only note when not one sentence could be played", async () => {
+    const microphone = fakeMicrophone();
+    const { turns, streamTurn } = fakeStream();
+    const talk = holdConversation(streamTurn);
+    const audio = document.createElement("audio");
+    // Autoplay refused, as a strict browser does without a fresh gesture.
+    audio.play = vi.fn(() => Promise.reject(new DOMException("refused", "NotAllowedError")));
+    audio.pause = vi.fn();
+    audio.load = vi.fn();
+    vi.stubGlobal("URL", Object.assign(class extends URL {}, { createObjectURL: () => "blob:clip", revokeObjectURL: () => {} }));
+    talk.attachAudio(audio);
+
+    talk.gesture({ type: "PRESS" });
+    microphone.grant();
+    await settle();
+    talk.gesture({ type: "RELEASE", heldMs: 1500 });
+    await settle();
+    const turn = turns[0]!;
+    turn.handlers.onTranscript("Hello Rose");
+    turn.handlers.onToken("Hello, dear.");
+    turn.handlers.onAudio({ index: 0, text: "Hello, dear.", mime: "audio/mpeg", data: btoa("mp3") });
+    turn.finish({ transcript: "Hello Rose", text: "Hello, dear.", audio_url: "/api/v1/voice/audio/a1", tts_failed: false });
+    await settle();
+
+    expect(talk.getSnapshot()).toMatchObject({ status: "idle", reply: "Hello, dear.", notice: { kind: "words-only" } });
+    expect(audio.play).toHaveBeenCalled();
+  });
+});
