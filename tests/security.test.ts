@@ -1,7 +1,9 @@
+import Database from "better-sqlite3";
 import { spawnSync } from "node:child_process";
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import { networkInterfaces } from "node:os";
+import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { type RunningRose, startRose, tempDataDir } from "./helpers/rose-server.js";
 import { startSimulator, type Simulator } from "./simulator/server.js";
@@ -132,8 +134,6 @@ describe("oversized and malformed requests", () => {
     expect(malformed.status).toBeLessThan(500); // a client's mistake is not a server error
 
     // A real dependency breaks underneath the running service: the sessions table disappears from its SQLite file.
-    const { default: Database } = await import("better-sqlite3");
-    const { join } = await import("node:path");
     const db = new Database(join(dataDir, "memory.db"));
     db.exec("DROP TABLE sessions");
     db.close();
