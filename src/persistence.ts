@@ -5,6 +5,9 @@ import { PgJobLock } from "./core/jobs/pg-job-lock.js";
 import type { Logger } from "./core/logger.js";
 import { PgThreadStore } from "./graph/pg-thread-store.js";
 import { SqliteThreadStore, type ThreadStore } from "./graph/thread-store.js";
+import { PgMemoryOutbox } from "./modules/memory/outbox/pg-outbox.js";
+import { SqliteMemoryOutbox } from "./modules/memory/outbox/sqlite-outbox.js";
+import type { MemoryOutbox } from "./modules/memory/outbox/types.js";
 import { PgSessionStore } from "./modules/sessions/pg-session-store.js";
 import { type AudioStore, FileAudioStore } from "./modules/speech/audio-store.js";
 import { PgAudioStore } from "./modules/speech/pg-audio-store.js";
@@ -18,6 +21,8 @@ export interface Persistence {
   lock: JobLock;
   /** Spoken replies, where every instance can serve them. */
   audio: AudioStore;
+  /** Memory writes waiting to be analysed and stored, where every instance can retry them. */
+  memoryOutbox: MemoryOutbox;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -51,13 +56,20 @@ export async function openPersistence(databaseUrl: string | undefined, local: Lo
       sessions: new SqliteSessionStore(localDb),
       lock: new SqliteJobLock(localDb),
       audio: new FileAudioStore(local.audioDir, local.audioTtlMs),
+      memoryOutbox: new SqliteMemoryOutbox(localDb),
       ping: async () => void localDb.prepare("SELECT 1").get(),
       close: async () => {},
     };
   }
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
   pool.on("error", (error) => logger.warn("postgres pool error", { error: error.message }));
-  const [threads, sessions, lock, audio] = await Promise.all([PgThreadStore.open(pool), PgSessionStore.open(pool), PgJobLock.open(pool), PgAudioStore.open(pool, local.audioTtlMs)]);
+  const [threads, sessions, lock, audio, memoryOutbox] = await Promise.all([
+    PgThreadStore.open(pool),
+    PgSessionStore.open(pool),
+    PgJobLock.open(pool),
+    PgAudioStore.open(pool, local.audioTtlMs),
+    PgMemoryOutbox.open(pool),
+  ]);
   logger.info("conversations are stored in PostgreSQL");
   return {
     kind: "postgres",
@@ -65,6 +77,7 @@ export async function openPersistence(databaseUrl: string | undefined, local: Lo
     sessions,
     lock,
     audio,
+    memoryOutbox,
     ping: async () => void (await pool.query("SELECT 1")),
     close: () => pool.end(),
   };

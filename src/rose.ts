@@ -73,7 +73,7 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
   const { secret, source } = resolveSigningSecret(config.jwtSecret, config.dataDir);
   if (source === "generated") logger.warn("JWT_SECRET is not set: generated a signing secret and stored it in DATA_DIR (set JWT_SECRET in production)");
 
-  // The local SQLite file always exists: it holds the memory outbox, and the conversations unless
+  // The local SQLite file always exists: it holds the conversations and the memory outbox unless
   // DATABASE_URL moves them to PostgreSQL.
   const conversationDb = openSqlite(join(config.dataDir, "memory.db"));
   const persistence = await openPersistence(config.databaseUrl, { db: conversationDb, audioDir: join(config.dataDir, "audio"), audioTtlMs: config.audioTtlMs }, logger);
@@ -87,7 +87,7 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
   if (models) {
     logger.info("chat model configured", { provider: models.provider, chat_model: models.chatModelId, small_model: models.smallModelId });
     const analyse = (message: string, known: Memory[]) => guards.small.run((signal) => analyseForMemory(models.small, message, known, signal));
-    memoryWriter = new MemoryWriter(conversationDb, memory, analyse, logger, metrics);
+    memoryWriter = new MemoryWriter(persistence.memoryOutbox, memory, analyse, logger, metrics);
     memoryWriter.start();
     graph = buildGraph(
       {

@@ -21,6 +21,7 @@ import { analyseForMemory } from "../src/modules/memory/analysis.js";
 import { LexicalHashEmbedder } from "../src/modules/memory/embeddings/lexical-embedder.js";
 import { LongTermMemory } from "../src/modules/memory/long-term-memory.js";
 import { MemoryWriter } from "../src/modules/memory/memory-writer.js";
+import { SqliteMemoryOutbox } from "../src/modules/memory/outbox/sqlite-outbox.js";
 import { SqliteVecMemoryStore } from "../src/modules/memory/sqlite-vec-store.js";
 import { tempDataDir } from "./helpers/rose-server.js";
 import { type Simulator, startSimulator } from "./simulator/server.js";
@@ -57,7 +58,7 @@ beforeAll(async () => {
     models,
     guards: { chat: new ProviderGuard("chat", fastPolicy), small },
     memory,
-    memoryWriter: new MemoryWriter(outboxDb, memory, (message, known) => small.run((signal) => analyseForMemory(models.small, message, known, signal)), logger),
+    memoryWriter: new MemoryWriter(new SqliteMemoryOutbox(outboxDb), memory, (message, known) => small.run((signal) => analyseForMemory(models.small, message, known, signal)), logger),
     character: ROSE,
     logger,
     memoryTopK: 5,

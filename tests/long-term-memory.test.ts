@@ -1,11 +1,15 @@
 import Database from "better-sqlite3";
 import { join } from "node:path";
+import pg from "pg";
 import { afterAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { createLogger } from "../src/core/logger.js";
 import { LexicalHashEmbedder } from "../src/modules/memory/embeddings/lexical-embedder.js";
 import { cosine } from "../src/modules/memory/embeddings/types.js";
 import { LongTermMemory } from "../src/modules/memory/long-term-memory.js";
 import { MemoryWriter } from "../src/modules/memory/memory-writer.js";
+import { PgMemoryOutbox } from "../src/modules/memory/outbox/pg-outbox.js";
+import { SqliteMemoryOutbox } from "../src/modules/memory/outbox/sqlite-outbox.js";
+import type { MemoryOutbox } from "../src/modules/memory/outbox/types.js";
 import { SqliteVecMemoryStore } from "../src/modules/memory/sqlite-vec-store.js";
 import type { MemoryDecision } from "../src/modules/memory/analysis.js";
 import { tempDataDir } from "./helpers/rose-server.js";
@@ -100,28 +104,80 @@ describe("LongTermMemory", () => {
   });
 });
 
-describe("MemoryWriter outbox", () => {
-  it("keeps a memory job through provider failures and a restart, then stores it", async () => {
+const ADMIN_URL = process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+
+/** Where an outbox lives; `open` gives another handle on the same queue, as after a restart or on another instance. */
+interface OutboxStorage {
+  open(): Promise<MemoryOutbox>;
+  close(): Promise<void>;
+}
+
+async function sqliteStorage(): Promise<OutboxStorage> {
+  const path = join(dir.path, `outbox-${++counter}.db`);
+  const handles: Database.Database[] = [];
+  return {
+    open: async () => {
+      const db = new Database(path);
+      handles.push(db);
+      return new SqliteMemoryOutbox(db);
+    },
+    close: async () => handles.forEach((db) => db.close()),
+  };
+}
+
+async function postgresStorage(): Promise<OutboxStorage> {
+  const database = `rose_outbox_test_${process.pid}_${++counter}_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${database}`);
+  const pools: pg.Pool[] = [];
+  return {
+    open: async () => {
+      const pool = new pg.Pool({ connectionString: ADMIN_URL.replace(/\/[^/]*$/, `/${database}`) });
+      pools.push(pool);
+      return PgMemoryOutbox.open(pool);
+    },
+    close: async () => {
+      await Promise.all(pools.map((pool) => pool.end()));
+      await admin.query(`DROP DATABASE IF EXISTS ${database}`);
+      await admin.end();
+    },
+  };
+}
+
+describe.each([
+  ["in the local SQLite file", sqliteStorage],
+  ["in PostgreSQL", postgresStorage],
+])("MemoryWriter outbox %s", (_name, makeStorage) => {
+  const storages: OutboxStorage[] = [];
+  const storage = async () => {
+    const made = await makeStorage();
+    storages.push(made);
+    return made;
+  };
+  afterAll(async () => {
+    for (const made of storages) await made.close();
+  });
+
+  it("keeps a memory job through provider failures and a restart (or another instance), then stores it", async () => {
     const memory = freshMemory();
-    const dbPath = join(dir.path, "outbox.db");
+    const queue = await storage();
     let failing = true;
     const analyse = async (): Promise<MemoryDecision> => {
       if (failing) throw Object.assign(new Error("small model down"), { status: 503 });
       return { action: "add", memory: "The user adopted a kitten named Pepper.", type: "fact", importance: 0.6, replaces_id: "" };
     };
     const logger = createLogger("silent");
-    const firstDb = new Database(dbPath);
-    const writer = new MemoryWriter(firstDb, memory, analyse, logger);
+    const writer = new MemoryWriter(await queue.open(), memory, analyse, logger);
     expect(await writer.submit({ userId: ALICE, sessionId: "s", message: "I adopted a kitten named Pepper", recalledIds: [] })).toBeNull();
-    expect(writer.pending()).toBe(1);
-    firstDb.close();
+    expect(await writer.pending()).toBe(1);
 
     failing = false;
-    const reopened = new MemoryWriter(new Database(dbPath), memory, analyse, logger);
-    expect(reopened.pending()).toBe(1);
+    const reopened = new MemoryWriter(await queue.open(), memory, analyse, logger);
+    expect(await reopened.pending()).toBe(1);
     expect(await reopened.processDue(Date.now())).toBe(0); // not due yet: backoff
     expect(await reopened.processDue(Date.now() + 60_000)).toBe(1);
-    expect(reopened.pending()).toBe(0);
+    expect(await reopened.pending()).toBe(0);
     expect((await memory.list(ALICE)).map((m) => m.text)).toEqual(["The user adopted a kitten named Pepper."]);
   });
 
@@ -133,32 +189,35 @@ describe("MemoryWriter outbox", () => {
   }
   const kitten: MemoryDecision = { action: "add", memory: "The user adopted a kitten named Pepper.", type: "fact", importance: 0.6, replaces_id: "" };
 
-  it("never hands a job being attempted to a retry pass as well", async () => {
+  it("never hands a job being attempted to a retry pass as well, here or on another instance", async () => {
     const memory = freshMemory();
     const held = heldAnalysis(kitten);
-    const writer = new MemoryWriter(new Database(join(dir.path, `outbox-${++counter}.db`)), memory, held.analyse, createLogger("silent"));
+    const queue = await storage();
+    const writer = new MemoryWriter(await queue.open(), memory, held.analyse, createLogger("silent"));
+    const other = new MemoryWriter(await queue.open(), memory, held.analyse, createLogger("silent"));
     const submitted = writer.submit({ userId: ALICE, sessionId: "s", message: "I adopted a kitten named Pepper", recalledIds: [] });
     await vi.waitFor(() => expect(held.calls).toHaveLength(1));
     expect(await writer.processDue(Date.now() + 60_000)).toBe(0); // a slow model: the job is still claimed
+    expect(await other.processDue(Date.now() + 60_000)).toBe(0);
     held.release();
     expect(await submitted).toMatchObject({ status: "added" });
     expect(held.calls).toHaveLength(1);
-    expect(writer.pending()).toBe(0);
+    expect(await writer.pending()).toBe(0);
   });
 
   it("drops a user's queued writes when they ask to be forgotten, even one in flight", async () => {
     const memory = freshMemory();
     const held = heldAnalysis(kitten);
-    const writer = new MemoryWriter(new Database(join(dir.path, `outbox-${++counter}.db`)), memory, held.analyse, createLogger("silent"));
+    const writer = new MemoryWriter(await (await storage()).open(), memory, held.analyse, createLogger("silent"));
     const inFlight = writer.submit({ userId: ALICE, sessionId: "s", message: "I adopted a kitten named Pepper", recalledIds: [] });
     const bobs = writer.submit({ userId: BOB, sessionId: "t", message: "I adopted a kitten named Pepper", recalledIds: [] });
     await vi.waitFor(() => expect(held.calls).toHaveLength(2)); // both are with the model now
-    expect(writer.forgetUser(ALICE)).toBe(1);
+    expect(await writer.forgetUser(ALICE)).toBe(1);
     held.release();
     expect(await inFlight).toBeNull();
     expect(await bobs).toMatchObject({ status: "added" });
     expect(await memory.list(ALICE)).toEqual([]);
     expect((await memory.list(BOB)).map((m) => m.text)).toEqual([kitten.memory]);
-    expect(writer.pending()).toBe(0);
+    expect(await writer.pending()).toBe(0);
   });
 });

@@ -20,7 +20,7 @@ export interface HttpDeps {
   turns: TurnRunner;
   memory: LongTermMemory;
   /** Memory writes still queued (null without a chat model): "forget me" must drop them too. */
-  memoryOutbox: { forgetUser(userId: string): number } | null;
+  memoryOutbox: { forgetUser(userId: string): Promise<number> } | null;
   /** Speech recognition and synthesis for voice turns. */
   speech: Speech;
   /** Spoken replies kept for a short while under DATA_DIR/audio. */

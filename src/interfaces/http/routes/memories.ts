@@ -140,7 +140,7 @@ export function memoryRoutes({ memory, memoryOutbox }: HttpDeps): Router {
 
   router.delete("/memories", async (req, res) => {
     // Queued writes first, or one could store a fact again right after everything was deleted.
-    memoryOutbox?.forgetUser(req.userId);
+    await memoryOutbox?.forgetUser(req.userId);
     const deleted = await memory.deleteAll(req.userId);
     res.json({ deleted });
   });

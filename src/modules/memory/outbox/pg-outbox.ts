@@ -1,0 +1,88 @@
+import type pg from "pg";
+import type { MemoryJob, MemoryOutbox, QueuedMemoryJob } from "./types.js";
+
+interface JobRow {
+  id: string;
+  user_id: string;
+  session_id: string;
+  message: string;
+  recalled_ids: string[];
+  attempts: number;
+  created_at: string;
+}
+
+// BIGINT columns arrive as strings; ids and epoch milliseconds stay well inside a double's exact range.
+const toJob = (row: JobRow): QueuedMemoryJob => ({
+  id: Number(row.id),
+  userId: row.user_id,
+  sessionId: row.session_id,
+  message: row.message,
+  recalledIds: row.recalled_ids,
+  attempts: row.attempts,
+  createdAt: Number(row.created_at),
+});
+
+/**
+ * The outbox in the shared PostgreSQL database (several instances): a write queued on an instance
+ * that goes away is picked up by another, and SKIP LOCKED lets instances claim jobs side by side.
+ */
+export class PgMemoryOutbox implements MemoryOutbox {
+  private constructor(private readonly pool: pg.Pool) {}
+
+  static async open(pool: pg.Pool): Promise<PgMemoryOutbox> {
+    await pool.query(`
+      CREATE TABLE IF NOT EXISTS rose_memory_outbox (
+        id BIGSERIAL PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        message TEXT NOT NULL,
+        recalled_ids JSONB NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at BIGINT NOT NULL,
+        last_error TEXT,
+        created_at BIGINT NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS rose_memory_outbox_due ON rose_memory_outbox(next_attempt_at);
+      CREATE INDEX IF NOT EXISTS rose_memory_outbox_user ON rose_memory_outbox(user_id);
+    `);
+    return new PgMemoryOutbox(pool);
+  }
+
+  async add(job: MemoryJob, now: number, claimedUntil: number): Promise<QueuedMemoryJob> {
+    const { rows } = await this.pool.query<JobRow>(
+      "INSERT INTO rose_memory_outbox (user_id, session_id, message, recalled_ids, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *",
+      [job.userId, job.sessionId, job.message, JSON.stringify(job.recalledIds), claimedUntil, now],
+    );
+    return toJob(rows[0]!);
+  }
+
+  async claimDue(now: number, claimedUntil: number, limit: number): Promise<QueuedMemoryJob[]> {
+    const { rows } = await this.pool.query<JobRow>(
+      `UPDATE rose_memory_outbox SET next_attempt_at = $2
+       WHERE id IN (SELECT id FROM rose_memory_outbox WHERE next_attempt_at <= $1 ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
+       RETURNING *`,
+      [now, claimedUntil, limit],
+    );
+    return rows.map(toJob).sort((a, b) => a.id - b.id);
+  }
+
+  async isQueued(id: number): Promise<boolean> {
+    return ((await this.pool.query("SELECT 1 FROM rose_memory_outbox WHERE id = $1", [id])).rowCount ?? 0) > 0;
+  }
+
+  async complete(id: number): Promise<void> {
+    await this.pool.query("DELETE FROM rose_memory_outbox WHERE id = $1", [id]);
+  }
+
+  async retryAt(id: number, attempts: number, at: number, error: string): Promise<void> {
+    await this.pool.query("UPDATE rose_memory_outbox SET attempts = $2, next_attempt_at = $3, last_error = $4 WHERE id = $1", [id, attempts, at, error]);
+  }
+
+  async forgetUser(userId: string): Promise<number> {
+    return (await this.pool.query("DELETE FROM rose_memory_outbox WHERE user_id = $1", [userId])).rowCount ?? 0;
+  }
+
+  async pending(): Promise<number> {
+    return Number((await this.pool.query<{ n: string }>("SELECT COUNT(*) AS n FROM rose_memory_outbox")).rows[0]!.n);
+  }
+}

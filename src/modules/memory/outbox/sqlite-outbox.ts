@@ -1,0 +1,79 @@
+import type Database from "better-sqlite3";
+import type { MemoryJob, MemoryOutbox, QueuedMemoryJob } from "./types.js";
+
+interface JobRow {
+  id: number;
+  user_id: string;
+  session_id: string;
+  message: string;
+  recalled_ids: string;
+  attempts: number;
+  created_at: number;
+}
+
+const toJob = (row: JobRow): QueuedMemoryJob => ({
+  id: row.id,
+  userId: row.user_id,
+  sessionId: row.session_id,
+  message: row.message,
+  recalledIds: JSON.parse(row.recalled_ids) as string[],
+  attempts: row.attempts,
+  createdAt: row.created_at,
+});
+
+/** The outbox in the instance's own SQLite file (one instance). */
+export class SqliteMemoryOutbox implements MemoryOutbox {
+  constructor(private readonly db: Database.Database) {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS memory_outbox (
+        id INTEGER PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        message TEXT NOT NULL,
+        recalled_ids TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        last_error TEXT,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS memory_outbox_due ON memory_outbox(next_attempt_at);
+    `);
+  }
+
+  async add(job: MemoryJob, now: number, claimedUntil: number): Promise<QueuedMemoryJob> {
+    const row = this.db
+      .prepare<unknown[], JobRow>("INSERT INTO memory_outbox (user_id, session_id, message, recalled_ids, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING *")
+      .get(job.userId, job.sessionId, job.message, JSON.stringify(job.recalledIds), claimedUntil, now)!;
+    return toJob(row);
+  }
+
+  async claimDue(now: number, claimedUntil: number, limit: number): Promise<QueuedMemoryJob[]> {
+    // One transaction: an overlapping pass cannot take the same jobs.
+    return this.db.transaction(() => {
+      const due = this.db.prepare<[number, number], JobRow>("SELECT * FROM memory_outbox WHERE next_attempt_at <= ? ORDER BY id LIMIT ?").all(now, limit);
+      const claim = this.db.prepare("UPDATE memory_outbox SET next_attempt_at = ? WHERE id = ?");
+      for (const row of due) claim.run(claimedUntil, row.id);
+      return due.map(toJob);
+    })();
+  }
+
+  async isQueued(id: number): Promise<boolean> {
+    return this.db.prepare("SELECT 1 FROM memory_outbox WHERE id = ?").get(id) !== undefined;
+  }
+
+  async complete(id: number): Promise<void> {
+    this.db.prepare("DELETE FROM memory_outbox WHERE id = ?").run(id);
+  }
+
+  async retryAt(id: number, attempts: number, at: number, error: string): Promise<void> {
+    this.db.prepare("UPDATE memory_outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?").run(attempts, at, error, id);
+  }
+
+  async forgetUser(userId: string): Promise<number> {
+    return this.db.prepare("DELETE FROM memory_outbox WHERE user_id = ?").run(userId).changes;
+  }
+
+  async pending(): Promise<number> {
+    return this.db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM memory_outbox").get()?.n ?? 0;
+  }
+}
