@@ -90,6 +90,24 @@ describe("the person's own memories", () => {
   });
 });
 
+describe("importing many memories at once", () => {
+  it("takes a JSON array larger than other requests may be", async () => {
+    // 300 memories of ~900 characters: about 280 KB, over the 256 KB that other JSON bodies may have.
+    const words = ["river", "lantern", "violin", "orchard", "harbour", "meadow", "compass", "saffron", "glacier", "pottery", "falcon", "cedar"];
+    const memories = Array.from({ length: 300 }, (_, i) => ({
+      text: `Note ${i}: ${Array.from({ length: 120 }, (_, j) => `${words[(i * 7 + j * (i % 11 + 1)) % words.length]}${(i * 31 + j) % 97}`).join(" ")}`.slice(0, 900),
+    }));
+    const body = JSON.stringify({ memories });
+    expect(body.length).toBeGreaterThan(256 * 1024);
+    const imported = await server.client.json("POST", "/api/v1/memories", { memories });
+    expect(imported.status).toBe(201);
+    expect(imported.body.imported + imported.body.duplicates).toBe(300);
+    // The larger limit is the import's alone.
+    const chat = await server.client.json("POST", "/api/v1/chat", { message: "x".repeat(300 * 1024) });
+    expect(chat.status).toBe(413);
+  });
+});
+
 describe("when the memory store is down", () => {
   it("answers 503 memory_unavailable with Retry-After, not a 500", async () => {
     const downDir = tempDataDir();

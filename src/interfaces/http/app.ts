@@ -10,7 +10,7 @@ import { requestContext } from "./middleware/request-context.js";
 import { corsPolicy, securityHeaders } from "./middleware/security.js";
 import { chatRoutes } from "./routes/chat.js";
 import { healthRoutes } from "./routes/health.js";
-import { memoryRoutes } from "./routes/memories.js";
+import { MEMORY_IMPORT_LIMIT, memoryRoutes } from "./routes/memories.js";
 import { metricsRoute } from "./routes/metrics.js";
 import { sessionRoutes } from "./routes/sessions.js";
 import { voiceRoutes } from "./routes/voice.js";
@@ -32,6 +32,8 @@ export function createHttpApp(deps: HttpDeps): Express {
 
   const api = Router();
   api.use(corsPolicy(deps.config.corsOrigins));
+  // An import's JSON is parsed first with its own, larger limit; the general parser then leaves it be.
+  api.post("/memories", express.json({ limit: MEMORY_IMPORT_LIMIT }));
   api.use(express.json({ limit: JSON_LIMIT }));
   api.use(cookieParser(deps.signingSecret));
   api.use(anonymousIdentity({ secure: production }));

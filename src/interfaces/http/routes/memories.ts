@@ -91,6 +91,9 @@ async function exportLines(memory: LongTermMemory, userId: string, write: (line:
   }
 }
 
+/** Imports (a JSON array or JSON Lines) carry many memories: a larger body than other requests. */
+export const MEMORY_IMPORT_LIMIT = "2mb";
+
 /** The person's own memories: search, list, add, import, export, delete one, forget everything. */
 export function memoryRoutes({ memory, memoryOutbox }: HttpDeps): Router {
   const router = Router();
@@ -113,7 +116,7 @@ export function memoryRoutes({ memory, memoryOutbox }: HttpDeps): Router {
     res.end();
   });
 
-  router.post("/memories", express.text({ type: ["application/x-ndjson", "application/jsonl", "text/plain"], limit: "2mb" }), async (req, res) => {
+  router.post("/memories", express.text({ type: ["application/x-ndjson", "application/jsonl", "text/plain"], limit: MEMORY_IMPORT_LIMIT }), async (req, res) => {
     const inputs = importBody(req);
     const results = [];
     for (const input of inputs) results.push(await memory.remember(req.userId, input));
