@@ -15,6 +15,8 @@ interface FakeStream {
   response: Response;
   send(event: string, data: unknown): Promise<void>;
   close(): Promise<void>;
+  /** The connection drops mid-stream, as when the network goes away. */
+  fail(): Promise<void>;
 }
 
 function sseStream(): FakeStream {
@@ -28,6 +30,7 @@ function sseStream(): FakeStream {
     // Each write is followed by a turn of the event loop inside act(), so React renders what arrived.
     send: (event, data) => act(async () => controller.enqueue(encoder.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`))),
     close: () => act(async () => void (cancelled || controller.close())),
+    fail: () => act(async () => controller.error(new TypeError("network error"))),
   };
 }
 
@@ -151,6 +154,84 @@ describe("the chat page", () => {
     await retried.close();
     await waitFor(() => expect(roseBubbles()[0]?.textContent).toBe("I'm here."));
     expect(screen.queryByRole("alert")).toBeNull();
+  });
+
+  it("shows the reply the server kept when the connection drops mid-reply, and offers no retry", async () => {
+    const stream = sseStream();
+    const calls = stubFetch(
+      stream.response,
+      // The server finished the turn though nobody was listening; the thread holds the whole exchange.
+      json(200, {
+        session_id: SESSION,
+        summary: "",
+        messages: [
+          { id: "m1", role: "user", content: "Are you there?" },
+          { id: "m2", role: "assistant", content: "I'm here. I'm not going anywhere." },
+        ],
+      }),
+    );
+    render(<ChatPage />);
+    type("Are you there?");
+    await stream.send("session", { session_id: SESSION });
+    await stream.send("token", { text: "I'm here." });
+    await stream.fail();
+
+    await waitFor(() => expect(roseBubbles()[0]?.getAttribute("data-state")).toBe("settled"));
+    expect(calls[1]).toMatchObject({ url: `/api/v1/sessions/${SESSION}/messages`, method: "GET" });
+    expect(roseBubbles()).toHaveLength(1);
+    expect(roseBubbles()[0]!.textContent).toBe("I'm here. I'm not going anywhere.");
+    expect(screen.getAllByText("Are you there?")).toHaveLength(1);
+    expect(screen.queryByRole("alert")).toBeNull();
+    expect(screen.queryByRole("button", { name: "Try again" })).toBeNull();
+    expect(localStorage.getItem("rose.session_id")).toBe(SESSION);
+  });
+
+  it("offers a retry when the connection drops and the server never kept the message", async () => {
+    const stream = sseStream();
+    const retried = sseStream();
+    const calls = stubFetch(stream.response, json(200, { session_id: SESSION, summary: "", messages: [] }), retried.response);
+    render(<ChatPage />);
+    type("Are you there?");
+    await stream.send("session", { session_id: SESSION });
+    await stream.send("token", { text: "I" });
+    await stream.fail();
+
+    const alert = await screen.findByRole("alert");
+    expect(calls[1]).toMatchObject({ url: `/api/v1/sessions/${SESSION}/messages`, method: "GET" });
+    expect(alert.textContent).toContain("Rose couldn't answer this.");
+    expect(alert.textContent).toContain("The connection to Rose was lost. Check your connection, then try again.");
+    expect(roseBubbles()).toHaveLength(0);
+
+    fireEvent.click(within(alert).getByRole("button", { name: "Try again" }));
+    await waitFor(() => expect(calls).toHaveLength(3));
+    expect(calls[2]).toMatchObject({ url: "/api/v1/chat/stream", method: "POST", body: { session_id: SESSION, message: "Are you there?" } });
+    await retried.send("done", { session_id: SESSION, reply: "I'm here.", fallback: false });
+    await retried.close();
+    await waitFor(() => expect(roseBubbles()[0]?.textContent).toBe("I'm here."));
+    expect(screen.queryByRole("alert")).toBeNull();
+  });
+
+  it("does not take the previous exchange for the answer when the same words are sent again", async () => {
+    localStorage.setItem("rose.session_id", SESSION);
+    const kept = {
+      session_id: SESSION,
+      summary: "",
+      messages: [
+        { id: "m1", role: "user", content: "Hi" },
+        { id: "m2", role: "assistant", content: "Hello, you." },
+      ],
+    };
+    const stream = sseStream();
+    stubFetch(json(200, kept), stream.response, json(200, kept));
+    render(<ChatPage />);
+    expect(await screen.findByText("Hello, you.")).toBeTruthy();
+    type("Hi");
+    await stream.send("session", { session_id: SESSION });
+    await stream.fail();
+
+    const alert = await screen.findByRole("alert");
+    expect(within(alert).getByRole("button", { name: "Try again" })).toBeTruthy();
+    expect(roseBubbles().map((b) => b.textContent)).toEqual(["Hello, you."]);
   });
 
   it("explains a refusal that comes before the stream, such as a rate limit", async () => {

@@ -30,6 +30,8 @@ export type ChatAction =
   | { type: "token"; key: string; text: string }
   | { type: "replied"; key: string; reply: string }
   | { type: "failed"; key: string; error: string }
+  /** The stream of `key`'s reply broke; `messages` is the thread as the server keeps it (null: unknown). */
+  | { type: "reconciled"; key: string; messages: HistoryMessage[] | null; error: string }
   | { type: "retrying"; key: string }
   | { type: "cleared" };
 
@@ -37,6 +39,28 @@ export const initialChatState: ChatState = { entries: [], loading: false, loadEr
 
 /** Rose's reply to the user message `key` has the key `key:reply`. */
 export const replyKey = (key: string) => `${key}:reply`;
+
+const shown = (messages: HistoryMessage[]) => messages.filter((m) => (m.role === "user" || m.role === "assistant") && m.content.trim());
+
+/**
+ * After the stream of a reply broke: Rose's answer to `text` if the thread the server keeps already holds
+ * it, else null. The server finishes a turn (and keeps both messages, all or nothing) even when nobody is
+ * listening any more, and reads the thread only after the turns queued on it. So the turn landed if the
+ * thread ends with this message and an answer, unless that is just the exchange the page already showed
+ * before it (`before`): the same words sent twice in a row ("hi" again) must not count as answered.
+ */
+export function answerInHistory(messages: HistoryMessage[], text: string, before: ChatEntry[]): string | null {
+  const kept = shown(messages);
+  const [asked, answer] = kept.slice(-2);
+  if (asked?.role !== "user" || answer?.role !== "assistant" || asked.content.trim() !== text.trim()) return null;
+  const [lastAsked, lastAnswer] = before.filter((e) => e.state === "settled").slice(-2);
+  const alreadyShown =
+    lastAsked?.role === "user" &&
+    lastAnswer?.role === "assistant" &&
+    lastAsked.text.trim() === asked.content.trim() &&
+    lastAnswer.text.trim() === answer.content.trim();
+  return alreadyShown ? null : answer.content;
+}
 
 export function chatReducer(state: ChatState, action: ChatAction): ChatState {
   switch (action.type) {
@@ -46,9 +70,7 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       return {
         loading: false,
         loadError: null,
-        entries: action.messages
-          .filter((m) => (m.role === "user" || m.role === "assistant") && m.content.trim())
-          .map((m, i) => ({ key: m.id ?? `history-${i}`, role: m.role as "user" | "assistant", text: m.content, state: "settled" })),
+        entries: shown(action.messages).map((m, i) => ({ key: m.id ?? `history-${i}`, role: m.role as "user" | "assistant", text: m.content, state: "settled" })),
       };
     case "history-failed":
       return { ...state, loading: false, loadError: action.error };
@@ -66,12 +88,14 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
     case "replied":
       return mapEntry(state, replyKey(action.key), (e) => ({ ...e, text: action.reply, state: "settled" }));
     case "failed":
-      return {
-        ...state,
-        entries: state.entries
-          .filter((e) => e.key !== replyKey(action.key))
-          .map((e) => (e.key === action.key ? { ...e, state: "failed", error: action.error } : e)),
-      };
+      return failed(state, action.key, action.error);
+    case "reconciled": {
+      const at = state.entries.findIndex((e) => e.key === action.key);
+      const text = state.entries[at]?.text;
+      const answer = action.messages && text !== undefined ? answerInHistory(action.messages, text, state.entries.slice(0, at)) : null;
+      if (answer === null) return failed(state, action.key, action.error);
+      return mapEntry(state, replyKey(action.key), (e) => ({ ...e, text: answer, state: "settled" }));
+    }
     case "retrying": {
       const failed = state.entries.find((e) => e.key === action.key);
       if (!failed) return state;
@@ -88,6 +112,14 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
     case "cleared":
       return { ...initialChatState };
   }
+}
+
+/** `key` got no answer: its half-written reply goes, and the message offers a retry. */
+function failed(state: ChatState, key: string, error: string): ChatState {
+  return {
+    ...state,
+    entries: state.entries.filter((e) => e.key !== replyKey(key)).map((e) => (e.key === key ? { ...e, state: "failed", error } : e)),
+  };
 }
 
 function mapEntry(state: ChatState, key: string, change: (entry: ChatEntry) => ChatEntry): ChatState {

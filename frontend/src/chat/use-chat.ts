@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useReducer, useRef } from "react";
 import { fetchHistory, startSession, streamChat } from "../api/chat-api";
-import { friendlyError } from "../api/http";
+import { ApiError, friendlyError } from "../api/http";
 import { currentSessionId, forgetSessionId, inCurrentSession, rememberSessionId } from "../api/session";
 import { chatReducer, initialChatState } from "./chat-state";
 
@@ -39,14 +39,35 @@ export function useChat() {
     inFlight.current?.abort();
     const controller = new AbortController();
     inFlight.current = controller;
+    // The session the stream named in its first event: the thread to ask if the stream breaks.
+    let named: string | null = null;
     try {
       const done = await inCurrentSession((sessionId, remember) =>
-        streamChat({ sessionId, message: text }, (token) => dispatch({ type: "token", key, text: token }), controller.signal, remember),
+        streamChat({ sessionId, message: text }, (token) => dispatch({ type: "token", key, text: token }), controller.signal, (id) => {
+          named = id;
+          remember(id);
+        }),
       );
       dispatch({ type: "replied", key, reply: done.reply });
     } catch (error) {
       if (controller.signal.aborted) return;
-      dispatch({ type: "failed", key, error: friendlyError(error) });
+      const message = friendlyError(error);
+      // A lost connection says nothing about the turn: the server finishes it and keeps it in the thread
+      // even when the page is no longer listening. Read the thread before offering to send it again, or a
+      // retry would put the message (and an answer to it) in the conversation twice.
+      const sessionId = error instanceof ApiError && error.isNetwork ? (named ?? currentSessionId()) : null;
+      if (sessionId) {
+        try {
+          const messages = await fetchHistory(sessionId, controller.signal);
+          if (controller.signal.aborted) return;
+          dispatch({ type: "reconciled", key, messages, error: message });
+          return;
+        } catch {
+          if (controller.signal.aborted) return;
+          // still unreachable: all that is known is that the reply did not arrive
+        }
+      }
+      dispatch({ type: "failed", key, error: message });
     } finally {
       if (inFlight.current === controller) inFlight.current = null;
     }
