@@ -72,6 +72,7 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
   mkdirSync(config.dataDir, { recursive: true });
   const { secret, source } = resolveSigningSecret(config.jwtSecret, config.dataDir);
   if (source === "generated") logger.warn("JWT_SECRET is not set: generated a signing secret and stored it in DATA_DIR (set JWT_SECRET in production)");
+  if (config.environment === "production" && !config.metricsToken) logger.warn("GET /metrics is readable by anyone who can reach the service: set METRICS_TOKEN and give it to your scraper as a bearer token");
 
   // The local SQLite file always exists: it holds the conversations and the memory outbox unless
   // DATABASE_URL moves them to PostgreSQL.

@@ -147,6 +147,21 @@ describe("oversized and malformed requests", () => {
   });
 });
 
+describe("metrics", () => {
+  it("are only for a scraper with the token when METRICS_TOKEN is set", async () => {
+    const { url } = await rose({ METRICS_TOKEN: "scrape-token-0123456789" });
+    const anonymous = await fetch(`${url}/metrics`);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get("www-authenticate")).toMatch(/^Bearer/);
+    const body = (await anonymous.json()) as { error: { code: string; request_id: string } };
+    expect(body.error).toMatchObject({ code: "unauthorized", request_id: expect.any(String) });
+    expect((await fetch(`${url}/metrics`, { headers: { authorization: "Bearer wrong-token" } })).status).toBe(401);
+    const scraped = await fetch(`${url}/metrics`, { headers: { authorization: "Bearer scrape-token-0123456789" } });
+    expect(scraped.status).toBe(200);
+    expect(await scraped.text()).toContain("# TYPE");
+  });
+});
+
 describe("production start-up", () => {
   it("refuses to start with a weak secret or wildcard CORS and says what to fix", () => {
     const result = spawnSync(process.execPath, ["--import", "tsx", "src/main.ts"], {

@@ -90,6 +90,7 @@ const envSchema = z.object({
   TRUST_PROXY: trustProxy.default("loopback"),
   CORS_ORIGINS: z.string().default(""),
   JWT_SECRET: optionalString,
+  METRICS_TOKEN: optionalString,
   REQUIRE_AUTHENTICATION: booleanish.default(false),
 
   SUMMARY_TRIGGER: positiveInt(4, 1000).default(30),
@@ -151,6 +152,8 @@ export interface Config {
   trustProxy: TrustProxy;
   corsOrigins: string[];
   jwtSecret?: string;
+  /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
+  metricsToken?: string;
   /** Always false for now: REQUIRE_AUTHENTICATION=true is refused at start-up until JWT sign-in exists. */
   requireAuthentication: boolean;
   summary: { trigger: number; keep: number };
@@ -310,6 +313,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: env.TRUST_PROXY,
     corsOrigins: env.CORS_ORIGINS.split(",").map((o) => o.trim()).filter(Boolean),
     jwtSecret: env.JWT_SECRET,
+    metricsToken: env.METRICS_TOKEN,
     requireAuthentication: env.REQUIRE_AUTHENTICATION,
     summary: { trigger: env.SUMMARY_TRIGGER, keep: env.SUMMARY_KEEP },
     maxMessageChars: env.MAX_MESSAGE_CHARS,
