@@ -153,7 +153,8 @@ export class TurnRunner {
 
   /** Waits (bounded) for the thread's queued turns, then removes its checkpoints. */
   async clear(sessionId: string): Promise<void> {
-    await this.threads.run(sessionId, () => this.store.deleteThread(sessionId));
+    // Through the gate as well: a turn running on another instance would write the thread back.
+    await this.threads.run(sessionId, () => this.gate.hold(sessionId, () => this.store.deleteThread(sessionId)));
   }
 
   /** Resolves when every turn in flight has finished: graceful shutdown waits on it. */
