@@ -11,7 +11,10 @@ let sim: Simulator;
 const dirs: Array<{ remove(): void }> = [];
 const servers: RunningRose[] = [];
 
-/** Small breaker numbers so a test can open, half-open and close it in well under a second. */
+/**
+ * Small breaker numbers so a test can open, half-open and close it in a couple of seconds; the reset
+ * time leaves room for a loaded CI machine to check the open breaker before it half-opens.
+ */
 const breakerEnv = (sim: Simulator, extra: Record<string, string> = {}) => ({
   OPENAI_BASE_URL: sim.openaiBaseUrl,
   OPENAI_API_KEY: "k",
@@ -20,7 +23,7 @@ const breakerEnv = (sim: Simulator, extra: Record<string, string> = {}) => ({
   PROVIDER_RETRIES: "0",
   BREAKER_MIN_CALLS: "3",
   BREAKER_ERROR_PERCENT: "50",
-  BREAKER_RESET_MS: "400",
+  BREAKER_RESET_MS: "1500",
   RATE_LIMIT_PER_MINUTE: "0",
   ...extra,
 });
@@ -72,7 +75,7 @@ describe("when the chat model fails", () => {
     expect(health.body.services.llm).toMatchObject({ status: "degraded", breaker: "open" });
 
     sim.reset(); // the provider recovers
-    await new Promise((r) => setTimeout(r, 500));
+    await new Promise((r) => setTimeout(r, 1_700));
     expect(service.guards.chat.state).toBe("half_open");
     const recovered = await client.json("POST", "/api/v1/chat", { session_id: sessionId, message: "Better now?" });
     expect(recovered.body.fallback).toBe(false);
@@ -145,7 +148,9 @@ async function spawnRose(env: Record<string, string>): Promise<{ child: ChildPro
     stdio: ["ignore", "ignore", "inherit"],
   });
   const client = new ApiClient(`http://127.0.0.1:${port}`);
-  for (let i = 0; i < 150; i++) {
+  // Generous: tsx compiles the service on start, which takes a while on a busy 2-core machine.
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline && child.exitCode === null) {
     try {
       if ((await fetch(`${client.baseUrl}/api/v1/health`)).ok) return { child, client };
     } catch {
@@ -156,7 +161,8 @@ async function spawnRose(env: Record<string, string>): Promise<{ child: ChildPro
   throw new Error("the server did not start");
 }
 
-describe("a crash in the middle of a turn", () => {
+// Spawned servers compile with tsx on start: slow on a busy machine.
+describe("a crash in the middle of a turn", { timeout: 150_000 }, () => {
   it("leaves the thread intact and usable after kill -9 and a restart", async () => {
     const dir = tempDataDir();
     dirs.push(dir);
@@ -195,7 +201,8 @@ describe("a crash in the middle of a turn", () => {
   });
 });
 
-describe("graceful shutdown", () => {
+// Spawned servers compile with tsx on start: slow on a busy machine.
+describe("graceful shutdown", { timeout: 150_000 }, () => {
   it("on SIGTERM lets the turn in flight finish, then exits cleanly", async () => {
     const dir = tempDataDir();
     dirs.push(dir);
