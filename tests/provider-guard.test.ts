@@ -67,7 +67,8 @@ describe("ProviderGuard", () => {
   });
 
   it("opens after repeated failures, fails fast while open, then half-opens and closes on success", async () => {
-    const guard = new ProviderGuard("test", { ...fast, retries: 0 });
+    const policy = { ...fast, retries: 0, resetTimeoutMs: 500 }; // room to check "open" on a busy machine
+    const guard = new ProviderGuard("test", policy);
     const states: string[] = [];
     guard.onStateChange((_name, state) => states.push(state));
     let healthy = false;
@@ -85,7 +86,7 @@ describe("ProviderGuard", () => {
     expect(calls).toBe(callsWhenOpened);
 
     healthy = true;
-    await new Promise((r) => setTimeout(r, fast.resetTimeoutMs + 50));
+    await new Promise((r) => setTimeout(r, policy.resetTimeoutMs + 50));
     expect(guard.state).toBe("half_open");
     await expect(call()).resolves.toBe("ok");
     expect(guard.state).toBe("closed");
