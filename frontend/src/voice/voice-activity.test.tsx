@@ -58,6 +58,16 @@ describe("voice activity detection", () => {
     expect(feed(new VoiceActivityDetector(), [[-70, 800], [-20, 200], [-70, 1500]]).map(([e]) => e)).toEqual(["speech-start", "false-start"]);
   });
 
+  it("tells a possible start at once, before the attack confirms it, and takes it back if the sound falls away", () => {
+    const detector = new VoiceActivityDetector();
+    feed(detector, [[-70, 800]]);
+    expect(detector.maybeSpeaking).toBe(false);
+    expect(detector.update(-20, 800)).toBeNull();
+    expect(detector.maybeSpeaking).toBe(true); // a voice may have begun: not yet `attackMs` long
+    expect(detector.update(-70, 850)).toBeNull(); // a click: no event...
+    expect(detector.maybeSpeaking).toBe(false); // ...but the possible start is gone
+  });
+
   it("adapts to a noisy room: a fan that was on when the microphone opened is not speech, a voice above it is", () => {
     const events = feed(new VoiceActivityDetector(), [
       [-42, 3000], // would be a voice in a quiet room

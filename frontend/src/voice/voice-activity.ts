@@ -78,6 +78,15 @@ export class VoiceActivityDetector {
     return this.phase === "speaking";
   }
 
+  /**
+   * A voice may have begun: the level rose above the start threshold and has not fallen back, whether or
+   * not it has lasted `attackMs` yet. A rise that falls back sooner is not reported by `update` (nothing
+   * was reported to start), so whoever acts on the tentative onset watches this go false again.
+   */
+  get maybeSpeaking(): boolean {
+    return this.phase !== "quiet";
+  }
+
   get noiseFloorDb(): number {
     return this.floorDb;
   }

@@ -1,7 +1,9 @@
 // @vitest-environment jsdom
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { VoiceDone, VoiceTurnHandlers } from "../api/voice-api";
+import { BARGE_IN_DETECTION } from "./voice-activity";
 import { type StreamTurn, VoiceConversation } from "./voice-conversation";
+import type { TalkMode } from "./voice-machine";
 
 /**
  * The conversation controller against fakes of what jsdom lacks — getUserMedia (answering only when the
@@ -19,6 +21,8 @@ class FakeTrack {
 
 class FakeAudioContext {
   static made: FakeAudioContext[] = [];
+  /** What the microphone hears: the amplitude of every sample (0 is silence, 0.1 a voice at -20 dBFS). */
+  static amplitude = 0;
   state: AudioContextState = "suspended";
   constructor() {
     FakeAudioContext.made.push(this);
@@ -36,20 +40,29 @@ class FakeAudioContext {
     return { connect() {}, disconnect() {} };
   }
   createAnalyser() {
-    return { fftSize: 1024, getFloatTimeDomainData: (samples: Float32Array) => samples.fill(0) };
+    return { fftSize: 1024, getFloatTimeDomainData: (samples: Float32Array) => samples.fill(FakeAudioContext.amplitude) };
   }
 }
 
 class FakeMediaRecorder extends EventTarget {
   static isTypeSupported = (type: string) => type === "audio/webm;codecs=opus";
+  static made: FakeMediaRecorder[] = [];
   state: RecordingState = "inactive";
   readonly mimeType = "audio/webm;codecs=opus";
+  startedAt = Number.NaN;
+  constructor() {
+    super();
+    FakeMediaRecorder.made.push(this);
+  }
   start(): void {
     this.state = "recording";
+    this.startedAt = performance.now();
   }
   stop(): void {
     this.state = "inactive";
-    this.dispatchEvent(Object.assign(new Event("dataavailable"), { data: new Blob(["spoken words"], { type: this.mimeType }) }));
+    // Which recorder made a recording is told by its words.
+    const words = `recorder ${FakeMediaRecorder.made.indexOf(this)}`;
+    this.dispatchEvent(Object.assign(new Event("dataavailable"), { data: new Blob([words], { type: this.mimeType }) }));
     this.dispatchEvent(new Event("stop"));
   }
 }
@@ -109,6 +122,8 @@ function holdConversation(streamTurn: StreamTurn): VoiceConversation {
 beforeEach(() => {
   localStorage.clear();
   FakeAudioContext.made = [];
+  FakeAudioContext.amplitude = 0;
+  FakeMediaRecorder.made = [];
   vi.stubGlobal("AudioContext", FakeAudioContext);
   vi.stubGlobal("MediaRecorder", FakeMediaRecorder);
 });
@@ -238,5 +253,136 @@ describe("the voice conversation's playback", () => {
 
     expect(talk.getSnapshot()).toMatchObject({ status: "idle", reply: "Hello, dear.", notice: { kind: "words-only" } });
     expect(audio.play).toHaveBeenCalled();
+  });
+});
+
+describe("the voice conversation, barge-in", () => {
+  const VOICE = 0.1;
+  const recording = () => FakeMediaRecorder.made.filter((recorder) => recorder.state === "recording");
+
+  beforeEach(() => {
+    vi.useFakeTimers(); // sampling, detection and performance.now() on the test's clock
+  });
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** A first turn sent and Rose speaking her reply, in a quiet room the detectors have had time to learn. */
+  async function roseSpeaking(mode: TalkMode, bargeIn: boolean) {
+    const microphone = fakeMicrophone();
+    const stream = fakeStream();
+    conversation = new VoiceConversation(stream.streamTurn);
+    conversation.dispatch({ type: "SET_MODE", mode });
+    conversation.dispatch({ type: "SET_BARGE_IN", on: bargeIn });
+    conversation.gesture(mode === "tap" ? { type: "TALK" } : { type: "PRESS" });
+    microphone.grant();
+    await vi.advanceTimersByTimeAsync(600);
+    if (mode === "tap") {
+      conversation.dispatch({ type: "SPEECH_START" });
+      conversation.gesture({ type: "TALK" });
+    } else {
+      conversation.gesture({ type: "RELEASE", heldMs: 600 });
+    }
+    await vi.advanceTimersByTimeAsync(0);
+    expect(stream.turns).toHaveLength(1);
+    const turn = conversation.getSnapshot().turn;
+    conversation.dispatch({ type: "CLIP_QUEUED", turn });
+    conversation.dispatch({ type: "CLIP_STARTED", turn });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(conversation.getSnapshot().status).toBe("speaking");
+    expect(recording()).toEqual([]);
+    return { microphone, turns: stream.turns, talk: conversation };
+  }
+
+  it("sends a barge-in's utterance from its first sound, not from when it was confirmed as speech", async () => {
+    const { turns, talk } = await roseSpeaking("tap", true);
+
+    FakeAudioContext.amplitude = VOICE;
+    const voiceAt = performance.now();
+    while (talk.getSnapshot().status === "speaking" && performance.now() - voiceAt < 2000) await vi.advanceTimersByTimeAsync(50);
+    const confirmedAt = performance.now();
+    expect(talk.getSnapshot().status).toBe("listening");
+    expect(confirmedAt - voiceAt).toBeGreaterThanOrEqual(BARGE_IN_DETECTION.attackMs);
+
+    // The person goes on talking, then stops; Rose notices the end and sends what she heard.
+    await vi.advanceTimersByTimeAsync(1500);
+    FakeAudioContext.amplitude = 0;
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(turns).toHaveLength(2);
+    const sent = FakeMediaRecorder.made[Number((await turns[1]!.recording.text()).split(" ")[1])]!;
+    expect(sent.startedAt).toBeLessThanOrEqual(voiceAt + 50); // the first sample that heard the voice
+    expect(recording()).toEqual([]);
+  });
+
+  it("drops the recording of a sound that was not someone starting to talk, and keeps none after she stops", async () => {
+    const { microphone, talk } = await roseSpeaking("tap", true);
+    const before = FakeMediaRecorder.made.length;
+
+    // A clink: loud, but shorter than a barge-in must last. Recorded while it might have been a voice, then dropped.
+    FakeAudioContext.amplitude = VOICE;
+    await vi.advanceTimersByTimeAsync(100);
+    expect(recording()).toHaveLength(1);
+    FakeAudioContext.amplitude = 0;
+    await vi.advanceTimersByTimeAsync(100);
+    expect(FakeMediaRecorder.made).toHaveLength(before + 1);
+    expect(recording()).toEqual([]);
+    expect(talk.getSnapshot().status).toBe("speaking");
+
+    // Leaving the page just as a voice may be starting.
+    FakeAudioContext.amplitude = VOICE;
+    await vi.advanceTimersByTimeAsync(100);
+    expect(recording()).toHaveLength(1);
+    talk.stop();
+    expect(recording()).toEqual([]);
+    expect(microphone.tracks.every((track) => track.stopped)).toBe(true);
+  });
+
+  it("hands a recording begun as Rose finishes to the next turn of the conversation", async () => {
+    const { turns, talk } = await roseSpeaking("tap", true);
+    FakeAudioContext.amplitude = VOICE;
+    await vi.advanceTimersByTimeAsync(100);
+    const [early] = recording();
+    const turn = talk.getSnapshot().turn;
+    turns[0]!.finish({ transcript: "Hello Rose", text: "Hello, dear." });
+    await vi.advanceTimersByTimeAsync(0);
+    talk.dispatch({ type: "CLIP_ENDED", turn });
+    expect(talk.getSnapshot().status).toBe("listening");
+    await vi.advanceTimersByTimeAsync(0);
+    expect(recording()).toEqual([early]);
+  });
+
+  it("in push-to-talk, a barge-in only stops her: the recording begun for it is dropped", async () => {
+    const { talk } = await roseSpeaking("hold", true);
+    FakeAudioContext.amplitude = VOICE;
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(talk.getSnapshot().status).toBe("idle");
+    expect(FakeMediaRecorder.made.length).toBeGreaterThan(1);
+    expect(recording()).toEqual([]);
+  });
+
+  it("with barge-in off, neither listens nor records while Rose speaks", async () => {
+    const { talk } = await roseSpeaking("tap", false);
+    const before = FakeMediaRecorder.made.length;
+    const levels: number[] = [];
+    talk.onLevel((db) => levels.push(db));
+    FakeAudioContext.amplitude = VOICE;
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(talk.getSnapshot().status).toBe("speaking");
+    expect(FakeMediaRecorder.made).toHaveLength(before);
+    expect(levels.length).toBeGreaterThan(0);
+    expect(levels.every((db) => db === Number.NEGATIVE_INFINITY)).toBe(true);
+  });
+
+  it("drops the recording of a voice that may be starting when barge-in is turned off", async () => {
+    const { talk } = await roseSpeaking("tap", true);
+    FakeAudioContext.amplitude = VOICE;
+    await vi.advanceTimersByTimeAsync(100);
+    expect(recording()).toHaveLength(1);
+    talk.dispatch({ type: "SET_BARGE_IN", on: false });
+    expect(recording()).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(talk.getSnapshot().status).toBe("speaking");
+    expect(recording()).toEqual([]);
   });
 });

@@ -55,6 +55,8 @@ export class VoiceConversation {
   private readonly microphone = new Microphone();
   private player: SentencePlayer | null = null;
   private recording: Recording | null = null;
+  /** While Rose speaks with barge-in on: a recording begun at the first sign of the person's voice (see `sample`). */
+  private preRoll: Recording | null = null;
   private request: AbortController | null = null;
   private sampler: ReturnType<typeof setInterval> | null = null;
   private silenceTimer: ReturnType<typeof setTimeout> | null = null;
@@ -115,6 +117,9 @@ export class VoiceConversation {
     const newTurn = next.turn !== previous.turn;
     const wasListening = previous.status === "listening";
     const isListening = next.status === "listening";
+    // A pre-roll belongs to Rose speaking with barge-in on. The utterance that follows her (a barge-in, or
+    // simply the next turn of a conversation) takes it over below; anything else throws it away.
+    const preRoll = next.status === "speaking" && next.bargeIn ? null : this.takePreRoll();
 
     // Leaving an utterance: send it if the machine moved on to thinking about it, else throw it away.
     if (wasListening && (!isListening || newTurn)) {
@@ -132,7 +137,8 @@ export class VoiceConversation {
       this.player?.stop();
     }
 
-    if (isListening && (!wasListening || newTurn)) this.beginUtterance(next);
+    if (isListening && (!wasListening || newTurn)) this.beginUtterance(next, preRoll);
+    else preRoll?.discard();
 
     if (next.status === "idle") {
       this.stopSampling();
@@ -142,7 +148,7 @@ export class VoiceConversation {
     }
   }
 
-  private beginUtterance(state: VoiceState): void {
+  private beginUtterance(state: VoiceState, preRoll: Recording | null): void {
     this.utteranceDetector.reset();
     const turn = state.turn;
     const freshMicrophone = !this.microphone.isOpen;
@@ -155,17 +161,27 @@ export class VoiceConversation {
         }
         // The person may have stopped, or the turn moved on, while the browser was asking permission.
         if (this.state.turn !== turn || this.state.status !== "listening") {
+          preRoll?.discard();
           if (this.state.status === "idle") this.microphone.close();
           return;
         }
-        this.recording = this.microphone.startRecording();
+        this.recording = preRoll ?? this.microphone.startRecording();
         // Until now a release has nothing to send (see RELEASE in the machine).
         this.dispatch({ type: "RECORDING_STARTED", turn });
         this.maxLengthTimer = setTimeout(() => this.dispatch({ type: "MAX_LENGTH" }), MAX_UTTERANCE_MS);
         if (state.mode === "tap") this.startSilenceTimer();
       },
-      (error: unknown) => this.dispatch({ type: "MIC_FAILED", problem: error instanceof MicrophoneError ? error.problem : "unsupported" }),
+      (error: unknown) => {
+        preRoll?.discard();
+        this.dispatch({ type: "MIC_FAILED", problem: error instanceof MicrophoneError ? error.problem : "unsupported" });
+      },
     );
+  }
+
+  private takePreRoll(): Recording | null {
+    const preRoll = this.preRoll;
+    this.preRoll = null;
+    return preRoll;
   }
 
   private startSilenceTimer(): void {
@@ -235,7 +251,14 @@ export class VoiceConversation {
     if (status === "listening" && mode === "tap" && this.recording) {
       this.react(this.utteranceDetector.update(db, now));
     } else if (status === "speaking" && bargeIn) {
-      if (this.bargeInDetector.update(db, now) === "speech-start") this.dispatch({ type: "SPEECH_START" });
+      const activity = this.bargeInDetector.update(db, now);
+      // Barge-in is confirmed only once a voice has lasted `attackMs`: a recording begun then would miss the
+      // first word. So one begins at the first sign of a voice, for the barge-in's utterance to take over
+      // (a MediaRecorder's stream cannot be cut mid-way, so it must be a recording begun before the speech,
+      // not a slice of a longer one), and is dropped if the voice falls back unconfirmed (an echo, a clink).
+      if (this.bargeInDetector.maybeSpeaking) this.preRoll ??= this.microphone.startRecording();
+      else this.takePreRoll()?.discard();
+      if (activity === "speech-start") this.dispatch({ type: "SPEECH_START" });
     } else {
       this.bargeInDetector.reset();
     }
