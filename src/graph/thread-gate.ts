@@ -28,7 +28,7 @@ export interface LeaseTiming {
 
 const DEFAULT_TIMING: LeaseTiming = { ttlMs: 60_000, renewMs: 15_000, waitMs: 90_000, pollMs: 50 };
 
-export const THREAD_BUSY = () => new AppError(409, "thread_busy", "Rose is still answering another message in this conversation; please try again in a moment");
+const THREAD_BUSY = () => new AppError(409, "thread_busy", "Rose is still answering another message in this conversation; please try again in a moment");
 
 /** Several instances: a renewed lease per thread in the shared lease store (Redis or PostgreSQL). */
 export class LeaseThreadGate implements ThreadGate {

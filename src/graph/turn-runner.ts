@@ -88,7 +88,7 @@ export class TurnRunner {
 
     // Snapshot before this turn registers itself, or it would wait for its own completion.
     const earlierTurns = [...(this.inFlightByUser.get(input.userId) ?? [])];
-    const completed = this.threads.run(input.sessionId, () => this.gate.hold(input.sessionId, async () => {
+    const completed = this.exclusive(input.sessionId, async () => {
       await waitBounded(earlierTurns, PREVIOUS_TURN_WAIT_MS);
       const started = performance.now();
       try {
@@ -124,7 +124,7 @@ export class TurnRunner {
         else this.logger.error("turn failed after the reply was sent", { session_id: input.sessionId, error: (error as Error).message });
         throw error;
       }
-    }));
+    });
     // A turn that never started (the thread stayed busy on another instance) still owes its caller an answer.
     completed.catch((error: unknown) => {
       if (!replied) rejectReply(error);
@@ -139,7 +139,7 @@ export class TurnRunner {
    * must still see it (read-your-writes).
    */
   history(sessionId: string): Promise<ThreadHistory> {
-    return this.threads.run(sessionId, () => this.gate.hold(sessionId, () => this.readHistory(sessionId)));
+    return this.exclusive(sessionId, () => this.readHistory(sessionId));
   }
 
   private async readHistory(sessionId: string): Promise<ThreadHistory> {
@@ -153,8 +153,13 @@ export class TurnRunner {
 
   /** Waits (bounded) for the thread's queued turns, then removes its checkpoints. */
   async clear(sessionId: string): Promise<void> {
-    // Through the gate as well: a turn running on another instance would write the thread back.
-    await this.threads.run(sessionId, () => this.gate.hold(sessionId, () => this.store.deleteThread(sessionId)));
+    // Exclusive across instances too: a turn running on another instance would write the thread back.
+    await this.exclusive(sessionId, () => this.store.deleteThread(sessionId));
+  }
+
+  /** Runs a task on the thread alone: after this instance's queued work on it, and under the gate (other instances). */
+  private exclusive<T>(sessionId: string, task: () => Promise<T>): Promise<T> {
+    return this.threads.run(sessionId, () => this.gate.hold(sessionId, task));
   }
 
   /** Resolves when every turn in flight has finished: graceful shutdown waits on it. */

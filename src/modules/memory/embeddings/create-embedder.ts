@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { type Config, ConfigError } from "../../../core/config.js";
+import type { Config } from "../../../core/config.js";
 import type { Logger } from "../../../core/logger.js";
 import type { ProviderGuard } from "../../../core/resilience/provider-guard.js";
 import { LexicalHashEmbedder } from "./lexical-embedder.js";
@@ -13,10 +13,6 @@ import type { Embedder } from "./types.js";
  */
 export async function createEmbedder(config: Config, guard: ProviderGuard, logger: Logger): Promise<Embedder> {
   if (config.memory.embeddingsProvider === "openai") {
-    // loadConfig refuses this already; kept so a hand-built Config cannot silently call api.openai.com without a key.
-    if (!config.llm.openai.apiKey && !config.llm.openai.baseUrl) {
-      throw new ConfigError(["EMBEDDINGS_PROVIDER=openai needs OPENAI_API_KEY, or OPENAI_BASE_URL for a local OpenAI-compatible server"]);
-    }
     return new OpenAiEmbedder({ apiKey: config.llm.openai.apiKey, baseUrl: config.llm.openai.baseUrl, model: config.memory.embeddingsModel ?? "text-embedding-3-small" }, guard);
   }
   try {
