@@ -1,5 +1,5 @@
 import type { Express } from "express";
-import { mkdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "./core/config.js";
 import type { Logger } from "./core/logger.js";
@@ -10,6 +10,7 @@ import { type JobLock, RedisJobLock } from "./core/jobs/job-lock.js";
 import { JobScheduler } from "./core/jobs/scheduler.js";
 import { type BackupSource, SqliteBackups } from "./core/jobs/sqlite-backup.js";
 import { connectRedis, type RedisClient } from "./core/redis.js";
+import { makeDataDirPrivate, tighten } from "./core/private-files.js";
 import { resolveSigningSecret } from "./core/signing-secret.js";
 import { buildGraph, type RoseGraph } from "./graph/graph.js";
 import { LeaseThreadGate, LOCAL_THREAD_GATE } from "./graph/thread-gate.js";
@@ -69,7 +70,8 @@ function packageVersion(): string {
 
 /** The composition root: builds every component from the configuration and wires them together. */
 export async function createRose(config: Config, logger: Logger): Promise<Rose> {
-  mkdirSync(config.dataDir, { recursive: true });
+  // Conversations, memories and the signing secret: readable by the service's user only.
+  makeDataDirPrivate(config.dataDir);
   const { secret, source } = resolveSigningSecret(config.jwtSecret, config.dataDir);
   if (source === "generated") logger.warn("JWT_SECRET is not set: generated a signing secret and stored it in DATA_DIR (set JWT_SECRET in production)");
   if (config.environment === "production" && !config.metricsToken) logger.warn("GET /metrics is readable by anyone who can reach the service: set METRICS_TOKEN and give it to your scraper as a bearer token");
@@ -82,6 +84,8 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
   const metrics = new Metrics();
   const guards = guardsFromConfig(config, logger, metrics);
   const memory = await createLongTermMemory(config, { embeddings: guards.embeddings, vectorStore: guards.vector_store }, logger);
+  // The databases and their -wal/-shm exist now: private even where the umask could not be set.
+  tighten(config.dataDir);
   const models = createChatModels(config);
   let graph: RoseGraph | null = null;
   let memoryWriter: MemoryWriter | null = null;

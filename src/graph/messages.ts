@@ -17,6 +17,11 @@ export function latestUserText(messages: BaseMessage[]): string {
   return "";
 }
 
+/** The message this turn answers: still pending before generate, the newest human message after it. */
+export function turnUserText(state: { pendingUserMessage: { content: string } | null; messages: BaseMessage[] }): string {
+  return state.pendingUserMessage ? state.pendingUserMessage.content : latestUserText(state.messages);
+}
+
 export function roleOf(message: BaseMessage): "user" | "assistant" | "system" {
   if (isHumanMessage(message)) return "user";
   if (isAIMessage(message)) return "assistant";

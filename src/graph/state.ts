@@ -3,6 +3,12 @@ import { Annotation, MessagesAnnotation } from "@langchain/langgraph";
 export const ROUTES = ["conversation", "audio", "image"] as const;
 export type Route = (typeof ROUTES)[number];
 
+/** The person's message of the turn in progress, before it joins the thread (see `pendingUserMessage`). */
+export interface PendingUserMessage {
+  id: string;
+  content: string;
+}
+
 /** A remembered fact as the turn sees it: just enough to prompt with it and to dedupe against it. */
 export interface RecalledMemory {
   id: string;
@@ -17,6 +23,12 @@ const latest = <T>(fallback: () => T) => Annotation<T>({ reducer: (_previous, ne
  */
 export const RoseState = Annotation.Root({
   ...MessagesAnnotation.spec,
+  /**
+   * The turn's new message. It reaches `messages` only together with Rose's reply (generate appends both),
+   * so the checkpoints written after each step before that hold the thread unchanged: a crash mid-turn
+   * never leaves the person's message without its answer.
+   */
+  pendingUserMessage: latest<PendingUserMessage | null>(() => null),
   userId: latest<string>(() => ""),
   sessionId: latest<string>(() => ""),
   /** IANA time zone of the person, for Rose's sense of their day. */

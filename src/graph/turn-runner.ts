@@ -1,4 +1,4 @@
-import { type BaseMessage, HumanMessage } from "@langchain/core/messages";
+import type { BaseMessage } from "@langchain/core/messages";
 import { serviceUnavailable } from "../core/errors.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import { newId } from "../core/ids.js";
@@ -30,7 +30,7 @@ export interface TurnReply {
 }
 
 export interface RunningTurn {
-  /** Resolves as soon as the reply is complete, before memory storage and summarization finish. */
+  /** Resolves as soon as the reply is complete and saved in the thread, before memory storage and summarization finish. */
   reply: Promise<TurnReply>;
   /** Resolves when the whole turn, including its checkpoint, is done. */
   completed: Promise<void>;
@@ -54,6 +54,12 @@ async function waitBounded(work: Promise<unknown>[], ms: number): Promise<void> 
   const timer = new AbortController();
   await Promise.race([Promise.allSettled(work), sleep(ms, undefined, { signal: timer.signal }).catch(() => {})]);
   timer.abort();
+}
+
+/** True when a "checkpoints" stream event is of a saved checkpoint whose thread holds the message. */
+function savedReply(checkpoint: unknown, messageId: string): boolean {
+  const messages = (checkpoint as { values?: { messages?: BaseMessage[] } } | null)?.values?.messages;
+  return Array.isArray(messages) && messages.some((m) => m.id === messageId);
 }
 
 /** The one entry point for a turn, text or voice: runs the graph on the session's thread and reports events. */
@@ -94,23 +100,29 @@ export class TurnRunner {
       try {
         const stream = await graph.stream(
           {
-            messages: [new HumanMessage({ content: input.message, id: newId() })],
+            pendingUserMessage: { id: newId(), content: input.message },
             userId: input.userId,
             sessionId: input.sessionId,
             timezone: input.timezone,
             forcedRoute: input.forcedRoute ?? null,
           },
-          // One checkpoint per turn, written when the turn ends: a turn is atomic (a crash mid-turn leaves
-          // the thread exactly as after the previous turn) and the per-turn write cost is a sixth.
-          { configurable: { thread_id: input.sessionId }, streamMode: "custom", durability: "exit" },
+          // "sync": each step's checkpoint is saved before the next step starts, so the exchange is on disk
+          // before memory storage and summarization run. The turn stays atomic because the person's message
+          // joins the thread only with the reply (see generate), and the older checkpoints are pruned below.
+          { configurable: { thread_id: input.sessionId }, streamMode: ["custom", "checkpoints"], durability: "sync" },
         );
-        for await (const chunk of stream) {
-          const event = chunk as TurnEvent;
-          if (event.type === "token") onToken(event.text);
-          else if (event.type === "reply") {
+        let answer: (TurnReply & { messageId: string }) | null = null;
+        for await (const [mode, payload] of stream as AsyncIterable<[string, unknown]>) {
+          if (mode === "custom") {
+            const event = payload as TurnEvent;
+            if (event.type === "token") onToken(event.text);
+            else if (event.type === "reply") answer = { reply: event.text, route: event.route, fallback: event.fallback, memoriesUsed: event.memoriesUsed, messageId: event.messageId };
+          } else if (answer && !replied && savedReply(payload, answer.messageId)) {
+            // Only now is the reply durable: the person is told (done / the JSON answer) after this point.
             replied = true;
-            this.metrics?.turns.inc({ kind, outcome: event.fallback ? "fallback" : "ok" });
-            resolveReply({ reply: event.text, route: event.route, fallback: event.fallback, memoriesUsed: event.memoriesUsed });
+            const { messageId: _saved, ...turnReply } = answer;
+            this.metrics?.turns.inc({ kind, outcome: turnReply.fallback ? "fallback" : "ok" });
+            resolveReply(turnReply);
           }
         }
         await this.store.prune(input.sessionId);
@@ -135,8 +147,8 @@ export class TurnRunner {
 
   /**
    * The thread as it stands after every turn already queued on it, here or (through the gate) on another
-   * instance: a reply is sent before its turn's checkpoint is written, and a client reading right after
-   * must still see it (read-your-writes).
+   * instance: a reply is sent once it is saved, but before its turn's last checkpoint (memory storage,
+   * summary) is written, and a client reading right after must see the finished turn (read-your-writes).
    */
   history(sessionId: string): Promise<ThreadHistory> {
     return this.exclusive(sessionId, () => this.readHistory(sessionId));

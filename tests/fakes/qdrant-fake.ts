@@ -20,6 +20,11 @@ export interface QdrantFake {
   requests: RecordedRequest[];
   /** Delays every answer (to exercise timeouts). */
   setLatency(ms: number): void;
+  /**
+   * Every upsert after the first `after` answers 500; with `applied` the points are stored first (a reply
+   * lost after the write). `null` heals it.
+   */
+  failUpserts(failure: { after?: number; applied?: boolean } | null): void;
   close(): Promise<void>;
 }
 
@@ -76,6 +81,8 @@ export async function startQdrantFake(): Promise<QdrantFake> {
   const collections = new Map<string, FakeCollection>();
   const requests: RecordedRequest[] = [];
   let latencyMs = 0;
+  let upsertFailure: { after: number; applied: boolean } | null = null;
+  let upserts = 0;
 
   const existing = (name: string) => {
     const found = collections.get(name);
@@ -107,7 +114,10 @@ export async function startQdrantFake(): Promise<QdrantFake> {
       }
       case "upsert": {
         const request = parse(schemas.upsertPoints, body);
-        return updateResult(existing(name).upsert(request.points), query);
+        const failing = upsertFailure !== null && upserts++ >= upsertFailure.after;
+        if (!failing) return updateResult(existing(name).upsert(request.points), query);
+        if (upsertFailure!.applied) existing(name).upsert(request.points);
+        throw new QdrantRequestError(500, "Service internal error: injected upsert failure");
       }
       case "retrieve": {
         const request = parse(schemas.retrievePoints, body);
@@ -180,6 +190,10 @@ export async function startQdrantFake(): Promise<QdrantFake> {
     requests,
     setLatency(ms) {
       latencyMs = ms;
+    },
+    failUpserts(failure) {
+      upsertFailure = failure ? { after: failure.after ?? 0, applied: failure.applied ?? false } : null;
+      upserts = 0;
     },
     async close() {
       // The client keeps sockets alive; without dropping them close() would wait for their idle timeout.

@@ -1,5 +1,6 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, renameSync } from "node:fs";
 import { basename, join } from "node:path";
+import { tighten } from "../private-files.js";
 
 /** A SQLite file to back up: better-sqlite3's `db.backup(path)` is the usual implementation. */
 export interface BackupSource {
@@ -21,8 +22,9 @@ export class SqliteBackups {
   async run(now = new Date()): Promise<{ folder: string; removed: number }> {
     const folder = join(this.dir, now.toISOString().replace(/[:.]/g, "-"));
     const partial = `${folder}.partial`;
-    mkdirSync(partial, { recursive: true });
+    mkdirSync(partial, { recursive: true, mode: 0o700 });
     for (const { name, backup } of this.databases) await backup(join(partial, name));
+    tighten(this.dir); // copies of the conversations and memories: as private as the originals
     renameSync(partial, folder); // only complete backups carry a plain timestamp name
     return { folder, removed: this.prune() };
   }

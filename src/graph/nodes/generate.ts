@@ -1,5 +1,6 @@
-import { AIMessage, type AIMessageChunk, SystemMessage } from "@langchain/core/messages";
+import { AIMessage, type AIMessageChunk, HumanMessage, SystemMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import { newId } from "../../core/ids.js";
 import { APOLOGY_REPLY } from "../../modules/character/prompts.js";
 import type { GraphDeps } from "../deps.js";
 import { emitterFrom } from "../events.js";
@@ -14,11 +15,21 @@ function chunkText(chunk: AIMessageChunk): string {
 /**
  * Streams Rose's reply, token by token, to whoever is listening. If the chat model cannot answer, Rose
  * says a short in-character apology instead so the turn still completes and is checkpointed.
+ * The person's pending message and the reply join the thread in this one update, so the checkpoint
+ * written after this step is the first to hold either: a turn is all or nothing.
  */
 export function createGenerateNode({ models, guards, logger }: GraphDeps) {
   return async function generate(state: RoseStateType, config?: LangGraphRunnableConfig): Promise<RoseStateUpdate> {
     const emit = emitterFrom(config);
-    const prompt = [new SystemMessage(state.systemPrompt), ...state.messages];
+    const pending = state.pendingUserMessage;
+    const asked = pending ? [new HumanMessage({ content: pending.content, id: pending.id })] : [];
+    const prompt = [new SystemMessage(state.systemPrompt), ...state.messages, ...asked];
+    // The reply's id lets the turn runner recognise the checkpoint that holds it.
+    const replyId = newId();
+    const answer = (text: string, fallback: boolean): RoseStateUpdate => {
+      emit({ type: "reply", text, fallback, route: state.route, memoriesUsed: state.memories.length, messageId: replyId });
+      return { messages: [...asked, new AIMessage({ content: text, id: replyId })], pendingUserMessage: null, replyFallback: fallback };
+    };
     let streamed = 0;
     try {
       const reply = await guards.chat.run(
@@ -38,15 +49,13 @@ export function createGenerateNode({ models, guards, logger }: GraphDeps) {
         // Once tokens reached the person a retry would repeat them; only retry before the first token.
         { canRetry: () => streamed === 0, ...(config?.signal ? { signal: config.signal } : {}) },
       );
-      emit({ type: "reply", text: reply, fallback: false, route: state.route, memoriesUsed: state.memories.length });
-      return { messages: [new AIMessage(reply)], replyFallback: false };
+      return answer(reply, false);
     } catch (error) {
       if (config?.signal?.aborted) throw error;
       logger.error("chat model failed; answering with the fallback reply", { error: (error as Error).message, tokens_streamed: streamed });
       // Tokens already shown are superseded by the full fallback text in the reply event.
       emit({ type: "token", text: streamed > 0 ? ` ${APOLOGY_REPLY}` : APOLOGY_REPLY });
-      emit({ type: "reply", text: APOLOGY_REPLY, fallback: true, route: state.route, memoriesUsed: state.memories.length });
-      return { messages: [new AIMessage(APOLOGY_REPLY)], replyFallback: true };
+      return answer(APOLOGY_REPLY, true);
     }
   };
 }

@@ -1,6 +1,6 @@
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { GraphDeps } from "../deps.js";
-import { latestUserText } from "../messages.js";
+import { turnUserText } from "../messages.js";
 import type { RoseStateType, RoseStateUpdate } from "../state.js";
 
 /**
@@ -10,7 +10,7 @@ import type { RoseStateType, RoseStateUpdate } from "../state.js";
  */
 export function createMemoryExtractionNode({ memory, memoryTopK, logger, metrics }: GraphDeps) {
   return async function memoryExtraction(state: RoseStateType, _config?: LangGraphRunnableConfig): Promise<RoseStateUpdate> {
-    const query = latestUserText(state.messages);
+    const query = turnUserText(state);
     if (!query.trim()) return { memories: [] };
     try {
       const hits = await memory.search(state.userId, query, { limit: memoryTopK, context: state.summary });

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { GraphDeps } from "../deps.js";
 import { emitterFrom } from "../events.js";
-import { latestUserText } from "../messages.js";
+import { turnUserText } from "../messages.js";
 import type { RoseStateType, RoseStateUpdate } from "../state.js";
 
 const DEFAULT_WRITE_WAIT_MS = 8_000;
@@ -19,7 +19,7 @@ const STILL_WRITING = Symbol("still writing");
 export function createMemoryInjectionNode({ memoryWriter, logger, memoryWriteWaitMs = DEFAULT_WRITE_WAIT_MS }: GraphDeps) {
   return async function memoryInjection(state: RoseStateType, config?: LangGraphRunnableConfig): Promise<RoseStateUpdate> {
     const emit = emitterFrom(config);
-    const message = latestUserText(state.messages);
+    const message = turnUserText(state);
     if (!message.trim()) return {};
     const writing = memoryWriter.submit({ userId: state.userId, sessionId: state.sessionId, message, recalledIds: state.memories.map((m) => m.id) });
     const waited = new AbortController();

@@ -3,7 +3,7 @@ import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
 import { ROUTER_PROMPT } from "../../modules/character/prompts.js";
 import type { GraphDeps } from "../deps.js";
-import { latestUserText } from "../messages.js";
+import { turnUserText } from "../messages.js";
 import { ROUTES, type Route, type RoseStateType, type RoseStateUpdate } from "../state.js";
 
 const routeSchema = z.object({ response_type: z.enum(ROUTES).describe("how to answer the latest message") });
@@ -23,7 +23,7 @@ export function createRouterNode({ models, guards, logger }: GraphDeps) {
 
   return async function router(state: RoseStateType, config?: LangGraphRunnableConfig): Promise<RoseStateUpdate> {
     if (state.forcedRoute) return { route: state.forcedRoute };
-    const text = latestUserText(state.messages);
+    const text = turnUserText(state);
     if (!mightRequestMedia(text)) return { route: "conversation" };
     try {
       const decision = await guards.small.run((signal) =>

@@ -14,6 +14,20 @@ const RECENCY_HALF_LIFE_DAYS = 60;
 const CONTEXT_WEIGHT = 0.5;
 const CONTEXT_CHARS = 400;
 const RECENCY_WEIGHT = 0.15;
+/** An import embeds this many texts per embedder call (providers cap a request's inputs). */
+const EMBED_BATCH = 64;
+
+function cosine(a: Float32Array, b: Float32Array): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    na += a[i]! * a[i]!;
+    nb += b[i]! * b[i]!;
+  }
+  return na && nb ? dot / Math.sqrt(na * nb) : 0;
+}
 
 export interface SearchOptions {
   limit?: number;
@@ -142,6 +156,54 @@ export class LongTermMemory implements MemoryService {
     };
     await this.store.insert(memory, vector!, this.embedder.id);
     return { status: "added", memory };
+  }
+
+  /**
+   * An import, all or nothing: every text is embedded and every duplicate decision (the same text or a
+   * near-duplicate, against what is stored and within the batch) is made before anything is written,
+   * then the new memories go to the store in one operation. A failure anywhere stores none of them.
+   */
+  async rememberAll(userId: string, inputs: NewMemory[]): Promise<RememberOutcome[]> {
+    const texts = inputs.map((input) => input.text.trim());
+    const vectors: Float32Array[] = [];
+    for (let i = 0; i < texts.length; i += EMBED_BATCH) vectors.push(...(await this.embedder.embed(texts.slice(i, i + EMBED_BATCH))));
+    const now = new Date().toISOString();
+    const outcomes: RememberOutcome[] = [];
+    const accepted: Array<{ memory: Memory; vector: Float32Array }> = [];
+    const acceptedByText = new Map<string, Memory>();
+    for (const [i, input] of inputs.entries()) {
+      const text = texts[i]!;
+      const vector = vectors[i]!;
+      const normalized = normalizeMemoryText(text);
+      const sameText = acceptedByText.get(normalized) ?? (await this.store.findByNormalizedText(userId, normalized));
+      if (sameText) {
+        outcomes.push({ status: "duplicate", memory: sameText });
+        continue;
+      }
+      const nearInBatch = accepted.find((a) => cosine(a.vector, vector) >= NEAR_DUPLICATE_SIMILARITY);
+      const [nearest] = nearInBatch ? [] : await this.store.vectorSearch(userId, vector, this.embedder.id, 1);
+      const near = nearInBatch?.memory ?? (nearest && nearest.similarity >= NEAR_DUPLICATE_SIMILARITY ? nearest.memory : undefined);
+      if (near) {
+        outcomes.push({ status: "duplicate", memory: near });
+        continue;
+      }
+      const memory: Memory = {
+        id: newId(),
+        userId,
+        text,
+        type: input.type,
+        importance: input.importance,
+        createdAt: input.createdAt ?? now,
+        updatedAt: now,
+        ...(input.sourceSessionId ? { sourceSessionId: input.sourceSessionId } : {}),
+        ...(input.metadata ? { metadata: input.metadata } : {}),
+      };
+      accepted.push({ memory, vector });
+      acceptedByText.set(normalized, memory);
+      outcomes.push({ status: "added", memory });
+    }
+    await this.store.insertMany(accepted, this.embedder.id);
+    return outcomes;
   }
 
   list(userId: string, { limit = 50, offset = 0 } = {}): Promise<Memory[]> {

@@ -1,3 +1,4 @@
+import { newId } from "../../core/ids.js";
 import type { Logger } from "../../core/logger.js";
 import type { Metrics } from "../../core/metrics.js";
 import type { MemoryDecision } from "./analysis.js";
@@ -15,8 +16,13 @@ const MAX_ATTEMPTS = 12;
 const MAX_AGE_MS = 7 * 24 * 60 * 60_000;
 const RETRY_BASE_MS = 5_000;
 const RETRY_MAX_MS = 15 * 60_000;
-/** An attempt holds its job this long, past the slowest guarded call with its retries, so no pass picks it up twice. */
-const CLAIM_MS = 10 * 60_000;
+/**
+ * An attempt holds its jobs under a short lease that a heartbeat renews while it runs, so no pass picks
+ * a job up twice however slow the model is, yet a claim whose process died (kill -9, a lost machine)
+ * frees its jobs within this long instead of holding them for the slowest call's worth of minutes.
+ */
+const LEASE_MS = 30_000;
+const HEARTBEAT_MS = 10_000;
 
 /** How many due jobs one retry pass takes. */
 const BATCH = 50;
@@ -42,14 +48,34 @@ export class MemoryWriter {
   /** Commits the job (claimed by this attempt), then tries it at once; a failure leaves it queued for a retry. */
   async submit(job: MemoryJob): Promise<WriteResult | null> {
     const now = Date.now();
-    return this.attempt(await this.outbox.add(job, now, now + CLAIM_MS));
+    const claim = newId();
+    const queued = await this.outbox.add(job, now, now + LEASE_MS, claim);
+    return this.holding(claim, () => this.attempt(queued));
   }
 
   /** Retries every job whose time has come. Returns how many were processed. */
   async processDue(now = Date.now()): Promise<number> {
-    const due = await this.outbox.claimDue(now, Date.now() + CLAIM_MS, BATCH);
-    for (const job of due) await this.attempt(job);
+    const claim = newId();
+    const due = await this.outbox.claimDue(now, Date.now() + LEASE_MS, BATCH, claim);
+    if (due.length === 0) return 0;
+    // The heartbeat covers the jobs still waiting their turn in this pass too.
+    await this.holding(claim, async () => {
+      for (const job of due) await this.attempt(job);
+    });
     return due.length;
+  }
+
+  /** Runs `work` while renewing the lease of the jobs held under `claim`. */
+  private async holding<T>(claim: string, work: () => Promise<T>): Promise<T> {
+    const heartbeat = setInterval(() => {
+      this.outbox.renew(claim, Date.now() + LEASE_MS).catch((error: unknown) => this.logger.warn("memory outbox lease renewal failed", { error: (error as Error).message }));
+    }, HEARTBEAT_MS);
+    heartbeat.unref();
+    try {
+      return await work();
+    } finally {
+      clearInterval(heartbeat);
+    }
   }
 
   /**

@@ -144,6 +144,21 @@ export class QdrantMemoryStore implements MemoryStore {
     await this.upsert(memory.id, vector, toPayload(memory, embedderId));
   }
 
+  async insertMany(items: Array<{ memory: Memory; vector: Float32Array }>, embedderId: string): Promise<void> {
+    if (items.length === 0) return;
+    for (const { vector } of items) this.checkDimensions(vector);
+    const points = items.map(({ memory, vector }) => ({ id: memory.id, vector: Array.from(vector), payload: { ...toPayload(memory, embedderId) } }));
+    try {
+      // One upsert batch: Qdrant applies it as one operation.
+      await this.call((api, signal) => api.upsertPoints({ collection_name: this.collection, wait: true, points }, { signal }));
+    } catch (error) {
+      // A timeout or a dropped connection can leave the batch applied after all: take back what may be there.
+      // The ids are fresh, so the delete touches nothing that existed before.
+      await this.call((api, signal) => api.deletePoints({ collection_name: this.collection, wait: true, points: points.map((p) => p.id) }, { signal })).catch(() => {});
+      throw error;
+    }
+  }
+
   async update(userId: string, id: string, changes: MemoryChanges, vector: Float32Array, embedderId: string): Promise<Memory | null> {
     this.checkDimensions(vector);
     const current = await this.findOne(userFilter(userId, byId(id)));

@@ -90,28 +90,37 @@ export class SqliteVecMemoryStore implements MemoryStore {
   }
 
   async insert(memory: Memory, vector: Float32Array, embedderId: string): Promise<void> {
+    await this.insertMany([{ memory, vector }], embedderId);
+  }
+
+  async insertMany(items: Array<{ memory: Memory; vector: Float32Array }>, embedderId: string): Promise<void> {
+    // One transaction: a failure on any row (a bad vector, a full disk) rolls back the rows before it.
     this.db.transaction(() => {
-      const { lastInsertRowid } = this.db
-        .prepare(
-          `INSERT INTO memories (id, user_id, text, normalized, type, importance, created_at, updated_at, source_session_id, metadata, embedder, user_key)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          memory.id,
-          memory.userId,
-          memory.text,
-          normalizeMemoryText(memory.text),
-          memory.type,
-          memory.importance,
-          memory.createdAt,
-          memory.updatedAt,
-          memory.sourceSessionId ?? null,
-          memory.metadata ? JSON.stringify(memory.metadata) : null,
-          embedderId,
-          userKey(memory.userId),
-        );
-      this.insertVector(BigInt(lastInsertRowid), memory.userId, vector, embedderId);
+      for (const { memory, vector } of items) this.insertRow(memory, vector, embedderId);
     })();
+  }
+
+  private insertRow(memory: Memory, vector: Float32Array, embedderId: string): void {
+    const { lastInsertRowid } = this.db
+      .prepare(
+        `INSERT INTO memories (id, user_id, text, normalized, type, importance, created_at, updated_at, source_session_id, metadata, embedder, user_key)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        memory.id,
+        memory.userId,
+        memory.text,
+        normalizeMemoryText(memory.text),
+        memory.type,
+        memory.importance,
+        memory.createdAt,
+        memory.updatedAt,
+        memory.sourceSessionId ?? null,
+        memory.metadata ? JSON.stringify(memory.metadata) : null,
+        embedderId,
+        userKey(memory.userId),
+      );
+    this.insertVector(BigInt(lastInsertRowid), memory.userId, vector, embedderId);
   }
 
   async update(userId: string, id: string, changes: MemoryChanges, vector: Float32Array, embedderId: string): Promise<Memory | null> {

@@ -28,6 +28,8 @@ export interface MemoryChanges {
 export interface MemoryStore {
   readonly name: string;
   insert(memory: Memory, vector: Float32Array, embedderId: string): Promise<void>;
+  /** Inserts all of them or, on any failure, none (an import is one request, all or nothing). */
+  insertMany(items: Array<{ memory: Memory; vector: Float32Array }>, embedderId: string): Promise<void>;
   /** Replaces text, type and vector of an existing memory (a fact that changed); null if it is not the user's. */
   update(userId: string, id: string, changes: MemoryChanges, vector: Float32Array, embedderId: string): Promise<Memory | null>;
   get(userId: string, id: string): Promise<Memory | null>;

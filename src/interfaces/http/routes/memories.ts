@@ -117,9 +117,8 @@ export function memoryRoutes({ memory, memoryOutbox }: HttpDeps): Router {
   });
 
   router.post("/memories", express.text({ type: ["application/x-ndjson", "application/jsonl", "text/plain"], limit: MEMORY_IMPORT_LIMIT }), async (req, res) => {
-    const inputs = importBody(req);
-    const results = [];
-    for (const input of inputs) results.push(await memory.remember(req.userId, input));
+    // One request is all or nothing: a failure mid-way stores none of it.
+    const results = await memory.rememberAll(req.userId, importBody(req));
     const added = results.filter((r) => r.status !== "duplicate").length;
     res.status(added > 0 ? 201 : 200).json({
       imported: added,

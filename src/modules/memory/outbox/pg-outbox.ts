@@ -25,6 +25,8 @@ const toJob = (row: JobRow): QueuedMemoryJob => ({
 /**
  * The outbox in the shared PostgreSQL database (several instances): a write queued on an instance
  * that goes away is picked up by another, and SKIP LOCKED lets instances claim jobs side by side.
+ * Claims here cannot be told dead at start-up (another instance may own them): a dead owner's claim
+ * lapses with its short lease, which live owners keep renewing.
  */
 export class PgMemoryOutbox implements MemoryOutbox {
   private constructor(private readonly pool: pg.Pool) {}
@@ -44,26 +46,31 @@ export class PgMemoryOutbox implements MemoryOutbox {
       );
       CREATE INDEX IF NOT EXISTS rose_memory_outbox_due ON rose_memory_outbox(next_attempt_at);
       CREATE INDEX IF NOT EXISTS rose_memory_outbox_user ON rose_memory_outbox(user_id);
+      ALTER TABLE rose_memory_outbox ADD COLUMN IF NOT EXISTS claimed_by TEXT;
     `);
     return new PgMemoryOutbox(pool);
   }
 
-  async add(job: MemoryJob, now: number, claimedUntil: number): Promise<QueuedMemoryJob> {
+  async add(job: MemoryJob, now: number, claimedUntil: number, claim: string): Promise<QueuedMemoryJob> {
     const { rows } = await this.pool.query<JobRow>(
-      "INSERT INTO rose_memory_outbox (user_id, session_id, message, recalled_ids, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *",
-      [job.userId, job.sessionId, job.message, JSON.stringify(job.recalledIds), claimedUntil, now],
+      "INSERT INTO rose_memory_outbox (user_id, session_id, message, recalled_ids, next_attempt_at, created_at, claimed_by) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *",
+      [job.userId, job.sessionId, job.message, JSON.stringify(job.recalledIds), claimedUntil, now, claim],
     );
     return toJob(rows[0]!);
   }
 
-  async claimDue(now: number, claimedUntil: number, limit: number): Promise<QueuedMemoryJob[]> {
+  async claimDue(now: number, claimedUntil: number, limit: number, claim: string): Promise<QueuedMemoryJob[]> {
     const { rows } = await this.pool.query<JobRow>(
-      `UPDATE rose_memory_outbox SET next_attempt_at = $2
+      `UPDATE rose_memory_outbox SET next_attempt_at = $2, claimed_by = $4
        WHERE id IN (SELECT id FROM rose_memory_outbox WHERE next_attempt_at <= $1 ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
        RETURNING *`,
-      [now, claimedUntil, limit],
+      [now, claimedUntil, limit, claim],
     );
     return rows.map(toJob).sort((a, b) => a.id - b.id);
+  }
+
+  async renew(claim: string, claimedUntil: number): Promise<void> {
+    await this.pool.query("UPDATE rose_memory_outbox SET next_attempt_at = $2 WHERE claimed_by = $1", [claim, claimedUntil]);
   }
 
   async isQueued(id: number): Promise<boolean> {
@@ -75,7 +82,7 @@ export class PgMemoryOutbox implements MemoryOutbox {
   }
 
   async retryAt(id: number, attempts: number, at: number, error: string): Promise<void> {
-    await this.pool.query("UPDATE rose_memory_outbox SET attempts = $2, next_attempt_at = $3, last_error = $4 WHERE id = $1", [id, attempts, at, error]);
+    await this.pool.query("UPDATE rose_memory_outbox SET attempts = $2, next_attempt_at = $3, last_error = $4, claimed_by = NULL WHERE id = $1", [id, attempts, at, error]);
   }
 
   async forgetUser(userId: string): Promise<number> {

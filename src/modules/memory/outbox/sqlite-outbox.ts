@@ -23,7 +23,10 @@ const toJob = (row: JobRow): QueuedMemoryJob => ({
 
 /** The outbox in the instance's own SQLite file (one instance). */
 export class SqliteMemoryOutbox implements MemoryOutbox {
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    now = Date.now(),
+  ) {
     db.exec(`
       CREATE TABLE IF NOT EXISTS memory_outbox (
         id INTEGER PRIMARY KEY,
@@ -38,23 +41,34 @@ export class SqliteMemoryOutbox implements MemoryOutbox {
       );
       CREATE INDEX IF NOT EXISTS memory_outbox_due ON memory_outbox(next_attempt_at);
     `);
+    const columns = db.prepare<[], { name: string }>("PRAGMA table_info(memory_outbox)").all();
+    if (!columns.some((c) => c.name === "claimed_by")) db.exec("ALTER TABLE memory_outbox ADD COLUMN claimed_by TEXT");
+    // One process owns this file, so a claim found on opening it belongs to a process that died (a
+    // crash mid-write): the job is due again now rather than when the dead claim's lease would lapse.
+    db.prepare("UPDATE memory_outbox SET next_attempt_at = MIN(next_attempt_at, ?), claimed_by = NULL WHERE claimed_by IS NOT NULL").run(now);
   }
 
-  async add(job: MemoryJob, now: number, claimedUntil: number): Promise<QueuedMemoryJob> {
+  async add(job: MemoryJob, now: number, claimedUntil: number, claim: string): Promise<QueuedMemoryJob> {
     const row = this.db
-      .prepare<unknown[], JobRow>("INSERT INTO memory_outbox (user_id, session_id, message, recalled_ids, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING *")
-      .get(job.userId, job.sessionId, job.message, JSON.stringify(job.recalledIds), claimedUntil, now)!;
+      .prepare<unknown[], JobRow>(
+        "INSERT INTO memory_outbox (user_id, session_id, message, recalled_ids, next_attempt_at, created_at, claimed_by) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *",
+      )
+      .get(job.userId, job.sessionId, job.message, JSON.stringify(job.recalledIds), claimedUntil, now, claim)!;
     return toJob(row);
   }
 
-  async claimDue(now: number, claimedUntil: number, limit: number): Promise<QueuedMemoryJob[]> {
+  async claimDue(now: number, claimedUntil: number, limit: number, claim: string): Promise<QueuedMemoryJob[]> {
     // One transaction: an overlapping pass cannot take the same jobs.
     return this.db.transaction(() => {
       const due = this.db.prepare<[number, number], JobRow>("SELECT * FROM memory_outbox WHERE next_attempt_at <= ? ORDER BY id LIMIT ?").all(now, limit);
-      const claim = this.db.prepare("UPDATE memory_outbox SET next_attempt_at = ? WHERE id = ?");
-      for (const row of due) claim.run(claimedUntil, row.id);
+      const take = this.db.prepare("UPDATE memory_outbox SET next_attempt_at = ?, claimed_by = ? WHERE id = ?");
+      for (const row of due) take.run(claimedUntil, claim, row.id);
       return due.map(toJob);
     })();
+  }
+
+  async renew(claim: string, claimedUntil: number): Promise<void> {
+    this.db.prepare("UPDATE memory_outbox SET next_attempt_at = ? WHERE claimed_by = ?").run(claimedUntil, claim);
   }
 
   async isQueued(id: number): Promise<boolean> {
@@ -66,7 +80,7 @@ export class SqliteMemoryOutbox implements MemoryOutbox {
   }
 
   async retryAt(id: number, attempts: number, at: number, error: string): Promise<void> {
-    this.db.prepare("UPDATE memory_outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?").run(attempts, at, error, id);
+    this.db.prepare("UPDATE memory_outbox SET attempts = ?, next_attempt_at = ?, last_error = ?, claimed_by = NULL WHERE id = ?").run(attempts, at, error, id);
   }
 
   async forgetUser(userId: string): Promise<number> {

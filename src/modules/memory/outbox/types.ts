@@ -16,17 +16,21 @@ export interface QueuedMemoryJob extends MemoryJob {
 
 /**
  * The durable queue behind memory writes. A job is claimed (hidden from other passes, here or on other
- * instances) until a time the caller chooses, and stays queued until it is completed or forgotten, so
- * a crash or an outage delays a memory instead of losing it.
+ * instances) under a claim token with a short lease that its owner renews while it works, and stays
+ * queued until it is completed or forgotten, so a crash or an outage delays a memory instead of losing
+ * it: a claim whose process died lapses with its lease (SQLite: at once, when the file is reopened).
  */
 export interface MemoryOutbox {
-  /** Queues a job, already claimed by the caller until `claimedUntil`. */
-  add(job: MemoryJob, now: number, claimedUntil: number): Promise<QueuedMemoryJob>;
-  /** Claims up to `limit` jobs due at `now` until `claimedUntil`, oldest first. */
-  claimDue(now: number, claimedUntil: number, limit: number): Promise<QueuedMemoryJob[]>;
+  /** Queues a job, already claimed under `claim` until `claimedUntil`. */
+  add(job: MemoryJob, now: number, claimedUntil: number, claim: string): Promise<QueuedMemoryJob>;
+  /** Claims up to `limit` jobs due at `now` under `claim` until `claimedUntil`, oldest first. */
+  claimDue(now: number, claimedUntil: number, limit: number, claim: string): Promise<QueuedMemoryJob[]>;
+  /** Extends the lease of every job still held under `claim` (the owner's heartbeat). */
+  renew(claim: string, claimedUntil: number): Promise<void>;
   /** False once the job was completed or its user forgotten. */
   isQueued(id: number): Promise<boolean>;
   complete(id: number): Promise<void>;
+  /** Releases the job's claim and makes it due again at `at`. */
   retryAt(id: number, attempts: number, at: number, error: string): Promise<void>;
   /** Drops every queued job of this user; returns how many. */
   forgetUser(userId: string): Promise<number>;
