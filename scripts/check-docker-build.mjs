@@ -65,7 +65,9 @@ async function serves(url, tries = 120) {
     try {
       const response = await fetch(url);
       if (response.ok) return response;
-    } catch {}
+    } catch {
+      // not listening yet: try again
+    }
     await new Promise((r) => setTimeout(r, 500));
   }
   throw new Error(`${url} never answered 200`);

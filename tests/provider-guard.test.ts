@@ -57,7 +57,7 @@ describe("ProviderGuard", () => {
           new Promise((_resolve, reject) => {
             signal.addEventListener("abort", () => {
               aborted = true;
-              reject(signal.reason);
+              reject(signal.reason as Error);
             });
           }),
       ),

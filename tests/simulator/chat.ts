@@ -35,7 +35,7 @@ function textOf(content: unknown): string {
 }
 
 function normaliseMessages(raw: unknown[]): RecordedMessage[] {
-  return raw.filter(isObject).map((m) => ({ role: String(m.role ?? ""), content: textOf(m.content) }));
+  return raw.filter(isObject).map((m) => ({ role: typeof m.role === "string" ? m.role : "", content: textOf(m.content) }));
 }
 
 function toolsOf(body: JsonObject): Array<{ name: string; schema: unknown }> {
@@ -50,7 +50,7 @@ function toolsOf(body: JsonObject): Array<{ name: string; schema: unknown }> {
 function structuredAsk(body: JsonObject): StructuredAsk | undefined {
   const format = body.response_format;
   if (isObject(format) && format.type === "json_schema" && isObject(format.json_schema)) {
-    return { kind: "json", name: String(format.json_schema.name ?? "json_schema"), schema: format.json_schema.schema };
+    return { kind: "json", name: typeof format.json_schema.name === "string" ? format.json_schema.name : "json_schema", schema: format.json_schema.schema };
   }
   if (isObject(format) && format.type === "json_object") return { kind: "json", name: "json_object", schema: undefined };
 

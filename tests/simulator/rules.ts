@@ -158,7 +158,7 @@ export function parseRule(input: unknown): SimRule {
     const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "(rule)"}: ${i.message}`);
     throw new RuleError(`invalid simulator rule: ${problems.join("; ")}`);
   }
-  return parsed.data as SimRule;
+  return parsed.data;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ export class SqliteBackups {
     const folder = join(this.dir, now.toISOString().replace(/[:.]/g, "-"));
     const partial = `${folder}.partial`;
     mkdirSync(partial, { recursive: true, mode: 0o700 });
-    for (const { name, backup } of this.databases) await backup(join(partial, name));
+    for (const source of this.databases) await source.backup(join(partial, source.name));
     tighten(this.dir); // copies of the conversations and memories: as private as the originals
     renameSync(partial, folder); // only complete backups carry a plain timestamp name
     return { folder, removed: this.prune() };

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { ROUTER_PROMPT } from "../../modules/character/prompts.js";
 import type { GraphDeps } from "../deps.js";
 import { turnUserText } from "../messages.js";
-import { ROUTES, type Route, type RoseStateType, type RoseStateUpdate } from "../state.js";
+import { ROUTES, type RoseStateType, type RoseStateUpdate } from "../state.js";
 
 const routeSchema = z.object({ response_type: z.enum(ROUTES).describe("how to answer the latest message") });
 
@@ -29,7 +29,7 @@ export function createRouterNode({ models, guards, logger }: GraphDeps) {
       const decision = await guards.small.run((signal) =>
         classifier.invoke([new SystemMessage(ROUTER_PROMPT), new HumanMessage(text)], { signal: config?.signal ? AbortSignal.any([config.signal, signal]) : signal }),
       );
-      return { route: decision.response_type as Route };
+      return { route: decision.response_type };
     } catch (error) {
       logger.warn("router model failed; treating the turn as conversation", { error: (error as Error).message });
       return { route: "conversation" };

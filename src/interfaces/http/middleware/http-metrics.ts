@@ -3,7 +3,8 @@ import type { Metrics } from "../../../core/metrics.js";
 
 /** The matched route pattern (never the raw path, whose ids would explode label cardinality). */
 function routeLabel(req: Request): string {
-  const path = req.route?.path;
+  // Express types `req.route` as any; only a string pattern makes a useful label.
+  const path: unknown = (req.route as { path?: unknown } | undefined)?.path;
   if (typeof path === "string") return `${req.baseUrl}${path}`;
   if (req.path.startsWith("/api")) return "/api/unmatched";
   return req.method === "GET" ? "static" : "unmatched";

@@ -24,8 +24,8 @@ function limiter(name: string, limit: number, key: (req: Request) => string, ski
     keyGenerator: key,
     skip,
     ...(makeStore ? { store: makeStore(`rose:rl:${name}:`) } : {}),
-    handler: (req, res, _next, options) => {
-      const error = new AppError(429, "rate_limited", `Too many requests: at most ${options.limit} per minute. Please wait a moment and try again.`);
+    handler: (req, res) => {
+      const error = new AppError(429, "rate_limited", `Too many requests: at most ${limit} per minute. Please wait a moment and try again.`);
       res.status(429).json(errorBody(error, req.id));
     },
   });
