@@ -5,6 +5,7 @@ import { annotateContext } from "../../../core/request-context.js";
 import { isTimezone } from "../../../modules/character/activity.js";
 import type { Session } from "../../../modules/sessions/types.js";
 import type { HttpDeps } from "../context.js";
+import { jsonBody } from "../middleware/body-type.js";
 import { errorBody } from "../middleware/errors.js";
 import { SseChannel } from "../sse.js";
 import { parseInput } from "../validation.js";
@@ -40,7 +41,7 @@ export function chatRoutes(deps: HttpDeps): Router {
     return { userId: req.userId, sessionId: session.id, message: body.message.trim(), timezone };
   }
 
-  router.post("/chat", async (req, res) => {
+  router.post("/chat", jsonBody, async (req, res) => {
     const input = await prepareTurn(req);
     const started = performance.now();
     const turn = turns.start(input);
@@ -56,7 +57,7 @@ export function chatRoutes(deps: HttpDeps): Router {
     });
   });
 
-  router.post("/chat/stream", async (req, res) => {
+  router.post("/chat/stream", jsonBody, async (req, res) => {
     const input = await prepareTurn(req);
     const started = performance.now();
     const sse = new SseChannel(res);

@@ -4,10 +4,14 @@ import { badRequest, notFound } from "../../../core/errors.js";
 import type { LongTermMemory } from "../../../modules/memory/long-term-memory.js";
 import { MEMORY_TYPES, type Memory, type NewMemory } from "../../../modules/memory/types.js";
 import type { HttpDeps } from "../context.js";
+import { assertJsonShape } from "../json-limits.js";
+import { JSON_LINES_TYPES, jsonBody, jsonOrJsonLinesBody } from "../middleware/body-type.js";
 import { parseInput } from "../validation.js";
 
 export const MAX_MEMORY_CHARS = 1000;
 const MAX_IMPORT = 1000;
+/** Metadata is the client's own notes on a memory; it is stored and sent back, never shown to the model. */
+const MAX_METADATA_CHARS = 8000;
 
 const memoryInputSchema = z.object({
   text: z
@@ -16,7 +20,10 @@ const memoryInputSchema = z.object({
     .refine((t) => t.length <= MAX_MEMORY_CHARS, { error: `must be at most ${MAX_MEMORY_CHARS} characters` }),
   type: z.enum(MEMORY_TYPES, { error: `must be one of ${MEMORY_TYPES.join(", ")}` }).default("fact"),
   importance: z.number().min(0).max(1).default(0.5),
-  metadata: z.record(z.string(), z.unknown()).optional(),
+  metadata: z
+    .record(z.string(), z.unknown())
+    .refine((m) => JSON.stringify(m).length <= MAX_METADATA_CHARS, { error: `must be at most ${MAX_METADATA_CHARS} characters as JSON` })
+    .optional(),
   created_at: z.iso.datetime({ error: "must be an ISO 8601 date-time", offset: true }).optional(),
   source_session_id: z.string().max(100).optional(),
 });
@@ -65,6 +72,7 @@ function parseJsonLines(body: string): NewMemory[] {
     } catch {
       throw badRequest(`Line ${number} is not valid JSON`, { line: number });
     }
+    assertJsonShape(value, `Line ${number}`, { line: number });
     try {
       return toNewMemory(parseInput(memoryInputSchema, value));
     } catch (error) {
@@ -116,7 +124,8 @@ export function memoryRoutes({ memory, memoryOutbox }: HttpDeps): Router {
     res.end();
   });
 
-  router.post("/memories", express.text({ type: ["application/x-ndjson", "application/jsonl", "text/plain"], limit: MEMORY_IMPORT_LIMIT }), async (req, res) => {
+  // JSON Lines only under its own media types: a cross-site form can post text/plain, so text/plain imports nothing.
+  router.post("/memories", jsonOrJsonLinesBody, express.text({ type: JSON_LINES_TYPES, limit: MEMORY_IMPORT_LIMIT }), async (req, res) => {
     const inputs = importBody(req);
     const results = [];
     for (const input of inputs) results.push(await memory.remember(req.userId, input));
@@ -128,7 +137,7 @@ export function memoryRoutes({ memory, memoryOutbox }: HttpDeps): Router {
     });
   });
 
-  router.delete("/memories/:id", async (req, res) => {
+  router.delete("/memories/:id", jsonBody, async (req, res) => {
     const { id } = parseInput(memoryIdSchema, req.params);
     if (!(await memory.delete(req.userId, id))) throw notFound("Memory");
     res.status(204).end();
@@ -141,7 +150,7 @@ export function memoryRoutes({ memory, memoryOutbox }: HttpDeps): Router {
     res.json(memoryJson(found));
   });
 
-  router.delete("/memories", async (req, res) => {
+  router.delete("/memories", jsonBody, async (req, res) => {
     // Queued writes first, or one could store a fact again right after everything was deleted.
     await memoryOutbox?.forgetUser(req.userId);
     const deleted = await memory.deleteAll(req.userId);
