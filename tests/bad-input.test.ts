@@ -240,10 +240,11 @@ function probes(victimSession: string, victimMemory: string, ownAudio: string): 
   }
   for (const body of ODD_BODIES) list.push({ method: "POST", path: "/api/v1/memories", headers: JSON_TYPE, body });
   const deep = [`${'{"a":'.repeat(20_000)}1${"}".repeat(20_000)}`, `${"[".repeat(5000)}${"]".repeat(5000)}`, `${'{"a":[{"b":'.repeat(2500)}1${"}]}".repeat(2500)}`];
-  for (const metadata of deep) {
-    list.push({ method: "POST", path: "/api/v1/memories", headers: JSON_TYPE, body: `{"text":"The user likes tea.","metadata":${metadata}}` });
-    list.push({ method: "POST", path: "/api/v1/memories", headers: JSON_TYPE, body: `{"memories":[{"text":"The user likes tea.","metadata":${metadata}}]}` });
-    list.push({ method: "POST", path: "/api/v1/memories", headers: { "content-type": "application/x-ndjson" }, body: `{"text":"The user likes coffee."}\n{"text":"The user likes tea.","metadata":${metadata}}` });
+  // Each with a text of its own: a duplicate of a stored memory would be answered before its metadata is looked at.
+  for (const [i, metadata] of deep.entries()) {
+    list.push({ method: "POST", path: "/api/v1/memories", headers: JSON_TYPE, body: `{"text":"The user owns ${i + 1} bicycles.","metadata":${metadata}}` });
+    list.push({ method: "POST", path: "/api/v1/memories", headers: JSON_TYPE, body: `{"memories":[{"text":"The user owns ${i + 1} kayaks.","metadata":${metadata}}]}` });
+    list.push({ method: "POST", path: "/api/v1/memories", headers: { "content-type": "application/x-ndjson" }, body: `{"text":"The user owns ${i + 1} pianos."}\n{"text":"The user owns ${i + 1} violins.","metadata":${metadata}}` });
     list.push({ method: "POST", path: "/api/v1/chat", headers: JSON_TYPE, body: `{"message":"hi","metadata":${metadata}}` });
   }
   for (const body of ODD_BODIES) list.push({ method: "POST", path: "/api/v1/memories", headers: { "content-type": "application/x-ndjson" }, body });
@@ -367,6 +368,7 @@ describe("bad input against every route", () => {
     const statuses = new Map<number, number>();
     for (const probe of all) {
       const answer = await send({ ...probe, headers: { cookie: fuzzer.cookie, ...(probe.headers ?? {}) } });
+      if (String(probe.body ?? "").includes("owns")) console.log("DBG", answer.status, answer.text.slice(0, 150));
       expectClientSafe(probe, answer);
       if (answer.status >= 400) refused.push(probe);
       statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);

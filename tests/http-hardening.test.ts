@@ -210,6 +210,23 @@ describe("deeply nested JSON", () => {
   });
 });
 
+describe("text that cannot be stored everywhere", () => {
+  it("NUL, control characters and lone surrogates are refused; a memory without a letter or number cannot block every later one", async () => {
+    const client = rose.client.stranger();
+    for (const text of ["\u0000", "tea\u0000time", "\ud800", "tea \udfff", "\u0007bell", "!!!", "\u3000"]) {
+      const memory = await client.json("POST", "/api/v1/memories", { text });
+      expect({ text, status: memory.status }).toEqual({ text, status: 400 });
+      const chat = await client.json("POST", "/api/v1/chat", { message: text });
+      if (text !== "!!!") expect({ text, status: chat.status }).toEqual({ text, status: 400 });
+    }
+    // Before, "\u0000" was stored, and every memory after it was answered as its duplicate.
+    const later = await client.json("POST", "/api/v1/memories", { text: "The user owns two bicycles." });
+    expect(later.status).toBe(201);
+    expect(later.body.memories[0]).toMatchObject({ status: "added", text: "The user owns two bicycles." });
+    expect((await client.json("POST", "/api/v1/chat", { message: "Emoji are fine 👩‍👩‍👧 and so are\nnew lines" })).status).toBe(200);
+  });
+});
+
 describe("methods and headers", () => {
   it("a wrong method on a known path is 405 with Allow; an unknown path stays 404", async () => {
     const client = rose.client.stranger();

@@ -8,7 +8,7 @@ import type { HttpDeps } from "../context.js";
 import { jsonBody } from "../middleware/body-type.js";
 import { errorBody } from "../middleware/errors.js";
 import { SseChannel } from "../sse.js";
-import { parseInput } from "../validation.js";
+import { isPlainText, PLAIN_TEXT_ERROR, parseInput } from "../validation.js";
 import { ownedSession, sessionIdSchema } from "./sessions.js";
 import { LLM_NOT_CONFIGURED } from "../../../graph/turn-runner.js";
 
@@ -18,7 +18,8 @@ function chatBodySchema(maxChars: number) {
     message: z
       .string({ error: "is required and must be text" })
       .refine((m) => m.trim().length > 0, { error: "must not be empty" })
-      .refine((m) => m.length <= maxChars, { error: `must be at most ${maxChars} characters` }),
+      .refine((m) => m.length <= maxChars, { error: `must be at most ${maxChars} characters` })
+      .refine(isPlainText, { error: PLAIN_TEXT_ERROR }),
     timezone: z.string().refine(isTimezone, { error: "must be an IANA time zone such as Europe/Lisbon" }).optional(),
   });
 }

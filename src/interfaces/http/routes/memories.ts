@@ -6,7 +6,7 @@ import { MEMORY_TYPES, type Memory, type NewMemory } from "../../../modules/memo
 import type { HttpDeps } from "../context.js";
 import { assertJsonShape } from "../json-limits.js";
 import { JSON_LINES_TYPES, jsonBody, jsonOrJsonLinesBody } from "../middleware/body-type.js";
-import { parseInput } from "../validation.js";
+import { isPlainText, PLAIN_TEXT_ERROR, parseInput } from "../validation.js";
 
 export const MAX_MEMORY_CHARS = 1000;
 const MAX_IMPORT = 1000;
@@ -17,7 +17,11 @@ const memoryInputSchema = z.object({
   text: z
     .string({ error: "is required and must be text" })
     .refine((t) => t.trim().length > 0, { error: "must not be empty" })
-    .refine((t) => t.length <= MAX_MEMORY_CHARS, { error: `must be at most ${MAX_MEMORY_CHARS} characters` }),
+    .refine((t) => t.length <= MAX_MEMORY_CHARS, { error: `must be at most ${MAX_MEMORY_CHARS} characters` })
+    .refine(isPlainText, { error: PLAIN_TEXT_ERROR })
+    // A memory says something: text of only punctuation or spaces normalises to nothing, and nothing would
+    // then count as a duplicate of every later memory.
+    .refine((t) => /[\p{L}\p{N}]/u.test(t), { error: "must contain a letter or a number" }),
   type: z.enum(MEMORY_TYPES, { error: `must be one of ${MEMORY_TYPES.join(", ")}` }).default("fact"),
   importance: z.number().min(0).max(1).default(0.5),
   metadata: z
@@ -25,11 +29,11 @@ const memoryInputSchema = z.object({
     .refine((m) => JSON.stringify(m).length <= MAX_METADATA_CHARS, { error: `must be at most ${MAX_METADATA_CHARS} characters as JSON` })
     .optional(),
   created_at: z.iso.datetime({ error: "must be an ISO 8601 date-time", offset: true }).optional(),
-  source_session_id: z.string().max(100).optional(),
+  source_session_id: z.string().max(100).refine(isPlainText, { error: PLAIN_TEXT_ERROR }).optional(),
 });
 
 const listQuerySchema = z.object({
-  query: z.string().max(MAX_MEMORY_CHARS).optional(),
+  query: z.string().max(MAX_MEMORY_CHARS).refine(isPlainText, { error: PLAIN_TEXT_ERROR }).optional(),
   limit: z.coerce.number({ error: "must be a number" }).int().min(1, { error: "must be between 1 and 100" }).max(100, { error: "must be between 1 and 100" }).default(50),
   offset: z.coerce.number({ error: "must be a number" }).int().min(0).max(1_000_000).default(0),
 });
