@@ -1,10 +1,11 @@
 // No Docker engine runs on CI machines, so this script performs the Dockerfile's steps itself in a
 // clean copy of the repository: the build stage's COPY and RUN lines in order, then the runtime
-// stage's COPY --from=build, and finally starts the runtime tree with the image's ENV and CMD and
-// checks it serves health and the front end. A Dockerfile that would not build fails here.
-import { execFileSync, execSync, spawn } from "node:child_process";
+// stage's COPY --from=build, and finally starts the runtime tree with the image's ENV, ENTRYPOINT (minus
+// tini) and CMD and checks it serves health and the front end. A Dockerfile that would not build fails
+// here, and so does one that still declares a VOLUME (Railway refuses those).
+import { execFileSync, execSync, spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { tmpdir, userInfo } from "node:os";
 import { dirname, join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -78,6 +79,7 @@ try {
   let stage = null;
   const env = {};
   let cmd = null;
+  let entrypoint = [];
   for (const { op, args } of instructions(readFileSync(join(root, "Dockerfile"), "utf8"))) {
     if (op === "FROM") {
       stage = args.split(/\s+as\s+/i)[1];
@@ -97,14 +99,25 @@ try {
       for (const [, key, value] of args.matchAll(/(\w+)=(\S+)/g)) env[key] = value;
     } else if (op === "CMD") {
       cmd = JSON.parse(args);
+    } else if (op === "ENTRYPOINT") {
+      entrypoint = JSON.parse(args);
+    } else if (op === "VOLUME") {
+      throw new Error("the Dockerfile declares a VOLUME: Railway refuses to build it (attach a volume to the service instead)");
     }
   }
   if (!cmd) throw new Error("the Dockerfile has no CMD");
 
-  log(`starting the runtime tree: ${cmd.join(" ")}`);
+  // tini is PID 1's signal forwarder in the image; here this script is the parent. Absolute paths the
+  // image copied into itself (the entrypoint script) live in the runtime tree.
+  const inImage = (arg) => (arg.startsWith("/") && existsSync(join(stages.runtime, arg)) ? join(stages.runtime, arg) : arg);
+  const launch = [...entrypoint.filter((arg) => arg !== "tini" && arg !== "--").map(inImage), ...cmd];
+  log(`starting the runtime tree: ${launch.join(" ")}`);
   const port = 18_000 + Math.floor(Math.random() * 2000);
-  const runtimeEnv = { ...process.env, ...env, PORT: String(port), HOST: "127.0.0.1", DATA_DIR: join(work, "data"), JWT_SECRET: "docker-check-0123456789abcdef".padEnd(48, "x"), GROQ_API_KEY: "docker-check", CORS_ORIGINS: "https://rose.example" };
-  const child = spawn(cmd[0], cmd.slice(1), { cwd: stages.runtime, env: runtimeEnv, stdio: ["ignore", "inherit", "inherit"] });
+  // The entrypoint drops root to the image's `node` user; a machine without one runs it as whoever runs this.
+  const hasNodeUser = spawnSync("id", ["-u", "node"], { stdio: "ignore" }).status === 0;
+  const runAs = hasNodeUser ? {} : { RUN_AS: userInfo().username };
+  const runtimeEnv = { ...process.env, ...env, ...runAs, PORT: String(port), HOST: "127.0.0.1", DATA_DIR: join(work, "data"), JWT_SECRET: "docker-check-0123456789abcdef".padEnd(48, "x"), GROQ_API_KEY: "docker-check", CORS_ORIGINS: "https://rose.example" };
+  const child = spawn(launch[0], launch.slice(1), { cwd: stages.runtime, env: runtimeEnv, stdio: ["ignore", "inherit", "inherit"] });
   try {
     await serves(`http://127.0.0.1:${port}/api/v1/health`);
     const page = await (await serves(`http://127.0.0.1:${port}/`)).text();

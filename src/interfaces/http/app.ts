@@ -2,12 +2,16 @@ import cookieParser from "cookie-parser";
 import express, { type Express, Router } from "express";
 import type { HttpDeps } from "./context.js";
 import { frontendRoutes } from "./frontend.js";
-import { apiNotFound, errorHandler } from "./middleware/errors.js";
+import { checkJsonBody } from "./json-limits.js";
+import { crossSiteGuard } from "./middleware/cross-site.js";
+import { apiNotFound, errorHandler, notFoundJson } from "./middleware/errors.js";
 import { httpMetrics } from "./middleware/http-metrics.js";
 import { anonymousIdentity } from "./middleware/identity.js";
 import { rateLimits } from "./middleware/rate-limits.js";
 import { requestContext } from "./middleware/request-context.js";
-import { corsPolicy, securityHeaders } from "./middleware/security.js";
+import { methodNotAllowed } from "./middleware/method-not-allowed.js";
+import { allowedOriginSet } from "./middleware/request-origin.js";
+import { corsPolicy, permissionsPolicy, securityHeaders } from "./middleware/security.js";
 import { chatRoutes } from "./routes/chat.js";
 import { healthRoutes } from "./routes/health.js";
 import { MEMORY_IMPORT_LIMIT, memoryRoutes } from "./routes/memories.js";
@@ -28,27 +32,36 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.use(requestContext);
   app.use(httpMetrics(deps.metrics));
   app.use(securityHeaders(production));
+  app.use(permissionsPolicy);
   app.get("/metrics", metricsRoute(deps));
 
+  const allowedOrigins = allowedOriginSet(deps.config.corsOrigins);
   const api = Router();
   api.use(corsPolicy(deps.config.corsOrigins));
+  // Before any body is read or identity issued: another site's forms and no-cors fetches stop here.
+  api.use(crossSiteGuard(allowedOrigins));
   // An import's JSON is parsed first with its own, larger limit; the general parser then leaves it be.
   api.post("/memories", express.json({ limit: MEMORY_IMPORT_LIMIT }));
   api.use(express.json({ limit: JSON_LIMIT }));
+  api.use(checkJsonBody);
   api.use(cookieParser(deps.signingSecret));
-  api.use(anonymousIdentity({ secure: production }));
+  api.use(anonymousIdentity({ secure: production, allowedOrigins }));
   for (const limiter of rateLimits({ turnsPerMinute: deps.config.rateLimitPerMinute, ...(deps.rateLimitStore ? { makeStore: deps.rateLimitStore } : {}) })) api.use(limiter);
   api.use(healthRoutes(deps));
   api.use(sessionRoutes(deps));
   api.use(chatRoutes(deps));
   api.use(memoryRoutes(deps));
   api.use(voiceRoutes(deps));
+  api.use(methodNotAllowed(api));
   api.use(apiNotFound);
 
   // /api/v1 is canonical; /api is kept as an alias for clients of the original Rose API.
   app.use(["/api/v1", "/api"], api);
   // The web app last: it answers only what the API and /metrics did not (client routes fall back to index.html).
   app.use(frontendRoutes());
+  // Past the web app (which answers GET anywhere) and /metrics: other methods are 405, a missing file a JSON 404.
+  app.use(methodNotAllowed(app.router));
+  app.use(notFoundJson);
   app.use(errorHandler(deps.logger));
   return app;
 }

@@ -11,3 +11,16 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.in
     fields: result.error.issues.map((i) => ({ field: i.path.join("."), message: i.message })),
   });
 }
+
+/** C0 control characters other than tab, line feed and carriage return (NUL among them). */
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
+/** With the u flag a proper surrogate pair is one code point, so only a lone half is a "surrogate". */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * Text a person could have written: no control characters (PostgreSQL's text refuses NUL) and no lone
+ * surrogate halves (not Unicode; PostgreSQL's jsonb refuses them), so it stores and reads back anywhere.
+ */
+export const isPlainText = (text: string) => !LONE_SURROGATE.test(text) && !CONTROL_CHARACTERS.test(text);
+export const PLAIN_TEXT_ERROR = "must be plain text (no control characters or broken Unicode)";

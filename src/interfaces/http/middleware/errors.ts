@@ -52,3 +52,8 @@ export function errorHandler(logger: Logger) {
 export function apiNotFound(req: Request, _res: Response, next: NextFunction): void {
   next(new AppError(404, "not_found", `There is no API route ${req.method} ${req.originalUrl.split("?")[0]}`));
 }
+
+/** Anything outside the API that neither the web app nor /metrics served (a missing file): 404 JSON, not Express's HTML page. */
+export function notFoundJson(req: Request, _res: Response, next: NextFunction): void {
+  next(new AppError(404, "not_found", "Not found"));
+}

@@ -1,6 +1,6 @@
 import cors from "cors";
 import helmet from "helmet";
-import type { RequestHandler } from "express";
+import type { NextFunction, Request, RequestHandler, Response } from "express";
 
 /**
  * Security headers: a CSP that allows only this origin's scripts (no inline or eval) and lets the voice
@@ -27,6 +27,32 @@ export function securityHeaders(production: boolean): RequestHandler {
     strictTransportSecurity: production ? { maxAge: 31_536_000, includeSubDomains: true } : false,
     crossOriginEmbedderPolicy: false,
   });
+}
+
+/**
+ * Powerful browser features, off unless Rose uses them: the microphone for the voice page, and only for
+ * Rose's own pages (never for a frame of another origin); camera, location and the rest for nobody.
+ */
+export const PERMISSIONS_POLICY = [
+  "microphone=(self)",
+  "camera=()",
+  "geolocation=()",
+  "display-capture=()",
+  "payment=()",
+  "usb=()",
+  "serial=()",
+  "hid=()",
+  "bluetooth=()",
+  "midi=()",
+  "accelerometer=()",
+  "gyroscope=()",
+  "magnetometer=()",
+  "xr-spatial-tracking=()",
+].join(", ");
+
+export function permissionsPolicy(_req: Request, res: Response, next: NextFunction): void {
+  res.setHeader("Permissions-Policy", PERMISSIONS_POLICY);
+  next();
 }
 
 /**

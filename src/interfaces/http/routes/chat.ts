@@ -5,9 +5,10 @@ import { annotateContext } from "../../../core/request-context.js";
 import { isTimezone } from "../../../modules/character/activity.js";
 import type { Session } from "../../../modules/sessions/types.js";
 import type { HttpDeps } from "../context.js";
+import { jsonBody } from "../middleware/body-type.js";
 import { errorBody } from "../middleware/errors.js";
 import { SseChannel } from "../sse.js";
-import { parseInput } from "../validation.js";
+import { isPlainText, PLAIN_TEXT_ERROR, parseInput } from "../validation.js";
 import { ownedSession, sessionIdSchema } from "./sessions.js";
 import { LLM_NOT_CONFIGURED } from "../../../graph/turn-runner.js";
 
@@ -17,7 +18,8 @@ function chatBodySchema(maxChars: number) {
     message: z
       .string({ error: "is required and must be text" })
       .refine((m) => m.trim().length > 0, { error: "must not be empty" })
-      .refine((m) => m.length <= maxChars, { error: `must be at most ${maxChars} characters` }),
+      .refine((m) => m.length <= maxChars, { error: `must be at most ${maxChars} characters` })
+      .refine(isPlainText, { error: PLAIN_TEXT_ERROR }),
     timezone: z.string().refine(isTimezone, { error: "must be an IANA time zone such as Europe/Lisbon" }).optional(),
   });
 }
@@ -40,7 +42,7 @@ export function chatRoutes(deps: HttpDeps): Router {
     return { userId: req.userId, sessionId: session.id, message: body.message.trim(), timezone };
   }
 
-  router.post("/chat", async (req, res) => {
+  router.post("/chat", jsonBody, async (req, res) => {
     const input = await prepareTurn(req);
     const started = performance.now();
     const turn = turns.start(input);
@@ -56,7 +58,7 @@ export function chatRoutes(deps: HttpDeps): Router {
     });
   });
 
-  router.post("/chat/stream", async (req, res) => {
+  router.post("/chat/stream", jsonBody, async (req, res) => {
     const input = await prepareTurn(req);
     const started = performance.now();
     const sse = new SseChannel(res);

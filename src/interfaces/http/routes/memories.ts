@@ -4,25 +4,36 @@ import { badRequest, notFound } from "../../../core/errors.js";
 import type { LongTermMemory } from "../../../modules/memory/long-term-memory.js";
 import { MEMORY_TYPES, type Memory, type NewMemory } from "../../../modules/memory/types.js";
 import type { HttpDeps } from "../context.js";
-import { parseInput } from "../validation.js";
+import { assertJsonShape } from "../json-limits.js";
+import { JSON_LINES_TYPES, jsonBody, jsonOrJsonLinesBody } from "../middleware/body-type.js";
+import { isPlainText, PLAIN_TEXT_ERROR, parseInput } from "../validation.js";
 
 export const MAX_MEMORY_CHARS = 1000;
 const MAX_IMPORT = 1000;
+/** Metadata is the client's own notes on a memory; it is stored and sent back, never shown to the model. */
+const MAX_METADATA_CHARS = 8000;
 
 const memoryInputSchema = z.object({
   text: z
     .string({ error: "is required and must be text" })
     .refine((t) => t.trim().length > 0, { error: "must not be empty" })
-    .refine((t) => t.length <= MAX_MEMORY_CHARS, { error: `must be at most ${MAX_MEMORY_CHARS} characters` }),
+    .refine((t) => t.length <= MAX_MEMORY_CHARS, { error: `must be at most ${MAX_MEMORY_CHARS} characters` })
+    .refine(isPlainText, { error: PLAIN_TEXT_ERROR })
+    // A memory says something: text of only punctuation or spaces normalises to nothing, and nothing would
+    // then count as a duplicate of every later memory.
+    .refine((t) => /[\p{L}\p{N}]/u.test(t), { error: "must contain a letter or a number" }),
   type: z.enum(MEMORY_TYPES, { error: `must be one of ${MEMORY_TYPES.join(", ")}` }).default("fact"),
   importance: z.number().min(0).max(1).default(0.5),
-  metadata: z.record(z.string(), z.unknown()).optional(),
+  metadata: z
+    .record(z.string(), z.unknown())
+    .refine((m) => JSON.stringify(m).length <= MAX_METADATA_CHARS, { error: `must be at most ${MAX_METADATA_CHARS} characters as JSON` })
+    .optional(),
   created_at: z.iso.datetime({ error: "must be an ISO 8601 date-time", offset: true }).optional(),
-  source_session_id: z.string().max(100).optional(),
+  source_session_id: z.string().max(100).refine(isPlainText, { error: PLAIN_TEXT_ERROR }).optional(),
 });
 
 const listQuerySchema = z.object({
-  query: z.string().max(MAX_MEMORY_CHARS).optional(),
+  query: z.string().max(MAX_MEMORY_CHARS).refine(isPlainText, { error: PLAIN_TEXT_ERROR }).optional(),
   limit: z.coerce.number({ error: "must be a number" }).int().min(1, { error: "must be between 1 and 100" }).max(100, { error: "must be between 1 and 100" }).default(50),
   offset: z.coerce.number({ error: "must be a number" }).int().min(0).max(1_000_000).default(0),
 });
@@ -65,6 +76,7 @@ function parseJsonLines(body: string): NewMemory[] {
     } catch {
       throw badRequest(`Line ${number} is not valid JSON`, { line: number });
     }
+    assertJsonShape(value, `Line ${number}`, { line: number });
     try {
       return toNewMemory(parseInput(memoryInputSchema, value));
     } catch (error) {
@@ -116,7 +128,8 @@ export function memoryRoutes({ memory, memoryOutbox }: HttpDeps): Router {
     res.end();
   });
 
-  router.post("/memories", express.text({ type: ["application/x-ndjson", "application/jsonl", "text/plain"], limit: MEMORY_IMPORT_LIMIT }), async (req, res) => {
+  // JSON Lines only under its own media types: a cross-site form can post text/plain, so text/plain imports nothing.
+  router.post("/memories", jsonOrJsonLinesBody, express.text({ type: JSON_LINES_TYPES, limit: MEMORY_IMPORT_LIMIT }), async (req, res) => {
     // One request is all or nothing: a failure mid-way stores none of it.
     const results = await memory.rememberAll(req.userId, importBody(req));
     const added = results.filter((r) => r.status !== "duplicate").length;
@@ -127,7 +140,7 @@ export function memoryRoutes({ memory, memoryOutbox }: HttpDeps): Router {
     });
   });
 
-  router.delete("/memories/:id", async (req, res) => {
+  router.delete("/memories/:id", jsonBody, async (req, res) => {
     const { id } = parseInput(memoryIdSchema, req.params);
     if (!(await memory.delete(req.userId, id))) throw notFound("Memory");
     res.status(204).end();
@@ -140,7 +153,7 @@ export function memoryRoutes({ memory, memoryOutbox }: HttpDeps): Router {
     res.json(memoryJson(found));
   });
 
-  router.delete("/memories", async (req, res) => {
+  router.delete("/memories", jsonBody, async (req, res) => {
     // Queued writes first, or one could store a fact again right after everything was deleted.
     await memoryOutbox?.forgetUser(req.userId);
     const deleted = await memory.deleteAll(req.userId);

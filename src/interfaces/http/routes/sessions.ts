@@ -4,6 +4,7 @@ import { notFound } from "../../../core/errors.js";
 import { annotateContext } from "../../../core/request-context.js";
 import type { Session, SessionStore } from "../../../modules/sessions/types.js";
 import type { HttpDeps } from "../context.js";
+import { jsonBody } from "../middleware/body-type.js";
 import { parseInput } from "../validation.js";
 
 export const sessionIdSchema = z.uuid({ error: "must be a session id (a UUID) from POST /api/v1/session/start" });
@@ -20,7 +21,7 @@ export async function ownedSession(sessions: SessionStore, req: Request, rawId: 
 export function sessionRoutes({ sessions, turns }: HttpDeps): Router {
   const router = Router();
 
-  router.post("/session/start", async (req, res) => {
+  router.post("/session/start", jsonBody, async (req, res) => {
     const session = await sessions.create(req.userId);
     annotateContext({ sessionId: session.id });
     res.status(201).json({ session_id: session.id, created_at: session.createdAt });
@@ -32,13 +33,13 @@ export function sessionRoutes({ sessions, turns }: HttpDeps): Router {
     res.json({ session_id: session.id, summary: history.summary, messages: history.messages });
   });
 
-  router.delete("/sessions/:id/messages", async (req, res) => {
+  router.delete("/sessions/:id/messages", jsonBody, async (req, res) => {
     const session = await ownedSession(sessions, req, req.params.id);
     await turns.clear(session.id);
     res.status(204).end();
   });
 
-  router.delete("/sessions/:id", async (req, res) => {
+  router.delete("/sessions/:id", jsonBody, async (req, res) => {
     const session = await ownedSession(sessions, req, req.params.id);
     await turns.clear(session.id);
     await sessions.delete(session.id);

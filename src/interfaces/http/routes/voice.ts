@@ -13,6 +13,7 @@ import { SentenceSpeaker } from "../../../modules/speech/sentence-speaker.js";
 import { spokenSentenceSplitter } from "../../../modules/speech/sentence-splitter.js";
 import type { AudioClip, SpokenAudio } from "../../../modules/speech/types.js";
 import type { HttpDeps } from "../context.js";
+import { multipartBody } from "../middleware/body-type.js";
 import { errorBody } from "../middleware/errors.js";
 import { sendBytes } from "../send-bytes.js";
 import { SseChannel } from "../sse.js";
@@ -113,7 +114,7 @@ export function voiceRoutes(deps: HttpDeps): Router {
     }
   }
 
-  router.post("/voice/process", async (req, res) => {
+  router.post("/voice/process", multipartBody, async (req, res) => {
     const started = performance.now();
     const turn = await prepareVoiceTurn(req, res);
     const { transcript, noSpeech, sttMs } = await transcribeRecording(turn.clip);
@@ -149,7 +150,7 @@ export function voiceRoutes(deps: HttpDeps): Router {
     });
   });
 
-  router.post("/voice/stream", async (req, res) => {
+  router.post("/voice/stream", multipartBody, async (req, res) => {
     const started = performance.now();
     const turn = await prepareVoiceTurn(req, res);
     const { transcript, noSpeech, sttMs } = await transcribeRecording(turn.clip);
