@@ -122,7 +122,7 @@ async function nextAnswer(path: string, from: number): Promise<number> {
 async function submitForm(page: Page, origin: string, action: string, enctype: string, name: string, value: string): Promise<Attempt> {
   const from = answers.length;
   const query = new URLSearchParams({ action: `${roseUrl}${action}`, enctype, name, value });
-  await page.goto(`${origin}/form?${query}`);
+  await page.goto(`${origin}/form?${query.toString()}`);
   return { label: `form ${enctype} ${action}`, status: await nextAnswer(action, from) };
 }
 

@@ -12,8 +12,8 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.in
   });
 }
 
-/** C0 control characters other than tab, line feed and carriage return (NUL among them). */
-const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+/** Control characters (C0 with NUL, DEL, C1) other than tab, line feed and carriage return. */
+const CONTROL_CHARACTERS = /(?![\t\n\r])\p{Cc}/u;
 
 /** With the u flag a proper surrogate pair is one code point, so only a lone half is a "surrogate". */
 const LONE_SURROGATE = /\p{Cs}/u;
