@@ -1,5 +1,6 @@
 import CircuitBreaker from "opossum";
 import { setTimeout as sleep } from "node:timers/promises";
+import { startDeadline } from "./deadline.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
 import { isCallerMistake, isTransient, statusOf } from "./transient.js";
@@ -45,14 +46,27 @@ export class ProviderUnavailableError extends Error {
   }
 }
 
+/** An attempt that outlived its timeout; the request was aborted. */
+export class AttemptTimeoutError extends Error {
+  readonly code = "ATTEMPT_TIMEOUT";
+  constructor(
+    readonly provider: string,
+    readonly timeoutMs: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`${provider} did not answer within ${timeoutMs} ms`, options);
+    this.name = "AttemptTimeoutError";
+  }
+}
+
 export interface RunOptions {
   /** Decides, after a transient failure, whether another attempt is safe (e.g. no tokens were streamed yet). */
   canRetry?: () => boolean;
   signal?: AbortSignal;
 }
 
-function failureKind(error: unknown, signal: AbortSignal): string {
-  if (signal.aborted) return "timeout";
+function failureKind(error: unknown, timedOut: boolean): string {
+  if (timedOut) return "timeout";
   const status = statusOf(error);
   if (status === 429) return "rate_limited";
   if (status !== undefined) return status >= 500 ? "server_error" : "client_error";
@@ -111,21 +125,24 @@ export class ProviderGuard {
 
   async run<T>(operation: Operation<T>, options: RunOptions = {}): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      const signal = options.signal
-        ? AbortSignal.any([options.signal, AbortSignal.timeout(this.policy.timeoutMs)])
-        : AbortSignal.timeout(this.policy.timeoutMs);
+      // Held by a timer of its own for exactly this attempt: see deadline.ts for why not AbortSignal.timeout().
+      const deadline = startDeadline(this.policy.timeoutMs, options.signal);
       const started = performance.now();
       try {
-        const result = (await this.breaker.fire(operation as Operation<unknown>, signal)) as T;
+        const result = (await this.breaker.fire(operation as Operation<unknown>, deadline.signal)) as T;
         this.metrics?.providerCalls.observe({ operation: this.name, outcome: "ok" }, (performance.now() - started) / 1000);
         return result;
-      } catch (error) {
-        if ((error as { code?: string }).code === "EOPENBREAKER") {
+      } catch (thrown) {
+        deadline.dispose();
+        if ((thrown as { code?: string }).code === "EOPENBREAKER") {
           this.metrics?.providerFailures.inc({ operation: this.name, kind: "circuit_open" });
-          throw new ProviderUnavailableError(this.name, "circuit_open", { cause: error });
+          throw new ProviderUnavailableError(this.name, "circuit_open", { cause: thrown });
         }
+        // Whatever the SDK made of the abort (APIUserAbortError, AbortError, "Request was aborted."), a
+        // deadline that fired is a timeout: transient, worth another attempt.
+        const error = deadline.timedOut && !options.signal?.aborted ? new AttemptTimeoutError(this.name, this.policy.timeoutMs, { cause: thrown }) : thrown;
         this.metrics?.providerCalls.observe({ operation: this.name, outcome: "error" }, (performance.now() - started) / 1000);
-        this.metrics?.providerFailures.inc({ operation: this.name, kind: failureKind(error, signal) });
+        this.metrics?.providerFailures.inc({ operation: this.name, kind: failureKind(error, deadline.timedOut) });
         if (options.signal?.aborted) throw error;
         const transient = isTransient(error);
         const retry = attempt < this.policy.retries && transient && (options.canRetry?.() ?? true);
@@ -135,6 +152,8 @@ export class ProviderGuard {
         const delay = Math.random() * ceiling; // full jitter: spreads retries of many clients apart
         this.logger?.warn("provider call failed, retrying", { provider: this.name, attempt: attempt + 1, delay_ms: Math.round(delay), error: (error as Error).message });
         await sleep(delay, undefined, options.signal ? { signal: options.signal } : undefined);
+      } finally {
+        deadline.dispose();
       }
     }
   }

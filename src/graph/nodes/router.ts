@@ -26,9 +26,10 @@ export function createRouterNode({ models, guards, logger }: GraphDeps) {
     const text = latestUserText(state.messages);
     if (!mightRequestMedia(text)) return { route: "conversation" };
     try {
-      const decision = await guards.small.run((signal) =>
-        classifier.invoke([new SystemMessage(ROUTER_PROMPT), new HumanMessage(text)], { signal: config?.signal ? AbortSignal.any([config.signal, signal]) : signal }),
-      );
+      // The guard's per-attempt signal already follows the turn's own (the person left).
+      const decision = await guards.small.run((signal) => classifier.invoke([new SystemMessage(ROUTER_PROMPT), new HumanMessage(text)], { signal }), {
+        ...(config?.signal ? { signal: config.signal } : {}),
+      });
       return { route: decision.response_type as Route };
     } catch (error) {
       logger.warn("router model failed; treating the turn as conversation", { error: (error as Error).message });

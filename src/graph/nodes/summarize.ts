@@ -16,10 +16,10 @@ export function createSummarizeNode({ models, guards, summary, logger }: GraphDe
     const older = state.messages.slice(0, -summary.keep);
     if (older.length === 0) return {};
     try {
-      const response = await guards.small.run((signal) =>
-        models.small.invoke([new SystemMessage("You write concise conversation summaries."), ...older, new HumanMessage(summaryPrompt(state.summary))], {
-          signal: config?.signal ? AbortSignal.any([config.signal, signal]) : signal,
-        }),
+      // The guard's per-attempt signal already follows the turn's own (the person left).
+      const response = await guards.small.run(
+        (signal) => models.small.invoke([new SystemMessage("You write concise conversation summaries."), ...older, new HumanMessage(summaryPrompt(state.summary))], { signal }),
+        config?.signal ? { signal: config.signal } : {},
       );
       const text = textOf(response).trim();
       if (!text) throw new Error("empty summary");
