@@ -111,8 +111,20 @@ describe("Speech: guarded recognition and synthesis", () => {
     expect(sim.requests({ endpoint: "transcription" }).map((r) => r.status)).toEqual([503, 503, 200]);
   });
 
-  it("does not retry a 4xx, and reports 503 stt_unavailable telling the person to try again or type", async () => {
+  it("does not retry audio the recogniser cannot read, and reports 422 audio_unreadable asking to record again", async () => {
     sim.script({ match: { endpoint: "transcription" }, fail: { status: 400, message: "bad audio" } });
+    const speech = new Speech({ stt: openAiStt(), sttMissing: "", tts: null }, quickGuards(), logger);
+    const error = await speech.transcribe(wavClip()).catch((e: unknown) => e);
+    expect(isAppError(error) && { status: error.status, code: error.code, message: error.message }).toMatchObject({
+      status: 422,
+      code: "audio_unreadable",
+      message: expect.stringMatching(/record your message again/),
+    });
+    expect(sim.requests({ endpoint: "transcription" })).toHaveLength(1);
+  });
+
+  it("does not retry a refused key, and reports 503 stt_unavailable telling the person to try again or type", async () => {
+    sim.script({ match: { endpoint: "transcription" }, fail: { status: 401, message: "Invalid API key" } });
     const speech = new Speech({ stt: openAiStt(), sttMissing: "", tts: null }, quickGuards(), logger);
     const error = await speech.transcribe(wavClip()).catch((e: unknown) => e);
     expect(isAppError(error) && { status: error.status, code: error.code, message: error.message }).toMatchObject({
@@ -121,6 +133,14 @@ describe("Speech: guarded recognition and synthesis", () => {
       message: expect.stringMatching(/try again.*type/),
     });
     expect(sim.requests({ endpoint: "transcription" })).toHaveLength(1);
+  });
+
+  it("retries a transcription that timed out (the SDK reports the abort as APIUserAbortError)", async () => {
+    sim.script({ match: { endpoint: "transcription" }, fail: { hang: true }, times: 1 });
+    const guards = createGuards(logger, undefined, {}, { retries: 1, baseDelayMs: 5, maxDelayMs: 10, timeoutMs: 200 });
+    const speech = new Speech({ stt: openAiStt(), sttMissing: "", tts: null }, guards, logger);
+    expect(await speech.transcribe(wavClip())).toBe("Hello Rose.");
+    expect(sim.requests({ endpoint: "transcription" }).map((r) => r.failure ?? r.status)).toEqual(["hang", 200]);
   });
 
   it("refuses with stt_not_configured naming the variable when there is no recogniser", () => {

@@ -161,6 +161,30 @@ describe("POST /voice/process", () => {
     expect(replyRequests()).toHaveLength(0);
   });
 
+  it("answers 422 audio_unreadable, asking to record again, when the recogniser cannot read the recording", async () => {
+    sim.script({ match: { endpoint: "transcription" }, fail: { status: 400, message: "could not process file - is it a valid media file?" } });
+    const { client } = await rose();
+    const sessionId = await client.startSession();
+    const { status, body, headers } = await client.json("POST", "/api/v1/voice/process", voiceForm(recording, "clip.wav", { session_id: sessionId }));
+    expect(status).toBe(422);
+    expect(body.error).toMatchObject({ code: "audio_unreadable", message: expect.stringMatching(/record .*again/i), request_id: expect.any(String) });
+    expect(headers.get("retry-after")).toBeNull(); // not an outage: waiting would not help
+    expect(transcriptions()).toHaveLength(1); // the same audio would fail the same way: not retried
+    expect(replyRequests()).toHaveLength(0);
+    expect((await client.json("GET", `/api/v1/sessions/${sessionId}/messages`)).body.messages).toEqual([]);
+  });
+
+  it("retries a recognition that timed out, and answers", async () => {
+    sim.script({ match: { endpoint: "transcription" }, reply: { transcript: "Are you still there?" } });
+    sim.script({ match: { endpoint: "transcription" }, times: 1, fail: { hang: true } }); // newest first: hangs once
+    sim.script({ match: { model: "sim-chat" }, reply: { content: "I am." } });
+    const { client } = await rose(baseEnv({ STT_TIMEOUT_MS: "300", TTS_PROVIDER: "none" }));
+    const { status, body } = await client.json("POST", "/api/v1/voice/process", voiceForm(recording, "clip.wav"));
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ transcript: "Are you still there?", text: "I am." });
+    expect(transcriptions().map((r) => r.failure ?? r.status)).toEqual(["hang", 200]);
+  });
+
   it("answers 503 stt_not_configured naming the variable when there is no recogniser", async () => {
     const { client } = await rose(baseEnv({ STT_PROVIDER: "none" }));
     const { status, body } = await client.json("POST", "/api/v1/voice/process", voiceForm(recording, "clip.wav"));
@@ -345,6 +369,15 @@ describe("POST /voice/stream", () => {
     expect(dataOf(events, "audio")[0]).toMatchObject({ index: 0, text: NO_SPEECH_REPLY, mime: "audio/wav" });
     expect(dataOf(events, "done")[0]).toMatchObject({ no_speech: true, text: NO_SPEECH_REPLY, transcript: "", timings: { workflow_ms: 0 } });
     expect(replyRequests()).toHaveLength(0);
+  });
+
+  it("refuses with a JSON 422 audio_unreadable before the stream opens when the recording cannot be read", async () => {
+    sim.script({ match: { endpoint: "transcription" }, fail: { status: 400, message: "Invalid file format." } });
+    const { client } = await rose();
+    const { status, events } = await client.stream("/api/v1/voice/stream", voiceForm(recording, "clip.wav"));
+    expect(status).toBe(422);
+    expect(events).toEqual([{ event: "http_error", data: { error: expect.objectContaining({ code: "audio_unreadable", message: expect.stringMatching(/record .*again/i) }) } }]);
+    expect(transcriptions()).toHaveLength(1);
   });
 
   it("refuses with a JSON 503 before the stream opens when recognition fails", async () => {

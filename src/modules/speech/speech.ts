@@ -1,6 +1,7 @@
-import { type AppError, serviceUnavailable } from "../../core/errors.js";
+import { AppError, serviceUnavailable } from "../../core/errors.js";
 import type { ServiceCheck, ServiceHealth } from "../../core/health/service-health.js";
 import type { Logger } from "../../core/logger.js";
+import { isProviderError } from "../../core/resilience/provider-error.js";
 import type { ProviderGuard } from "../../core/resilience/provider-guard.js";
 import type { AudioClip, SpeechToText, SpokenAudio, SynthesizedSpeech, TextToSpeech } from "./types.js";
 
@@ -8,6 +9,21 @@ export const STT_UNAVAILABLE = serviceUnavailable(
   "stt_unavailable",
   "Rose could not make out your recording because speech recognition is unavailable right now. Please try again in a moment, or type your message instead.",
 );
+
+/** The recogniser could read nothing from the recording (corrupt, truncated, not really speech audio): a 422, not an outage. */
+export const AUDIO_UNREADABLE = new AppError(
+  422,
+  "audio_unreadable",
+  "Rose could not make out your recording: the audio could not be read. Please record your message again, or type it instead.",
+);
+
+/** Whether a recognition failure was the recording itself (the provider could not read it), not the provider. */
+function isUnreadableAudio(error: unknown): boolean {
+  for (let e = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    if (isProviderError(e)) return e.kind === "unreadable_input";
+  }
+  return false;
+}
 
 export function sttNotConfigured(detail: string): AppError {
   return serviceUnavailable("stt_not_configured", `Speech recognition is not configured: ${detail}, then restart Rose. Until then, type your message instead.`);
@@ -55,7 +71,7 @@ export class Speech {
       return await this.guards.stt.run((signal) => stt.transcribe(clip, signal));
     } catch (error) {
       this.logger.warn("speech recognition failed", { provider: stt.provider, error: (error as Error).message, format: clip.format.name, bytes: clip.bytes.length });
-      throw STT_UNAVAILABLE;
+      throw isUnreadableAudio(error) ? AUDIO_UNREADABLE : STT_UNAVAILABLE;
     }
   }
 

@@ -1,5 +1,6 @@
 import Groq from "groq-sdk";
 import OpenAI from "openai";
+import { providerErrorFrom } from "../../../core/resilience/provider-error.js";
 import type { AudioClip, SpeechToText } from "../types.js";
 
 /**
@@ -17,6 +18,13 @@ interface TranscriptionClient {
   models: { list(options: { signal: AbortSignal }): PromiseLike<unknown> };
 }
 
+/**
+ * Whisper APIs answer 400 (OpenAI: "Invalid file format" / "Audio file might be corrupted"; Groq: "could
+ * not process file") for a recording they cannot decode, 415/422 on some compatible servers: the audio,
+ * not the service, is the problem, so nobody retries it and the person is asked to record again.
+ */
+const UNREADABLE_AUDIO = { 400: "unreadable_input", 415: "unreadable_input", 422: "unreadable_input" } as const;
+
 /** Retries belong to the provider guard (jittered, transient failures only); SDK retries would multiply them. */
 const NO_SDK_RETRIES = 0;
 
@@ -30,8 +38,12 @@ export class WhisperApiTranscriber implements SpeechToText {
   async transcribe(clip: AudioClip, signal: AbortSignal): Promise<string> {
     // The APIs check the file name's extension as well as the bytes, so name it after what was detected.
     const file = new File([clip.bytes], `recording.${clip.format.name}`, { type: clip.format.mime });
-    const result = await this.client.audio.transcriptions.create({ file, model: this.model, response_format: "json" }, { signal });
-    return result.text.trim();
+    try {
+      const result = await this.client.audio.transcriptions.create({ file, model: this.model, response_format: "json" }, { signal });
+      return result.text.trim();
+    } catch (error) {
+      throw providerErrorFrom(this.provider, error, UNREADABLE_AUDIO);
+    }
   }
 
   async probe(signal: AbortSignal): Promise<void> {
