@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { ConfigError, DEFAULT_MODELS, loadConfig } from "../src/core/config.js";
 
@@ -61,6 +62,33 @@ describe("configuration", () => {
       expect(problems).toEqual([expect.stringMatching(/^JWT_SECRET is too predictable .*openssl rand -hex 32/)]);
     }
     expect(problemsOf({ JWT_SECRET: "a".repeat(32) })).toEqual([]); // development takes what it is given
+  });
+
+  it("judges JWT_SECRET by its randomness, not its length or its distinct characters", () => {
+    // 32 characters, 21 distinct, and nothing but a word, a run of digits, the word again and a shorter run.
+    for (const secret of ["password1234567890password123456", "0123456789abcdef".repeat(3), "P@ssw0rd!".repeat(4), "qwertyuiopasdfghjklzxcvbnm123456", "MySuperSecretSigningKeyForRose2024"]) {
+      expect(problemsOf({ ...PRODUCTION, JWT_SECRET: secret }), secret).toEqual([expect.stringMatching(/^JWT_SECRET is too predictable \(about \d+ bits of randomness/)]);
+    }
+    // What `openssl rand -hex 32` and `openssl rand -base64 32` print always passes.
+    for (let i = 0; i < 200; i++) {
+      for (const secret of [randomBytes(32).toString("hex"), randomBytes(32).toString("base64")]) expect(problemsOf({ ...PRODUCTION, JWT_SECRET: secret }), secret).toEqual([]);
+    }
+  });
+
+  it("never repeats the value of a variable that may hold a secret in its problems", () => {
+    const key = "sk-proj-Q2xhdWRlIHNheXMgaGkgdG8gdGhlIHJldmlld2Vy";
+    const problems = problemsOf({ OPENAI_BASE_URL: key, GROQ_BASE_URL: `gsk_${"x1y2".repeat(8)}`, QDRANT_URL: "my-qdrant-password", PORT: "sk-live-5f2b9c81d04e7a63" });
+    expect(problems).toHaveLength(4);
+    expect(problems.find((p) => p.startsWith("OPENAI_BASE_URL:"))).toMatch(/full URL .*the value is not shown/);
+    for (const problem of problems) {
+      for (const leaked of [key, "x1y2x1y2", "qdrant-password", "5f2b9c81d04e7a63"]) expect(problem).not.toContain(leaked);
+    }
+    // A key pasted into a variable that takes a choice is not shown either; a misspelt choice is.
+    expect(problemsOf({ LLM_PROVIDER: key })).toEqual([expect.stringMatching(/^LLM_PROVIDER: use groq or openai \(the value is not shown: it looks like a key/)]);
+    expect(problemsOf({ LLM_PROVIDER: "anthropic", LOG_LEVEL: "loud" })).toEqual([
+      'LOG_LEVEL: use error, warn, info, debug or silent (got "loud")',
+      'LLM_PROVIDER: use groq or openai (got "anthropic")',
+    ]);
   });
 
   it("refuses the literal origin null in production like a wildcard", () => {

@@ -1,5 +1,6 @@
 import { isIP } from "node:net";
 import { z } from "zod";
+import { estimateSecretBits } from "./secret-strength.js";
 
 /**
  * Configuration comes only from the environment. Every variable is validated once at start-up so a
@@ -202,8 +203,30 @@ function isValidTimezone(tz: string): boolean {
   }
 }
 
-/** A long secret can still be trivially guessable ("a" * 32); a random hex secret has about 16 distinct characters. */
-const MIN_SECRET_DISTINCT_CHARS = 10;
+/**
+ * A long secret can still be trivially guessable ("a" × 32, "password1234567890password123456"): it is
+ * judged by its estimated randomness (repeats, words, sequences and keyboard runs count for little).
+ * The estimate is conservative: `openssl rand -hex 16` scores about 120 bits, `-hex 32` over 200.
+ */
+export const MIN_SECRET_BITS = 96;
+
+/**
+ * Variables whose values are never repeated in an error message, since the log may be read by more
+ * people than the secret should be: keys, secrets, tokens, passwords, and URLs, which can carry
+ * credentials (postgres://user:password@..., https://key@...) or be where a key was pasted by mistake.
+ */
+const MAY_HOLD_SECRET = /KEY|SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL|AUTH|URL|URI|DSN/i;
+/** Known API key shapes (OpenAI sk-, Groq gsk_, ElevenLabs sk_, xAI...), wherever they are pasted. */
+const KEY_SHAPED = /^(sk|gsk|xai|pk|rk)[-_][A-Za-z0-9_-]{8,}|^Bearer\s/i;
+
+/** How a rejected value is quoted in a problem: only when it is harmless (a misspelt choice, a word), never a secret. */
+export function quoteRejected(name: string, value: string | undefined): string {
+  if (value === undefined) return "";
+  if (MAY_HOLD_SECRET.test(name)) return " (the value is not shown: this variable may hold a secret)";
+  const looksSecret = KEY_SHAPED.test(value.trim()) || (value.length >= 16 && !/\s/.test(value) && estimateSecretBits(value) >= 64);
+  if (looksSecret || value.length > 64) return " (the value is not shown: it looks like a key or a secret)";
+  return ` (got ${JSON.stringify(value)})`;
+}
 
 function crossFieldProblems(env: z.infer<typeof envSchema>, llm: LlmProvider | null): string[] {
   const problems: string[] = [];
@@ -217,7 +240,7 @@ function crossFieldProblems(env: z.infer<typeof envSchema>, llm: LlmProvider | n
     problems.push(`SUMMARY_KEEP (${env.SUMMARY_KEEP}) must be smaller than SUMMARY_TRIGGER (${env.SUMMARY_TRIGGER})`);
   }
   if (!isValidTimezone(env.DEFAULT_TIMEZONE)) {
-    problems.push(`DEFAULT_TIMEZONE: "${env.DEFAULT_TIMEZONE}" is not an IANA time zone; use one such as Europe/Lisbon or UTC`);
+    problems.push(`DEFAULT_TIMEZONE: not an IANA time zone${quoteRejected("DEFAULT_TIMEZONE", env.DEFAULT_TIMEZONE)}; use one such as Europe/Lisbon or UTC`);
   }
   if (env.STT_PROVIDER === "groq" && !env.GROQ_API_KEY) problems.push("STT_PROVIDER=groq needs GROQ_API_KEY");
   // The same rule as LLM_PROVIDER=openai: a key, or a base URL for an OpenAI-compatible server that may need none.
@@ -235,11 +258,12 @@ function crossFieldProblems(env: z.infer<typeof envSchema>, llm: LlmProvider | n
     problems.push("TTS_PROVIDER=elevenlabs needs ELEVENLABS_API_KEY: set it, or use TTS_PROVIDER=espeak for offline speech");
   }
   if (env.ENVIRONMENT === "production") {
+    const secretBits = env.JWT_SECRET ? Math.floor(estimateSecretBits(env.JWT_SECRET)) : 0;
     if (!env.JWT_SECRET || env.JWT_SECRET.length < 32) {
       problems.push("JWT_SECRET must be set to a random string of at least 32 characters in production (e.g. `openssl rand -hex 32`); it signs user identities");
-    } else if (new Set(env.JWT_SECRET).size < MIN_SECRET_DISTINCT_CHARS) {
+    } else if (secretBits < MIN_SECRET_BITS) {
       problems.push(
-        `JWT_SECRET is too predictable (only ${new Set(env.JWT_SECRET).size} distinct characters, at least ${MIN_SECRET_DISTINCT_CHARS} needed): set it to a random string, e.g. \`openssl rand -hex 32\`; it signs user identities`,
+        `JWT_SECRET is too predictable (about ${secretBits} bits of randomness, at least ${MIN_SECRET_BITS} needed: words, repeats and sequences such as 1234 or abcd count for little): set it to a random string, e.g. \`openssl rand -hex 32\`; it signs user identities`,
       );
     }
     const unsafeOrigins = [...new Set(env.CORS_ORIGINS.split(",").map((o) => o.trim()).filter((o) => o === "*" || o.toLowerCase() === "null"))];
@@ -259,7 +283,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const name = issue.path.join(".");
-        return `${name}: ${issue.message} (got ${JSON.stringify(source[name] ?? null)})`;
+        return `${name}: ${issue.message}${quoteRejected(name, source[name])}`;
       }),
     );
   }
