@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { ConfigError, DEFAULT_MODELS, loadConfig } from "../src/core/config.js";
+import { type Config, ConfigError, DEFAULT_MODELS, loadConfig } from "../src/core/config.js";
+import { GROQ_DEFAULT_MODELS } from "../src/modules/llm/providers/groq.js";
+import { OPENAI_DEFAULT_MODELS } from "../src/modules/llm/providers/openai.js";
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -11,6 +13,9 @@ function problemsOf(env: Record<string, string>): string[] {
   }
   return [];
 }
+
+/** The chat chain as configured: each provider's id and its models. */
+const chatChain = (config: Config) => config.llm.providers.map((p) => ({ id: p.id, ...(p.settings as { chatModel: string; smallModel: string }) }));
 
 /** What `openssl rand -hex 32` gives. */
 const STRONG_SECRET = "3f9c1e7a5b2d48c6a0e9f7b1d3c5e8a2947b6d1f0c3e5a8b7d2f4c6e9a1b3d5f";
@@ -29,10 +34,12 @@ describe("configuration", () => {
   });
 
   it("picks Groq when its key is set, else an OpenAI-compatible server when its URL or key is set", () => {
-    expect(loadConfig({ GROQ_API_KEY: "k" }).llm).toMatchObject({ provider: "groq", chatModel: DEFAULT_MODELS.groq.chat });
-    expect(loadConfig({ OPENAI_BASE_URL: "http://127.0.0.1:11434/v1" }).llm).toMatchObject({ provider: "openai", chatModel: DEFAULT_MODELS.openai.chat });
+    expect(chatChain(loadConfig({ GROQ_API_KEY: "k" }))).toEqual([{ id: "groq", apiKey: "k", chatModel: GROQ_DEFAULT_MODELS.chat, smallModel: GROQ_DEFAULT_MODELS.small }]);
+    expect(chatChain(loadConfig({ OPENAI_BASE_URL: "http://127.0.0.1:11434/v1" }))).toMatchObject([{ id: "openai", chatModel: OPENAI_DEFAULT_MODELS.chat }]);
     expect(loadConfig({ GROQ_API_KEY: "k", OPENAI_API_KEY: "o", LLM_PROVIDER: "openai" }).llm.provider).toBe("openai");
-    expect(loadConfig({ GROQ_API_KEY: "k", CHAT_MODEL: "my-model" }).llm.chatModel).toBe("my-model");
+    expect(chatChain(loadConfig({ GROQ_API_KEY: "k", CHAT_MODEL: "my-model" }))[0]).toMatchObject({ chatModel: "my-model" });
+    // Both keys set, one provider named: no second provider is used behind the person's back.
+    expect(chatChain(loadConfig({ GROQ_API_KEY: "k", OPENAI_API_KEY: "o" })).map((p) => p.id)).toEqual(["groq"]);
   });
 
   it("names the variable and the fix for malformed values", () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createLogger } from "../src/core/logger.js";
-import { createGuards } from "../src/core/resilience/guards.js";
+import { ProviderGuards } from "../src/core/resilience/guards.js";
+import type { ResiliencePolicy } from "../src/core/resilience/provider-guard.js";
 import { isAppError } from "../src/core/errors.js";
 import { sniffAudioFormat } from "../src/modules/speech/audio-format.js";
 import { Speech } from "../src/modules/speech/speech.js";
@@ -34,7 +35,11 @@ async function bytesOf(speech: SynthesizedSpeech): Promise<Buffer> {
 }
 
 /** Guards with quick backoff so retry tests do not wait. */
-const quickGuards = () => createGuards(logger, undefined, {}, { retries: 2, baseDelayMs: 5, maxDelayMs: 10, timeoutMs: 5_000 });
+const speechGuards = (policy: Partial<ResiliencePolicy>) => {
+  const guards = ProviderGuards.uniform(policy);
+  return { stt: guards.guard("stt", "stt"), tts: guards.guard("tts", "tts") };
+};
+const quickGuards = () => speechGuards({ retries: 2, baseDelayMs: 5, maxDelayMs: 10, timeoutMs: 5_000 });
 
 describe("speech to text against the simulator", () => {
   it("sends Groq Whisper the real recording, named after its detected format", async () => {
@@ -137,7 +142,7 @@ describe("Speech: guarded recognition and synthesis", () => {
 
   it("retries a transcription that timed out (the SDK reports the abort as APIUserAbortError)", async () => {
     sim.script({ match: { endpoint: "transcription" }, fail: { hang: true }, times: 1 });
-    const guards = createGuards(logger, undefined, {}, { retries: 1, baseDelayMs: 5, maxDelayMs: 10, timeoutMs: 200 });
+    const guards = speechGuards({ retries: 1, baseDelayMs: 5, maxDelayMs: 10, timeoutMs: 200 });
     const speech = new Speech({ stt: openAiStt(), sttMissing: "", tts: null }, guards, logger);
     expect(await speech.transcribe(wavClip())).toBe("Hello Rose.");
     expect(sim.requests({ endpoint: "transcription" }).map((r) => r.failure ?? r.status)).toEqual(["hang", 200]);

@@ -1,29 +1,15 @@
 import { isIP } from "node:net";
 import { z } from "zod";
+import type { ChatProvider, ChatProviderContext } from "../modules/llm/chat-provider.js";
+import { CHAT_CAPABILITY } from "../modules/llm/providers/index.js";
+import { booleanish, optionalString, positiveInt, url } from "./env-schema.js";
+import { type ResolvedProvider, resolveChain } from "./providers.js";
 import { estimateSecretBits } from "./secret-strength.js";
 
 /**
  * Configuration comes only from the environment. Every variable is validated once at start-up so a
  * typo fails loudly with the variable's name and how to fix it, instead of surfacing mid-conversation.
  */
-
-const booleanish = z
-  .enum(["true", "false", "1", "0", "yes", "no"], { error: "use true or false" })
-  .transform((v) => v === "true" || v === "1" || v === "yes");
-
-const positiveInt = (min = 1, max = Number.MAX_SAFE_INTEGER) =>
-  z.coerce
-    .number({ error: "must be a whole number" })
-    .int({ error: "must be a whole number" })
-    .min(min, { error: `must be at least ${min}` })
-    .max(max, { error: `must be at most ${max}` });
-
-const url = z.url({ error: "must be a full URL such as http://127.0.0.1:8000" });
-
-const optionalString = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
 
 /** Express's named proxy ranges (see `app.set("trust proxy", ...)`). */
 const NAMED_PROXY_RANGES = new Set(["loopback", "linklocal", "uniquelocal"]);
@@ -60,13 +46,12 @@ const envSchema = z.object({
   ENVIRONMENT: z.enum(["development", "production", "test"], { error: "use development or production" }).default("development"),
   LOG_LEVEL: z.enum(["silent", "error", "warn", "info", "http", "verbose", "debug", "silly"], { error: "use error, warn, info, debug or silent" }).default("info"),
 
-  LLM_PROVIDER: z.enum(["groq", "openai"], { error: "use groq or openai" }).optional(),
+  // The chat model's providers declare their own variables (src/modules/llm/providers); these remain
+  // here for speech and embeddings, which read the same keys.
   GROQ_API_KEY: optionalString,
   GROQ_BASE_URL: url.optional(),
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: url.optional(),
-  CHAT_MODEL: optionalString,
-  SMALL_MODEL: optionalString,
   LLM_TIMEOUT_MS: positiveInt(100).default(60_000),
   LLM_TEMPERATURE: z.coerce.number().min(0).max(2).default(0.7),
 
@@ -115,7 +100,7 @@ const envSchema = z.object({
   MEMORY_TIMEOUT_MS: positiveInt(100).default(5_000),
 });
 
-export type LlmProvider = "groq" | "openai";
+export type ChatChain = ResolvedProvider<ChatProvider, ChatProviderContext>[];
 
 export interface Config {
   port: number;
@@ -124,11 +109,13 @@ export interface Config {
   environment: "development" | "production" | "test";
   logLevel: string;
   llm: {
-    provider: LlmProvider | null;
+    /** The first provider of the chain (the one that serves when all is well); null when none is configured. */
+    provider: string | null;
+    /** LLM_PROVIDERS (or LLM_PROVIDER, or the first configured), in order, each with its own validated settings. */
+    providers: ChatChain;
+    /** Keys speech and embeddings share with the chat providers. */
     groq: { apiKey?: string; baseUrl?: string };
     openai: { apiKey?: string; baseUrl?: string };
-    chatModel: string;
-    smallModel: string;
     timeoutMs: number;
     temperature: number;
   };
@@ -174,10 +161,10 @@ export interface Config {
   };
 }
 
-/** Current model ids; retired ones (e.g. llama-3.3-70b-versatile) are deliberately absent. */
+/** Speech recognition models by provider. */
 export const DEFAULT_MODELS = {
-  groq: { chat: "openai/gpt-oss-120b", small: "llama-3.1-8b-instant", stt: "whisper-large-v3-turbo" },
-  openai: { chat: "gpt-4.1-mini", small: "gpt-4.1-nano", stt: "whisper-1" },
+  groq: { stt: "whisper-large-v3-turbo" },
+  openai: { stt: "whisper-1" },
 } as const;
 
 export class ConfigError extends Error {
@@ -185,13 +172,6 @@ export class ConfigError extends Error {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     this.name = "ConfigError";
   }
-}
-
-function pickLlmProvider(env: z.infer<typeof envSchema>): LlmProvider | null {
-  if (env.LLM_PROVIDER) return env.LLM_PROVIDER;
-  if (env.GROQ_API_KEY) return "groq";
-  if (env.OPENAI_BASE_URL || env.OPENAI_API_KEY) return "openai";
-  return null;
 }
 
 function isValidTimezone(tz: string): boolean {
@@ -228,14 +208,8 @@ export function quoteRejected(name: string, value: string | undefined): string {
   return ` (got ${JSON.stringify(value)})`;
 }
 
-function crossFieldProblems(env: z.infer<typeof envSchema>, llm: LlmProvider | null): string[] {
+function crossFieldProblems(env: z.infer<typeof envSchema>, chat: ChatChain): string[] {
   const problems: string[] = [];
-  if (env.LLM_PROVIDER === "groq" && !env.GROQ_API_KEY) {
-    problems.push("LLM_PROVIDER=groq needs GROQ_API_KEY: set it to your Groq API key, or choose LLM_PROVIDER=openai");
-  }
-  if (env.LLM_PROVIDER === "openai" && !env.OPENAI_API_KEY && !env.OPENAI_BASE_URL) {
-    problems.push("LLM_PROVIDER=openai needs OPENAI_API_KEY, or OPENAI_BASE_URL for a local OpenAI-compatible server");
-  }
   if (env.SUMMARY_KEEP >= env.SUMMARY_TRIGGER) {
     problems.push(`SUMMARY_KEEP (${env.SUMMARY_KEEP}) must be smaller than SUMMARY_TRIGGER (${env.SUMMARY_TRIGGER})`);
   }
@@ -272,27 +246,29 @@ function crossFieldProblems(env: z.infer<typeof envSchema>, llm: LlmProvider | n
         `CORS_ORIGINS must list explicit origins in production, not ${unsafeOrigins.join(" or ")} (any site, and sandboxed or file:// pages that send the origin "null", could call the API with the user's cookie); list origins such as https://rose.example, or leave it empty`,
       );
     }
-    if (!llm) problems.push("production needs a chat model: set GROQ_API_KEY, or OPENAI_API_KEY / OPENAI_BASE_URL");
+    if (chat.length === 0) problems.push("production needs a chat model: set GROQ_API_KEY, or OPENAI_API_KEY / OPENAI_BASE_URL");
   }
   return problems;
 }
 
+/** Each problem once (a variable two schemas read, such as OPENAI_BASE_URL, is reported by both). */
+const unique = (problems: string[]) => [...new Set(problems)];
+
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(source);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => {
+  const problems: string[] = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => {
         const name = issue.path.join(".");
         return `${name}: ${issue.message}${quoteRejected(name, source[name])}`;
-      }),
-    );
-  }
+      });
+  const chat = resolveChain(CHAT_CAPABILITY, source, quoteRejected);
+  problems.push(...chat.problems);
+  if (!parsed.success || problems.length > 0) throw new ConfigError(unique(problems));
   const env = parsed.data;
-  const provider = pickLlmProvider(env);
-  const problems = crossFieldProblems(env, provider);
-  if (problems.length > 0) throw new ConfigError(problems);
+  const crossField = crossFieldProblems(env, chat.chain.providers);
+  if (crossField.length > 0) throw new ConfigError(crossField);
 
-  const models = DEFAULT_MODELS[provider ?? "groq"];
   const sttProvider = env.STT_PROVIDER ?? (env.GROQ_API_KEY ? "groq" : env.OPENAI_API_KEY || env.OPENAI_BASE_URL ? "openai" : "none");
   const ttsProvider = env.TTS_PROVIDER ?? (env.ELEVENLABS_API_KEY ? "elevenlabs" : "espeak");
 
@@ -303,11 +279,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     environment: env.ENVIRONMENT,
     logLevel: env.LOG_LEVEL,
     llm: {
-      provider,
+      provider: chat.chain.providers[0]?.id ?? null,
+      providers: chat.chain.providers,
       groq: { apiKey: env.GROQ_API_KEY, baseUrl: env.GROQ_BASE_URL },
       openai: { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL },
-      chatModel: env.CHAT_MODEL ?? models.chat,
-      smallModel: env.SMALL_MODEL ?? models.small,
       timeoutMs: env.LLM_TIMEOUT_MS,
       temperature: env.LLM_TEMPERATURE,
     },

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { startDeadline } from "./deadline.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
+import { isProviderError } from "./provider-error.js";
 import { isCallerMistake, isTransient, statusOf } from "./transient.js";
 
 export interface ResiliencePolicy {
@@ -63,10 +64,17 @@ export interface RunOptions {
   /** Decides, after a transient failure, whether another attempt is safe (e.g. no tokens were streamed yet). */
   canRetry?: () => boolean;
   signal?: AbortSignal;
+  /**
+   * Whether a timed-out attempt is tried again (default true). A fallback chain says no while another
+   * provider can take over: a provider that just hung is likely to hang again, and the person waits.
+   */
+  retryTimeouts?: boolean;
 }
 
-function failureKind(error: unknown, timedOut: boolean): string {
+function failureKind(error: unknown, timedOut: boolean, cancelled: boolean): string {
+  if (cancelled) return "cancelled";
   if (timedOut) return "timeout";
+  if (isProviderError(error)) return error.kind === "server" ? "server_error" : error.kind === "client" ? "client_error" : error.kind;
   const status = statusOf(error);
   if (status === 429) return "rate_limited";
   if (status !== undefined) return status >= 500 ? "server_error" : "client_error";
@@ -83,7 +91,7 @@ export type StateListener = (provider: string, state: BreakerState) => void;
  * transient failures only.
  */
 export class ProviderGuard {
-  private readonly breaker: CircuitBreaker<[Operation<unknown>, AbortSignal], unknown>;
+  private readonly breaker: CircuitBreaker<[Operation<unknown>, AbortSignal, AbortSignal | undefined], unknown>;
   private readonly listeners: StateListener[] = [];
 
   constructor(
@@ -92,7 +100,7 @@ export class ProviderGuard {
     private readonly logger?: Logger,
     private readonly metrics?: Metrics,
   ) {
-    this.breaker = new CircuitBreaker((operation: Operation<unknown>, signal: AbortSignal) => operation(signal), {
+    this.breaker = new CircuitBreaker((operation: Operation<unknown>, signal: AbortSignal, _caller: AbortSignal | undefined) => operation(signal), {
       name,
       timeout: false, // timeouts are enforced per attempt with an AbortSignal so the request is actually cancelled
       errorThresholdPercentage: policy.errorThresholdPercentage,
@@ -100,7 +108,9 @@ export class ProviderGuard {
       rollingCountTimeout: policy.rollingWindowMs,
       rollingCountBuckets: 10,
       resetTimeout: policy.resetTimeoutMs,
-      errorFilter: (error: unknown) => isCallerMistake(error),
+      // Neither a caller's mistake nor a caller who gave up (the person left) says anything about the provider.
+      // (opossum passes the fired arguments after the error; its typings only declare the error.)
+      errorFilter: ((error: unknown, _operation: unknown, _signal: unknown, caller: AbortSignal | undefined) => isCallerMistake(error) || caller?.aborted === true) as (error: unknown) => boolean,
     });
     metrics?.breakerState.set({ operation: name }, 0);
     const announce = (state: BreakerState) => () => {
@@ -129,7 +139,7 @@ export class ProviderGuard {
       const deadline = startDeadline(this.policy.timeoutMs, options.signal);
       const started = performance.now();
       try {
-        const result = (await this.breaker.fire(operation as Operation<unknown>, deadline.signal)) as T;
+        const result = (await this.breaker.fire(operation as Operation<unknown>, deadline.signal, options.signal)) as T;
         this.metrics?.providerCalls.observe({ operation: this.name, outcome: "ok" }, (performance.now() - started) / 1000);
         return result;
       } catch (thrown) {
@@ -142,10 +152,10 @@ export class ProviderGuard {
         // deadline that fired is a timeout: transient, worth another attempt.
         const error = deadline.timedOut && !options.signal?.aborted ? new AttemptTimeoutError(this.name, this.policy.timeoutMs, { cause: thrown }) : thrown;
         this.metrics?.providerCalls.observe({ operation: this.name, outcome: "error" }, (performance.now() - started) / 1000);
-        this.metrics?.providerFailures.inc({ operation: this.name, kind: failureKind(error, deadline.timedOut) });
+        this.metrics?.providerFailures.inc({ operation: this.name, kind: failureKind(error, deadline.timedOut, options.signal?.aborted === true) });
         if (options.signal?.aborted) throw error;
         const transient = isTransient(error);
-        const retry = attempt < this.policy.retries && transient && (options.canRetry?.() ?? true);
+        const retry = attempt < this.policy.retries && transient && (options.retryTimeouts !== false || !deadline.timedOut) && (options.canRetry?.() ?? true);
         // Out of retries on an outage: callers (and the HTTP layer, as a 503) see "unavailable", not a socket error.
         if (!retry) throw transient ? new ProviderUnavailableError(this.name, "failed", { cause: error }) : error;
         const ceiling = Math.min(this.policy.maxDelayMs, this.policy.baseDelayMs * 2 ** attempt);

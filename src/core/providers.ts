@@ -1,0 +1,147 @@
+import type { z } from "zod";
+
+/**
+ * Providers are plug-ins: each is one file that declares its own environment variables (a small zod
+ * schema), what it needs to serve, and how to build itself; a capability (chat model, speech
+ * recognition, speech synthesis) lists its providers in a registry, one line each. Adding a provider
+ * (a Deepgram, a Cartesia) is its file plus that line: start-up validation, chain selection
+ * (`*_PROVIDERS`), health and breakers pick it up from here.
+ */
+
+export type Environment = Record<string, string | undefined>;
+
+/** Where in its capability's chain a provider stands: capability-wide variables (CHAT_MODEL, STT_MODEL) apply to the first. */
+export type ChainRole = "primary" | "fallback";
+
+// `any` where the registry is heterogeneous: each definition is typed on its own, the list holds them all.
+/* eslint-disable @typescript-eslint/no-explicit-any */
+export interface ProviderDefinition<Settings = any, Instance = any, Context = any> {
+  /** The name in `*_PROVIDER(S)`, health, logs and breaker names: "groq", "elevenlabs". */
+  readonly id: string;
+  /** This provider's variables, parsed over the whole environment; malformed values are start-up problems. */
+  env(role: ChainRole): z.ZodType<Settings>;
+  /** What it still needs in order to serve, as "needs X: how to fix it"; null when it can serve. */
+  missing(settings: Settings): string | null;
+  /** Whether it serves when the capability's variables name no provider (e.g. its key is set); in registry order. */
+  autoSelect(settings: Settings): boolean;
+  create(settings: Settings, context: Context): Instance;
+}
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
+export function defineProvider<Settings, Instance, Context>(definition: ProviderDefinition<Settings, Instance, Context>): ProviderDefinition<Settings, Instance, Context> {
+  return definition;
+}
+
+export interface CapabilitySpec<Instance = unknown, Context = unknown> {
+  /** "chat model", "speech recognition": used in messages. */
+  readonly label: string;
+  /** Ordered, comma-separated chain: LLM_PROVIDERS=groq,openai. */
+  readonly listVariable: string;
+  /** One provider (the original variable, still honoured): LLM_PROVIDER=groq. */
+  readonly singleVariable: string;
+  readonly providers: ReadonlyArray<ProviderDefinition<unknown, Instance, Context>>;
+  /** Whether `none` may be chosen (speech: text only). */
+  readonly allowsNone: boolean;
+  /** Providers appended to a chain chosen without the list variable (speech synthesis: espeak-ng, so Rose is never silent). */
+  readonly lastResort?: readonly string[];
+}
+
+export interface ResolvedProvider<Instance = unknown, Context = unknown> {
+  readonly id: string;
+  readonly role: ChainRole;
+  readonly settings: unknown;
+  readonly definition: ProviderDefinition<unknown, Instance, Context>;
+}
+
+export interface ResolvedChain<Instance = unknown, Context = unknown> {
+  /** In order of preference; empty when nothing is configured (or `none`). */
+  providers: Array<ResolvedProvider<Instance, Context>>;
+  /** Whether the chain was chosen explicitly (`*_PROVIDERS` or `*_PROVIDER`) rather than picked from what is configured. */
+  explicit: boolean;
+}
+
+/** "a, b or c" */
+export function listOfChoices(choices: readonly string[]): string {
+  return choices.length <= 1 ? (choices[0] ?? "") : `${choices.slice(0, -1).join(", ")} or ${choices.at(-1)}`;
+}
+
+/**
+ * Picks a capability's chain from the environment and validates every provider's variables.
+ * `quote` renders a rejected value for a message (never a secret's). Problems are returned, not thrown,
+ * so start-up can report all of them at once.
+ */
+export function resolveChain<Instance, Context>(
+  spec: CapabilitySpec<Instance, Context>,
+  env: Environment,
+  quote: (name: string, value: string | undefined) => string,
+): { chain: ResolvedChain<Instance, Context>; problems: string[] } {
+  const problems: string[] = [];
+  const ids = spec.providers.map((p) => p.id);
+  const parse = (definition: ProviderDefinition<unknown, Instance, Context>, role: ChainRole): unknown => {
+    const parsed = definition.env(role).safeParse(env);
+    if (parsed.success) return parsed.data;
+    for (const issue of parsed.error.issues) {
+      const name = issue.path.join(".");
+      problems.push(`${name}: ${issue.message}${quote(name, env[name])}`);
+    }
+    return undefined;
+  };
+  const settingsById = new Map(spec.providers.map((definition) => [definition.id, parse(definition, "primary")]));
+  /** Providers whose own variables are malformed: already reported, not judged any further. */
+  const malformed = new Set(spec.providers.filter((d) => settingsById.get(d.id) === undefined).map((d) => d.id));
+
+  const choices = spec.allowsNone ? [...ids, "none"] : ids;
+  const list = env[spec.listVariable]?.trim();
+  const single = env[spec.singleVariable]?.trim();
+  let chosen: string[];
+  let source: string;
+  let explicit = true;
+  if (list) {
+    source = spec.listVariable;
+    chosen = list.split(",").map((item) => item.trim().toLowerCase()).filter(Boolean);
+    const unknown = chosen.filter((id) => !choices.includes(id));
+    if (unknown.length > 0) {
+      problems.push(`${spec.listVariable}: ${unknown.map((id) => `"${id.slice(0, 24)}"`).join(", ")} is not a ${spec.label} provider; list ${listOfChoices(ids)} in order of preference, comma-separated`);
+    } else if (new Set(chosen).size !== chosen.length) {
+      problems.push(`${spec.listVariable}: each provider may appear once`);
+    } else if (chosen.includes("none") && chosen.length > 1) {
+      problems.push(`${spec.listVariable}: none cannot be combined with providers`);
+    }
+  } else if (single) {
+    source = spec.singleVariable;
+    chosen = [single.toLowerCase()];
+    if (!choices.includes(chosen[0]!)) problems.push(`${spec.singleVariable}: use ${listOfChoices(choices)}${quote(spec.singleVariable, single)}`);
+  } else {
+    source = spec.singleVariable;
+    explicit = false;
+    const picked = spec.providers.find((definition) => !malformed.has(definition.id) && definition.autoSelect(settingsById.get(definition.id)));
+    chosen = picked ? [picked.id] : [];
+  }
+  if (problems.length > 0) return { chain: { providers: [], explicit }, problems };
+  if (chosen.includes("none")) return { chain: { providers: [], explicit }, problems };
+  const lastResort = new Set<string>();
+  if (source !== spec.listVariable && chosen.length > 0) {
+    for (const id of spec.lastResort ?? []) {
+      if (chosen.includes(id)) continue;
+      chosen.push(id);
+      lastResort.add(id);
+    }
+  }
+
+  const providers: Array<ResolvedProvider<Instance, Context>> = [];
+  for (const [index, id] of chosen.entries()) {
+    const definition = spec.providers.find((p) => p.id === id)!;
+    if (malformed.has(id)) continue;
+    const role: ChainRole = index === 0 ? "primary" : "fallback";
+    const settings = role === "primary" ? settingsById.get(id) : parse(definition, role);
+    const missing = definition.missing(settings);
+    if (missing) {
+      // A last resort that cannot serve is simply left out; a provider somebody asked for is a problem.
+      if (lastResort.has(id)) continue;
+      problems.push(source === spec.listVariable ? `${spec.listVariable} lists ${id}, which ${missing}` : `${spec.singleVariable}=${id} ${missing}`);
+      continue;
+    }
+    providers.push({ id, role, settings, definition });
+  }
+  return { chain: { providers, explicit }, problems };
+}

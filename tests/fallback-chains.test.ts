@@ -1,0 +1,180 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { APOLOGY_REPLY } from "../src/modules/character/prompts.js";
+import { type RunningRose, startRose, tempDataDir } from "./helpers/rose-server.js";
+import { type Simulator, startSimulator } from "./simulator/server.js";
+
+/**
+ * Providers standing in for each other, against the simulator playing several providers at once
+ * (Groq under /openai/v1, OpenAI under /v1, ElevenLabs under /v1/text-to-speech): a primary that
+ * fails, hangs or has its breaker open hands the call to the next one, and traffic returns to the
+ * primary once its breaker half-opens and a trial succeeds. Health says who is serving and why.
+ */
+
+let sim: Simulator;
+const dirs: Array<{ remove(): void }> = [];
+const servers: RunningRose[] = [];
+
+const RESET_MS = 1_500;
+const breakerEnv = {
+  PROVIDER_RETRIES: "0",
+  BREAKER_MIN_CALLS: "3",
+  BREAKER_ERROR_PERCENT: "50",
+  BREAKER_RESET_MS: String(RESET_MS),
+  RATE_LIMIT_PER_MINUTE: "0",
+};
+
+/** Groq first, then the OpenAI-compatible server, each with its own model names. */
+const chatChainEnv = (extra: Record<string, string> = {}) => ({
+  GROQ_API_KEY: "groq-key",
+  GROQ_BASE_URL: sim.groqBaseUrl,
+  OPENAI_API_KEY: "openai-key",
+  OPENAI_BASE_URL: sim.openaiBaseUrl,
+  LLM_PROVIDERS: "groq,openai",
+  GROQ_CHAT_MODEL: "groq-chat",
+  GROQ_SMALL_MODEL: "groq-small",
+  OPENAI_CHAT_MODEL: "openai-chat",
+  OPENAI_SMALL_MODEL: "openai-small",
+  TTS_PROVIDER: "none",
+  ...breakerEnv,
+  ...extra,
+});
+
+async function rose(env: Record<string, string>): Promise<RunningRose> {
+  const dir = tempDataDir();
+  dirs.push(dir);
+  const server = await startRose(env, dir.path);
+  servers.push(server);
+  return server;
+}
+
+const chatCalls = (model: string) => sim.requests({ endpoint: "chat" }).filter((r) => r.model === model);
+const waitForReset = () => new Promise((r) => setTimeout(r, RESET_MS + 200));
+
+beforeAll(async () => {
+  sim = await startSimulator();
+});
+afterEach(async () => {
+  while (servers.length) await servers.pop()!.stop();
+  sim.reset();
+});
+afterAll(async () => {
+  await sim.close();
+  dirs.forEach((d) => d.remove());
+});
+
+describe("chat model: Groq, then an OpenAI-compatible server", () => {
+  it("serves from Groq while it is well, and health says so", async () => {
+    const { client } = await rose(chatChainEnv());
+    sim.script({ match: { model: "groq-chat" }, reply: { content: "Hello from Groq." } });
+    const { body } = await client.json("POST", "/api/v1/chat", { message: "Hi" });
+    expect(body).toMatchObject({ reply: "Hello from Groq.", fallback: false });
+    expect(chatCalls("openai-chat")).toHaveLength(0);
+    const health = await client.json("GET", "/api/v1/health");
+    expect(health.body.services.llm).toMatchObject({
+      status: "ok",
+      provider: "groq",
+      model: "groq-chat",
+      breaker: "closed",
+      serving: "groq",
+      fallbacks: [{ provider: "openai", model: "openai-chat", status: "ok", breaker: "closed" }],
+    });
+    expect(health.body.services.llm.reason).toBeUndefined();
+  });
+
+  it("when Groq answers 5xx, OpenAI answers instead and the person never notices", async () => {
+    const { client } = await rose(chatChainEnv());
+    sim.script({ match: { model: "groq-chat" }, fail: { status: 503 } });
+    sim.script({ match: { model: "openai-chat" }, reply: { content: "Hello from the fallback." } });
+    const { body } = await client.json("POST", "/api/v1/chat", { message: "Hi" });
+    expect(body).toMatchObject({ reply: "Hello from the fallback.", fallback: false });
+    expect(chatCalls("groq-chat").map((r) => r.status)).toEqual([503]);
+    expect(chatCalls("openai-chat").map((r) => r.status)).toEqual([200]);
+    const health = await client.json("GET", "/api/v1/health");
+    expect(health.body.services.llm).toMatchObject({ status: "degraded", provider: "groq", serving: "openai", reason: "groq failed: server (HTTP 503)" });
+  });
+
+  it("when Groq hangs, its timeout cuts it off and OpenAI answers, without waiting for Groq a second time", async () => {
+    const { client } = await rose(chatChainEnv({ LLM_TIMEOUT_MS: "300", PROVIDER_RETRIES: "2" }));
+    sim.script({ match: { model: "groq-chat" }, fail: { hang: true } });
+    sim.script({ match: { model: "openai-chat" }, reply: { content: "Sorry for the wait." } });
+    const { body } = await client.json("POST", "/api/v1/chat", { message: "Hi" });
+    expect(body).toMatchObject({ reply: "Sorry for the wait.", fallback: false });
+    expect(chatCalls("groq-chat")).toHaveLength(1); // a hung provider is not retried while another can take over
+    expect(chatCalls("groq-chat")[0]).toMatchObject({ failure: "hang", aborted: true });
+    expect((await client.json("GET", "/api/v1/health")).body.services.llm).toMatchObject({ serving: "openai", reason: "groq failed: timeout" });
+  });
+
+  it("skips Groq while its breaker is open, and returns to it once it recovers", async () => {
+    const { client, rose: service } = await rose(chatChainEnv());
+    sim.script({ match: { model: "groq-chat" }, fail: { status: 500 } });
+    sim.script({ match: { model: "openai-chat" }, reply: { content: "OpenAI here." } });
+    for (let i = 0; i < 3; i++) {
+      const { body } = await client.json("POST", "/api/v1/chat", { message: `Hello? (${i})` });
+      expect(body).toMatchObject({ reply: "OpenAI here.", fallback: false });
+    }
+    expect(service.guards["chat:groq"]!.state).toBe("open");
+    expect(service.guards["chat:openai"]!.state).toBe("closed");
+
+    const groqCallsWhenOpened = chatCalls("groq-chat").length;
+    const { body } = await client.json("POST", "/api/v1/chat", { message: "Still there?" });
+    expect(body).toMatchObject({ reply: "OpenAI here.", fallback: false });
+    expect(chatCalls("groq-chat")).toHaveLength(groqCallsWhenOpened); // the open breaker did not even try Groq
+    const health = await client.json("GET", "/api/v1/health");
+    expect(health.body.services.llm).toMatchObject({ status: "degraded", provider: "groq", breaker: "open", serving: "openai", reason: "groq circuit open" });
+
+    sim.reset(); // Groq recovers
+    sim.script({ match: { model: "groq-chat" }, reply: { content: "Groq is back." } });
+    await waitForReset();
+    expect(service.guards["chat:groq"]!.state).toBe("half_open");
+    expect((await client.json("GET", "/api/v1/health")).body.services.llm).toMatchObject({ serving: "openai", reason: "groq circuit half-open: the next call tries it again" });
+    const recovered = await client.json("POST", "/api/v1/chat", { message: "Better now?" });
+    expect(recovered.body).toMatchObject({ reply: "Groq is back.", fallback: false });
+    expect(service.guards["chat:groq"]!.state).toBe("closed");
+    const after = await client.json("GET", "/api/v1/health");
+    expect(after.body.services.llm).toMatchObject({ status: "ok", serving: "groq", breaker: "closed" });
+    expect(after.body.services.llm.reason).toBeUndefined();
+  });
+
+  it("never switches once tokens reached the person: the reply ends with the apology, nothing is said twice", async () => {
+    const { client } = await rose(chatChainEnv());
+    sim.script({ match: { model: "groq-chat" }, fail: { dropMidStream: true }, reply: { content: "This reply breaks off somewhere in the middle of its words." } });
+    const { events } = await client.stream("/api/v1/chat/stream", { message: "Tell me something." });
+    const done = events.find((e) => e.event === "done")!;
+    expect(done.data).toMatchObject({ reply: APOLOGY_REPLY, fallback: true });
+    expect(events.filter((e) => e.event === "token").length).toBeGreaterThan(1); // Groq's first tokens, then the apology
+    expect(chatCalls("openai-chat")).toHaveLength(0);
+  });
+
+  it("apologises in character when every provider fails, and health says nobody is serving", async () => {
+    const { client } = await rose(chatChainEnv());
+    sim.script({ match: { endpoint: "chat" }, fail: { status: 500 } });
+    const { body } = await client.json("POST", "/api/v1/chat", { message: "Anyone?" });
+    expect(body).toMatchObject({ reply: APOLOGY_REPLY, fallback: true });
+    expect(chatCalls("groq-chat")).toHaveLength(1);
+    expect(chatCalls("openai-chat")).toHaveLength(1);
+    const health = await client.json("GET", "/api/v1/health");
+    expect(health.body.services.llm).toMatchObject({ serving: null, reason: "no provider is available: groq failed: server (HTTP 500); openai failed: server (HTTP 500)" });
+  });
+
+  it("the small model follows the same chain (memory analysis on OpenAI while Groq is down)", async () => {
+    const { client } = await rose(chatChainEnv());
+    sim.script({ match: { provider: "groq" }, fail: { status: 502 } });
+    sim.script({ match: { model: "openai-chat" }, reply: { content: "Pottery! How lovely." } });
+    sim.script({ match: { model: "openai-small", structured: "memory_analysis" }, reply: { structured: { action: "add", memory: "The user takes pottery classes.", type: "fact", importance: 0.6, replaces_id: "" } } });
+    const { body } = await client.json("POST", "/api/v1/chat", { message: "I started pottery classes." });
+    expect(body).toMatchObject({ reply: "Pottery! How lovely.", fallback: false });
+    await client.json("GET", `/api/v1/sessions/${body.session_id}/messages`); // the turn (and its memory step) finished
+    const memories = await client.json("GET", "/api/v1/memories");
+    expect(memories.body.memories.map((m: { text: string }) => m.text)).toEqual(["The user takes pottery classes."]);
+    expect(chatCalls("groq-small").map((r) => r.status)).toEqual([502]);
+    expect(chatCalls("openai-small").map((r) => r.status)).toEqual([200]);
+  });
+
+  it("is ready while Groq is unreachable but OpenAI answers; health shows the chain", async () => {
+    const { client } = await rose(chatChainEnv({ GROQ_BASE_URL: "http://127.0.0.1:9" }));
+    const ready = await client.json("GET", "/api/v1/health/ready");
+    expect(ready.status).toBe(200);
+    const health = await client.json("GET", "/api/v1/health");
+    expect(health.body.services.llm).toMatchObject({ status: "degraded", provider: "groq", detail: "unreachable or refused", fallbacks: [{ provider: "openai", status: "ok" }] });
+  });
+});
