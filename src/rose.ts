@@ -126,7 +126,7 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
     intervalMs: 60 * 60_000,
     run: () => removeIdleThreads(sessions, turns, new Date(Date.now() - config.sessionRetentionDays * 86_400_000)),
   });
-  const speech = createSpeech(config, { stt: guards.guard("stt", "stt"), tts: guards.guard("tts", "tts") }, logger);
+  const speech = createSpeech(config, guards, logger);
   const audioStore = persistence.audio;
   // Expired audio is never served; the sweep only frees space, so a few minutes' lag is harmless.
   jobs.schedule({ name: "audio-cleanup", intervalMs: Math.min(config.audioTtlMs, 10 * 60_000), run: () => audioStore.removeExpired() });

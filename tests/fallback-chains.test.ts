@@ -1,5 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { APOLOGY_REPLY } from "../src/modules/character/prompts.js";
+import { isWav, spokenWav, voiceForm } from "./helpers/audio.js";
 import { type RunningRose, startRose, tempDataDir } from "./helpers/rose-server.js";
 import { type Simulator, startSimulator } from "./simulator/server.js";
 
@@ -176,5 +177,98 @@ describe("chat model: Groq, then an OpenAI-compatible server", () => {
     expect(ready.status).toBe(200);
     const health = await client.json("GET", "/api/v1/health");
     expect(health.body.services.llm).toMatchObject({ status: "degraded", provider: "groq", detail: "unreachable or refused", fallbacks: [{ provider: "openai", status: "ok" }] });
+  });
+});
+
+describe("speech synthesis: ElevenLabs, then espeak-ng, so Rose is never silent", () => {
+  const recording = spokenWav("Hello Rose.");
+  /** Chat and recognition on the OpenAI-compatible simulator; the voice is ElevenLabs, espeak-ng behind it by default. */
+  const ttsEnv = (extra: Record<string, string> = {}) => ({
+    OPENAI_BASE_URL: sim.openaiBaseUrl,
+    OPENAI_API_KEY: "openai-key",
+    CHAT_MODEL: "sim-chat",
+    SMALL_MODEL: "sim-small",
+    ELEVENLABS_API_KEY: "eleven-key",
+    ELEVENLABS_BASE_URL: sim.elevenlabsBaseUrl,
+    ...breakerEnv,
+    ...extra,
+  });
+  const speechCalls = () => sim.requests({ endpoint: "speech", provider: "elevenlabs" });
+  const speak = (client: RunningRose["client"]) => client.json("POST", "/api/v1/voice/process", voiceForm(recording, "clip.wav"));
+
+  beforeEach(() => sim.script({ match: { model: "sim-chat" }, reply: { content: "I am right here with you." } }));
+
+  it("speaks with ElevenLabs while it is well; health lists espeak-ng behind it", async () => {
+    const { client } = await rose(ttsEnv());
+    const { body } = await speak(client);
+    expect(body).toMatchObject({ tts_failed: false, audio_url: expect.stringMatching(/\.mp3$/) });
+    const health = await client.json("GET", "/api/v1/health");
+    expect(health.body.services.tts).toMatchObject({
+      status: "ok",
+      provider: "elevenlabs",
+      serving: "elevenlabs",
+      fallbacks: [{ provider: "espeak", model: "espeak-ng", status: "ok", breaker: "closed" }],
+    });
+  });
+
+  it("when ElevenLabs answers 5xx, espeak-ng speaks instead", async () => {
+    const { client } = await rose(ttsEnv());
+    sim.script({ match: { endpoint: "speech" }, fail: { status: 500 } });
+    const { status, body } = await speak(client);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ text: "I am right here with you.", tts_failed: false, audio_url: expect.stringMatching(/\.wav$/) });
+    const audio = await client.request("GET", body.audio_url);
+    expect(isWav(Buffer.from(await audio.arrayBuffer()))).toBe(true);
+    expect(speechCalls().map((r) => r.status)).toEqual([500]);
+    expect((await client.json("GET", "/api/v1/health")).body.services.tts).toMatchObject({ status: "degraded", serving: "espeak", reason: "elevenlabs failed: server (HTTP 500)" });
+  });
+
+  it("when ElevenLabs hangs, TTS_TIMEOUT_MS cuts it off and espeak-ng speaks", async () => {
+    const { client } = await rose(ttsEnv({ TTS_TIMEOUT_MS: "300", PROVIDER_RETRIES: "2" }));
+    sim.script({ match: { endpoint: "speech" }, fail: { hang: true } });
+    const { body } = await speak(client);
+    expect(body).toMatchObject({ tts_failed: false, audio_url: expect.stringMatching(/\.wav$/) });
+    expect(speechCalls()).toHaveLength(1);
+    expect(speechCalls()[0]).toMatchObject({ failure: "hang", aborted: true });
+  });
+
+  it("skips ElevenLabs while its breaker is open, and returns to it once it recovers", async () => {
+    const { client, rose: service } = await rose(ttsEnv());
+    sim.script({ match: { endpoint: "speech" }, fail: { status: 503 } });
+    for (let i = 0; i < 3; i++) expect((await speak(client)).body.audio_url).toMatch(/\.wav$/);
+    expect(service.guards["tts:elevenlabs"]!.state).toBe("open");
+    const callsWhenOpened = speechCalls().length;
+    expect((await speak(client)).body.audio_url).toMatch(/\.wav$/);
+    expect(speechCalls()).toHaveLength(callsWhenOpened);
+    expect((await client.json("GET", "/api/v1/health")).body.services.tts).toMatchObject({ status: "degraded", breaker: "open", serving: "espeak", reason: "elevenlabs circuit open" });
+
+    sim.reset(); // ElevenLabs recovers
+    sim.script({ match: { model: "sim-chat" }, reply: { content: "Back to my usual voice." } });
+    await waitForReset();
+    expect(service.guards["tts:elevenlabs"]!.state).toBe("half_open");
+    expect((await speak(client)).body.audio_url).toMatch(/\.mp3$/);
+    expect(service.guards["tts:elevenlabs"]!.state).toBe("closed");
+    const health = await client.json("GET", "/api/v1/health");
+    expect(health.body.services.tts).toMatchObject({ status: "ok", serving: "elevenlabs", breaker: "closed" });
+  });
+
+  it("a streamed voice reply is spoken sentence by sentence by espeak-ng while ElevenLabs is down", async () => {
+    const { client } = await rose(ttsEnv());
+    sim.reset();
+    sim.script({ match: { endpoint: "speech" }, fail: { status: 502 } });
+    sim.script({ match: { model: "sim-chat" }, reply: { content: "Hello there. How are you today?" } });
+    const { events } = await client.stream("/api/v1/voice/stream", voiceForm(recording, "clip.wav"));
+    const audio = events.filter((e) => e.event === "audio").map((e) => e.data as { mime: string; data: string });
+    expect(audio).toHaveLength(2);
+    expect(audio.every((a) => a.mime === "audio/wav" && isWav(Buffer.from(a.data, "base64")))).toBe(true);
+    expect(events.at(-1)).toMatchObject({ event: "done", data: { tts_failed: false, audio_url: expect.stringMatching(/\.wav$/) } });
+  });
+
+  it("TTS_PROVIDERS names the whole chain: without espeak-ng the reply is words only when ElevenLabs fails", async () => {
+    const { client } = await rose(ttsEnv({ TTS_PROVIDERS: "elevenlabs" }));
+    sim.script({ match: { endpoint: "speech" }, fail: { status: 500 } });
+    expect((await speak(client)).body).toMatchObject({ tts_failed: true, audio_url: null });
+    const health = await client.json("GET", "/api/v1/health");
+    expect(health.body.services.tts.fallbacks).toBeUndefined();
   });
 });

@@ -140,10 +140,10 @@ describe("POST /voice/process", () => {
     expect(body).toMatchObject({ text: APOLOGY_REPLY, fallback: true, tts_failed: false, audio_url: expect.stringMatching(/\.wav$/) });
   });
 
-  it("still answers in words when speech synthesis is down", async () => {
+  it("still answers in words when speech synthesis is down (and no voice stands in)", async () => {
     sim.script({ match: { endpoint: "speech" }, fail: { status: 500, message: "tts down" } });
     sim.script({ match: { model: "sim-chat" }, reply: { content: "I'm here with you." } });
-    const { client } = await rose(elevenLabsEnv());
+    const { client } = await rose({ ...elevenLabsEnv(), TTS_PROVIDERS: "elevenlabs" }); // no espeak-ng behind it
     const { status, body } = await client.json("POST", "/api/v1/voice/process", voiceForm(recording, "clip.wav"));
     expect(status).toBe(200);
     expect(body).toMatchObject({ text: "I'm here with you.", audio_url: null, tts_failed: true });
@@ -338,10 +338,10 @@ describe("POST /voice/stream", () => {
     expect(isWav((await fetchAudio(client, done.audio_url)).bytes)).toBe(true);
   });
 
-  it("gives the words without audio, flagged, when speech synthesis is down", async () => {
+  it("gives the words without audio, flagged, when speech synthesis is down (and no voice stands in)", async () => {
     sim.script({ match: { endpoint: "speech" }, fail: { status: 503 } });
     sim.script({ match: { model: "sim-chat" }, reply: { content: reply } });
-    const { client } = await rose(elevenLabsEnv());
+    const { client } = await rose({ ...elevenLabsEnv(), TTS_PROVIDERS: "elevenlabs" });
     const { status, events } = await client.stream("/api/v1/voice/stream", voiceForm(recording, "clip.wav"));
     expect(status).toBe(200);
     expect(events.map((e) => e.event)).not.toContain("audio");

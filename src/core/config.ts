@@ -2,6 +2,8 @@ import { isIP } from "node:net";
 import { z } from "zod";
 import type { ChatProvider, ChatProviderContext } from "../modules/llm/chat-provider.js";
 import { CHAT_CAPABILITY } from "../modules/llm/providers/index.js";
+import { TTS_CAPABILITY } from "../modules/speech/tts/index.js";
+import type { TextToSpeech } from "../modules/speech/types.js";
 import { booleanish, optionalString, positiveInt, url } from "./env-schema.js";
 import { type ResolvedProvider, resolveChain } from "./providers.js";
 import { estimateSecretBits } from "./secret-strength.js";
@@ -57,13 +59,6 @@ const envSchema = z.object({
 
   STT_PROVIDER: z.enum(["groq", "openai", "none"], { error: "use groq, openai or none" }).optional(),
   STT_MODEL: optionalString,
-  TTS_PROVIDER: z.enum(["elevenlabs", "openai", "espeak", "none"], { error: "use elevenlabs, openai, espeak or none" }).optional(),
-  TTS_MODEL: optionalString,
-  TTS_VOICE: optionalString,
-  ELEVENLABS_API_KEY: optionalString,
-  ELEVENLABS_BASE_URL: url.optional(),
-  ELEVENLABS_VOICE_ID: z.string().default("21m00Tcm4TlvDq8ikWAM"),
-  ELEVENLABS_MODEL: z.string().default("eleven_flash_v2_5"),
   MAX_AUDIO_MB: positiveInt(1, 25).default(10),
 
   EMBEDDINGS_PROVIDER: z.enum(["local", "openai"], { error: "use local or openai" }).default("local"),
@@ -122,10 +117,10 @@ export interface Config {
   speech: {
     sttProvider: "groq" | "openai" | "none";
     sttModel: string;
-    ttsProvider: "elevenlabs" | "openai" | "espeak" | "none";
-    ttsModel?: string;
-    ttsVoice?: string;
-    elevenlabs: { apiKey?: string; baseUrl?: string; voiceId: string; model: string };
+    /** The first voice, or "none" for text-only replies. */
+    ttsProvider: string;
+    /** TTS_PROVIDERS (or TTS_PROVIDER, or the first configured, then espeak-ng as the last resort), in order. */
+    tts: ResolvedProvider<TextToSpeech, void>[];
     maxAudioBytes: number;
   };
   memory: {
@@ -218,7 +213,7 @@ function crossFieldProblems(env: z.infer<typeof envSchema>, chat: ChatChain): st
   }
   if (env.STT_PROVIDER === "groq" && !env.GROQ_API_KEY) problems.push("STT_PROVIDER=groq needs GROQ_API_KEY");
   // The same rule as LLM_PROVIDER=openai: a key, or a base URL for an OpenAI-compatible server that may need none.
-  for (const [name, value] of [["STT_PROVIDER", env.STT_PROVIDER], ["TTS_PROVIDER", env.TTS_PROVIDER], ["EMBEDDINGS_PROVIDER", env.EMBEDDINGS_PROVIDER]] as const) {
+  for (const [name, value] of [["STT_PROVIDER", env.STT_PROVIDER], ["EMBEDDINGS_PROVIDER", env.EMBEDDINGS_PROVIDER]] as const) {
     if (value === "openai" && !env.OPENAI_API_KEY && !env.OPENAI_BASE_URL) {
       problems.push(`${name}=openai needs OPENAI_API_KEY, or OPENAI_BASE_URL for a local OpenAI-compatible server`);
     }
@@ -227,9 +222,6 @@ function crossFieldProblems(env: z.infer<typeof envSchema>, chat: ChatChain): st
     problems.push(
       "REQUIRE_AUTHENTICATION=true is not supported yet: identities are anonymous signed cookies and no JWT sign-in exists, so it would not protect anything; remove it or set it to false",
     );
-  }
-  if (env.TTS_PROVIDER === "elevenlabs" && !env.ELEVENLABS_API_KEY) {
-    problems.push("TTS_PROVIDER=elevenlabs needs ELEVENLABS_API_KEY: set it, or use TTS_PROVIDER=espeak for offline speech");
   }
   if (env.ENVIRONMENT === "production") {
     const secretBits = env.JWT_SECRET ? Math.floor(estimateSecretBits(env.JWT_SECRET)) : 0;
@@ -263,14 +255,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
         return `${name}: ${issue.message}${quoteRejected(name, source[name])}`;
       });
   const chat = resolveChain(CHAT_CAPABILITY, source, quoteRejected);
-  problems.push(...chat.problems);
+  const tts = resolveChain(TTS_CAPABILITY, source, quoteRejected);
+  problems.push(...chat.problems, ...tts.problems);
   if (!parsed.success || problems.length > 0) throw new ConfigError(unique(problems));
   const env = parsed.data;
   const crossField = crossFieldProblems(env, chat.chain.providers);
   if (crossField.length > 0) throw new ConfigError(crossField);
 
   const sttProvider = env.STT_PROVIDER ?? (env.GROQ_API_KEY ? "groq" : env.OPENAI_API_KEY || env.OPENAI_BASE_URL ? "openai" : "none");
-  const ttsProvider = env.TTS_PROVIDER ?? (env.ELEVENLABS_API_KEY ? "elevenlabs" : "espeak");
 
   return {
     port: env.PORT,
@@ -289,15 +281,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     speech: {
       sttProvider,
       sttModel: env.STT_MODEL ?? DEFAULT_MODELS[sttProvider === "openai" ? "openai" : "groq"].stt,
-      ttsProvider,
-      ttsModel: env.TTS_MODEL,
-      ttsVoice: env.TTS_VOICE,
-      elevenlabs: {
-        apiKey: env.ELEVENLABS_API_KEY,
-        baseUrl: env.ELEVENLABS_BASE_URL,
-        voiceId: env.ELEVENLABS_VOICE_ID,
-        model: env.ELEVENLABS_MODEL,
-      },
+      ttsProvider: tts.chain.providers[0]?.id ?? "none",
+      tts: tts.chain.providers,
       maxAudioBytes: env.MAX_AUDIO_MB * 1024 * 1024,
     },
     memory: {

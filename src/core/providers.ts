@@ -25,6 +25,8 @@ export interface ProviderDefinition<Settings = any, Instance = any, Context = an
   /** Whether it serves when the capability's variables name no provider (e.g. its key is set); in registry order. */
   autoSelect(settings: Settings): boolean;
   create(settings: Settings, context: Context): Instance;
+  /** Whether it can run on this machine (e.g. its binary is installed); a last resort that cannot is left out. */
+  available?(settings: Settings): boolean;
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
@@ -51,6 +53,8 @@ export interface ResolvedProvider<Instance = unknown, Context = unknown> {
   readonly role: ChainRole;
   readonly settings: unknown;
   readonly definition: ProviderDefinition<unknown, Instance, Context>;
+  /** Added by the capability (not asked for), e.g. espeak-ng behind another voice: left out if it cannot run here. */
+  readonly lastResort: boolean;
 }
 
 export interface ResolvedChain<Instance = unknown, Context = unknown> {
@@ -63,6 +67,21 @@ export interface ResolvedChain<Instance = unknown, Context = unknown> {
 /** "a, b or c" */
 export function listOfChoices(choices: readonly string[]): string {
   return choices.length <= 1 ? (choices[0] ?? "") : `${choices.slice(0, -1).join(", ")} or ${choices.at(-1)}`;
+}
+
+/** Builds a resolved chain's providers, leaving out last resorts that cannot run on this machine. */
+export function instantiate<Instance, Context>(
+  providers: ReadonlyArray<ResolvedProvider<Instance, Context>>,
+  context: Context,
+  onSkipped?: (id: string) => void,
+): Instance[] {
+  return providers.flatMap((p) => {
+    if (p.lastResort && p.definition.available?.(p.settings) === false) {
+      onSkipped?.(p.id);
+      return [];
+    }
+    return [p.definition.create(p.settings, context)];
+  });
 }
 
 /**
@@ -141,7 +160,7 @@ export function resolveChain<Instance, Context>(
       problems.push(source === spec.listVariable ? `${spec.listVariable} lists ${id}, which ${missing}` : `${spec.singleVariable}=${id} ${missing}`);
       continue;
     }
-    providers.push({ id, role, settings, definition });
+    providers.push({ id, role, settings, definition, lastResort: lastResort.has(id) });
   }
   return { chain: { providers, explicit }, problems };
 }

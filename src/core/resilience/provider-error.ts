@@ -106,3 +106,12 @@ export function providerErrorFrom(provider: string, error: unknown, statusKinds:
   }
   return error;
 }
+
+/** A provider's body stream whose failures (a connection dropped midway) arrive as ProviderErrors too. */
+export async function* translatedStream<T>(provider: string, stream: AsyncIterable<T>): AsyncIterable<T> {
+  try {
+    for await (const chunk of stream) yield chunk;
+  } catch (error) {
+    throw providerErrorFrom(provider, error);
+  }
+}

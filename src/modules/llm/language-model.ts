@@ -1,7 +1,7 @@
 import type { BaseMessage } from "@langchain/core/messages";
 import type { z } from "zod";
 import type { Logger } from "../../core/logger.js";
-import type { ResolvedProvider } from "../../core/providers.js";
+import { instantiate, type ResolvedProvider } from "../../core/providers.js";
 import { FallbackChain } from "../../core/resilience/fallback-chain.js";
 import type { ProviderGuards } from "../../core/resilience/guards.js";
 import type { ChatProvider, ChatProviderContext, ModelRole } from "./chat-provider.js";
@@ -74,7 +74,7 @@ export function createLanguageModels(
   logger?: Logger,
 ): LanguageModels | null {
   if (providers.length === 0) return null;
-  const instances = providers.map((p) => p.definition.create(p.settings, context));
+  const instances = instantiate(providers, context);
   const chain = (role: ModelRole) =>
     new FallbackChain(
       role,
