@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { type Config, ConfigError, DEFAULT_MODELS, loadConfig } from "../src/core/config.js";
+import { type Config, ConfigError, loadConfig } from "../src/core/config.js";
 import { GROQ_DEFAULT_MODELS } from "../src/modules/llm/providers/groq.js";
 import { OPENAI_DEFAULT_MODELS } from "../src/modules/llm/providers/openai.js";
+import { STT_DEFAULT_MODELS } from "../src/modules/speech/stt/whisper-api.js";
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -113,7 +114,8 @@ describe("configuration", () => {
       expect(problemsOf({ ...PRODUCTION, [name]: "openai", OPENAI_API_KEY: "o" })).toEqual([]);
     }
     const config = loadConfig({ ...PRODUCTION, STT_PROVIDER: "openai", TTS_PROVIDER: "openai", EMBEDDINGS_PROVIDER: "openai", OPENAI_API_KEY: "o" });
-    expect(config.speech).toMatchObject({ sttProvider: "openai", ttsProvider: "openai", sttModel: DEFAULT_MODELS.openai.stt });
+    expect(config.speech).toMatchObject({ sttProvider: "openai", ttsProvider: "openai" });
+    expect(config.speech.stt[0]!.settings).toMatchObject({ model: STT_DEFAULT_MODELS.openai });
     expect(config.memory.embeddingsProvider).toBe("openai");
   });
 
@@ -133,5 +135,49 @@ describe("configuration", () => {
     for (const bad of ["yes", "one", "10.0.0.0/33", "loopback,proxy.example"]) {
       expect(problemsOf({ TRUST_PROXY: bad })).toEqual([expect.stringMatching(/^TRUST_PROXY: use a hop count such as 1/)]);
     }
+  });
+
+  it("reads provider chains: LLM_PROVIDERS, STT_PROVIDERS and TTS_PROVIDERS in order, each provider with its own models", () => {
+    const both = { GROQ_API_KEY: "g", OPENAI_API_KEY: "o" };
+    const config = loadConfig({ ...both, LLM_PROVIDERS: "groq, openai", CHAT_MODEL: "llama-big", OPENAI_CHAT_MODEL: "gpt-fallback" });
+    expect(chatChain(config)).toMatchObject([
+      { id: "groq", chatModel: "llama-big", smallModel: GROQ_DEFAULT_MODELS.small },
+      // CHAT_MODEL is the first provider's: the fallback keeps its own (or its default).
+      { id: "openai", chatModel: "gpt-fallback", smallModel: OPENAI_DEFAULT_MODELS.small },
+    ]);
+    expect(config.llm.provider).toBe("groq");
+    expect(chatChain(loadConfig({ ...both, LLM_PROVIDERS: "openai,groq" })).map((p) => p.id)).toEqual(["openai", "groq"]);
+
+    // Speech recognition: every recogniser whose credentials are set, Groq first, unless named.
+    const ids = (chain: Array<{ id: string }>) => chain.map((p) => p.id);
+    expect(ids(loadConfig(both).speech.stt)).toEqual(["groq", "openai"]);
+    expect(ids(loadConfig({ ...both, STT_PROVIDER: "openai" }).speech.stt)).toEqual(["openai"]);
+    expect(ids(loadConfig({ ...both, STT_PROVIDERS: "openai,groq", STT_MODEL: "big-whisper" }).speech.stt)).toEqual(["openai", "groq"]);
+    expect(loadConfig({ ...both, STT_PROVIDERS: "openai,groq", STT_MODEL: "big-whisper" }).speech.stt.map((p) => (p.settings as { model: string }).model)).toEqual(["big-whisper", STT_DEFAULT_MODELS.groq]);
+    expect(ids(loadConfig({ ...both, STT_PROVIDER: "none" }).speech.stt)).toEqual([]);
+
+    // Speech synthesis: espeak-ng behind whichever voice is chosen, unless TTS_PROVIDERS names the whole chain.
+    expect(ids(loadConfig({}).speech.tts)).toEqual(["espeak"]);
+    expect(ids(loadConfig({ ELEVENLABS_API_KEY: "e" }).speech.tts)).toEqual(["elevenlabs", "espeak"]);
+    expect(ids(loadConfig({ ...both, TTS_PROVIDER: "openai" }).speech.tts)).toEqual(["openai", "espeak"]);
+    expect(ids(loadConfig({ ELEVENLABS_API_KEY: "e", TTS_PROVIDERS: "elevenlabs" }).speech.tts)).toEqual(["elevenlabs"]);
+    expect(ids(loadConfig({ ELEVENLABS_API_KEY: "e", ...both, TTS_PROVIDERS: "elevenlabs,openai,espeak" }).speech.tts)).toEqual(["elevenlabs", "openai", "espeak"]);
+    expect(ids(loadConfig({ ELEVENLABS_API_KEY: "e", TTS_PROVIDER: "none" }).speech.tts)).toEqual([]);
+  });
+
+  it("says how to fix a chain: unknown or repeated providers, and providers missing their credentials", () => {
+    expect(problemsOf({ LLM_PROVIDERS: "groq,anthropic", GROQ_API_KEY: "g" })).toEqual([
+      'LLM_PROVIDERS: "anthropic" is not a chat model provider; list groq or openai in order of preference, comma-separated',
+    ]);
+    expect(problemsOf({ LLM_PROVIDERS: "groq,groq", GROQ_API_KEY: "g" })).toEqual(["LLM_PROVIDERS: each provider may appear once"]);
+    expect(problemsOf({ LLM_PROVIDERS: "groq,openai", GROQ_API_KEY: "g" })).toEqual([
+      "LLM_PROVIDERS lists openai, which needs OPENAI_API_KEY, or OPENAI_BASE_URL for a local OpenAI-compatible server",
+    ]);
+    expect(problemsOf({ TTS_PROVIDERS: "elevenlabs,espeak" })).toEqual([expect.stringMatching(/^TTS_PROVIDERS lists elevenlabs, which needs ELEVENLABS_API_KEY/)]);
+    expect(problemsOf({ STT_PROVIDERS: "none,groq", GROQ_API_KEY: "g" })).toEqual(["STT_PROVIDERS: none cannot be combined with providers"]);
+    expect(problemsOf({ STT_PROVIDER: "deepgram" })).toEqual(['STT_PROVIDER: use groq, openai or none (got "deepgram")']);
+    expect(problemsOf({ TTS_PROVIDER: "cartesia" })).toEqual(['TTS_PROVIDER: use elevenlabs, openai, espeak or none (got "cartesia")']);
+    // A provider's own variables are validated whether or not it is in the chain.
+    expect(problemsOf({ ELEVENLABS_BASE_URL: "eleven" })).toEqual([expect.stringMatching(/^ELEVENLABS_BASE_URL: must be a full URL .*the value is not shown/)]);
   });
 });

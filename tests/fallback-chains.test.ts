@@ -272,3 +272,98 @@ describe("speech synthesis: ElevenLabs, then espeak-ng, so Rose is never silent"
     expect(health.body.services.tts.fallbacks).toBeUndefined();
   });
 });
+
+describe("speech recognition: Groq Whisper, then an OpenAI-compatible recogniser", () => {
+  const recording = spokenWav("Hello Rose.");
+  /** Both recognisers configured: without STT_PROVIDER(S) both serve, Groq first. The chat model is OpenAI's. */
+  const sttEnv = (extra: Record<string, string> = {}) => ({
+    GROQ_API_KEY: "groq-key",
+    GROQ_BASE_URL: sim.groqBaseUrl,
+    OPENAI_API_KEY: "openai-key",
+    OPENAI_BASE_URL: sim.openaiBaseUrl,
+    LLM_PROVIDER: "openai",
+    CHAT_MODEL: "sim-chat",
+    SMALL_MODEL: "sim-small",
+    TTS_PROVIDER: "none",
+    ...breakerEnv,
+    ...extra,
+  });
+  const transcriptions = (provider: "groq" | "openai") => sim.requests({ endpoint: "transcription", provider });
+  const talk = (client: RunningRose["client"]) => client.json("POST", "/api/v1/voice/process", voiceForm(recording, "clip.wav"));
+
+  beforeEach(() => {
+    sim.script({ match: { model: "sim-chat" }, reply: { content: "I heard you." } });
+    sim.script({ match: { endpoint: "transcription", provider: "openai" }, reply: { transcript: "Heard by OpenAI." } });
+    sim.script({ match: { endpoint: "transcription", provider: "groq" }, reply: { transcript: "Heard by Groq." } });
+  });
+
+  it("both serve when both are configured: Groq first, health lists the OpenAI recogniser behind it", async () => {
+    const { client } = await rose(sttEnv());
+    expect((await talk(client)).body).toMatchObject({ transcript: "Heard by Groq." });
+    expect(transcriptions("openai")).toHaveLength(0);
+    const health = await client.json("GET", "/api/v1/health");
+    expect(health.body.services.stt).toMatchObject({
+      status: "ok",
+      provider: "groq",
+      model: "whisper-large-v3-turbo",
+      serving: "groq",
+      fallbacks: [{ provider: "openai", model: "whisper-1", status: "ok" }],
+    });
+  });
+
+  it("when Groq answers 5xx, the OpenAI recogniser transcribes instead", async () => {
+    const { client } = await rose(sttEnv());
+    sim.script({ match: { endpoint: "transcription", provider: "groq" }, fail: { status: 500 } });
+    const { status, body } = await talk(client);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ transcript: "Heard by OpenAI.", text: "I heard you." });
+    expect(transcriptions("groq").map((r) => r.status)).toEqual([500]);
+    expect((await client.json("GET", "/api/v1/health")).body.services.stt).toMatchObject({ status: "degraded", serving: "openai", reason: "groq failed: server (HTTP 500)" });
+  });
+
+  it("when Groq hangs, STT_TIMEOUT_MS cuts it off and the OpenAI recogniser transcribes", async () => {
+    const { client } = await rose(sttEnv({ STT_TIMEOUT_MS: "300", PROVIDER_RETRIES: "2" }));
+    sim.script({ match: { endpoint: "transcription", provider: "groq" }, fail: { hang: true } });
+    expect((await talk(client)).body).toMatchObject({ transcript: "Heard by OpenAI." });
+    expect(transcriptions("groq")).toHaveLength(1);
+    expect(transcriptions("groq")[0]).toMatchObject({ failure: "hang", aborted: true });
+  });
+
+  it("skips Groq while its breaker is open, and returns to it once it recovers", async () => {
+    const { client, rose: service } = await rose(sttEnv());
+    sim.script({ match: { endpoint: "transcription", provider: "groq" }, fail: { status: 503 } });
+    for (let i = 0; i < 3; i++) expect((await talk(client)).body.transcript).toBe("Heard by OpenAI.");
+    expect(service.guards["stt:groq"]!.state).toBe("open");
+    const callsWhenOpened = transcriptions("groq").length;
+    expect((await talk(client)).body.transcript).toBe("Heard by OpenAI.");
+    expect(transcriptions("groq")).toHaveLength(callsWhenOpened);
+    expect((await client.json("GET", "/api/v1/health")).body.services.stt).toMatchObject({ breaker: "open", serving: "openai", reason: "groq circuit open" });
+
+    sim.reset(); // Groq recovers
+    sim.script({ match: { model: "sim-chat" }, reply: { content: "I heard you." } });
+    sim.script({ match: { endpoint: "transcription", provider: "groq" }, reply: { transcript: "Groq again." } });
+    await waitForReset();
+    expect((await talk(client)).body.transcript).toBe("Groq again.");
+    expect(service.guards["stt:groq"]!.state).toBe("closed");
+    expect((await client.json("GET", "/api/v1/health")).body.services.stt).toMatchObject({ status: "ok", serving: "groq" });
+  });
+
+  it("does not hand a recording Groq could not read to the next recogniser: 422, record again", async () => {
+    const { client } = await rose(sttEnv());
+    sim.script({ match: { endpoint: "transcription", provider: "groq" }, fail: { status: 400, message: "could not process file - is it a valid media file?" } });
+    const { status, body } = await talk(client);
+    expect(status).toBe(422);
+    expect(body.error).toMatchObject({ code: "audio_unreadable" });
+    expect(transcriptions("openai")).toHaveLength(0);
+    expect((await client.json("GET", "/api/v1/health")).body.services.stt).toMatchObject({ serving: "groq" }); // Groq is fine: the audio was not
+  });
+
+  it("STT_PROVIDER names one recogniser: nobody stands in for it", async () => {
+    const { client } = await rose(sttEnv({ STT_PROVIDER: "groq" }));
+    sim.script({ match: { endpoint: "transcription", provider: "groq" }, fail: { status: 500 } });
+    const { status, body } = await talk(client);
+    expect(status).toBe(503);
+    expect(body.error.code).toBe("stt_unavailable");
+    expect(transcriptions("openai")).toHaveLength(0);
+  });
+});

@@ -2,8 +2,9 @@ import { isIP } from "node:net";
 import { z } from "zod";
 import type { ChatProvider, ChatProviderContext } from "../modules/llm/chat-provider.js";
 import { CHAT_CAPABILITY } from "../modules/llm/providers/index.js";
+import { STT_CAPABILITY } from "../modules/speech/stt/index.js";
 import { TTS_CAPABILITY } from "../modules/speech/tts/index.js";
-import type { TextToSpeech } from "../modules/speech/types.js";
+import type { SpeechToText, TextToSpeech } from "../modules/speech/types.js";
 import { booleanish, optionalString, positiveInt, url } from "./env-schema.js";
 import { type ResolvedProvider, resolveChain } from "./providers.js";
 import { estimateSecretBits } from "./secret-strength.js";
@@ -48,17 +49,14 @@ const envSchema = z.object({
   ENVIRONMENT: z.enum(["development", "production", "test"], { error: "use development or production" }).default("development"),
   LOG_LEVEL: z.enum(["silent", "error", "warn", "info", "http", "verbose", "debug", "silly"], { error: "use error, warn, info, debug or silent" }).default("info"),
 
-  // The chat model's providers declare their own variables (src/modules/llm/providers); these remain
-  // here for speech and embeddings, which read the same keys.
-  GROQ_API_KEY: optionalString,
-  GROQ_BASE_URL: url.optional(),
+  // Chat, speech recognition and speech synthesis providers declare their own variables (GROQ_*,
+  // OPENAI_*, ELEVENLABS_*, *_MODEL...) next to their code: src/modules/llm/providers,
+  // src/modules/speech/stt, src/modules/speech/tts. These two remain here for OpenAI embeddings.
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: url.optional(),
   LLM_TIMEOUT_MS: positiveInt(100).default(60_000),
   LLM_TEMPERATURE: z.coerce.number().min(0).max(2).default(0.7),
 
-  STT_PROVIDER: z.enum(["groq", "openai", "none"], { error: "use groq, openai or none" }).optional(),
-  STT_MODEL: optionalString,
   MAX_AUDIO_MB: positiveInt(1, 25).default(10),
 
   EMBEDDINGS_PROVIDER: z.enum(["local", "openai"], { error: "use local or openai" }).default("local"),
@@ -108,15 +106,14 @@ export interface Config {
     provider: string | null;
     /** LLM_PROVIDERS (or LLM_PROVIDER, or the first configured), in order, each with its own validated settings. */
     providers: ChatChain;
-    /** Keys speech and embeddings share with the chat providers. */
-    groq: { apiKey?: string; baseUrl?: string };
-    openai: { apiKey?: string; baseUrl?: string };
     timeoutMs: number;
     temperature: number;
   };
   speech: {
-    sttProvider: "groq" | "openai" | "none";
-    sttModel: string;
+    /** The first recogniser, or "none". */
+    sttProvider: string;
+    /** STT_PROVIDERS (or STT_PROVIDER, or every recogniser whose credentials are set), in order. */
+    stt: ResolvedProvider<SpeechToText, void>[];
     /** The first voice, or "none" for text-only replies. */
     ttsProvider: string;
     /** TTS_PROVIDERS (or TTS_PROVIDER, or the first configured, then espeak-ng as the last resort), in order. */
@@ -125,6 +122,8 @@ export interface Config {
   };
   memory: {
     embeddingsProvider: "local" | "openai";
+    /** OPENAI_API_KEY / OPENAI_BASE_URL, for EMBEDDINGS_PROVIDER=openai. */
+    openai: { apiKey?: string; baseUrl?: string };
     embeddingsModel?: string;
     qdrantUrl?: string;
     qdrantApiKey?: string;
@@ -156,11 +155,6 @@ export interface Config {
   };
 }
 
-/** Speech recognition models by provider. */
-export const DEFAULT_MODELS = {
-  groq: { stt: "whisper-large-v3-turbo" },
-  openai: { stt: "whisper-1" },
-} as const;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -211,12 +205,9 @@ function crossFieldProblems(env: z.infer<typeof envSchema>, chat: ChatChain): st
   if (!isValidTimezone(env.DEFAULT_TIMEZONE)) {
     problems.push(`DEFAULT_TIMEZONE: not an IANA time zone${quoteRejected("DEFAULT_TIMEZONE", env.DEFAULT_TIMEZONE)}; use one such as Europe/Lisbon or UTC`);
   }
-  if (env.STT_PROVIDER === "groq" && !env.GROQ_API_KEY) problems.push("STT_PROVIDER=groq needs GROQ_API_KEY");
-  // The same rule as LLM_PROVIDER=openai: a key, or a base URL for an OpenAI-compatible server that may need none.
-  for (const [name, value] of [["STT_PROVIDER", env.STT_PROVIDER], ["EMBEDDINGS_PROVIDER", env.EMBEDDINGS_PROVIDER]] as const) {
-    if (value === "openai" && !env.OPENAI_API_KEY && !env.OPENAI_BASE_URL) {
-      problems.push(`${name}=openai needs OPENAI_API_KEY, or OPENAI_BASE_URL for a local OpenAI-compatible server`);
-    }
+  // The same rule as the OpenAI chat, speech and voice providers: a key, or a base URL for an OpenAI-compatible server that may need none.
+  if (env.EMBEDDINGS_PROVIDER === "openai" && !env.OPENAI_API_KEY && !env.OPENAI_BASE_URL) {
+    problems.push("EMBEDDINGS_PROVIDER=openai needs OPENAI_API_KEY, or OPENAI_BASE_URL for a local OpenAI-compatible server");
   }
   if (env.REQUIRE_AUTHENTICATION) {
     problems.push(
@@ -255,14 +246,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
         return `${name}: ${issue.message}${quoteRejected(name, source[name])}`;
       });
   const chat = resolveChain(CHAT_CAPABILITY, source, quoteRejected);
+  const stt = resolveChain(STT_CAPABILITY, source, quoteRejected);
   const tts = resolveChain(TTS_CAPABILITY, source, quoteRejected);
-  problems.push(...chat.problems, ...tts.problems);
+  problems.push(...chat.problems, ...stt.problems, ...tts.problems);
   if (!parsed.success || problems.length > 0) throw new ConfigError(unique(problems));
   const env = parsed.data;
   const crossField = crossFieldProblems(env, chat.chain.providers);
   if (crossField.length > 0) throw new ConfigError(crossField);
 
-  const sttProvider = env.STT_PROVIDER ?? (env.GROQ_API_KEY ? "groq" : env.OPENAI_API_KEY || env.OPENAI_BASE_URL ? "openai" : "none");
 
   return {
     port: env.PORT,
@@ -273,20 +264,19 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     llm: {
       provider: chat.chain.providers[0]?.id ?? null,
       providers: chat.chain.providers,
-      groq: { apiKey: env.GROQ_API_KEY, baseUrl: env.GROQ_BASE_URL },
-      openai: { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL },
       timeoutMs: env.LLM_TIMEOUT_MS,
       temperature: env.LLM_TEMPERATURE,
     },
     speech: {
-      sttProvider,
-      sttModel: env.STT_MODEL ?? DEFAULT_MODELS[sttProvider === "openai" ? "openai" : "groq"].stt,
+      sttProvider: stt.chain.providers[0]?.id ?? "none",
+      stt: stt.chain.providers,
       ttsProvider: tts.chain.providers[0]?.id ?? "none",
       tts: tts.chain.providers,
       maxAudioBytes: env.MAX_AUDIO_MB * 1024 * 1024,
     },
     memory: {
       embeddingsProvider: env.EMBEDDINGS_PROVIDER,
+      openai: { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL },
       embeddingsModel: env.EMBEDDINGS_MODEL,
       qdrantUrl: env.QDRANT_URL,
       qdrantApiKey: env.QDRANT_API_KEY,

@@ -46,6 +46,12 @@ export interface CapabilitySpec<Instance = unknown, Context = unknown> {
   readonly allowsNone: boolean;
   /** Providers appended to a chain chosen without the list variable (speech synthesis: espeak-ng, so Rose is never silent). */
   readonly lastResort?: readonly string[];
+  /**
+   * When no variable names a provider: whether every configured provider serves, in registry order
+   * (speech recognition: a second Whisper is the same model family), rather than only the first
+   * (the chat model: a different model answering in Rose's voice is opted into, not assumed).
+   */
+  readonly chainsConfigured?: boolean;
 }
 
 export interface ResolvedProvider<Instance = unknown, Context = unknown> {
@@ -133,8 +139,8 @@ export function resolveChain<Instance, Context>(
   } else {
     source = spec.singleVariable;
     explicit = false;
-    const picked = spec.providers.find((definition) => !malformed.has(definition.id) && definition.autoSelect(settingsById.get(definition.id)));
-    chosen = picked ? [picked.id] : [];
+    const configured = spec.providers.filter((definition) => !malformed.has(definition.id) && definition.autoSelect(settingsById.get(definition.id))).map((d) => d.id);
+    chosen = spec.chainsConfigured ? configured : configured.slice(0, 1);
   }
   if (problems.length > 0) return { chain: { providers: [], explicit }, problems };
   if (chosen.includes("none")) return { chain: { providers: [], explicit }, problems };

@@ -3,26 +3,9 @@ import type { Logger } from "../../core/logger.js";
 import { instantiate } from "../../core/providers.js";
 import type { ProviderGuards } from "../../core/resilience/guards.js";
 import { Speech, speechChain } from "./speech.js";
-import { groqTranscriber, openAiTranscriber } from "./stt/whisper-api.js";
 import type { SpeechToText, TextToSpeech } from "./types.js";
 
 const NO_STT = "set GROQ_API_KEY for Groq Whisper, or OPENAI_BASE_URL (and OPENAI_API_KEY if needed) with STT_PROVIDER=openai for an OpenAI-compatible server";
-
-function speechToText(config: Config): { stt: SpeechToText | null; sttMissing: string } {
-  const { groq, openai } = config.llm;
-  const model = config.speech.sttModel;
-  switch (config.speech.sttProvider) {
-    case "groq":
-      // Config validation guarantees the key when STT_PROVIDER=groq, and only picks groq by default when it is set.
-      return groq.apiKey ? { stt: groqTranscriber({ apiKey: groq.apiKey, baseUrl: groq.baseUrl, model }), sttMissing: "" } : { stt: null, sttMissing: "STT_PROVIDER=groq needs GROQ_API_KEY" };
-    case "openai":
-      return openai.apiKey || openai.baseUrl
-        ? { stt: openAiTranscriber({ apiKey: openai.apiKey, baseUrl: openai.baseUrl, model }), sttMissing: "" }
-        : { stt: null, sttMissing: "STT_PROVIDER=openai needs OPENAI_BASE_URL or OPENAI_API_KEY" };
-    case "none":
-      return { stt: null, sttMissing: NO_STT };
-  }
-}
 
 /** The parts of a Speech, built by hand (tests) or from the configuration. */
 export function buildSpeech(parts: { stt: SpeechToText[]; sttMissing?: string; tts: TextToSpeech[] }, guards: ProviderGuards, logger: Logger): Speech {
@@ -33,7 +16,7 @@ export function buildSpeech(parts: { stt: SpeechToText[]; sttMissing?: string; t
 
 /** Builds the configured recognisers and voices; either may be absent and the service still boots. */
 export function createSpeech(config: Config, guards: ProviderGuards, logger: Logger): Speech {
-  const { stt, sttMissing } = speechToText(config);
+  const stt = instantiate(config.speech.stt, undefined);
   const tts = instantiate(config.speech.tts, undefined, (id) => logger.info(`${id} is not installed: it will not stand in when the configured voice fails`, { provider: id }));
-  return buildSpeech({ stt: stt ? [stt] : [], sttMissing, tts }, guards, logger);
+  return buildSpeech({ stt, sttMissing: NO_STT, tts }, guards, logger);
 }
