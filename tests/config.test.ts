@@ -167,7 +167,10 @@ describe("configuration", () => {
 
   it("says how to fix a chain: unknown or repeated providers, and providers missing their credentials", () => {
     expect(problemsOf({ LLM_PROVIDERS: "groq,anthropic", GROQ_API_KEY: "g" })).toEqual([
-      'LLM_PROVIDERS: "anthropic" is not a chat model provider; list groq or openai in order of preference, comma-separated',
+      'LLM_PROVIDERS: unknown chat model provider (got "anthropic"); list groq or openai in order of preference, comma-separated',
+    ]);
+    expect(problemsOf({ LLM_PROVIDERS: "groq,openai", LLM_PROVIDER: "openai", GROQ_API_KEY: "g", OPENAI_API_KEY: "o" })).toEqual([
+      "LLM_PROVIDER disagrees with LLM_PROVIDERS, which starts with groq: set only LLM_PROVIDERS",
     ]);
     expect(problemsOf({ LLM_PROVIDERS: "groq,groq", GROQ_API_KEY: "g" })).toEqual(["LLM_PROVIDERS: each provider may appear once"]);
     expect(problemsOf({ LLM_PROVIDERS: "groq,openai", GROQ_API_KEY: "g" })).toEqual([

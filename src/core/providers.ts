@@ -13,9 +13,8 @@ export type Environment = Record<string, string | undefined>;
 /** Where in its capability's chain a provider stands: capability-wide variables (CHAT_MODEL, STT_MODEL) apply to the first. */
 export type ChainRole = "primary" | "fallback";
 
-// `any` where the registry is heterogeneous: each definition is typed on its own, the list holds them all.
-/* eslint-disable @typescript-eslint/no-explicit-any */
-export interface ProviderDefinition<Settings = any, Instance = any, Context = any> {
+/** Each definition is typed on its own settings; a capability's registry holds them as `ProviderDefinition<unknown, …>`. */
+export interface ProviderDefinition<Settings = unknown, Instance = unknown, Context = unknown> {
   /** The name in `*_PROVIDER(S)`, health, logs and breaker names: "groq", "elevenlabs". */
   readonly id: string;
   /** This provider's variables, parsed over the whole environment; malformed values are start-up problems. */
@@ -28,7 +27,6 @@ export interface ProviderDefinition<Settings = any, Instance = any, Context = an
   /** Whether it can run on this machine (e.g. its binary is installed); a last resort that cannot is left out. */
   available?(settings: Settings): boolean;
 }
-/* eslint-enable @typescript-eslint/no-explicit-any */
 
 export function defineProvider<Settings, Instance, Context>(definition: ProviderDefinition<Settings, Instance, Context>): ProviderDefinition<Settings, Instance, Context> {
   return definition;
@@ -66,8 +64,6 @@ export interface ResolvedProvider<Instance = unknown, Context = unknown> {
 export interface ResolvedChain<Instance = unknown, Context = unknown> {
   /** In order of preference; empty when nothing is configured (or `none`). */
   providers: Array<ResolvedProvider<Instance, Context>>;
-  /** Whether the chain was chosen explicitly (`*_PROVIDERS` or `*_PROVIDER`) rather than picked from what is configured. */
-  explicit: boolean;
 }
 
 /** "a, b or c" */
@@ -120,17 +116,19 @@ export function resolveChain<Instance, Context>(
   const single = env[spec.singleVariable]?.trim();
   let chosen: string[];
   let source: string;
-  let explicit = true;
   if (list) {
     source = spec.listVariable;
     chosen = list.split(",").map((item) => item.trim().toLowerCase()).filter(Boolean);
     const unknown = chosen.filter((id) => !choices.includes(id));
     if (unknown.length > 0) {
-      problems.push(`${spec.listVariable}: ${unknown.map((id) => `"${id.slice(0, 24)}"`).join(", ")} is not a ${spec.label} provider; list ${listOfChoices(ids)} in order of preference, comma-separated`);
+      problems.push(`${spec.listVariable}: unknown ${spec.label} provider${quote(spec.listVariable, unknown.join(","))}; list ${listOfChoices(ids)} in order of preference, comma-separated`);
     } else if (new Set(chosen).size !== chosen.length) {
       problems.push(`${spec.listVariable}: each provider may appear once`);
     } else if (chosen.includes("none") && chosen.length > 1) {
       problems.push(`${spec.listVariable}: none cannot be combined with providers`);
+    }
+    if (single && problems.length === 0 && single.toLowerCase() !== chosen[0]) {
+      problems.push(`${spec.singleVariable} disagrees with ${spec.listVariable}, which starts with ${chosen[0]}: set only ${spec.listVariable}`);
     }
   } else if (single) {
     source = spec.singleVariable;
@@ -138,12 +136,11 @@ export function resolveChain<Instance, Context>(
     if (!choices.includes(chosen[0]!)) problems.push(`${spec.singleVariable}: use ${listOfChoices(choices)}${quote(spec.singleVariable, single)}`);
   } else {
     source = spec.singleVariable;
-    explicit = false;
     const configured = spec.providers.filter((definition) => !malformed.has(definition.id) && definition.autoSelect(settingsById.get(definition.id))).map((d) => d.id);
     chosen = spec.chainsConfigured ? configured : configured.slice(0, 1);
   }
-  if (problems.length > 0) return { chain: { providers: [], explicit }, problems };
-  if (chosen.includes("none")) return { chain: { providers: [], explicit }, problems };
+  if (problems.length > 0) return { chain: { providers: [] }, problems };
+  if (chosen.includes("none")) return { chain: { providers: [] }, problems };
   const lastResort = new Set<string>();
   if (source !== spec.listVariable && chosen.length > 0) {
     for (const id of spec.lastResort ?? []) {
@@ -168,5 +165,5 @@ export function resolveChain<Instance, Context>(
     }
     providers.push({ id, role, settings, definition, lastResort: lastResort.has(id) });
   }
-  return { chain: { providers, explicit }, problems };
+  return { chain: { providers }, problems };
 }
