@@ -3,7 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { startDeadline } from "./deadline.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
-import { isProviderError } from "./provider-error.js";
+import { isProviderError, ProviderError } from "./provider-error.js";
 import { isCallerMistake, isTransient, statusOf } from "./transient.js";
 
 export interface ResiliencePolicy {
@@ -47,15 +47,15 @@ export class ProviderUnavailableError extends Error {
   }
 }
 
-/** An attempt that outlived its timeout; the request was aborted. */
-export class AttemptTimeoutError extends Error {
+/** An attempt that outlived its timeout; the request was aborted. A ProviderError of kind timeout: retryable. */
+export class AttemptTimeoutError extends ProviderError {
   readonly code = "ATTEMPT_TIMEOUT";
   constructor(
-    readonly provider: string,
+    provider: string,
     readonly timeoutMs: number,
     options?: { cause?: unknown },
   ) {
-    super(`${provider} did not answer within ${timeoutMs} ms`, options);
+    super({ provider, kind: "timeout", message: `did not answer within ${timeoutMs} ms` }, options);
     this.name = "AttemptTimeoutError";
   }
 }
