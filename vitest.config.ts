@@ -10,5 +10,7 @@ export default defineConfig({
     // Integration tests start real servers and SQLite files; two cores, so keep parallelism modest.
     pool: "forks",
     maxWorkers: 2,
+    // tests/deadline.test.ts forces garbage collection while provider calls hang (timeouts must survive it).
+    execArgv: ["--expose-gc"],
   },
 });

@@ -5,7 +5,8 @@ import type { Config } from "./core/config.js";
 import type { Logger } from "./core/logger.js";
 import { ServiceHealth } from "./core/health/service-health.js";
 import { Metrics } from "./core/metrics.js";
-import { guardsFromConfig, type Guards } from "./core/resilience/guards.js";
+import { ProviderGuards } from "./core/resilience/guards.js";
+import type { ProviderGuard } from "./core/resilience/provider-guard.js";
 import { type JobLock, RedisJobLock } from "./core/jobs/job-lock.js";
 import { JobScheduler } from "./core/jobs/scheduler.js";
 import { type BackupSource, SqliteBackups } from "./core/jobs/sqlite-backup.js";
@@ -20,8 +21,8 @@ import type { HttpDeps } from "./interfaces/http/context.js";
 import { createHttpApp } from "./interfaces/http/app.js";
 import { openPersistence, openSqlite } from "./persistence.js";
 import { ROSE } from "./modules/character/card.js";
-import { createChatModels } from "./modules/llm/chat-models.js";
-import { chatProviderProbe } from "./modules/llm/probe.js";
+import { chainHealth } from "./core/health/chain-health.js";
+import { createLanguageModels } from "./modules/llm/language-model.js";
 import { analyseForMemory } from "./modules/memory/analysis.js";
 import { createLongTermMemory } from "./modules/memory/create-memory.js";
 import { MemoryWriter } from "./modules/memory/memory-writer.js";
@@ -32,7 +33,8 @@ import type { SessionStore } from "./modules/sessions/types.js";
 export interface Rose {
   app: Express;
   turns: TurnRunner;
-  guards: Guards;
+  /** Every provider guard by name ("chat:groq", "small:groq", "tts", "embeddings"...): breaker states for tests and operators. */
+  guards: Record<string, ProviderGuard>;
   backups: SqliteBackups;
   /** Runs a background job now (under its lease); false when another instance holds it. */
   runJob(name: string): Promise<boolean>;
@@ -82,22 +84,23 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
   const persistence = await openPersistence(config.databaseUrl, { db: conversationDb, audioDir: join(config.dataDir, "audio"), audioTtlMs: config.audioTtlMs }, logger);
   const { threads, sessions } = persistence;
   const metrics = new Metrics();
-  const guards = guardsFromConfig(config, logger, metrics);
-  const memory = await createLongTermMemory(config, { embeddings: guards.embeddings, vectorStore: guards.vector_store }, logger);
+  const guards = ProviderGuards.fromConfig(config, logger, metrics);
+  const memoryGuards = { embeddings: guards.guard("embeddings", "memory"), vectorStore: guards.guard("vector_store", "memory") };
+  const memory = await createLongTermMemory(config, memoryGuards, logger);
   // The databases and their -wal/-shm exist now: private even where the umask could not be set.
   tighten(config.dataDir);
-  const models = createChatModels(config);
+  const models = createLanguageModels(config.llm.providers, { temperature: config.llm.temperature }, guards, logger);
   let graph: RoseGraph | null = null;
   let memoryWriter: MemoryWriter | null = null;
   if (models) {
-    logger.info("chat model configured", { provider: models.provider, chat_model: models.chatModelId, small_model: models.smallModelId });
-    const analyse = (message: string, known: Memory[]) => guards.small.run((signal) => analyseForMemory(models.small, message, known, signal));
+    const describe = (role: "chat" | "small") => models[role].chain.members.map((m) => `${m.id} (${m.model})`).join(", then ");
+    logger.info("chat model configured", { providers: config.llm.providers.map((p) => p.id), chat_model: describe("chat"), small_model: describe("small") });
+    const analyse = (message: string, known: Memory[]) => analyseForMemory(models.small, message, known);
     memoryWriter = new MemoryWriter(persistence.memoryOutbox, memory, analyse, logger, metrics);
     memoryWriter.start();
     graph = buildGraph(
       {
-        models,
-        guards: { chat: guards.chat, small: guards.small },
+        llm: models,
         memory,
         memoryWriter,
         character: ROSE,
@@ -127,20 +130,19 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
     intervalMs: 60 * 60_000,
     run: () => removeIdleThreads(sessions, turns, new Date(Date.now() - config.sessionRetentionDays * 86_400_000)),
   });
-  const speech = createSpeech(config, { stt: guards.stt, tts: guards.tts }, logger);
+  const speech = createSpeech(config, guards, logger);
   const audioStore = persistence.audio;
   // Expired audio is never served; the sweep only frees space, so a few minutes' lag is harmless.
   jobs.schedule({ name: "audio-cleanup", intervalMs: Math.min(config.audioTtlMs, 10 * 60_000), run: () => audioStore.removeExpired() });
 
   let accepting = true;
   const health = new ServiceHealth();
-  const chatProbe = chatProviderProbe(config);
-  if (models && chatProbe) {
-    health.register("llm", { provider: models.provider, model: models.chatModelId, probe: chatProbe, breaker: () => guards.chat.state, requiredForReadiness: true });
+  if (models) {
+    health.register("llm", chainHealth(models.chat.chain, { requiredForReadiness: true }));
   } else {
     health.notConfigured("llm", "set GROQ_API_KEY, or OPENAI_BASE_URL / OPENAI_API_KEY");
   }
-  health.register("memory", { provider: memory.storeName, model: memory.embedder.id, probe: () => memory.ping(), breaker: () => guards.vector_store.state, requiredForReadiness: true });
+  health.register("memory", { provider: memory.storeName, model: memory.embedder.id, probe: () => memory.ping(), breaker: () => memoryGuards.vectorStore.state, requiredForReadiness: true });
   health.register("checkpoints", { provider: persistence.kind, probe: () => persistence.ping(), requiredForReadiness: true });
   speech.registerHealth(health);
 
@@ -151,7 +153,7 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
   return {
     app,
     turns,
-    guards,
+    guards: guards.byName(),
     backups,
     runJob: (name) => jobs.runNow(name),
     threadBytes: (threadId) => threads.storedBytes(threadId),
@@ -162,7 +164,7 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
       await jobsStopped;
       await turns.drain();
       await memoryWriter?.stop();
-      for (const guard of Object.values(guards)) guard.shutdown();
+      guards.shutdown();
       await memory.close();
       await threads.close();
       await persistence.close();

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { loadConfig } from "../src/core/config.js";
 import { createLogger } from "../src/core/logger.js";
-import { ProviderGuard } from "../src/core/resilience/provider-guard.js";
+import { ProviderGuards } from "../src/core/resilience/guards.js";
 import type { GraphDeps } from "../src/graph/deps.js";
 import type { TurnEvent } from "../src/graph/events.js";
 import { createContextInjectionNode } from "../src/graph/nodes/context-injection.js";
@@ -15,7 +15,7 @@ import { createSummarizeNode } from "../src/graph/nodes/summarize.js";
 import { RoseState, type RoseStateType } from "../src/graph/state.js";
 import { ROSE } from "../src/modules/character/card.js";
 import { APOLOGY_REPLY } from "../src/modules/character/prompts.js";
-import { createChatModels } from "../src/modules/llm/chat-models.js";
+import { createLanguageModels } from "../src/modules/llm/language-model.js";
 import Database from "better-sqlite3";
 import { analyseForMemory } from "../src/modules/memory/analysis.js";
 import { LexicalHashEmbedder } from "../src/modules/memory/embeddings/lexical-embedder.js";
@@ -51,14 +51,12 @@ beforeAll(async () => {
   memory = new LongTermMemory(new SqliteVecMemoryStore(join(dir.path, "memories.db")), new LexicalHashEmbedder());
   outboxDb = new Database(join(dir.path, "outbox.db"));
   const config = loadConfig({ OPENAI_BASE_URL: sim.openaiBaseUrl, OPENAI_API_KEY: "k", CHAT_MODEL: "sim-chat", SMALL_MODEL: "sim-small" });
-  const models = createChatModels(config)!;
-  const small = new ProviderGuard("small", fastPolicy);
+  const llm = createLanguageModels(config.llm.providers, { temperature: 0.7 }, ProviderGuards.uniform(fastPolicy))!;
   const logger = createLogger("silent");
   deps = {
-    models,
-    guards: { chat: new ProviderGuard("chat", fastPolicy), small },
+    llm,
     memory,
-    memoryWriter: new MemoryWriter(new SqliteMemoryOutbox(outboxDb), memory, (message, known) => small.run((signal) => analyseForMemory(models.small, message, known, signal)), logger),
+    memoryWriter: new MemoryWriter(new SqliteMemoryOutbox(outboxDb), memory, (message, known) => analyseForMemory(llm.small, message, known), logger),
     character: ROSE,
     logger,
     memoryTopK: 5,

@@ -65,7 +65,7 @@ describe("when the chat model fails", () => {
       expect(status).toBe(200);
       expect(body).toMatchObject({ reply: APOLOGY_REPLY, fallback: true });
     }
-    expect(service.guards.chat.state).toBe("open");
+    expect(service.guards["chat:openai"]!.state).toBe("open");
     const callsWhileOpen = replyCalls();
     const fast = await client.json("POST", "/api/v1/chat", { session_id: sessionId, message: "Still there?" });
     expect(fast.body.fallback).toBe(true);
@@ -76,10 +76,10 @@ describe("when the chat model fails", () => {
 
     sim.reset(); // the provider recovers
     await new Promise((r) => setTimeout(r, 1_700));
-    expect(service.guards.chat.state).toBe("half_open");
+    expect(service.guards["chat:openai"]!.state).toBe("half_open");
     const recovered = await client.json("POST", "/api/v1/chat", { session_id: sessionId, message: "Better now?" });
     expect(recovered.body.fallback).toBe(false);
-    expect(service.guards.chat.state).toBe("closed");
+    expect(service.guards["chat:openai"]!.state).toBe("closed");
 
     // Every turn, apologies included, is in the thread.
     const history = await client.json("GET", `/api/v1/sessions/${sessionId}/messages`);

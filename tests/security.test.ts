@@ -20,7 +20,7 @@ async function rose(env: Record<string, string>): Promise<RunningRose> {
   return server;
 }
 
-const production = { ENVIRONMENT: "production", JWT_SECRET: "0123456789abcdef".repeat(3), CORS_ORIGINS: "https://rose.example", OPENAI_BASE_URL: "http://127.0.0.1:9/v1", OPENAI_API_KEY: "k" };
+const production = { ENVIRONMENT: "production", JWT_SECRET: "64467bf2fb4eb0ab089712d4804feac67157d11df67b4833d42848f2168005d1", CORS_ORIGINS: "https://rose.example", OPENAI_BASE_URL: "http://127.0.0.1:9/v1", OPENAI_API_KEY: "k" };
 
 afterEach(async () => {
   while (servers.length) await servers.pop()!.stop();

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createLogger } from "../src/core/logger.js";
-import { createGuards } from "../src/core/resilience/guards.js";
+import { ProviderGuards } from "../src/core/resilience/guards.js";
+import type { ResiliencePolicy } from "../src/core/resilience/provider-guard.js";
 import { isAppError } from "../src/core/errors.js";
 import { sniffAudioFormat } from "../src/modules/speech/audio-format.js";
-import { Speech } from "../src/modules/speech/speech.js";
+import { buildSpeech } from "../src/modules/speech/create-speech.js";
 import { groqTranscriber, openAiTranscriber } from "../src/modules/speech/stt/whisper-api.js";
 import { ElevenLabsSpeech } from "../src/modules/speech/tts/elevenlabs.js";
 import { EspeakSpeech } from "../src/modules/speech/tts/espeak.js";
@@ -34,7 +35,8 @@ async function bytesOf(speech: SynthesizedSpeech): Promise<Buffer> {
 }
 
 /** Guards with quick backoff so retry tests do not wait. */
-const quickGuards = () => createGuards(logger, undefined, {}, { retries: 2, baseDelayMs: 5, maxDelayMs: 10, timeoutMs: 5_000 });
+const speechGuards = (policy: Partial<ResiliencePolicy>) => ProviderGuards.uniform(policy);
+const quickGuards = () => speechGuards({ retries: 2, baseDelayMs: 5, maxDelayMs: 10, timeoutMs: 5_000 });
 
 describe("speech to text against the simulator", () => {
   it("sends Groq Whisper the real recording, named after its detected format", async () => {
@@ -106,14 +108,26 @@ describe("Speech: guarded recognition and synthesis", () => {
 
   it("retries a transient STT failure with backoff, then answers", async () => {
     sim.script({ match: { endpoint: "transcription" }, fail: { status: 503 }, times: 2 });
-    const speech = new Speech({ stt: openAiStt(), sttMissing: "", tts: null }, quickGuards(), logger);
+    const speech = buildSpeech({ stt: [openAiStt()], sttMissing: "", tts: [] }, quickGuards(), logger);
     expect(await speech.transcribe(wavClip())).toBe("Hello Rose.");
     expect(sim.requests({ endpoint: "transcription" }).map((r) => r.status)).toEqual([503, 503, 200]);
   });
 
-  it("does not retry a 4xx, and reports 503 stt_unavailable telling the person to try again or type", async () => {
+  it("does not retry audio the recogniser cannot read, and reports 422 audio_unreadable asking to record again", async () => {
     sim.script({ match: { endpoint: "transcription" }, fail: { status: 400, message: "bad audio" } });
-    const speech = new Speech({ stt: openAiStt(), sttMissing: "", tts: null }, quickGuards(), logger);
+    const speech = buildSpeech({ stt: [openAiStt()], sttMissing: "", tts: [] }, quickGuards(), logger);
+    const error = await speech.transcribe(wavClip()).catch((e: unknown) => e);
+    expect(isAppError(error) && { status: error.status, code: error.code, message: error.message }).toMatchObject({
+      status: 422,
+      code: "audio_unreadable",
+      message: expect.stringMatching(/record your message again/),
+    });
+    expect(sim.requests({ endpoint: "transcription" })).toHaveLength(1);
+  });
+
+  it("does not retry a refused key, and reports 503 stt_unavailable telling the person to try again or type", async () => {
+    sim.script({ match: { endpoint: "transcription" }, fail: { status: 401, message: "Invalid API key" } });
+    const speech = buildSpeech({ stt: [openAiStt()], sttMissing: "", tts: [] }, quickGuards(), logger);
     const error = await speech.transcribe(wavClip()).catch((e: unknown) => e);
     expect(isAppError(error) && { status: error.status, code: error.code, message: error.message }).toMatchObject({
       status: 503,
@@ -123,15 +137,23 @@ describe("Speech: guarded recognition and synthesis", () => {
     expect(sim.requests({ endpoint: "transcription" })).toHaveLength(1);
   });
 
+  it("retries a transcription that timed out (the SDK reports the abort as APIUserAbortError)", async () => {
+    sim.script({ match: { endpoint: "transcription" }, fail: { hang: true }, times: 1 });
+    const guards = speechGuards({ retries: 1, baseDelayMs: 5, maxDelayMs: 10, timeoutMs: 200 });
+    const speech = buildSpeech({ stt: [openAiStt()], sttMissing: "", tts: [] }, guards, logger);
+    expect(await speech.transcribe(wavClip())).toBe("Hello Rose.");
+    expect(sim.requests({ endpoint: "transcription" }).map((r) => r.failure ?? r.status)).toEqual(["hang", 200]);
+  });
+
   it("refuses with stt_not_configured naming the variable when there is no recogniser", () => {
-    const speech = new Speech({ stt: null, sttMissing: "set GROQ_API_KEY", tts: null }, quickGuards(), logger);
+    const speech = buildSpeech({ stt: [], sttMissing: "set GROQ_API_KEY", tts: [] }, quickGuards(), logger);
     expect(() => speech.assertCanTranscribe()).toThrow(expect.objectContaining({ status: 503, code: "stt_not_configured", message: expect.stringContaining("GROQ_API_KEY") }));
   });
 
   it("retries a speech stream that breaks off midway, and hands back whole audio", async () => {
     sim.script({ match: { endpoint: "speech" }, fail: { dropMidStream: true }, times: 1 });
     const tts = new ElevenLabsSpeech({ apiKey: KEY, baseUrl: sim.elevenlabsBaseUrl, voiceId: "v", model: "eleven_flash_v2_5" });
-    const speech = new Speech({ stt: null, sttMissing: "", tts }, quickGuards(), logger);
+    const speech = buildSpeech({ stt: [], tts: [tts] }, quickGuards(), logger);
     const audio = await speech.synthesize("A sentence long enough to arrive in several chunks of audio.");
     expect(parseMp3(audio.bytes).frames).toBeGreaterThan(10);
     expect(sim.requests({ endpoint: "speech" })).toHaveLength(2);
@@ -139,7 +161,7 @@ describe("Speech: guarded recognition and synthesis", () => {
 
   it("fails synthesis when the provider returns no audio", async () => {
     const silent: TextToSpeech = { provider: "test", synthesize: async () => ({ mime: "audio/mpeg", bytes: Buffer.alloc(0) }) };
-    const speech = new Speech({ stt: null, sttMissing: "", tts: silent }, quickGuards(), logger);
+    const speech = buildSpeech({ stt: [], sttMissing: "", tts: [silent] }, quickGuards(), logger);
     await expect(speech.synthesize("Hi")).rejects.toThrow(/no audio/);
   });
 });

@@ -140,10 +140,10 @@ describe("POST /voice/process", () => {
     expect(body).toMatchObject({ text: APOLOGY_REPLY, fallback: true, tts_failed: false, audio_url: expect.stringMatching(/\.wav$/) });
   });
 
-  it("still answers in words when speech synthesis is down", async () => {
+  it("still answers in words when speech synthesis is down (and no voice stands in)", async () => {
     sim.script({ match: { endpoint: "speech" }, fail: { status: 500, message: "tts down" } });
     sim.script({ match: { model: "sim-chat" }, reply: { content: "I'm here with you." } });
-    const { client } = await rose(elevenLabsEnv());
+    const { client } = await rose({ ...elevenLabsEnv(), TTS_PROVIDERS: "elevenlabs" }); // no espeak-ng behind it
     const { status, body } = await client.json("POST", "/api/v1/voice/process", voiceForm(recording, "clip.wav"));
     expect(status).toBe(200);
     expect(body).toMatchObject({ text: "I'm here with you.", audio_url: null, tts_failed: true });
@@ -159,6 +159,30 @@ describe("POST /voice/process", () => {
     expect(body.error).toMatchObject({ code: "stt_unavailable", message: expect.stringMatching(/try again.*type/), request_id: expect.any(String) });
     expect(transcriptions()).toHaveLength(2); // retried once
     expect(replyRequests()).toHaveLength(0);
+  });
+
+  it("answers 422 audio_unreadable, asking to record again, when the recogniser cannot read the recording", async () => {
+    sim.script({ match: { endpoint: "transcription" }, fail: { status: 400, message: "could not process file - is it a valid media file?" } });
+    const { client } = await rose();
+    const sessionId = await client.startSession();
+    const { status, body, headers } = await client.json("POST", "/api/v1/voice/process", voiceForm(recording, "clip.wav", { session_id: sessionId }));
+    expect(status).toBe(422);
+    expect(body.error).toMatchObject({ code: "audio_unreadable", message: expect.stringMatching(/record .*again/i), request_id: expect.any(String) });
+    expect(headers.get("retry-after")).toBeNull(); // not an outage: waiting would not help
+    expect(transcriptions()).toHaveLength(1); // the same audio would fail the same way: not retried
+    expect(replyRequests()).toHaveLength(0);
+    expect((await client.json("GET", `/api/v1/sessions/${sessionId}/messages`)).body.messages).toEqual([]);
+  });
+
+  it("retries a recognition that timed out, and answers", async () => {
+    sim.script({ match: { endpoint: "transcription" }, reply: { transcript: "Are you still there?" } });
+    sim.script({ match: { endpoint: "transcription" }, times: 1, fail: { hang: true } }); // newest first: hangs once
+    sim.script({ match: { model: "sim-chat" }, reply: { content: "I am." } });
+    const { client } = await rose(baseEnv({ STT_TIMEOUT_MS: "300", TTS_PROVIDER: "none" }));
+    const { status, body } = await client.json("POST", "/api/v1/voice/process", voiceForm(recording, "clip.wav"));
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ transcript: "Are you still there?", text: "I am." });
+    expect(transcriptions().map((r) => r.failure ?? r.status)).toEqual(["hang", 200]);
   });
 
   it("answers 503 stt_not_configured naming the variable when there is no recogniser", async () => {
@@ -314,10 +338,10 @@ describe("POST /voice/stream", () => {
     expect(isWav((await fetchAudio(client, done.audio_url)).bytes)).toBe(true);
   });
 
-  it("gives the words without audio, flagged, when speech synthesis is down", async () => {
+  it("gives the words without audio, flagged, when speech synthesis is down (and no voice stands in)", async () => {
     sim.script({ match: { endpoint: "speech" }, fail: { status: 503 } });
     sim.script({ match: { model: "sim-chat" }, reply: { content: reply } });
-    const { client } = await rose(elevenLabsEnv());
+    const { client } = await rose({ ...elevenLabsEnv(), TTS_PROVIDERS: "elevenlabs" });
     const { status, events } = await client.stream("/api/v1/voice/stream", voiceForm(recording, "clip.wav"));
     expect(status).toBe(200);
     expect(events.map((e) => e.event)).not.toContain("audio");
@@ -345,6 +369,15 @@ describe("POST /voice/stream", () => {
     expect(dataOf(events, "audio")[0]).toMatchObject({ index: 0, text: NO_SPEECH_REPLY, mime: "audio/wav" });
     expect(dataOf(events, "done")[0]).toMatchObject({ no_speech: true, text: NO_SPEECH_REPLY, transcript: "", timings: { workflow_ms: 0 } });
     expect(replyRequests()).toHaveLength(0);
+  });
+
+  it("refuses with a JSON 422 audio_unreadable before the stream opens when the recording cannot be read", async () => {
+    sim.script({ match: { endpoint: "transcription" }, fail: { status: 400, message: "Invalid file format." } });
+    const { client } = await rose();
+    const { status, events } = await client.stream("/api/v1/voice/stream", voiceForm(recording, "clip.wav"));
+    expect(status).toBe(422);
+    expect(events).toEqual([{ event: "http_error", data: { error: expect.objectContaining({ code: "audio_unreadable", message: expect.stringMatching(/record .*again/i) }) } }]);
+    expect(transcriptions()).toHaveLength(1);
   });
 
   it("refuses with a JSON 503 before the stream opens when recognition fails", async () => {

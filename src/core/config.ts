@@ -1,28 +1,18 @@
 import { isIP } from "node:net";
 import { z } from "zod";
+import type { ChatProvider, ChatProviderContext } from "../modules/llm/chat-provider.js";
+import { CHAT_CAPABILITY } from "../modules/llm/providers/index.js";
+import { STT_CAPABILITY } from "../modules/speech/stt/index.js";
+import { TTS_CAPABILITY } from "../modules/speech/tts/index.js";
+import type { SpeechToText, TextToSpeech } from "../modules/speech/types.js";
+import { booleanish, optionalString, positiveInt, url } from "./env-schema.js";
+import { type ResolvedProvider, resolveChain } from "./providers.js";
+import { estimateSecretBits } from "./secret-strength.js";
 
 /**
  * Configuration comes only from the environment. Every variable is validated once at start-up so a
  * typo fails loudly with the variable's name and how to fix it, instead of surfacing mid-conversation.
  */
-
-const booleanish = z
-  .enum(["true", "false", "1", "0", "yes", "no"], { error: "use true or false" })
-  .transform((v) => v === "true" || v === "1" || v === "yes");
-
-const positiveInt = (min = 1, max = Number.MAX_SAFE_INTEGER) =>
-  z.coerce
-    .number({ error: "must be a whole number" })
-    .int({ error: "must be a whole number" })
-    .min(min, { error: `must be at least ${min}` })
-    .max(max, { error: `must be at most ${max}` });
-
-const url = z.url({ error: "must be a full URL such as http://127.0.0.1:8000" });
-
-const optionalString = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
 
 /** Express's named proxy ranges (see `app.set("trust proxy", ...)`). */
 const NAMED_PROXY_RANGES = new Set(["loopback", "linklocal", "uniquelocal"]);
@@ -59,25 +49,14 @@ const envSchema = z.object({
   ENVIRONMENT: z.enum(["development", "production", "test"], { error: "use development or production" }).default("development"),
   LOG_LEVEL: z.enum(["silent", "error", "warn", "info", "http", "verbose", "debug", "silly"], { error: "use error, warn, info, debug or silent" }).default("info"),
 
-  LLM_PROVIDER: z.enum(["groq", "openai"], { error: "use groq or openai" }).optional(),
-  GROQ_API_KEY: optionalString,
-  GROQ_BASE_URL: url.optional(),
+  // Chat, speech recognition and speech synthesis providers declare their own variables (GROQ_*,
+  // OPENAI_*, ELEVENLABS_*, *_MODEL...) next to their code: src/modules/llm/providers,
+  // src/modules/speech/stt, src/modules/speech/tts. These two remain here for OpenAI embeddings.
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: url.optional(),
-  CHAT_MODEL: optionalString,
-  SMALL_MODEL: optionalString,
   LLM_TIMEOUT_MS: positiveInt(100).default(60_000),
   LLM_TEMPERATURE: z.coerce.number().min(0).max(2).default(0.7),
 
-  STT_PROVIDER: z.enum(["groq", "openai", "none"], { error: "use groq, openai or none" }).optional(),
-  STT_MODEL: optionalString,
-  TTS_PROVIDER: z.enum(["elevenlabs", "openai", "espeak", "none"], { error: "use elevenlabs, openai, espeak or none" }).optional(),
-  TTS_MODEL: optionalString,
-  TTS_VOICE: optionalString,
-  ELEVENLABS_API_KEY: optionalString,
-  ELEVENLABS_BASE_URL: url.optional(),
-  ELEVENLABS_VOICE_ID: z.string().default("21m00Tcm4TlvDq8ikWAM"),
-  ELEVENLABS_MODEL: z.string().default("eleven_flash_v2_5"),
   MAX_AUDIO_MB: positiveInt(1, 25).default(10),
 
   EMBEDDINGS_PROVIDER: z.enum(["local", "openai"], { error: "use local or openai" }).default("local"),
@@ -114,7 +93,7 @@ const envSchema = z.object({
   MEMORY_TIMEOUT_MS: positiveInt(100).default(5_000),
 });
 
-export type LlmProvider = "groq" | "openai";
+export type ChatChain = ResolvedProvider<ChatProvider, ChatProviderContext>[];
 
 export interface Config {
   port: number;
@@ -123,25 +102,28 @@ export interface Config {
   environment: "development" | "production" | "test";
   logLevel: string;
   llm: {
-    provider: LlmProvider | null;
-    groq: { apiKey?: string; baseUrl?: string };
-    openai: { apiKey?: string; baseUrl?: string };
-    chatModel: string;
-    smallModel: string;
+    /** The first provider of the chain (the one that serves when all is well); null when none is configured. */
+    provider: string | null;
+    /** LLM_PROVIDERS (or LLM_PROVIDER, or the first configured), in order, each with its own validated settings. */
+    providers: ChatChain;
     timeoutMs: number;
     temperature: number;
   };
   speech: {
-    sttProvider: "groq" | "openai" | "none";
-    sttModel: string;
-    ttsProvider: "elevenlabs" | "openai" | "espeak" | "none";
-    ttsModel?: string;
-    ttsVoice?: string;
-    elevenlabs: { apiKey?: string; baseUrl?: string; voiceId: string; model: string };
+    /** The first recogniser, or "none". */
+    sttProvider: string;
+    /** STT_PROVIDERS (or STT_PROVIDER, or every recogniser whose credentials are set), in order. */
+    stt: ResolvedProvider<SpeechToText, void>[];
+    /** The first voice, or "none" for text-only replies. */
+    ttsProvider: string;
+    /** TTS_PROVIDERS (or TTS_PROVIDER, or the first configured, then espeak-ng as the last resort), in order. */
+    tts: ResolvedProvider<TextToSpeech, void>[];
     maxAudioBytes: number;
   };
   memory: {
     embeddingsProvider: "local" | "openai";
+    /** OPENAI_API_KEY / OPENAI_BASE_URL, for EMBEDDINGS_PROVIDER=openai. */
+    openai: { apiKey?: string; baseUrl?: string };
     embeddingsModel?: string;
     qdrantUrl?: string;
     qdrantApiKey?: string;
@@ -173,24 +155,12 @@ export interface Config {
   };
 }
 
-/** Current model ids; retired ones (e.g. llama-3.3-70b-versatile) are deliberately absent. */
-export const DEFAULT_MODELS = {
-  groq: { chat: "openai/gpt-oss-120b", small: "llama-3.1-8b-instant", stt: "whisper-large-v3-turbo" },
-  openai: { chat: "gpt-4.1-mini", small: "gpt-4.1-nano", stt: "whisper-1" },
-} as const;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     this.name = "ConfigError";
   }
-}
-
-function pickLlmProvider(env: z.infer<typeof envSchema>): LlmProvider | null {
-  if (env.LLM_PROVIDER) return env.LLM_PROVIDER;
-  if (env.GROQ_API_KEY) return "groq";
-  if (env.OPENAI_BASE_URL || env.OPENAI_API_KEY) return "openai";
-  return null;
 }
 
 function isValidTimezone(tz: string): boolean {
@@ -202,44 +172,55 @@ function isValidTimezone(tz: string): boolean {
   }
 }
 
-/** A long secret can still be trivially guessable ("a" * 32); a random hex secret has about 16 distinct characters. */
-const MIN_SECRET_DISTINCT_CHARS = 10;
+/**
+ * A long secret can still be trivially guessable ("a" × 32, "password1234567890password123456"): it is
+ * judged by its estimated randomness (repeats, words, sequences and keyboard runs count for little).
+ * The estimate is conservative: `openssl rand -hex 16` scores about 120 bits, `-hex 32` over 200.
+ */
+export const MIN_SECRET_BITS = 96;
 
-function crossFieldProblems(env: z.infer<typeof envSchema>, llm: LlmProvider | null): string[] {
+/**
+ * Variables whose values are never repeated in an error message, since the log may be read by more
+ * people than the secret should be: keys, secrets, tokens, passwords, and URLs, which can carry
+ * credentials (postgres://user:password@..., https://key@...) or be where a key was pasted by mistake.
+ */
+const MAY_HOLD_SECRET = /KEY|SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL|AUTH|URL|URI|DSN/i;
+/** Known API key shapes (OpenAI sk-, Groq gsk_, ElevenLabs sk_, xAI...), wherever they are pasted. */
+const KEY_SHAPED = /^(sk|gsk|xai|pk|rk)[-_][A-Za-z0-9_-]{8,}|^Bearer\s/i;
+
+/** How a rejected value is quoted in a problem: only when it is harmless (a misspelt choice, a word), never a secret. */
+export function quoteRejected(name: string, value: string | undefined): string {
+  if (value === undefined) return "";
+  if (MAY_HOLD_SECRET.test(name)) return " (the value is not shown: this variable may hold a secret)";
+  const looksSecret = KEY_SHAPED.test(value.trim()) || (value.length >= 16 && !/\s/.test(value) && estimateSecretBits(value) >= 64);
+  if (looksSecret || value.length > 64) return " (the value is not shown: it looks like a key or a secret)";
+  return ` (got ${JSON.stringify(value)})`;
+}
+
+function crossFieldProblems(env: z.infer<typeof envSchema>, chat: ChatChain): string[] {
   const problems: string[] = [];
-  if (env.LLM_PROVIDER === "groq" && !env.GROQ_API_KEY) {
-    problems.push("LLM_PROVIDER=groq needs GROQ_API_KEY: set it to your Groq API key, or choose LLM_PROVIDER=openai");
-  }
-  if (env.LLM_PROVIDER === "openai" && !env.OPENAI_API_KEY && !env.OPENAI_BASE_URL) {
-    problems.push("LLM_PROVIDER=openai needs OPENAI_API_KEY, or OPENAI_BASE_URL for a local OpenAI-compatible server");
-  }
   if (env.SUMMARY_KEEP >= env.SUMMARY_TRIGGER) {
     problems.push(`SUMMARY_KEEP (${env.SUMMARY_KEEP}) must be smaller than SUMMARY_TRIGGER (${env.SUMMARY_TRIGGER})`);
   }
   if (!isValidTimezone(env.DEFAULT_TIMEZONE)) {
-    problems.push(`DEFAULT_TIMEZONE: "${env.DEFAULT_TIMEZONE}" is not an IANA time zone; use one such as Europe/Lisbon or UTC`);
+    problems.push(`DEFAULT_TIMEZONE: not an IANA time zone${quoteRejected("DEFAULT_TIMEZONE", env.DEFAULT_TIMEZONE)}; use one such as Europe/Lisbon or UTC`);
   }
-  if (env.STT_PROVIDER === "groq" && !env.GROQ_API_KEY) problems.push("STT_PROVIDER=groq needs GROQ_API_KEY");
-  // The same rule as LLM_PROVIDER=openai: a key, or a base URL for an OpenAI-compatible server that may need none.
-  for (const [name, value] of [["STT_PROVIDER", env.STT_PROVIDER], ["TTS_PROVIDER", env.TTS_PROVIDER], ["EMBEDDINGS_PROVIDER", env.EMBEDDINGS_PROVIDER]] as const) {
-    if (value === "openai" && !env.OPENAI_API_KEY && !env.OPENAI_BASE_URL) {
-      problems.push(`${name}=openai needs OPENAI_API_KEY, or OPENAI_BASE_URL for a local OpenAI-compatible server`);
-    }
+  // The same rule as the OpenAI chat, speech and voice providers: a key, or a base URL for an OpenAI-compatible server that may need none.
+  if (env.EMBEDDINGS_PROVIDER === "openai" && !env.OPENAI_API_KEY && !env.OPENAI_BASE_URL) {
+    problems.push("EMBEDDINGS_PROVIDER=openai needs OPENAI_API_KEY, or OPENAI_BASE_URL for a local OpenAI-compatible server");
   }
   if (env.REQUIRE_AUTHENTICATION) {
     problems.push(
       "REQUIRE_AUTHENTICATION=true is not supported yet: identities are anonymous signed cookies and no JWT sign-in exists, so it would not protect anything; remove it or set it to false",
     );
   }
-  if (env.TTS_PROVIDER === "elevenlabs" && !env.ELEVENLABS_API_KEY) {
-    problems.push("TTS_PROVIDER=elevenlabs needs ELEVENLABS_API_KEY: set it, or use TTS_PROVIDER=espeak for offline speech");
-  }
   if (env.ENVIRONMENT === "production") {
+    const secretBits = env.JWT_SECRET ? Math.floor(estimateSecretBits(env.JWT_SECRET)) : 0;
     if (!env.JWT_SECRET || env.JWT_SECRET.length < 32) {
       problems.push("JWT_SECRET must be set to a random string of at least 32 characters in production (e.g. `openssl rand -hex 32`); it signs user identities");
-    } else if (new Set(env.JWT_SECRET).size < MIN_SECRET_DISTINCT_CHARS) {
+    } else if (secretBits < MIN_SECRET_BITS) {
       problems.push(
-        `JWT_SECRET is too predictable (only ${new Set(env.JWT_SECRET).size} distinct characters, at least ${MIN_SECRET_DISTINCT_CHARS} needed): set it to a random string, e.g. \`openssl rand -hex 32\`; it signs user identities`,
+        `JWT_SECRET is too predictable (about ${secretBits} bits of randomness, at least ${MIN_SECRET_BITS} needed: words, repeats and sequences such as 1234 or abcd count for little): set it to a random string, e.g. \`openssl rand -hex 32\`; it signs user identities`,
       );
     }
     const unsafeOrigins = [...new Set(env.CORS_ORIGINS.split(",").map((o) => o.trim()).filter((o) => o === "*" || o.toLowerCase() === "null"))];
@@ -248,29 +229,31 @@ function crossFieldProblems(env: z.infer<typeof envSchema>, llm: LlmProvider | n
         `CORS_ORIGINS must list explicit origins in production, not ${unsafeOrigins.join(" or ")} (any site, and sandboxed or file:// pages that send the origin "null", could call the API with the user's cookie); list origins such as https://rose.example, or leave it empty`,
       );
     }
-    if (!llm) problems.push("production needs a chat model: set GROQ_API_KEY, or OPENAI_API_KEY / OPENAI_BASE_URL");
+    if (chat.length === 0) problems.push("production needs a chat model: set GROQ_API_KEY, or OPENAI_API_KEY / OPENAI_BASE_URL");
   }
   return problems;
 }
 
+/** Each problem once (a variable two schemas read, such as OPENAI_BASE_URL, is reported by both). */
+const unique = (problems: string[]) => [...new Set(problems)];
+
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(source);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => {
+  const problems: string[] = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => {
         const name = issue.path.join(".");
-        return `${name}: ${issue.message} (got ${JSON.stringify(source[name] ?? null)})`;
-      }),
-    );
-  }
+        return `${name}: ${issue.message}${quoteRejected(name, source[name])}`;
+      });
+  const chat = resolveChain(CHAT_CAPABILITY, source, quoteRejected);
+  const stt = resolveChain(STT_CAPABILITY, source, quoteRejected);
+  const tts = resolveChain(TTS_CAPABILITY, source, quoteRejected);
+  problems.push(...chat.problems, ...stt.problems, ...tts.problems);
+  if (!parsed.success || problems.length > 0) throw new ConfigError(unique(problems));
   const env = parsed.data;
-  const provider = pickLlmProvider(env);
-  const problems = crossFieldProblems(env, provider);
-  if (problems.length > 0) throw new ConfigError(problems);
+  const crossField = crossFieldProblems(env, chat.chain.providers);
+  if (crossField.length > 0) throw new ConfigError(crossField);
 
-  const models = DEFAULT_MODELS[provider ?? "groq"];
-  const sttProvider = env.STT_PROVIDER ?? (env.GROQ_API_KEY ? "groq" : env.OPENAI_API_KEY || env.OPENAI_BASE_URL ? "openai" : "none");
-  const ttsProvider = env.TTS_PROVIDER ?? (env.ELEVENLABS_API_KEY ? "elevenlabs" : "espeak");
 
   return {
     port: env.PORT,
@@ -279,30 +262,21 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     environment: env.ENVIRONMENT,
     logLevel: env.LOG_LEVEL,
     llm: {
-      provider,
-      groq: { apiKey: env.GROQ_API_KEY, baseUrl: env.GROQ_BASE_URL },
-      openai: { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL },
-      chatModel: env.CHAT_MODEL ?? models.chat,
-      smallModel: env.SMALL_MODEL ?? models.small,
+      provider: chat.chain.providers[0]?.id ?? null,
+      providers: chat.chain.providers,
       timeoutMs: env.LLM_TIMEOUT_MS,
       temperature: env.LLM_TEMPERATURE,
     },
     speech: {
-      sttProvider,
-      sttModel: env.STT_MODEL ?? DEFAULT_MODELS[sttProvider === "openai" ? "openai" : "groq"].stt,
-      ttsProvider,
-      ttsModel: env.TTS_MODEL,
-      ttsVoice: env.TTS_VOICE,
-      elevenlabs: {
-        apiKey: env.ELEVENLABS_API_KEY,
-        baseUrl: env.ELEVENLABS_BASE_URL,
-        voiceId: env.ELEVENLABS_VOICE_ID,
-        model: env.ELEVENLABS_MODEL,
-      },
+      sttProvider: stt.chain.providers[0]?.id ?? "none",
+      stt: stt.chain.providers,
+      ttsProvider: tts.chain.providers[0]?.id ?? "none",
+      tts: tts.chain.providers,
       maxAudioBytes: env.MAX_AUDIO_MB * 1024 * 1024,
     },
     memory: {
       embeddingsProvider: env.EMBEDDINGS_PROVIDER,
+      openai: { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL },
       embeddingsModel: env.EMBEDDINGS_MODEL,
       qdrantUrl: env.QDRANT_URL,
       qdrantApiKey: env.QDRANT_API_KEY,

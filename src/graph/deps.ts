@@ -1,15 +1,14 @@
 import type { Logger } from "../core/logger.js";
 import type { Metrics } from "../core/metrics.js";
-import type { ProviderGuard } from "../core/resilience/provider-guard.js";
 import type { CharacterCard } from "../modules/character/card.js";
-import type { ChatModels } from "../modules/llm/chat-models.js";
+import type { LanguageModel } from "../modules/llm/language-model.js";
 import type { MemoryWriter } from "../modules/memory/memory-writer.js";
 import type { MemoryService } from "../modules/memory/types.js";
 
 /** What the nodes need from the outside world, passed in once when the graph is compiled. */
 export interface GraphDeps {
-  models: ChatModels;
-  guards: { chat: ProviderGuard; small: ProviderGuard };
+  /** Guarded, with providers standing in for each other: nodes just call them. */
+  llm: { chat: LanguageModel; small: LanguageModel };
   memory: MemoryService;
   memoryWriter: MemoryWriter;
   character: CharacterCard;

@@ -1,3 +1,5 @@
+import { withDeadline } from "../resilience/deadline.js";
+
 /**
  * A health check that really talks to its dependency, but at most once per `ttlMs`: health endpoints
  * are polled by load balancers and must not hammer (or pay for) the providers they check.
@@ -30,7 +32,7 @@ export class CachedProbe {
   private async run(): Promise<ProbeResult> {
     const started = performance.now();
     try {
-      await this.check(AbortSignal.timeout(this.timeoutMs));
+      await withDeadline(this.timeoutMs, undefined, (signal) => this.check(signal));
       this.last = { ok: true, checkedAt: Date.now(), latencyMs: Math.round(performance.now() - started) };
     } catch (error) {
       this.last = { ok: false, detail: (error as Error).name === "TimeoutError" ? "timed out" : "unreachable or refused", checkedAt: Date.now(), latencyMs: Math.round(performance.now() - started) };

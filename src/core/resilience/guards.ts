@@ -3,46 +3,65 @@ import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
 import { DEFAULT_POLICY, ProviderGuard, type ResiliencePolicy } from "./provider-guard.js";
 
-export const GUARDED_OPERATIONS = ["chat", "small", "stt", "tts", "embeddings", "vector_store"] as const;
-export type GuardedOperation = (typeof GUARDED_OPERATIONS)[number];
-export type Guards = Record<GuardedOperation, ProviderGuard>;
+/** The kinds of provider, each with its own timeout (LLM_TIMEOUT_MS, STT_TIMEOUT_MS, TTS_TIMEOUT_MS, MEMORY_TIMEOUT_MS). */
+export const POLICY_KINDS = ["llm", "stt", "tts", "memory"] as const;
+export type PolicyKind = (typeof POLICY_KINDS)[number];
 
-/** One breaker per provider operation, so a failing TTS never trips the chat model's breaker. */
-export function createGuards(
-  logger: Logger,
-  metrics: Metrics | undefined,
-  overrides: Partial<Record<GuardedOperation, Partial<ResiliencePolicy>>> = {},
-  base: Partial<ResiliencePolicy> = {},
-): Guards {
-  const entries = GUARDED_OPERATIONS.map((operation) => {
-    const policy = { ...DEFAULT_POLICY, ...base, ...overrides[operation] };
-    return [operation, new ProviderGuard(operation, policy, logger, metrics)] as const;
-  });
-  return Object.fromEntries(entries) as Guards;
-}
+/**
+ * Every provider guard of the service, one per provider and capability ("chat:groq", "small:groq",
+ * "tts:elevenlabs", "tts:espeak", "embeddings", "vector_store"), so one failing provider never trips
+ * another's breaker. Guards are made here and only here, from the configured policies.
+ */
+export class ProviderGuards {
+  private readonly guards = new Map<string, ProviderGuard>();
 
-/** The guards as configured: shared breaker settings, and a timeout per kind of provider. */
-export function guardsFromConfig(config: Config, logger: Logger, metrics?: Metrics): Guards {
-  const r = config.resilience;
-  const base: Partial<ResiliencePolicy> = {
-    retries: r.retries,
-    errorThresholdPercentage: r.errorThresholdPercentage,
-    volumeThreshold: r.volumeThreshold,
-    rollingWindowMs: r.rollingWindowMs,
-    resetTimeoutMs: r.resetTimeoutMs,
-  };
-  const t = r.timeoutsMs;
-  return createGuards(
-    logger,
-    metrics,
-    {
-      chat: { timeoutMs: t.llm },
-      small: { timeoutMs: t.llm },
-      stt: { timeoutMs: t.stt },
-      tts: { timeoutMs: t.tts },
-      embeddings: { timeoutMs: t.memory },
-      vector_store: { timeoutMs: t.memory },
-    },
-    base,
-  );
+  constructor(
+    private readonly policies: Record<PolicyKind, ResiliencePolicy>,
+    private readonly logger?: Logger,
+    private readonly metrics?: Metrics,
+  ) {}
+
+  /** Shared breaker settings and a timeout per kind of provider, as configured. */
+  static fromConfig(config: Config, logger?: Logger, metrics?: Metrics): ProviderGuards {
+    const r = config.resilience;
+    const base: ResiliencePolicy = {
+      ...DEFAULT_POLICY,
+      retries: r.retries,
+      errorThresholdPercentage: r.errorThresholdPercentage,
+      volumeThreshold: r.volumeThreshold,
+      rollingWindowMs: r.rollingWindowMs,
+      resetTimeoutMs: r.resetTimeoutMs,
+    };
+    const t = r.timeoutsMs;
+    return new ProviderGuards(
+      { llm: { ...base, timeoutMs: t.llm }, stt: { ...base, timeoutMs: t.stt }, tts: { ...base, timeoutMs: t.tts }, memory: { ...base, timeoutMs: t.memory } },
+      logger,
+      metrics,
+    );
+  }
+
+  /** One policy for every kind (tests): defaults, overridden by `policy`. */
+  static uniform(policy: Partial<ResiliencePolicy> = {}, logger?: Logger, metrics?: Metrics): ProviderGuards {
+    const merged = { ...DEFAULT_POLICY, ...policy };
+    return new ProviderGuards({ llm: merged, stt: merged, tts: merged, memory: merged }, logger, metrics);
+  }
+
+  /** The guard named `name` (made on first use with the policy of `kind`). */
+  guard(name: string, kind: PolicyKind): ProviderGuard {
+    let guard = this.guards.get(name);
+    if (!guard) {
+      guard = new ProviderGuard(name, this.policies[kind], this.logger, this.metrics);
+      this.guards.set(name, guard);
+    }
+    return guard;
+  }
+
+  /** Every guard made so far, by name. */
+  byName(): Record<string, ProviderGuard> {
+    return Object.fromEntries(this.guards);
+  }
+
+  shutdown(): void {
+    for (const guard of this.guards.values()) guard.shutdown();
+  }
 }

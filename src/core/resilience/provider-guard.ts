@@ -1,7 +1,9 @@
 import CircuitBreaker from "opossum";
 import { setTimeout as sleep } from "node:timers/promises";
+import { startDeadline } from "./deadline.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
+import { isProviderError, ProviderError } from "./provider-error.js";
 import { isCallerMistake, isTransient, statusOf } from "./transient.js";
 
 export interface ResiliencePolicy {
@@ -45,14 +47,34 @@ export class ProviderUnavailableError extends Error {
   }
 }
 
+/** An attempt that outlived its timeout; the request was aborted. A ProviderError of kind timeout: retryable. */
+export class AttemptTimeoutError extends ProviderError {
+  readonly code = "ATTEMPT_TIMEOUT";
+  constructor(
+    provider: string,
+    readonly timeoutMs: number,
+    options?: { cause?: unknown },
+  ) {
+    super({ provider, kind: "timeout", message: `did not answer within ${timeoutMs} ms` }, options);
+    this.name = "AttemptTimeoutError";
+  }
+}
+
 export interface RunOptions {
   /** Decides, after a transient failure, whether another attempt is safe (e.g. no tokens were streamed yet). */
   canRetry?: () => boolean;
   signal?: AbortSignal;
+  /**
+   * Whether a timed-out attempt is tried again (default true). A fallback chain says no while another
+   * provider can take over: a provider that just hung is likely to hang again, and the person waits.
+   */
+  retryTimeouts?: boolean;
 }
 
-function failureKind(error: unknown, signal: AbortSignal): string {
-  if (signal.aborted) return "timeout";
+function failureKind(error: unknown, timedOut: boolean, cancelled: boolean): string {
+  if (cancelled) return "cancelled";
+  if (timedOut) return "timeout";
+  if (isProviderError(error)) return error.kind === "server" ? "server_error" : error.kind === "client" ? "client_error" : error.kind;
   const status = statusOf(error);
   if (status === 429) return "rate_limited";
   if (status !== undefined) return status >= 500 ? "server_error" : "client_error";
@@ -69,7 +91,7 @@ export type StateListener = (provider: string, state: BreakerState) => void;
  * transient failures only.
  */
 export class ProviderGuard {
-  private readonly breaker: CircuitBreaker<[Operation<unknown>, AbortSignal], unknown>;
+  private readonly breaker: CircuitBreaker<[Operation<unknown>, AbortSignal, AbortSignal | undefined], unknown>;
   private readonly listeners: StateListener[] = [];
 
   constructor(
@@ -78,7 +100,7 @@ export class ProviderGuard {
     private readonly logger?: Logger,
     private readonly metrics?: Metrics,
   ) {
-    this.breaker = new CircuitBreaker((operation: Operation<unknown>, signal: AbortSignal) => operation(signal), {
+    this.breaker = new CircuitBreaker((operation: Operation<unknown>, signal: AbortSignal, _caller: AbortSignal | undefined) => operation(signal), {
       name,
       timeout: false, // timeouts are enforced per attempt with an AbortSignal so the request is actually cancelled
       errorThresholdPercentage: policy.errorThresholdPercentage,
@@ -86,7 +108,9 @@ export class ProviderGuard {
       rollingCountTimeout: policy.rollingWindowMs,
       rollingCountBuckets: 10,
       resetTimeout: policy.resetTimeoutMs,
-      errorFilter: (error: unknown) => isCallerMistake(error),
+      // Neither a caller's mistake nor a caller who gave up (the person left) says anything about the provider.
+      // (opossum passes the fired arguments after the error; its typings only declare the error.)
+      errorFilter: ((error: unknown, _operation: unknown, _signal: unknown, caller: AbortSignal | undefined) => isCallerMistake(error) || caller?.aborted === true) as (error: unknown) => boolean,
     });
     metrics?.breakerState.set({ operation: name }, 0);
     const announce = (state: BreakerState) => () => {
@@ -111,30 +135,35 @@ export class ProviderGuard {
 
   async run<T>(operation: Operation<T>, options: RunOptions = {}): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      const signal = options.signal
-        ? AbortSignal.any([options.signal, AbortSignal.timeout(this.policy.timeoutMs)])
-        : AbortSignal.timeout(this.policy.timeoutMs);
+      // Held by a timer of its own for exactly this attempt: see deadline.ts for why not AbortSignal.timeout().
+      const deadline = startDeadline(this.policy.timeoutMs, options.signal);
       const started = performance.now();
       try {
-        const result = (await this.breaker.fire(operation as Operation<unknown>, signal)) as T;
+        const result = (await this.breaker.fire(operation as Operation<unknown>, deadline.signal, options.signal)) as T;
         this.metrics?.providerCalls.observe({ operation: this.name, outcome: "ok" }, (performance.now() - started) / 1000);
         return result;
-      } catch (error) {
-        if ((error as { code?: string }).code === "EOPENBREAKER") {
+      } catch (thrown) {
+        deadline.dispose();
+        if ((thrown as { code?: string }).code === "EOPENBREAKER") {
           this.metrics?.providerFailures.inc({ operation: this.name, kind: "circuit_open" });
-          throw new ProviderUnavailableError(this.name, "circuit_open", { cause: error });
+          throw new ProviderUnavailableError(this.name, "circuit_open", { cause: thrown });
         }
+        // Whatever the SDK made of the abort (APIUserAbortError, AbortError, "Request was aborted."), a
+        // deadline that fired is a timeout: transient, worth another attempt.
+        const error = deadline.timedOut && !options.signal?.aborted ? new AttemptTimeoutError(this.name, this.policy.timeoutMs, { cause: thrown }) : thrown;
         this.metrics?.providerCalls.observe({ operation: this.name, outcome: "error" }, (performance.now() - started) / 1000);
-        this.metrics?.providerFailures.inc({ operation: this.name, kind: failureKind(error, signal) });
+        this.metrics?.providerFailures.inc({ operation: this.name, kind: failureKind(error, deadline.timedOut, options.signal?.aborted === true) });
         if (options.signal?.aborted) throw error;
         const transient = isTransient(error);
-        const retry = attempt < this.policy.retries && transient && (options.canRetry?.() ?? true);
+        const retry = attempt < this.policy.retries && transient && (options.retryTimeouts !== false || !deadline.timedOut) && (options.canRetry?.() ?? true);
         // Out of retries on an outage: callers (and the HTTP layer, as a 503) see "unavailable", not a socket error.
         if (!retry) throw transient ? new ProviderUnavailableError(this.name, "failed", { cause: error }) : error;
         const ceiling = Math.min(this.policy.maxDelayMs, this.policy.baseDelayMs * 2 ** attempt);
         const delay = Math.random() * ceiling; // full jitter: spreads retries of many clients apart
         this.logger?.warn("provider call failed, retrying", { provider: this.name, attempt: attempt + 1, delay_ms: Math.round(delay), error: (error as Error).message });
         await sleep(delay, undefined, options.signal ? { signal: options.signal } : undefined);
+      } finally {
+        deadline.dispose();
       }
     }
   }

@@ -1,4 +1,4 @@
-import { AIMessage, type AIMessageChunk, HumanMessage, SystemMessage } from "@langchain/core/messages";
+import { AIMessage, HumanMessage, SystemMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { newId } from "../../core/ids.js";
 import { APOLOGY_REPLY } from "../../modules/character/prompts.js";
@@ -6,19 +6,13 @@ import type { GraphDeps } from "../deps.js";
 import { emitterFrom } from "../events.js";
 import type { RoseStateType, RoseStateUpdate } from "../state.js";
 
-function chunkText(chunk: AIMessageChunk): string {
-  const content = chunk.content;
-  if (typeof content === "string") return content;
-  return content.map((part) => (typeof part === "object" && part.type === "text" && typeof part.text === "string" ? part.text : "")).join("");
-}
-
 /**
  * Streams Rose's reply, token by token, to whoever is listening. If the chat model cannot answer, Rose
  * says a short in-character apology instead so the turn still completes and is checkpointed.
  * The person's pending message and the reply join the thread in this one update, so the checkpoint
  * written after this step is the first to hold either: a turn is all or nothing.
  */
-export function createGenerateNode({ models, guards, logger }: GraphDeps) {
+export function createGenerateNode({ llm, logger }: GraphDeps) {
   return async function generate(state: RoseStateType, config?: LangGraphRunnableConfig): Promise<RoseStateUpdate> {
     const emit = emitterFrom(config);
     const pending = state.pendingUserMessage;
@@ -32,23 +26,14 @@ export function createGenerateNode({ models, guards, logger }: GraphDeps) {
     };
     let streamed = 0;
     try {
-      const reply = await guards.chat.run(
-        async (signal) => {
-          let text = "";
-          const stream = await models.chat.stream(prompt, { signal });
-          for await (const chunk of stream) {
-            const piece = chunkText(chunk);
-            if (!piece) continue;
-            text += piece;
-            streamed++;
-            emit({ type: "token", text: piece });
-          }
-          if (!text.trim()) throw new Error("the chat model returned an empty reply");
-          return text;
+      // Retries and fallback providers happen only before the first token: nothing reaches the person twice.
+      const reply = await llm.chat.stream(prompt, {
+        ...(config?.signal ? { signal: config.signal } : {}),
+        onToken: (text) => {
+          streamed++;
+          emit({ type: "token", text });
         },
-        // Once tokens reached the person a retry would repeat them; only retry before the first token.
-        { canRetry: () => streamed === 0, ...(config?.signal ? { signal: config.signal } : {}) },
-      );
+      });
       return answer(reply, false);
     } catch (error) {
       if (config?.signal?.aborted) throw error;

@@ -18,17 +18,15 @@ export function mightRequestMedia(text: string): boolean {
   return EXPLICIT_MEDIA_REQUEST.test(text);
 }
 
-export function createRouterNode({ models, guards, logger }: GraphDeps) {
-  const classifier = models.small.withStructuredOutput(routeSchema, { name: "route_decision", method: "functionCalling" });
+export function createRouterNode({ llm, logger }: GraphDeps) {
+  const classifier = llm.small.structured(routeSchema, "route_decision");
 
   return async function router(state: RoseStateType, config?: LangGraphRunnableConfig): Promise<RoseStateUpdate> {
     if (state.forcedRoute) return { route: state.forcedRoute };
     const text = turnUserText(state);
     if (!mightRequestMedia(text)) return { route: "conversation" };
     try {
-      const decision = await guards.small.run((signal) =>
-        classifier.invoke([new SystemMessage(ROUTER_PROMPT), new HumanMessage(text)], { signal: config?.signal ? AbortSignal.any([config.signal, signal]) : signal }),
-      );
+      const decision = await classifier.invoke([new SystemMessage(ROUTER_PROMPT), new HumanMessage(text)], config?.signal ? { signal: config.signal } : {});
       return { route: decision.response_type };
     } catch (error) {
       logger.warn("router model failed; treating the turn as conversation", { error: (error as Error).message });

@@ -2,7 +2,6 @@ import { HumanMessage, RemoveMessage, SystemMessage, type BaseMessage } from "@l
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { summaryPrompt } from "../../modules/character/prompts.js";
 import type { GraphDeps } from "../deps.js";
-import { textOf } from "../messages.js";
 import type { RoseStateType, RoseStateUpdate } from "../state.js";
 
 const removeAll = (messages: BaseMessage[]) => messages.flatMap((m) => (m.id ? [new RemoveMessage({ id: m.id })] : []));
@@ -11,17 +10,16 @@ const removeAll = (messages: BaseMessage[]) => messages.flatMap((m) => (m.id ? [
  * Folds the older messages of a long thread into the running summary and keeps only the newest
  * SUMMARY_KEEP, so a thread's state (and every checkpoint of it) stays small however long it runs.
  */
-export function createSummarizeNode({ models, guards, summary, logger }: GraphDeps) {
+export function createSummarizeNode({ llm, summary, logger }: GraphDeps) {
   return async function summarize(state: RoseStateType, config?: LangGraphRunnableConfig): Promise<RoseStateUpdate> {
     const older = state.messages.slice(0, -summary.keep);
     if (older.length === 0) return {};
     try {
-      const response = await guards.small.run((signal) =>
-        models.small.invoke([new SystemMessage("You write concise conversation summaries."), ...older, new HumanMessage(summaryPrompt(state.summary))], {
-          signal: config?.signal ? AbortSignal.any([config.signal, signal]) : signal,
-        }),
+      const response = await llm.small.invoke(
+        [new SystemMessage("You write concise conversation summaries."), ...older, new HumanMessage(summaryPrompt(state.summary))],
+        config?.signal ? { signal: config.signal } : {},
       );
-      const text = textOf(response).trim();
+      const text = response.trim();
       if (!text) throw new Error("empty summary");
       return { summary: text, messages: removeAll(older) };
     } catch (error) {

@@ -1,7 +1,7 @@
-import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { HumanMessage, SystemMessage } from "@langchain/core/messages";
 import { z } from "zod";
 import { MEMORY_ANALYSIS_PROMPT } from "../character/prompts.js";
+import type { LanguageModel } from "../llm/language-model.js";
 import { MEMORY_TYPES, type Memory } from "./types.js";
 
 export const memoryDecisionSchema = z.object({
@@ -20,12 +20,10 @@ function describeKnown(memories: Memory[]): string {
 }
 
 /** Asks the small model whether the message holds something worth remembering, given what is already known. */
-export async function analyseForMemory(model: BaseChatModel, message: string, known: Memory[], signal?: AbortSignal): Promise<MemoryDecision> {
-  const structured = model.withStructuredOutput(memoryDecisionSchema, { name: "memory_analysis", method: "functionCalling" });
-  const decision = await structured.invoke(
-    [new SystemMessage(`${MEMORY_ANALYSIS_PROMPT}\n\n${describeKnown(known)}`), new HumanMessage(message)],
-    signal ? { signal } : undefined,
-  );
+export async function analyseForMemory(model: LanguageModel, message: string, known: Memory[], signal?: AbortSignal): Promise<MemoryDecision> {
+  const decision = await model
+    .structured(memoryDecisionSchema, "memory_analysis")
+    .invoke([new SystemMessage(`${MEMORY_ANALYSIS_PROMPT}\n\n${describeKnown(known)}`), new HumanMessage(message)], signal ? { signal } : {});
   const text = decision.memory.trim();
   if (decision.action !== "nothing" && text === "") return { ...decision, action: "nothing" };
   // An update must name one of the memories we showed; anything else is treated as a new memory.

@@ -1,4 +1,8 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { z } from "zod";
+import { optionalString } from "../../../core/env-schema.js";
+import { defineProvider } from "../../../core/providers.js";
+import { ProviderError, providerErrorFrom } from "../../../core/resilience/provider-error.js";
 import type { SynthesizedSpeech, TextToSpeech } from "../types.js";
 import { withTrueSizes } from "../wav.js";
 
@@ -41,8 +45,17 @@ export class EspeakSpeech implements TextToSpeech {
   ) {}
 
   async synthesize(text: string, signal: AbortSignal): Promise<SynthesizedSpeech> {
-    const result = await run(this.command, ["--stdout", "--stdin", "-v", this.voice, "-s", WORDS_PER_MINUTE], text, signal);
-    if (result.code !== 0 || result.stdout.length === 0) throw new Error(`espeak-ng failed (exit ${result.code}): ${result.stderr.trim().slice(0, 200)}`);
+    let result: ProcessResult;
+    try {
+      result = await run(this.command, ["--stdout", "--stdin", "-v", this.voice, "-s", WORDS_PER_MINUTE], text, signal);
+    } catch (error) {
+      // Not installed is a setup problem, not an outage: no retry, the next voice (if any) speaks.
+      if ((error as Error).message === MISSING) throw new ProviderError({ provider: this.provider, kind: "client", message: MISSING }, { cause: error });
+      throw providerErrorFrom(this.provider, error);
+    }
+    if (result.code !== 0 || result.stdout.length === 0) {
+      throw new ProviderError({ provider: this.provider, kind: "server", message: `espeak-ng failed (exit ${result.code}): ${result.stderr.trim().slice(0, 200)}` });
+    }
     // Writing to a pipe, espeak-ng cannot go back to fill in the WAV sizes; fix them so players trust the file.
     return { mime: "audio/wav", bytes: withTrueSizes(result.stdout) };
   }
@@ -53,3 +66,22 @@ export class EspeakSpeech implements TextToSpeech {
     if (result.code !== 0) throw new Error(`espeak-ng --version exited with ${result.code}`);
   }
 }
+
+/** Whether espeak-ng runs on this machine (checked once, at start-up, for the last-resort voice). */
+export function espeakInstalled(command = "espeak-ng"): boolean {
+  const result = spawnSync(command, ["--version"], { stdio: "ignore", timeout: 5_000 });
+  return !result.error && result.status === 0;
+}
+
+/** The offline voice: chosen by default when no other is configured, and added behind any other as the last resort. */
+export const espeakTts = defineProvider({
+  id: "espeak",
+  env: (role) =>
+    z
+      .object({ ESPEAK_VOICE: optionalString, TTS_VOICE: optionalString })
+      .transform((env) => ({ voice: env.ESPEAK_VOICE ?? (role === "primary" ? env.TTS_VOICE : undefined) ?? ESPEAK_DEFAULT_VOICE })),
+  missing: () => null,
+  autoSelect: () => true,
+  available: () => espeakInstalled(),
+  create: (s): TextToSpeech => new EspeakSpeech(s.voice),
+});

@@ -1,4 +1,8 @@
 import OpenAI from "openai";
+import { z } from "zod";
+import { optionalString, url } from "../../../core/env-schema.js";
+import { defineProvider } from "../../../core/providers.js";
+import { ProviderError, providerErrorFrom, translatedStream } from "../../../core/resilience/provider-error.js";
 import type { SynthesizedSpeech, TextToSpeech } from "../types.js";
 
 export const OPENAI_TTS_DEFAULTS = { model: "gpt-4o-mini-tts", voice: "nova" } as const;
@@ -17,15 +21,41 @@ export class OpenAiSpeech implements TextToSpeech {
   }
 
   async synthesize(text: string, signal: AbortSignal): Promise<SynthesizedSpeech> {
-    const response = await this.client.audio.speech.create(
-      { model: this.options.model, voice: this.options.voice, input: text, response_format: "mp3" },
-      { signal },
-    );
-    if (!response.body) throw new Error("the speech endpoint answered without a body");
-    return { mime: "audio/mpeg", stream: response.body };
+    let response: Response;
+    try {
+      response = await this.client.audio.speech.create({ model: this.options.model, voice: this.options.voice, input: text, response_format: "mp3" }, { signal });
+    } catch (error) {
+      throw providerErrorFrom(this.provider, error);
+    }
+    if (!response.body) throw new ProviderError({ provider: this.provider, kind: "server", message: "the speech endpoint answered without a body" });
+    return { mime: "audio/mpeg", stream: translatedStream(this.provider, response.body) };
   }
 
   async probe(signal: AbortSignal): Promise<void> {
     await this.client.models.list({ signal });
   }
 }
+
+/** Chosen only when named (TTS_PROVIDER=openai or in TTS_PROVIDERS): an OpenAI key alone does not mean OpenAI's voices. */
+export const openAiTts = defineProvider({
+  id: "openai",
+  env: (role) =>
+    z
+      .object({
+        OPENAI_API_KEY: optionalString,
+        OPENAI_BASE_URL: url.optional(),
+        OPENAI_TTS_MODEL: optionalString,
+        OPENAI_TTS_VOICE: optionalString,
+        TTS_MODEL: optionalString,
+        TTS_VOICE: optionalString,
+      })
+      .transform((env) => ({
+        apiKey: env.OPENAI_API_KEY,
+        baseUrl: env.OPENAI_BASE_URL,
+        model: env.OPENAI_TTS_MODEL ?? (role === "primary" ? env.TTS_MODEL : undefined) ?? OPENAI_TTS_DEFAULTS.model,
+        voice: env.OPENAI_TTS_VOICE ?? (role === "primary" ? env.TTS_VOICE : undefined) ?? OPENAI_TTS_DEFAULTS.voice,
+      })),
+  missing: (s) => (s.apiKey || s.baseUrl ? null : "needs OPENAI_API_KEY, or OPENAI_BASE_URL for a local OpenAI-compatible server"),
+  autoSelect: () => false,
+  create: (s): TextToSpeech => new OpenAiSpeech({ model: s.model, voice: s.voice, ...(s.apiKey ? { apiKey: s.apiKey } : {}), ...(s.baseUrl ? { baseUrl: s.baseUrl } : {}) }),
+});

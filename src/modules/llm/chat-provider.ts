@@ -1,0 +1,96 @@
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import type { AIMessageChunk, BaseMessage } from "@langchain/core/messages";
+import type { z } from "zod";
+import { ProviderError, providerErrorFrom } from "../../core/resilience/provider-error.js";
+
+/** Rose's replies come from the chat model; routing, memory analysis and summaries from the small one. */
+export type ModelRole = "chat" | "small";
+
+/**
+ * One chat-model provider, unguarded: a capability's fallback chain wraps it in its own guard. It
+ * raises ProviderErrors (translated from its SDK at this edge), so the guard and the chain know what
+ * is worth a retry or the next provider.
+ */
+export interface ChatProvider {
+  readonly id: string;
+  readonly models: Readonly<Record<ModelRole, string>>;
+  /** The reply's text, piece by piece as it is generated; an empty reply is a failure. */
+  stream(role: ModelRole, messages: BaseMessage[], signal: AbortSignal): AsyncIterable<string>;
+  /** The whole reply's text. */
+  invoke(role: ModelRole, messages: BaseMessage[], signal: AbortSignal): Promise<string>;
+  /** A reply in the shape of `schema` (tool calling), named `name`. */
+  structured<S extends z.ZodType>(role: ModelRole, schema: S, name: string, messages: BaseMessage[], signal: AbortSignal): Promise<z.infer<S>>;
+  /** A free round trip (the model list) that proves the server answers and takes the key. */
+  probe(signal: AbortSignal): Promise<void>;
+}
+
+/** Settings every chat provider receives from the capability. */
+export interface ChatProviderContext {
+  temperature: number;
+}
+
+export function textOfContent(content: AIMessageChunk["content"]): string {
+  if (typeof content === "string") return content;
+  return content.map((part) => (typeof part === "object" && part.type === "text" && typeof part.text === "string" ? part.text : "")).join("");
+}
+
+/** Asks an OpenAI-style `GET /models` and discards the answer. */
+export async function probeModelList(url: string, key: string, signal: AbortSignal): Promise<void> {
+  const response = await fetch(url, { headers: { authorization: `Bearer ${key}` }, signal });
+  await response.body?.cancel();
+  if (!response.ok) throw new Error(`model list answered ${response.status}`);
+}
+
+/** A chat provider served by LangChain chat models (ChatGroq, ChatOpenAI...). */
+export class LangChainChatProvider implements ChatProvider {
+  private readonly structuredRunnables = new Map<string, { invoke(messages: BaseMessage[], options: { signal: AbortSignal }): Promise<unknown> }>();
+
+  constructor(
+    readonly id: string,
+    private readonly chatModels: Readonly<Record<ModelRole, BaseChatModel>>,
+    readonly models: Readonly<Record<ModelRole, string>>,
+    private readonly probeOnce: (signal: AbortSignal) => Promise<void>,
+  ) {}
+
+  async *stream(role: ModelRole, messages: BaseMessage[], signal: AbortSignal): AsyncIterable<string> {
+    let any = false;
+    try {
+      const stream = await this.chatModels[role].stream(messages, { signal });
+      for await (const chunk of stream) {
+        const piece = textOfContent(chunk.content);
+        if (!piece) continue;
+        any ||= piece.trim() !== "";
+        yield piece;
+      }
+    } catch (error) {
+      throw providerErrorFrom(this.id, error);
+    }
+    if (!any) throw new ProviderError({ provider: this.id, kind: "server", message: "the chat model returned an empty reply" });
+  }
+
+  async invoke(role: ModelRole, messages: BaseMessage[], signal: AbortSignal): Promise<string> {
+    try {
+      return textOfContent((await this.chatModels[role].invoke(messages, { signal })).content);
+    } catch (error) {
+      throw providerErrorFrom(this.id, error);
+    }
+  }
+
+  async structured<S extends z.ZodType>(role: ModelRole, schema: S, name: string, messages: BaseMessage[], signal: AbortSignal): Promise<z.infer<S>> {
+    const key = `${role}:${name}`;
+    let runnable = this.structuredRunnables.get(key);
+    if (!runnable) {
+      runnable = this.chatModels[role].withStructuredOutput(schema as z.ZodType<Record<string, unknown>>, { name, method: "functionCalling" });
+      this.structuredRunnables.set(key, runnable);
+    }
+    try {
+      return (await runnable.invoke(messages, { signal })) as z.infer<S>;
+    } catch (error) {
+      throw providerErrorFrom(this.id, error);
+    }
+  }
+
+  probe(signal: AbortSignal): Promise<void> {
+    return this.probeOnce(signal);
+  }
+}

@@ -1,0 +1,45 @@
+import { ChatGroq } from "@langchain/groq";
+import { z } from "zod";
+import { optionalString, url } from "../../../core/env-schema.js";
+import { defineProvider } from "../../../core/providers.js";
+import { type ChatProvider, type ChatProviderContext, LangChainChatProvider, probeModelList } from "../chat-provider.js";
+
+/** Current model ids; retired ones (e.g. llama-3.3-70b-versatile) are deliberately absent. */
+export const GROQ_DEFAULT_MODELS = { chat: "openai/gpt-oss-120b", small: "llama-3.1-8b-instant" } as const;
+
+/**
+ * Groq. GROQ_CHAT_MODEL / GROQ_SMALL_MODEL choose its models wherever it stands in LLM_PROVIDERS;
+ * CHAT_MODEL / SMALL_MODEL apply when it is the first.
+ */
+export const groqChat = defineProvider({
+  id: "groq",
+  env: (role) =>
+    z
+      .object({
+        GROQ_API_KEY: optionalString,
+        GROQ_BASE_URL: url.optional(),
+        GROQ_CHAT_MODEL: optionalString,
+        GROQ_SMALL_MODEL: optionalString,
+        CHAT_MODEL: optionalString,
+        SMALL_MODEL: optionalString,
+      })
+      .transform((env) => ({
+        apiKey: env.GROQ_API_KEY,
+        baseUrl: env.GROQ_BASE_URL,
+        chatModel: env.GROQ_CHAT_MODEL ?? (role === "primary" ? env.CHAT_MODEL : undefined) ?? GROQ_DEFAULT_MODELS.chat,
+        smallModel: env.GROQ_SMALL_MODEL ?? (role === "primary" ? env.SMALL_MODEL : undefined) ?? GROQ_DEFAULT_MODELS.small,
+      })),
+  missing: (s) => (s.apiKey ? null : "needs GROQ_API_KEY: set it to your Groq API key, or choose another provider (openai)"),
+  autoSelect: (s) => s.apiKey !== undefined,
+  create(s, { temperature }: ChatProviderContext): ChatProvider {
+    // Retries belong to the resilience seam, not to the SDKs: two retry layers multiply attempts and hide failures.
+    const model = (name: string, t: number) => new ChatGroq({ model: name, temperature: t, apiKey: s.apiKey, baseUrl: s.baseUrl, maxRetries: 0 });
+    const modelList = `${(s.baseUrl ?? "https://api.groq.com").replace(/\/$/, "")}/openai/v1/models`;
+    return new LangChainChatProvider(
+      "groq",
+      { chat: model(s.chatModel, temperature), small: model(s.smallModel, 0) },
+      { chat: s.chatModel, small: s.smallModel },
+      (signal) => probeModelList(modelList, s.apiKey!, signal),
+    );
+  },
+});

@@ -1,0 +1,47 @@
+import { ChatOpenAI } from "@langchain/openai";
+import { z } from "zod";
+import { optionalString, url } from "../../../core/env-schema.js";
+import { defineProvider } from "../../../core/providers.js";
+import { type ChatProvider, type ChatProviderContext, LangChainChatProvider, probeModelList } from "../chat-provider.js";
+
+export const OPENAI_DEFAULT_MODELS = { chat: "gpt-4.1-mini", small: "gpt-4.1-nano" } as const;
+
+/**
+ * OpenAI, or any OpenAI-compatible server (Ollama, vLLM, LM Studio, llama.cpp) at OPENAI_BASE_URL.
+ * OPENAI_CHAT_MODEL / OPENAI_SMALL_MODEL choose its models wherever it stands in LLM_PROVIDERS;
+ * CHAT_MODEL / SMALL_MODEL apply when it is the first.
+ */
+export const openAiChat = defineProvider({
+  id: "openai",
+  env: (role) =>
+    z
+      .object({
+        OPENAI_API_KEY: optionalString,
+        OPENAI_BASE_URL: url.optional(),
+        OPENAI_CHAT_MODEL: optionalString,
+        OPENAI_SMALL_MODEL: optionalString,
+        CHAT_MODEL: optionalString,
+        SMALL_MODEL: optionalString,
+      })
+      .transform((env) => ({
+        apiKey: env.OPENAI_API_KEY,
+        baseUrl: env.OPENAI_BASE_URL,
+        chatModel: env.OPENAI_CHAT_MODEL ?? (role === "primary" ? env.CHAT_MODEL : undefined) ?? OPENAI_DEFAULT_MODELS.chat,
+        smallModel: env.OPENAI_SMALL_MODEL ?? (role === "primary" ? env.SMALL_MODEL : undefined) ?? OPENAI_DEFAULT_MODELS.small,
+      })),
+  missing: (s) => (s.apiKey || s.baseUrl ? null : "needs OPENAI_API_KEY, or OPENAI_BASE_URL for a local OpenAI-compatible server"),
+  autoSelect: (s) => s.apiKey !== undefined || s.baseUrl !== undefined,
+  create(s, { temperature }: ChatProviderContext): ChatProvider {
+    // Local OpenAI-compatible servers accept any key; the SDK insists on one.
+    const key = s.apiKey ?? "not-needed";
+    const model = (name: string, t: number) =>
+      new ChatOpenAI({ model: name, temperature: t, apiKey: key, configuration: { baseURL: s.baseUrl }, maxRetries: 0, streamUsage: false });
+    const modelList = `${(s.baseUrl ?? "https://api.openai.com/v1").replace(/\/$/, "")}/models`;
+    return new LangChainChatProvider(
+      "openai",
+      { chat: model(s.chatModel, temperature), small: model(s.smallModel, 0) },
+      { chat: s.chatModel, small: s.smallModel },
+      (signal) => probeModelList(modelList, key, signal),
+    );
+  },
+});
