@@ -32,7 +32,7 @@ async function settledUnderGc<T>(promise: Promise<T>, rounds = 150): Promise<Out
 }
 
 /** An operation that never answers, and gives up only when its signal aborts. */
-const hang = (signal: AbortSignal) => new Promise<never>((_resolve, reject) => signal.addEventListener("abort", () => reject(signal.reason), { once: true }));
+const hang = (signal: AbortSignal) => new Promise<never>((_resolve, reject) => signal.addEventListener("abort", () => reject(signal.reason as Error), { once: true }));
 
 const policy = { timeoutMs: 100, retries: 0, baseDelayMs: 1, maxDelayMs: 2, errorThresholdPercentage: 50, volumeThreshold: 100, rollingWindowMs: 10_000, resetTimeoutMs: 1_000 };
 

@@ -60,7 +60,7 @@ describe("FallbackChain", () => {
 
   it("gives up at once when the caller does, and does not hold it against the provider", async () => {
     const caller = new AbortController();
-    const a = fake("a", (signal) => new Promise((_r, reject) => signal.addEventListener("abort", () => reject(signal.reason))));
+    const a = fake("a", (signal) => new Promise((_r, reject) => signal.addEventListener("abort", () => reject(signal.reason as Error))));
     const b = fake("b", async () => "from b");
     const chain = chainOf(a, b);
     const running = call(chain, { signal: caller.signal });

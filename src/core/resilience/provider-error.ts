@@ -78,7 +78,8 @@ function codeOf(error: unknown, depth = 0): string | undefined {
 function namesOf(error: unknown, depth = 0): string {
   if (typeof error !== "object" || error === null || depth > 4) return "";
   const e = error as { name?: unknown; constructor?: { name?: unknown }; cause?: unknown };
-  return `${String(e.constructor?.name ?? "")} ${String(e.name ?? "")} ${namesOf(e.cause, depth + 1)}`;
+  const text = (value: unknown) => (typeof value === "string" ? value : "");
+  return `${text(e.constructor?.name)} ${text(e.name)} ${namesOf(e.cause, depth + 1)}`;
 }
 
 export function kindOfStatus(status: number): ProviderErrorKind {

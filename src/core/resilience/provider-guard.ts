@@ -139,7 +139,7 @@ export class ProviderGuard {
       const deadline = startDeadline(this.policy.timeoutMs, options.signal);
       const started = performance.now();
       try {
-        const result = (await this.breaker.fire(operation as Operation<unknown>, deadline.signal, options.signal)) as T;
+        const result = (await this.breaker.fire(operation, deadline.signal, options.signal)) as T;
         this.metrics?.providerCalls.observe({ operation: this.name, outcome: "ok" }, (performance.now() - started) / 1000);
         return result;
       } catch (thrown) {

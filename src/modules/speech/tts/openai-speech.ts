@@ -28,7 +28,7 @@ export class OpenAiSpeech implements TextToSpeech {
       throw providerErrorFrom(this.provider, error);
     }
     if (!response.body) throw new ProviderError({ provider: this.provider, kind: "server", message: "the speech endpoint answered without a body" });
-    return { mime: "audio/mpeg", stream: translatedStream(this.provider, response.body) };
+    return { mime: "audio/mpeg", stream: translatedStream(this.provider, response.body as ReadableStream<Uint8Array>) };
   }
 
   async probe(signal: AbortSignal): Promise<void> {
