@@ -24,10 +24,4 @@ describe("estimateSecretBits", () => {
     for (const [secret, atMost] of cases) expect(estimateSecretBits(secret), secret).toBeLessThanOrEqual(atMost);
   });
 
-  it("is quick even on a long secret", () => {
-    const started = performance.now();
-    estimateSecretBits(randomBytes(3000).toString("base64"));
-    estimateSecretBits("x".repeat(10_000));
-    expect(performance.now() - started).toBeLessThan(2_000);
-  });
 });
