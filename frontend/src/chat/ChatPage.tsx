@@ -1,9 +1,10 @@
-import { useEffect, useRef, useState } from "react";
+import { useRef, useState } from "react";
 import { friendlyError } from "../api/http";
 import { RoseMark } from "../app/icons";
 import type { ChatEntry } from "./chat-state";
 import { Composer } from "./Composer";
 import { useChat } from "./use-chat";
+import { useFollowLog } from "./use-follow-log";
 
 const STARTERS = ["I had a long day.", "Help me slow down for a moment.", "Can I tell you about someone I miss?"];
 
@@ -11,15 +12,11 @@ export function ChatPage() {
   const { state, streaming, send, retry, startOver, reloadHistory } = useChat();
   const [startOverError, setStartOverError] = useState<string | null>(null);
   const log = useRef<HTMLDivElement>(null);
-  const lastText = state.entries.at(-1)?.text;
-
-  // Follow the conversation as it grows, unless the person scrolled up to read something earlier.
-  useEffect(() => {
-    const el = log.current;
-    if (!el) return;
-    const nearBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 160;
-    if (nearBottom || streaming) el.scrollTop = el.scrollHeight;
-  }, [state.entries.length, lastText, streaming]);
+  const { onScroll, follow } = useFollowLog(log, state.entries);
+  const sendAndFollow = (text: string) => {
+    follow();
+    void send(text);
+  };
 
   const newConversation = async () => {
     setStartOverError(null);
@@ -56,7 +53,7 @@ export function ChatPage() {
         </div>
       )}
 
-      <div ref={log} className="chat-log" role="log" aria-label="Your conversation with Rose" tabIndex={0}>
+      <div ref={log} className="chat-log" role="log" aria-label="Your conversation with Rose" tabIndex={0} onScroll={onScroll}>
         {state.loading && <p className="chat-loading">Bringing back your conversation…</p>}
         {empty && (
           <div className="chat-empty">
@@ -66,7 +63,7 @@ export function ChatPage() {
             <ul className="starters" aria-label="Ways to begin">
               {STARTERS.map((starter) => (
                 <li key={starter}>
-                  <button type="button" className="starter" onClick={() => void send(starter)}>
+                  <button type="button" className="starter" onClick={() => sendAndFollow(starter)}>
                     {starter}
                   </button>
                 </li>
@@ -80,7 +77,7 @@ export function ChatPage() {
       </div>
 
       {/* Not while the saved conversation is still coming back: a new message would land before it. */}
-      <Composer onSend={(text) => void send(text)} busy={streaming || state.loading} />
+      <Composer onSend={sendAndFollow} busy={streaming || state.loading} />
     </section>
   );
 }
