@@ -79,7 +79,8 @@ describe("the chat page", () => {
     expect(within(roseBubbles()[0]!).getByRole("status").textContent).toContain("Rose is writing");
 
     await stream.send("token", { text: "Oh, " });
-    expect(roseBubbles()[0]!.textContent).toBe("Oh, ");
+    // Shown as Markdown, whose paragraphs drop a trailing space.
+    expect(roseBubbles()[0]!.textContent).toBe("Oh,");
     expect(roseBubbles()[0]!.querySelector(".bubble")!.getAttribute("aria-busy")).toBe("true");
     await stream.send("token", { text: "I'm glad you came." });
     expect(roseBubbles()[0]!.textContent).toBe("Oh, I'm glad you came.");
@@ -122,6 +123,38 @@ describe("the chat page", () => {
     expect(await screen.findByText("Miso is a lovely name.")).toBeTruthy();
     expect(screen.getByText("My cat is called Miso.")).toBeTruthy();
     expect(calls[0]).toMatchObject({ url: `/api/v1/sessions/${SESSION}/messages`, method: "GET" });
+  });
+
+  it("shows Markdown on both sides as formatting, and lets no HTML or script link from the text into the page", async () => {
+    localStorage.setItem("rose.session_id", SESSION);
+    stubFetch(
+      json(200, {
+        session_id: SESSION,
+        summary: "",
+        messages: [
+          { role: "user", content: "My sister is **Anna**." },
+          {
+            role: "assistant",
+            content: 'How lovely, **Anna**! Try `tea`:\n\n- one cup\n- two cups\n\n<img src="x" onerror="alert(1)"> [open](javascript:alert(1))',
+          },
+        ],
+      }),
+    );
+    render(<ChatPage />);
+    const rose = await waitFor(() => {
+      const bubble = roseBubbles()[0];
+      if (!bubble) throw new Error("no reply yet");
+      return bubble;
+    });
+    expect([...document.querySelectorAll(".from-you strong")].map((e) => e.textContent)).toEqual(["Anna"]);
+    expect(within(rose).getByText("Anna").tagName).toBe("STRONG");
+    expect(within(rose).getByText("tea").tagName).toBe("CODE");
+    expect(within(rose).getAllByRole("listitem").map((li) => li.textContent)).toEqual(["one cup", "two cups"]);
+    expect(rose.textContent).not.toContain("**");
+    // Raw HTML never becomes an element, and a javascript: link loses its target.
+    expect(document.querySelector("img, [onerror]")).toBeNull();
+    const link = within(rose).getByText("open");
+    expect(link.getAttribute("href") ?? "").not.toMatch(/javascript/i);
   });
 
   it("starts fresh when the server no longer knows the saved session", async () => {

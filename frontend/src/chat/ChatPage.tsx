@@ -3,6 +3,7 @@ import { friendlyError } from "../api/http";
 import { RoseMark } from "../app/icons";
 import type { ChatEntry } from "./chat-state";
 import { Composer } from "./Composer";
+import { MessageText } from "./MessageText";
 import { useChat } from "./use-chat";
 import { useFollowLog } from "./use-follow-log";
 
@@ -97,7 +98,7 @@ function ChatBubble({ entry, onRetry }: { entry: ChatEntry; onRetry: () => void 
               <span className="typing-dot" aria-hidden="true" />
             </span>
           ) : (
-            <p className="bubble-text">{entry.text}</p>
+            <MessageText text={entry.text} />
           )}
         </div>
         {entry.state === "failed" && (
