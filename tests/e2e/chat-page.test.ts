@@ -68,7 +68,7 @@ beforeAll(async () => {
   const microphone = spokenWav("Hello Rose.", join(dataDir.path, "spoken.wav"));
   [sim, browser] = await Promise.all([startSimulator(), launchChromium(microphone)]);
   rose = await startRose(
-    { OPENAI_BASE_URL: sim.openaiBaseUrl, OPENAI_API_KEY: "sim-key", CHAT_MODEL: "sim-chat", SMALL_MODEL: "sim-small", TTS_PROVIDER: "none", RATE_LIMIT_PER_MINUTE: "0" },
+    { OPENAI_BASE_URL: sim.openaiBaseUrl, OPENAI_API_KEY: "sim-key", CHAT_MODEL: "sim-chat", SMALL_MODEL: "sim-small", TTS_PROVIDER: "none", RATE_LIMIT_PER_MINUTE: "0", PROVIDER_RETRIES: "0" },
     join(dataDir.path, "rose"),
   );
 });
@@ -124,4 +124,72 @@ describe("a long conversation on the chat page", () => {
       expect(await oldestScrolledAway(page)).toBe(true);
     });
   }
+});
+
+describe("a reply that fails or is stopped", () => {
+  it("shows Rose's fallback apology as a failed reply; Try again replaces it, also in the saved conversation", async () => {
+    sim.script({ match: { model: "sim-chat" }, fail: { status: 500 }, times: 1 });
+    const page = await newPage(390, 844);
+    await page.goto("/chat");
+    const box = page.getByLabel("Your message to Rose");
+    await box.fill("Do you remember my sister?");
+    await box.press("Enter");
+    const failed = page.locator('.from-rose[data-state="failed"]');
+    await expect.poll(() => failed.count(), { timeout: 15_000 }).toBe(1);
+    expect(await failed.getByRole("alert").innerText()).toContain("Rose couldn't answer this time.");
+
+    sim.script({ match: { model: "sim-chat" }, reply: { content: "Of course I remember Anna." } });
+    await failed.getByRole("button", { name: "Try again" }).click();
+    await expect.poll(() => page.locator('.from-rose[data-state="settled"] .bubble-text').allInnerTexts(), { timeout: 15_000 }).toEqual(["Of course I remember Anna."]);
+
+    await page.reload();
+    await expect.poll(() => page.locator(".bubble-text").allInnerTexts(), { timeout: 10_000 }).toEqual(["Do you remember my sister?", "Of course I remember Anna."]);
+    expect(await page.locator('[data-state="failed"]').count()).toBe(0);
+  });
+
+  it("stops a reply mid-way with Stop, keeping the words so far, marked stopped after a reload too", async () => {
+    const story = Array.from({ length: 80 }, (_, i) => `word${i}`).join(" ");
+    sim.script({ match: { model: "sim-chat" }, reply: { content: story }, latency: { firstTokenMs: 50, tokensPerSecond: 6 } });
+    const page = await newPage(1280, 860);
+    await page.goto("/chat");
+    const box = page.getByLabel("Your message to Rose");
+    await box.fill("Tell me a long story.");
+    await box.press("Enter");
+    const streaming = page.locator('.from-rose[data-state="streaming"] .bubble-text');
+    await expect.poll(async () => ((await streaming.count()) > 0 ? (await streaming.innerText()).length : 0), { timeout: 10_000 }).toBeGreaterThan(0);
+
+    await page.getByRole("button", { name: "Stop Rose's reply" }).click();
+    const stopped = page.locator('.from-rose[data-state="stopped"]');
+    await expect.poll(() => stopped.count()).toBe(1);
+    expect(await stopped.getByText("Stopped").count()).toBe(1);
+    expect(await page.getByRole("button", { name: "Stop Rose's reply" }).count()).toBe(0);
+
+    // The server stopped too: the thread keeps a beginning of the story, marked stopped, not all of it.
+    await page.reload();
+    await expect.poll(() => stopped.count(), { timeout: 10_000 }).toBe(1);
+    const kept = await stopped.locator(".bubble-text").innerText();
+    expect(kept.length).toBeGreaterThan(0);
+    expect(story.startsWith(kept) && kept.length < story.length).toBe(true);
+  });
+
+  it("stops a reply that hangs before its first word, leaving the message to try again", async () => {
+    sim.script({ match: { model: "sim-chat" }, fail: { hang: true }, times: 1 });
+    const page = await newPage(390, 844);
+    await page.goto("/chat");
+    const box = page.getByLabel("Your message to Rose");
+    await box.fill("Are you there?");
+    await box.press("Enter");
+    await expect.poll(() => page.getByText("Rose is writing…").count()).toBe(1);
+
+    await page.getByRole("button", { name: "Stop Rose's reply" }).click();
+    const alert = page.locator(".from-you").getByRole("alert");
+    await expect.poll(() => alert.count()).toBe(1);
+    expect(await alert.innerText()).toContain("You stopped it before she answered.");
+
+    sim.script({ match: { model: "sim-chat" }, reply: { content: "I'm here now." } });
+    await alert.getByRole("button", { name: "Try again" }).click();
+    await expect.poll(() => page.locator('.from-rose[data-state="settled"] .bubble-text').allInnerTexts(), { timeout: 15_000 }).toEqual(["I'm here now."]);
+    await page.reload();
+    await expect.poll(() => page.locator(".bubble-text").allInnerTexts(), { timeout: 10_000 }).toEqual(["Are you there?", "I'm here now."]);
+  });
 });
