@@ -126,6 +126,42 @@ describe("a long conversation on the chat page", () => {
   }
 });
 
+describe("following Rose's words", () => {
+  it("follows a streaming reply at the bottom, and stops following once the person scrolls up to read", async () => {
+    sim.script({ match: { model: "sim-chat", lastUser: "number" }, reply: { content: "That makes sense to me. Tell me a little more about how it felt, and what you noticed." } });
+    const page = await newPage(390, 844);
+    await page.goto("/chat");
+    const { session_id } = (await (await page.request.post("/api/v1/session/start")).json()) as { session_id: string };
+    await page.evaluate(`localStorage.setItem("rose.session_id", ${JSON.stringify(session_id)})`);
+    for (let i = 1; i <= 6; i++) await page.request.post("/api/v1/chat", { data: { session_id, message: `Message number ${i}.` } });
+    await page.reload();
+    await expect.poll(() => page.locator(".from-rose .bubble").count(), { timeout: 10_000 }).toBe(6);
+
+    const story = Array.from({ length: 120 }, (_, i) => `word${i}`).join(" ");
+    sim.script({ match: { model: "sim-chat", lastUser: "story" }, reply: { content: story }, latency: { firstTokenMs: 50, tokensPerSecond: 12 } });
+    const box = page.getByLabel("Your message to Rose");
+    await box.fill("Tell me a story.");
+    await box.press("Enter");
+    const streaming = page.locator('.from-rose[data-state="streaming"] .bubble-text');
+    const written = async () => ((await streaming.count()) > 0 ? (await streaming.innerText()).length : 0);
+    const distanceFromBottom = () => page.evaluate("(l => l.scrollHeight - l.scrollTop - l.clientHeight)(document.querySelector('.chat-log'))") as Promise<number>;
+
+    // While at the bottom, each new line of the reply is followed.
+    await expect.poll(written, { timeout: 10_000 }).toBeGreaterThan(200);
+    expect(await page.evaluate("(l => l.scrollHeight - l.clientHeight)(document.querySelector('.chat-log'))")).toBeGreaterThan(400);
+    expect(await distanceFromBottom()).toBeLessThan(4);
+
+    // The person scrolls up: more words arrive, the log stays where they are reading.
+    await page.locator(".chat-log").hover();
+    await page.mouse.wheel(0, -3000);
+    await expect.poll(() => page.evaluate("document.querySelector('.chat-log').scrollTop")).toBe(0);
+    const before = await written();
+    await expect.poll(written, { timeout: 15_000 }).toBeGreaterThan(before + 100);
+    expect(await page.evaluate("document.querySelector('.chat-log').scrollTop")).toBe(0);
+    await page.getByRole("button", { name: "Stop Rose's reply" }).click();
+  });
+});
+
 describe("a reply that fails or is stopped", () => {
   it("shows Rose's fallback apology as a failed reply; Try again replaces it, also in the saved conversation", async () => {
     sim.script({ match: { model: "sim-chat" }, fail: { status: 500 }, times: 1 });
