@@ -83,9 +83,15 @@ export function ChatPage() {
             entry={entry}
             onRetry={
               entry.role === "user"
-                ? () => void retry(entry.key, entry.text)
+                ? () => {
+                    follow(); // the retried message moves to the end, where its answer will appear
+                    void retry(entry.key, entry.text);
+                  }
                 : entry === last && !streaming
-                  ? () => void retryReply(entry.key, state.entries[i - 1]?.text ?? "")
+                  ? () => {
+                      follow();
+                      void retryReply(entry.key, state.entries[i - 1]?.text ?? "");
+                    }
                   : undefined
             }
           />
