@@ -3,8 +3,8 @@ import type { Route } from "./state.js";
 /** What the graph streams to the turn runner through LangGraph's custom stream (config.writer). */
 export type TurnEvent =
   | { type: "token"; text: string }
-  /** `messageId` is the reply's id in the thread. */
-  | { type: "reply"; text: string; fallback: boolean; route: Route; memoriesUsed: number; messageId: string }
+  /** `messageId` is the reply's id in the thread; `stopped`: the person stopped it, `text` is what was written. */
+  | { type: "reply"; text: string; fallback: boolean; stopped: boolean; route: Route; memoriesUsed: number; messageId: string }
   | { type: "memory"; status: "added" | "updated" | "duplicate" | "failed" | "pending"; text?: string };
 
 export type EmitTurnEvent = (event: TurnEvent) => void;

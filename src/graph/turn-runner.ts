@@ -1,4 +1,4 @@
-import type { BaseMessage } from "@langchain/core/messages";
+import { type BaseMessage, isAIMessage, isHumanMessage, RemoveMessage } from "@langchain/core/messages";
 import { serviceUnavailable } from "../core/errors.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import { newId } from "../core/ids.js";
@@ -19,6 +19,8 @@ export interface TurnInput {
   timezone: string;
   /** Voice turns force "audio" so Rose answers in a spoken style. */
   forcedRoute?: Route;
+  /** A retry: the thread's failed exchange (a message answered by the fallback apology) is replaced by this turn. */
+  replaceFailed?: boolean;
 }
 
 export interface TurnReply {
@@ -26,6 +28,8 @@ export interface TurnReply {
   route: Route;
   /** True when the chat model failed and Rose's in-character apology stood in. */
   fallback: boolean;
+  /** True when the person stopped the reply (TurnRunner.stop): `reply` is what was written until then. */
+  stopped: boolean;
   memoriesUsed: number;
 }
 
@@ -38,7 +42,8 @@ export interface RunningTurn {
 
 export interface ThreadHistory {
   summary: string;
-  messages: Array<{ id?: string; role: "user" | "assistant" | "system"; content: string }>;
+  /** `failed`: Rose's fallback apology stood in for a reply (retry with `replaceFailed`); `stopped`: cut short by the person. */
+  messages: Array<{ id?: string; role: "user" | "assistant" | "system"; content: string; failed?: true; stopped?: true }>;
 }
 
 export const LLM_NOT_CONFIGURED = serviceUnavailable(
@@ -57,6 +62,13 @@ async function waitBounded(work: Promise<unknown>[], ms: number): Promise<void> 
 }
 
 /** True when a "checkpoints" stream event is of a saved checkpoint whose thread holds the message. */
+/** The ids of the thread's last exchange when Rose's reply in it was the fallback apology, else null. */
+function failedExchange(messages: BaseMessage[]): [string, string] | null {
+  const [asked, answer] = messages.slice(-2);
+  if (!asked || !answer || !isHumanMessage(asked) || !isAIMessage(answer) || answer.additional_kwargs?.fallback !== true) return null;
+  return asked.id && answer.id ? [asked.id, answer.id] : null;
+}
+
 function savedReply(checkpoint: unknown, messageId: string): boolean {
   const messages = (checkpoint as { values?: { messages?: BaseMessage[] } } | null)?.values?.messages;
   return Array.isArray(messages) && messages.some((m) => m.id === messageId);
@@ -66,6 +78,8 @@ function savedReply(checkpoint: unknown, messageId: string): boolean {
 export class TurnRunner {
   private readonly threads = new KeyedQueue();
   private readonly inFlightByUser = new Map<string, Set<Promise<void>>>();
+  /** Per session, the newest turn's stop: aborting it ends that reply's generation (see stop()). */
+  private readonly stops = new Map<string, AbortController>();
 
   /** `graph` is null when no chat model is configured: history still reads, turns are refused with a 503. */
   constructor(
@@ -91,6 +105,8 @@ export class TurnRunner {
     });
     let replied = false;
     const kind = input.forcedRoute === "audio" ? "voice" : "text";
+    const stop = new AbortController();
+    this.stops.set(input.sessionId, stop);
 
     // Snapshot before this turn registers itself, or it would wait for its own completion.
     const earlierTurns = [...(this.inFlightByUser.get(input.userId) ?? [])];
@@ -98,8 +114,11 @@ export class TurnRunner {
       await waitBounded(earlierTurns, PREVIOUS_TURN_WAIT_MS);
       const started = performance.now();
       try {
+        // A retry takes the failed exchange out of the thread in the same update that starts its replacement.
+        const replaced = input.replaceFailed ? failedExchange(await this.threadMessages(input.sessionId)) : null;
         const stream = await graph.stream(
           {
+            ...(replaced ? { messages: replaced.map((id) => new RemoveMessage({ id })) } : {}),
             pendingUserMessage: { id: newId(), content: input.message },
             userId: input.userId,
             sessionId: input.sessionId,
@@ -109,14 +128,15 @@ export class TurnRunner {
           // "sync": each step's checkpoint is saved before the next step starts, so the exchange is on disk
           // before memory storage and summarization run. The turn stays atomic because the person's message
           // joins the thread only with the reply (see generate), and the older checkpoints are pruned below.
-          { configurable: { thread_id: input.sessionId }, streamMode: ["custom", "checkpoints"], durability: "sync" },
+          { configurable: { thread_id: input.sessionId, stopSignal: stop.signal }, streamMode: ["custom", "checkpoints"], durability: "sync" },
         );
         let answer: (TurnReply & { messageId: string }) | null = null;
         for await (const [mode, payload] of stream as AsyncIterable<[string, unknown]>) {
           if (mode === "custom") {
             const event = payload as TurnEvent;
             if (event.type === "token") onToken(event.text);
-            else if (event.type === "reply") answer = { reply: event.text, route: event.route, fallback: event.fallback, memoriesUsed: event.memoriesUsed, messageId: event.messageId };
+            else if (event.type === "reply")
+              answer = { reply: event.text, route: event.route, fallback: event.fallback, stopped: event.stopped, memoriesUsed: event.memoriesUsed, messageId: event.messageId };
           } else if (answer && !replied && savedReply(payload, answer.messageId)) {
             // Only now is the reply durable: the person is told (done / the JSON answer) after this point.
             replied = true;
@@ -142,7 +162,32 @@ export class TurnRunner {
       if (!replied) rejectReply(error);
     });
     this.trackUserTurn(input.userId, completed);
+    void completed.catch(() => {}).then(() => {
+      if (this.stops.get(input.sessionId) === stop) this.stops.delete(input.sessionId);
+    });
     return { reply, completed: completed.catch(() => {}) };
+  }
+
+  /**
+   * The person stopped the session's reply in progress: its generation ends, and the words written so far
+   * stay in the thread marked stopped (none written: the turn leaves the thread as it was). False when no
+   * turn of the session is running or queued here.
+   */
+  stop(sessionId: string): boolean {
+    const stop = this.stops.get(sessionId);
+    if (!stop || stop.signal.aborted) return false;
+    stop.abort();
+    return true;
+  }
+
+  /** True when the thread (after its queued turns) ends with a failed exchange that a retry would replace. */
+  hasFailedExchange(sessionId: string): Promise<boolean> {
+    return this.exclusive(sessionId, async () => failedExchange(await this.threadMessages(sessionId)) !== null);
+  }
+
+  private async threadMessages(sessionId: string): Promise<BaseMessage[]> {
+    const tuple = await this.store.saver.getTuple({ configurable: { thread_id: sessionId } });
+    return ((tuple?.checkpoint.channel_values ?? {}) as { messages?: BaseMessage[] }).messages ?? [];
   }
 
   /**
@@ -159,7 +204,13 @@ export class TurnRunner {
     const values = (tuple?.checkpoint.channel_values ?? {}) as { summary?: string; messages?: BaseMessage[] };
     return {
       summary: values.summary ?? "",
-      messages: (values.messages ?? []).map((m) => ({ ...(m.id ? { id: m.id } : {}), role: roleOf(m), content: textOf(m) })),
+      messages: (values.messages ?? []).map((m) => ({
+        ...(m.id ? { id: m.id } : {}),
+        role: roleOf(m),
+        content: textOf(m),
+        ...(m.additional_kwargs?.fallback === true ? { failed: true as const } : {}),
+        ...(m.additional_kwargs?.stopped === true ? { stopped: true as const } : {}),
+      })),
     };
   }
 

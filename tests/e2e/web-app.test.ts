@@ -221,6 +221,12 @@ describe("the voice page", () => {
     // Escape ends the conversation: the control goes quiet.
     await page.keyboard.press("Escape");
     await expect.poll(() => page.locator(".talk").getAttribute("data-status")).toBe("idle");
+
+    // After a reload the page still shows the conversation: the last exchange, and all of it folded below.
+    await page.reload();
+    await expect.poll(() => textOf(page.getByTestId("transcript")), { timeout: 10_000 }).toBe(HEARD);
+    expect(await textOf(page.getByTestId("reply"))).toBe(VOICE_REPLY);
+    expect(await page.getByText("Your conversation so far (2 messages)").count()).toBe(1);
     expect(problemsOf(page)).toEqual([]);
   });
 

@@ -4,12 +4,17 @@ export interface HistoryMessage {
   id?: string;
   role: string;
   content: string;
+  /** Rose's fallback apology: her model could not answer (the exchange can be retried in place). */
+  failed?: boolean;
+  /** A reply the person stopped; `content` is what was written until then. */
+  stopped?: boolean;
 }
 
 export interface ChatDone {
   session_id: string;
   reply: string;
   fallback: boolean;
+  stopped?: boolean;
 }
 
 export async function startSession(): Promise<string> {
@@ -35,13 +40,13 @@ export async function fetchHistory(sessionId: string, signal?: AbortSignal): Pro
  * whole reply.
  */
 export async function streamChat(
-  input: { sessionId: string | null; message: string },
+  input: { sessionId: string | null; message: string; retry?: boolean },
   onToken: (text: string) => void,
   signal?: AbortSignal,
   onSession?: (sessionId: string) => void,
 ): Promise<ChatDone> {
   const timezone = localTimezone();
-  const body = JSON.stringify({ ...(input.sessionId ? { session_id: input.sessionId } : {}), message: input.message, ...(timezone ? { timezone } : {}) });
+  const body = JSON.stringify({ ...(input.sessionId ? { session_id: input.sessionId } : {}), message: input.message, ...(timezone ? { timezone } : {}), ...(input.retry ? { retry: true } : {}) });
   for await (const { event, data } of postForEvents("/chat/stream", body, { "content-type": "application/json" }, signal)) {
     if (event === "session") onSession?.((data as { session_id: string }).session_id);
     else if (event === "token") onToken((data as { text: string }).text);
@@ -49,4 +54,16 @@ export async function streamChat(
     else if (event === "error") throw apiErrorFrom(500, data);
   }
   throw new ApiError(0, "network", "The reply was cut off before it finished.");
+}
+
+/**
+ * Asks the server to stop the reply being written in `sessionId` (it keeps the words so far). Best effort:
+ * the reply may have just finished (409), and the page stops listening either way.
+ */
+export async function stopReply(sessionId: string): Promise<void> {
+  try {
+    await requestJson("POST", "/chat/stop", { session_id: sessionId });
+  } catch {
+    // nothing to stop any more, or Rose unreachable: the page has stopped listening regardless
+  }
 }

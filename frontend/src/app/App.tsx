@@ -6,9 +6,10 @@ import { VoicePage } from "../voice/VoicePage";
 import { KeyboardIcon, MemoryIcon, MicIcon, RoseMark } from "./icons";
 import { Link, usePath } from "./router";
 
-const PAGES: Record<string, { title: string; render: () => ReactNode }> = {
+/** `fitsScreen`: the page is exactly one screen tall and scrolls inside (the chat log), never the window. */
+const PAGES: Record<string, { title: string; render: () => ReactNode; fitsScreen?: boolean }> = {
   "/": { title: "Talk with Rose", render: () => <VoicePage /> },
-  "/chat": { title: "Write to Rose", render: () => <ChatPage /> },
+  "/chat": { title: "Write to Rose", render: () => <ChatPage />, fitsScreen: true },
 };
 
 export function App() {
@@ -33,7 +34,7 @@ export function App() {
         <a className="skip-link" href="#main">
           Skip to content
         </a>
-        <div className="app">
+        <div className={page?.fitsScreen ? "app app-fits-screen" : "app"}>
           <header className="topbar">
             <Link href="/" className="brand" aria-label="Rose, home">
               <RoseMark className="brand-mark" />

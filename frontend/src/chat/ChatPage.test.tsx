@@ -17,6 +17,8 @@ interface FakeStream {
   close(): Promise<void>;
   /** The connection drops mid-stream, as when the network goes away. */
   fail(): Promise<void>;
+  /** The page stopped reading (cancelled the body). */
+  readonly cancelled: boolean;
 }
 
 function sseStream(): FakeStream {
@@ -31,6 +33,9 @@ function sseStream(): FakeStream {
     send: (event, data) => act(async () => controller.enqueue(encoder.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`))),
     close: () => act(async () => void (cancelled || controller.close())),
     fail: () => act(async () => controller.error(new TypeError("network error"))),
+    get cancelled() {
+      return cancelled;
+    },
   };
 }
 
@@ -79,11 +84,14 @@ describe("the chat page", () => {
     expect(within(roseBubbles()[0]!).getByRole("status").textContent).toContain("Rose is writing");
 
     await stream.send("token", { text: "Oh, " });
-    expect(roseBubbles()[0]!.textContent).toBe("Oh, ");
+    // Shown as Markdown, whose paragraphs drop a trailing space.
+    expect(roseBubbles()[0]!.textContent).toBe("Oh,");
     expect(roseBubbles()[0]!.querySelector(".bubble")!.getAttribute("aria-busy")).toBe("true");
     await stream.send("token", { text: "I'm glad you came." });
     expect(roseBubbles()[0]!.textContent).toBe("Oh, I'm glad you came.");
-    expect(screen.getByRole("button", { name: "Rose is answering" })).toHaveProperty("disabled", true);
+    // While she writes, the send button is a Stop button (see the stop tests below).
+    expect(screen.getByRole("button", { name: "Stop Rose's reply" })).toHaveProperty("disabled", false);
+    expect(screen.queryByRole("button", { name: "Send" })).toBeNull();
 
     await stream.send("done", { session_id: SESSION, reply: "Oh, I'm glad you came. Tell me about it?", fallback: false });
     await stream.close();
@@ -124,6 +132,38 @@ describe("the chat page", () => {
     expect(calls[0]).toMatchObject({ url: `/api/v1/sessions/${SESSION}/messages`, method: "GET" });
   });
 
+  it("shows Markdown on both sides as formatting, and lets no HTML or script link from the text into the page", async () => {
+    localStorage.setItem("rose.session_id", SESSION);
+    stubFetch(
+      json(200, {
+        session_id: SESSION,
+        summary: "",
+        messages: [
+          { role: "user", content: "My sister is **Anna**." },
+          {
+            role: "assistant",
+            content: 'How lovely, **Anna**! Try `tea`:\n\n- one cup\n- two cups\n\n<img src="x" onerror="alert(1)"> [open](javascript:alert(1))',
+          },
+        ],
+      }),
+    );
+    render(<ChatPage />);
+    const rose = await waitFor(() => {
+      const bubble = roseBubbles()[0];
+      if (!bubble) throw new Error("no reply yet");
+      return bubble;
+    });
+    expect([...document.querySelectorAll(".from-you strong")].map((e) => e.textContent)).toEqual(["Anna"]);
+    expect(within(rose).getByText("Anna").tagName).toBe("STRONG");
+    expect(within(rose).getByText("tea").tagName).toBe("CODE");
+    expect(within(rose).getAllByRole("listitem").map((li) => li.textContent)).toEqual(["one cup", "two cups"]);
+    expect(rose.textContent).not.toContain("**");
+    // Raw HTML never becomes an element, and a javascript: link loses its target.
+    expect(document.querySelector("img, [onerror]")).toBeNull();
+    const link = within(rose).getByText("open");
+    expect(link.getAttribute("href") ?? "").not.toMatch(/javascript/i);
+  });
+
   it("starts fresh when the server no longer knows the saved session", async () => {
     localStorage.setItem("rose.session_id", SESSION);
     stubFetch(json(404, { error: { code: "not_found", message: "Session not found", request_id: "r1" } }));
@@ -154,6 +194,114 @@ describe("the chat page", () => {
     await retried.close();
     await waitFor(() => expect(roseBubbles()[0]?.textContent).toBe("I'm here."));
     expect(screen.queryByRole("alert")).toBeNull();
+  });
+
+  it("shows Rose's fallback apology as a failed reply, and Try again replaces it in place", async () => {
+    const failing = sseStream();
+    const retried = sseStream();
+    const calls = stubFetch(failing.response, retried.response);
+    render(<ChatPage />);
+    type("Do you remember Anna?");
+    await failing.send("session", { session_id: SESSION });
+    await failing.send("token", { text: "I'm so sorry, my thoughts drifted away." });
+    await failing.send("done", { session_id: SESSION, reply: "I'm so sorry, my thoughts drifted away.", fallback: true });
+    await failing.close();
+
+    // Not an ordinary answer: marked failed, said so, with a way to try again.
+    await waitFor(() => expect(roseBubbles()[0]?.getAttribute("data-state")).toBe("failed"));
+    const alert = within(roseBubbles()[0]!).getByRole("alert");
+    expect(alert.textContent).toContain("Rose couldn't answer this time.");
+
+    fireEvent.click(within(alert).getByRole("button", { name: "Try again" }));
+    await waitFor(() => expect(calls).toHaveLength(2));
+    expect(calls[1]).toMatchObject({ url: "/api/v1/chat/stream", body: { session_id: SESSION, message: "Do you remember Anna?", retry: true } });
+    await retried.send("done", { session_id: SESSION, reply: "Anna, your sister.", fallback: false });
+    await retried.close();
+    await waitFor(() => expect(roseBubbles().map((b) => b.getAttribute("data-state"))).toEqual(["settled"]));
+    expect(roseBubbles()[0]!.textContent).toBe("Anna, your sister.");
+    // The question is on the page once: the retry replaced the failed exchange rather than adding one.
+    expect(screen.getAllByText("Do you remember Anna?")).toHaveLength(1);
+    expect(screen.queryByRole("alert")).toBeNull();
+  });
+
+  it("restores a failed reply as failed (with Try again) and a stopped one as stopped", async () => {
+    localStorage.setItem("rose.session_id", SESSION);
+    stubFetch(
+      json(200, {
+        session_id: SESSION,
+        summary: "",
+        messages: [
+          { id: "u1", role: "user", content: "Tell me a story." },
+          { id: "a1", role: "assistant", content: "Once upon a", stopped: true },
+          { id: "u2", role: "user", content: "Are you there?" },
+          { id: "a2", role: "assistant", content: "I'm so sorry, my thoughts drifted away.", failed: true },
+        ],
+      }),
+    );
+    render(<ChatPage />);
+    await waitFor(() => expect(roseBubbles()).toHaveLength(2));
+    expect(roseBubbles().map((b) => b.getAttribute("data-state"))).toEqual(["stopped", "failed"]);
+    expect(within(roseBubbles()[0]!).getByText("Stopped")).toBeTruthy();
+    expect(within(roseBubbles()[1]!).getByRole("button", { name: "Try again" })).toBeTruthy();
+  });
+
+  it("stops a pending reply: asks the server to stop, keeps the words so far marked stopped", async () => {
+    const stream = sseStream();
+    const calls = stubFetch(stream.response, json(202, { session_id: SESSION, stopping: true }));
+    render(<ChatPage />);
+    type("Tell me a long story.");
+    await stream.send("session", { session_id: SESSION });
+    await stream.send("token", { text: "Once upon a time" });
+
+    fireEvent.click(screen.getByRole("button", { name: "Stop Rose's reply" }));
+    await waitFor(() => expect(calls).toHaveLength(2));
+    expect(calls[1]).toMatchObject({ url: "/api/v1/chat/stop", method: "POST", body: { session_id: SESSION } });
+    const reply = roseBubbles()[0]!;
+    expect(reply.getAttribute("data-state")).toBe("stopped");
+    expect(reply.querySelector(".bubble-text")!.textContent).toBe("Once upon a time");
+    expect(within(reply).getByText("Stopped")).toBeTruthy();
+    // The page listens no more and can be written to again.
+    await waitFor(() => expect(stream.cancelled).toBe(true));
+    expect(screen.queryByRole("button", { name: "Stop Rose's reply" })).toBeNull();
+    expect(screen.getByRole("button", { name: "Send" })).toBeTruthy();
+  });
+
+  it("a reply stopped before its first word leaves the message to try again", async () => {
+    const stream = sseStream();
+    stubFetch(stream.response, json(202, { session_id: SESSION, stopping: true }));
+    render(<ChatPage />);
+    type("Hello?");
+    await stream.send("session", { session_id: SESSION });
+    fireEvent.click(screen.getByRole("button", { name: "Stop Rose's reply" }));
+    const alert = await screen.findByRole("alert");
+    expect(alert.textContent).toContain("You stopped it before she answered.");
+    expect(within(alert).getByRole("button", { name: "Try again" })).toBeTruthy();
+    expect(roseBubbles()).toHaveLength(0);
+  });
+
+  it("says when a reply is taking longer than usual, and not before", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      const stream = sseStream();
+      stubFetch(stream.response);
+      render(<ChatPage />);
+      type("Hi Rose.");
+      await stream.send("session", { session_id: SESSION });
+      const notice = () => screen.queryByText(/taking longer than usual/);
+      await act(async () => void vi.advanceTimersByTime(8_000));
+      expect(notice()).toBeNull();
+      // Words arriving start the wait anew.
+      await stream.send("token", { text: "Oh," });
+      await act(async () => void vi.advanceTimersByTime(8_000));
+      expect(notice()).toBeNull();
+      await act(async () => void vi.advanceTimersByTime(5_000));
+      expect(notice()?.getAttribute("role")).toBe("status");
+      await stream.send("done", { session_id: SESSION, reply: "Oh, hello.", fallback: false });
+      await stream.close();
+      expect(notice()).toBeNull();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("shows the reply the server kept when the connection drops mid-reply, and offers no retry", async () => {

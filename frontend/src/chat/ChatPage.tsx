@@ -1,25 +1,24 @@
-import { useEffect, useRef, useState } from "react";
+import { useRef, useState } from "react";
 import { friendlyError } from "../api/http";
 import { RoseMark } from "../app/icons";
 import type { ChatEntry } from "./chat-state";
 import { Composer } from "./Composer";
+import { MessageText } from "./MessageText";
 import { useChat } from "./use-chat";
+import { useFollowLog } from "./use-follow-log";
+import { useSlowNotice } from "./use-slow-notice";
 
 const STARTERS = ["I had a long day.", "Help me slow down for a moment.", "Can I tell you about someone I miss?"];
 
 export function ChatPage() {
-  const { state, streaming, send, retry, startOver, reloadHistory } = useChat();
+  const { state, streaming, send, stop, retry, retryReply, startOver, reloadHistory } = useChat();
   const [startOverError, setStartOverError] = useState<string | null>(null);
   const log = useRef<HTMLDivElement>(null);
-  const lastText = state.entries.at(-1)?.text;
-
-  // Follow the conversation as it grows, unless the person scrolled up to read something earlier.
-  useEffect(() => {
-    const el = log.current;
-    if (!el) return;
-    const nearBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 160;
-    if (nearBottom || streaming) el.scrollTop = el.scrollHeight;
-  }, [state.entries.length, lastText, streaming]);
+  const { onScroll, follow } = useFollowLog(log, state.entries);
+  const sendAndFollow = (text: string) => {
+    follow();
+    void send(text);
+  };
 
   const newConversation = async () => {
     setStartOverError(null);
@@ -31,6 +30,10 @@ export function ChatPage() {
   };
 
   const empty = !state.loading && state.entries.length === 0;
+  const writing = state.entries.find((e) => e.state === "streaming");
+  const slow = useSlowNotice(writing !== undefined, writing?.text.length);
+  // Only the conversation's last reply can be tried again in place (the server replaces only the last exchange).
+  const last = state.entries.at(-1);
 
   return (
     <section className="page chat-page" aria-labelledby="chat-title">
@@ -56,7 +59,7 @@ export function ChatPage() {
         </div>
       )}
 
-      <div ref={log} className="chat-log" role="log" aria-label="Your conversation with Rose" tabIndex={0}>
+      <div ref={log} className="chat-log" role="log" aria-label="Your conversation with Rose" tabIndex={0} onScroll={onScroll}>
         {state.loading && <p className="chat-loading">Bringing back your conversation…</p>}
         {empty && (
           <div className="chat-empty">
@@ -66,7 +69,7 @@ export function ChatPage() {
             <ul className="starters" aria-label="Ways to begin">
               {STARTERS.map((starter) => (
                 <li key={starter}>
-                  <button type="button" className="starter" onClick={() => void send(starter)}>
+                  <button type="button" className="starter" onClick={() => sendAndFollow(starter)}>
                     {starter}
                   </button>
                 </li>
@@ -74,18 +77,39 @@ export function ChatPage() {
             </ul>
           </div>
         )}
-        {state.entries.map((entry) => (
-          <ChatBubble key={entry.key} entry={entry} onRetry={() => void retry(entry.key, entry.text)} />
+        {state.entries.map((entry, i) => (
+          <ChatBubble
+            key={entry.key}
+            entry={entry}
+            onRetry={
+              entry.role === "user"
+                ? () => {
+                    follow(); // the retried message moves to the end, where its answer will appear
+                    void retry(entry.key, entry.text);
+                  }
+                : entry === last && !streaming
+                  ? () => {
+                      follow();
+                      void retryReply(entry.key, state.entries[i - 1]?.text ?? "");
+                    }
+                  : undefined
+            }
+          />
         ))}
       </div>
+      {slow && (
+        <p className="slow-notice" role="status">
+          This is taking longer than usual. You can keep waiting, or stop and try again.
+        </p>
+      )}
 
       {/* Not while the saved conversation is still coming back: a new message would land before it. */}
-      <Composer onSend={(text) => void send(text)} busy={streaming || state.loading} />
+      <Composer onSend={sendAndFollow} busy={streaming || state.loading} onStop={streaming ? stop : undefined} />
     </section>
   );
 }
 
-function ChatBubble({ entry, onRetry }: { entry: ChatEntry; onRetry: () => void }) {
+function ChatBubble({ entry, onRetry }: { entry: ChatEntry; onRetry: (() => void) | undefined }) {
   const rose = entry.role === "assistant";
   return (
     <article className={`bubble-row ${rose ? "from-rose" : "from-you"}`} aria-label={rose ? "Rose" : "You"} data-state={entry.state}>
@@ -100,17 +124,21 @@ function ChatBubble({ entry, onRetry }: { entry: ChatEntry; onRetry: () => void 
               <span className="typing-dot" aria-hidden="true" />
             </span>
           ) : (
-            <p className="bubble-text">{entry.text}</p>
+            <MessageText text={entry.text} />
           )}
         </div>
         {entry.state === "failed" && (
+          // A failed reply of Rose's is her apology for a model that was down: said so, not passed off as an answer.
           <div className="bubble-error" role="alert">
-            <span>Rose couldn't answer this. {entry.error}</span>
-            <button type="button" className="button small" onClick={onRetry}>
-              Try again
-            </button>
+            <span>{rose ? "Rose couldn't answer this time." : `Rose couldn't answer this. ${entry.error ?? ""}`}</span>
+            {onRetry && (
+              <button type="button" className="button small" onClick={onRetry}>
+                Try again
+              </button>
+            )}
           </div>
         )}
+        {entry.state === "stopped" && <p className="bubble-note">Stopped</p>}
       </div>
     </article>
   );

@@ -1,12 +1,15 @@
 import { type FormEvent, type KeyboardEvent, useLayoutEffect, useRef, useState } from "react";
-import { SendIcon } from "../app/icons";
+import { SendIcon, StopIcon } from "../app/icons";
 
 /** Matches the server's MAX_MESSAGE_CHARS default; the server has the last word either way. */
 const MAX_CHARS = 4000;
 const MAX_ROWS_PX = 180;
 
-/** The message box: Enter sends, Shift+Enter starts a new line; grows with what is written. */
-export function Composer({ onSend, busy }: { onSend: (text: string) => void; busy: boolean }) {
+/**
+ * The message box: Enter sends, Shift+Enter starts a new line; grows with what is written. While a
+ * reply is being written (`onStop` given) the send button is a Stop button; the box stays editable.
+ */
+export function Composer({ onSend, busy, onStop }: { onSend: (text: string) => void; busy: boolean; onStop?: (() => void) | undefined }) {
   const [text, setText] = useState("");
   const box = useRef<HTMLTextAreaElement>(null);
   const canSend = text.trim().length > 0 && !busy;
@@ -53,9 +56,15 @@ export function Composer({ onSend, busy }: { onSend: (text: string) => void; bus
       <span id="composer-hint" className="visually-hidden">
         Enter sends. Shift and Enter start a new line.
       </span>
-      <button type="submit" className="send-button" disabled={!canSend} aria-label={busy ? "Rose is answering" : "Send"}>
-        <SendIcon />
-      </button>
+      {onStop ? (
+        <button type="button" className="send-button stop-button" onClick={onStop} aria-label="Stop Rose's reply">
+          <StopIcon />
+        </button>
+      ) : (
+        <button type="submit" className="send-button" disabled={!canSend} aria-label={busy ? "Rose is answering" : "Send"}>
+          <SendIcon />
+        </button>
+      )}
     </form>
   );
 }

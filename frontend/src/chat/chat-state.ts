@@ -2,17 +2,24 @@ import type { HistoryMessage } from "../api/chat-api";
 
 /**
  * The chat page's conversation as the person sees it: settled messages, Rose's reply while it streams,
- * and a message that could not be answered (with the reason, so it can be retried).
+ * a message that could not be answered (with the reason, so it can be retried), a reply that failed (her
+ * model was down and she apologised: retried in place) and a reply the person stopped.
  */
 
 export interface ChatEntry {
   key: string;
   role: "user" | "assistant";
   text: string;
-  /** `streaming`: Rose is still writing; `failed`: this message got no answer (see `error`). */
-  state: "settled" | "streaming" | "failed";
+  /**
+   * `streaming`: Rose is still writing. `failed`: for the person's message, it got no answer (see
+   * `error`); for Rose's, it is her fallback apology, not a real answer. `stopped`: the person stopped it.
+   */
+  state: "settled" | "streaming" | "failed" | "stopped";
   error?: string;
 }
+
+/** Said when the person stopped a reply before Rose wrote a word (nothing of the turn was kept). */
+export const STOPPED_BEFORE_ANSWER = "You stopped it before she answered.";
 
 export interface ChatState {
   entries: ChatEntry[];
@@ -28,11 +35,15 @@ export type ChatAction =
   | { type: "history-failed"; error: string }
   | { type: "sent"; key: string; text: string }
   | { type: "token"; key: string; text: string }
-  | { type: "replied"; key: string; reply: string }
+  | { type: "replied"; key: string; reply: string; fallback?: boolean; stopped?: boolean }
+  /** The person pressed Stop: the words so far stay, marked stopped. */
+  | { type: "stopped"; key: string }
   | { type: "failed"; key: string; error: string }
   /** The stream of `key`'s reply broke; `messages` is the thread as the server keeps it (null: unknown). */
   | { type: "reconciled"; key: string; messages: HistoryMessage[] | null; error: string }
   | { type: "retrying"; key: string }
+  /** A failed reply (`replyKey`) is tried again as the new exchange `key`, replacing the failed one. */
+  | { type: "retrying-reply"; replyKey: string; key: string }
   | { type: "cleared" };
 
 export const initialChatState: ChatState = { entries: [], loading: false, loadError: null };
@@ -70,7 +81,12 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       return {
         loading: false,
         loadError: null,
-        entries: shown(action.messages).map((m, i) => ({ key: m.id ?? `history-${i}`, role: m.role as "user" | "assistant", text: m.content, state: "settled" })),
+        entries: shown(action.messages).map((m, i) => ({
+          key: m.id ?? `history-${i}`,
+          role: m.role as "user" | "assistant",
+          text: m.content,
+          state: m.role === "assistant" && m.failed ? "failed" : m.role === "assistant" && m.stopped ? "stopped" : "settled",
+        })),
       };
     case "history-failed":
       return { ...state, loading: false, loadError: action.error };
@@ -86,7 +102,13 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
     case "token":
       return mapEntry(state, replyKey(action.key), (e) => ({ ...e, text: e.text + action.text }));
     case "replied":
-      return mapEntry(state, replyKey(action.key), (e) => ({ ...e, text: action.reply, state: "settled" }));
+      return mapEntry(state, replyKey(action.key), (e) => ({ ...e, text: action.reply, state: action.fallback ? "failed" : action.stopped ? "stopped" : "settled" }));
+    case "stopped": {
+      const reply = state.entries.find((e) => e.key === replyKey(action.key));
+      if (reply?.state !== "streaming") return state;
+      if (!reply.text.trim()) return failed(state, action.key, STOPPED_BEFORE_ANSWER);
+      return mapEntry(state, reply.key, (e) => ({ ...e, state: "stopped" }));
+    }
     case "failed":
       return failed(state, action.key, action.error);
     case "reconciled": {
@@ -105,6 +127,20 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
         entries: [
           ...state.entries.filter((e) => e.key !== action.key),
           { key: action.key, role: "user", text: failed.text, state: "settled" },
+          { key: replyKey(action.key), role: "assistant", text: "", state: "streaming" },
+        ],
+      };
+    }
+    case "retrying-reply": {
+      const at = state.entries.findIndex((e) => e.key === action.replyKey);
+      const asked = state.entries[at - 1];
+      if (at < 1 || asked?.role !== "user") return state;
+      // The failed exchange is the conversation's last (the server replaces only that one): it is replaced in place.
+      return {
+        ...state,
+        entries: [
+          ...state.entries.filter((_, i) => i !== at && i !== at - 1),
+          { key: action.key, role: "user", text: asked.text, state: "settled" },
           { key: replyKey(action.key), role: "assistant", text: "", state: "streaming" },
         ],
       };

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useReducer, useRef } from "react";
-import { fetchHistory, startSession, streamChat } from "../api/chat-api";
+import { fetchHistory, startSession, stopReply, streamChat } from "../api/chat-api";
 import { ApiError, friendlyError } from "../api/http";
 import { currentSessionId, forgetSessionId, inCurrentSession, rememberSessionId } from "../api/session";
 import { chatReducer, initialChatState } from "./chat-state";
@@ -7,10 +7,12 @@ import { chatReducer, initialChatState } from "./chat-state";
 let nextKey = 0;
 const newKey = () => `local-${Date.now().toString(36)}-${(nextKey++).toString(36)}`;
 
-/** The chat page's conversation: restores it on load, sends with a streamed reply, retries, starts anew. */
+/** The chat page's conversation: restores it on load, sends with a streamed reply, stops it, retries, starts anew. */
 export function useChat() {
   const [state, dispatch] = useReducer(chatReducer, initialChatState);
   const inFlight = useRef<AbortController | null>(null);
+  /** The reply being written: whose it is (the user message's key) and its session, for Stop. */
+  const pending = useRef<{ key: string; sessionId: string | null; controller: AbortController } | null>(null);
 
   const loadHistory = useCallback(async (signal?: AbortSignal) => {
     const sessionId = currentSessionId();
@@ -35,20 +37,22 @@ export function useChat() {
     };
   }, [loadHistory]);
 
-  const run = useCallback(async (key: string, text: string) => {
+  const run = useCallback(async (key: string, text: string, retry = false) => {
     inFlight.current?.abort();
     const controller = new AbortController();
     inFlight.current = controller;
+    pending.current = { key, sessionId: currentSessionId(), controller };
     // The session the stream named in its first event: the thread to ask if the stream breaks.
     let named: string | null = null;
     try {
       const done = await inCurrentSession((sessionId, remember) =>
-        streamChat({ sessionId, message: text }, (token) => dispatch({ type: "token", key, text: token }), controller.signal, (id) => {
+        streamChat({ sessionId, message: text, retry }, (token) => dispatch({ type: "token", key, text: token }), controller.signal, (id) => {
           named = id;
+          if (pending.current?.controller === controller) pending.current.sessionId = id;
           remember(id);
         }),
       );
-      dispatch({ type: "replied", key, reply: done.reply });
+      dispatch({ type: "replied", key, reply: done.reply, fallback: done.fallback, stopped: done.stopped ?? false });
     } catch (error) {
       if (controller.signal.aborted) return;
       const message = friendlyError(error);
@@ -70,7 +74,21 @@ export function useChat() {
       dispatch({ type: "failed", key, error: message });
     } finally {
       if (inFlight.current === controller) inFlight.current = null;
+      if (pending.current?.controller === controller) pending.current = null;
     }
+  }, []);
+
+  /**
+   * Stop: the server is asked to end the generation (it keeps the words so far, marked stopped), and the
+   * page stops listening at once, keeping what it shows; a hung model cannot hold the page.
+   */
+  const stop = useCallback(() => {
+    const turn = pending.current;
+    if (!turn) return;
+    pending.current = null;
+    if (turn.sessionId) void stopReply(turn.sessionId);
+    turn.controller.abort();
+    dispatch({ type: "stopped", key: turn.key });
   }, []);
 
   const send = useCallback(
@@ -90,6 +108,16 @@ export function useChat() {
     [run],
   );
 
+  /** Tries a failed reply (Rose's apology for `text`) again: the server replaces that exchange. */
+  const retryReply = useCallback(
+    (replyEntryKey: string, text: string) => {
+      const key = newKey();
+      dispatch({ type: "retrying-reply", replyKey: replyEntryKey, key });
+      return run(key, text, true);
+    },
+    [run],
+  );
+
   /** A new, empty conversation; the old one stays on the server (and in Rose's memories). */
   const startOver = useCallback(async () => {
     inFlight.current?.abort();
@@ -99,5 +127,5 @@ export function useChat() {
   }, []);
 
   const streaming = state.entries.some((e) => e.state === "streaming");
-  return { state, streaming, send, retry, startOver, reloadHistory: loadHistory };
+  return { state, streaming, send, stop, retry, retryReply, startOver, reloadHistory: loadHistory };
 }

@@ -82,7 +82,8 @@ function MemoryDialog({ onClose }: { onClose: () => void }) {
         exit={{ x: "100%", opacity: 0.6 }}
         transition={{ type: "spring", stiffness: 260, damping: 32 }}
       >
-        <header className="panel-header">
+        {/* Not <header>/<footer>: outside <main> they would be a second page banner and content info. */}
+        <div className="panel-header">
           <div>
             <h2 id="memories-title">What Rose remembers</h2>
             <p id="memories-about" className="panel-about">
@@ -92,7 +93,7 @@ function MemoryDialog({ onClose }: { onClose: () => void }) {
           <button type="button" className="icon-button" onClick={onClose} aria-label="Close what Rose remembers">
             <CloseIcon />
           </button>
-        </header>
+        </div>
 
         <div className="search">
           <SearchIcon className="search-icon" />
@@ -139,7 +140,7 @@ function MemoryDialog({ onClose }: { onClose: () => void }) {
           </ul>
         </div>
 
-        <footer className="panel-footer">
+        <div className="panel-footer">
           {confirming ? (
             <div className="confirm" role="group" aria-labelledby="confirm-text">
               <p id="confirm-text">
@@ -165,7 +166,7 @@ function MemoryDialog({ onClose }: { onClose: () => void }) {
               </button>
             </div>
           )}
-        </footer>
+        </div>
       </m.div>
     </>
   );

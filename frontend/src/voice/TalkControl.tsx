@@ -1,6 +1,6 @@
 import { m, useMotionValue, useReducedMotion, useSpring, useTransform } from "framer-motion";
 import { type KeyboardEvent, type MouseEvent, type PointerEvent, useEffect, useRef } from "react";
-import { DotsIcon, MicIcon, StopIcon, WaveIcon } from "../app/icons";
+import { DotsIcon, MicIcon, WaveIcon } from "../app/icons";
 import type { VoiceConversation } from "./voice-conversation";
 import type { VoiceState } from "./voice-machine";
 
@@ -28,11 +28,15 @@ export function talkLabel(state: VoiceState): string {
   }
 }
 
+/**
+ * The icon says what is happening, as the status line does. While listening it stays the microphone:
+ * a stop square before the person has said anything read as "something is wrong / stopped", and the
+ * control's name ("Stop listening") already says what a tap does.
+ */
 function StateIcon({ state }: { state: VoiceState }) {
-  if (state.status === "thinking") return <DotsIcon className="talk-icon" />;
-  if (state.status === "speaking") return <WaveIcon className="talk-icon" />;
-  if (state.status === "listening" && state.mode === "tap" && !state.heard) return <StopIcon className="talk-icon" />;
-  return <MicIcon className="talk-icon" />;
+  if (state.status === "thinking") return <DotsIcon className="talk-icon" data-icon="thinking" />;
+  if (state.status === "speaking") return <WaveIcon className="talk-icon" data-icon="speaking" />;
+  return <MicIcon className="talk-icon" data-icon="microphone" />;
 }
 
 export function TalkControl({ state, conversation }: { state: VoiceState; conversation: VoiceConversation }) {

@@ -1,13 +1,17 @@
 import { AnimatePresence, m } from "framer-motion";
 import { useCallback, useEffect, useState, useSyncExternalStore } from "react";
-import { Link } from "../app/router";
 import { ReplayIcon } from "../app/icons";
 import { canRecord } from "./microphone";
 import { TalkControl } from "./TalkControl";
 import { VoiceConversation } from "./voice-conversation";
 import type { MicProblem, VoiceNotice, VoiceState } from "./voice-machine";
+import { MIC_HELP, NoticeBox } from "./VoiceNotice";
+import { ConversationSoFar } from "./ConversationSoFar";
+import { type SpokenMessage, useVoiceHistory } from "./use-voice-history";
 
-function statusLine(state: VoiceState): { title: string; hint: string } {
+/** One thing at a time: a microphone that cannot be used is the status, not "speak when you're ready" above it. */
+function statusLine(state: VoiceState, mic: MicProblem | null): { title: string; hint: string } {
+  if (mic && state.status === "idle") return { title: MIC_HELP[mic].title, hint: "" };
   const hold = state.mode === "hold";
   switch (state.status) {
     case "idle":
@@ -26,59 +30,12 @@ function statusLine(state: VoiceState): { title: string; hint: string } {
   }
 }
 
-const MIC_HELP: Record<MicProblem, { title: string; text: string }> = {
-  denied: {
-    title: "Rose can't hear you yet",
-    text: "Microphone access is turned off for this page. To talk by voice, allow the microphone in your browser's site settings (the icon beside the address), then tap the circle again.",
-  },
-  missing: {
-    title: "No microphone found",
-    text: "Plug in a microphone or headset, or check your sound settings, then tap the circle again.",
-  },
-  busy: {
-    title: "Your microphone is busy",
-    text: "Another app seems to be using it. Close that app (a call, a recorder), then tap the circle again.",
-  },
-  unsupported: {
-    title: "Voice isn't available in this browser",
-    text: "Talking needs a recent browser and a secure (https) connection to Rose.",
-  },
-};
-
-function NoticeBox({ notice, onDismiss }: { notice: VoiceNotice; onDismiss: () => void }) {
-  if (notice.kind === "mic") {
-    const help = MIC_HELP[notice.problem];
-    return (
-      <div className="notice notice-mic" role="alert">
-        <p className="notice-title">{help.title}</p>
-        <p>{help.text}</p>
-        <p>
-          You can always <Link href="/chat">write to Rose instead</Link>.
-        </p>
-      </div>
-    );
-  }
-  const text =
-    notice.kind === "too-short"
-      ? "That was very short. Hold the circle for as long as you're speaking."
-      : notice.kind === "words-only"
-        ? "Rose's voice isn't available just now, so here are her words."
-        : `Rose couldn't answer that. ${notice.message}`;
-  return (
-    <div className={`notice ${notice.kind === "turn-failed" ? "notice-error" : ""}`} role={notice.kind === "turn-failed" ? "alert" : "status"}>
-      <p>{text}</p>
-      <button type="button" className="button small quiet" onClick={onDismiss}>
-        OK
-      </button>
-    </div>
-  );
-}
-
 export function VoicePage() {
   const [conversation] = useState(() => new VoiceConversation());
   const state = useSyncExternalStore(conversation.subscribe, conversation.getSnapshot);
   const attachAudio = useCallback((element: HTMLAudioElement | null) => conversation.attachAudio(element), [conversation]);
   const recordable = canRecord();
+  const [unsupportedDismissed, setUnsupportedDismissed] = useState(false);
 
   // Leaving the page ends the conversation: no microphone left open, no voice from an unseen page.
   useEffect(() => () => conversation.stop(), [conversation]);
@@ -92,9 +49,17 @@ export function VoicePage() {
     return () => window.removeEventListener("keydown", onKey);
   }, [conversation]);
 
-  const { title, hint } = statusLine(state);
+  const unsupported: VoiceNotice | null = !recordable && !unsupportedDismissed ? { kind: "mic", problem: "unsupported" } : null;
+  const notice = state.notice ?? unsupported;
+  const { title, hint } = statusLine(state, notice?.kind === "mic" ? notice.problem : null);
   const replying = state.status === "thinking" || state.status === "speaking";
   const hasExchange = state.transcript !== "" || state.reply !== "";
+  // Read again each time the page comes to rest (a turn ended), so the list includes what was just said.
+  const { messages: history, loaded: historyLoaded } = useVoiceHistory(state.status === "idle" ? state.turn : "busy");
+  // After a reload, the conversation's last exchange stands where a live one would, until the next turn.
+  const restored = !hasExchange && state.status === "idle" ? lastExchange(history) : null;
+  const transcript = restored ? restored.transcript : state.transcript;
+  const reply = restored ? restored.reply : state.reply;
 
   return (
     <section className="page voice-page" aria-labelledby="voice-title">
@@ -106,33 +71,37 @@ export function VoicePage() {
 
       <div id="talk-status" className="talk-status" role="status" aria-live="polite">
         <p className="talk-status-title">{title}</p>
-        <p className="talk-status-hint">{hint}</p>
+        {hint && <p className="talk-status-hint">{hint}</p>}
       </div>
 
-      {!recordable && !state.notice && <NoticeBox notice={{ kind: "mic", problem: "unsupported" }} onDismiss={() => {}} />}
-      {state.notice && <NoticeBox notice={state.notice} onDismiss={() => conversation.dispatch({ type: "DISMISS_NOTICE" })} />}
+      {notice && (
+        <NoticeBox
+          notice={notice}
+          onDismiss={() => (state.notice ? conversation.dispatch({ type: "DISMISS_NOTICE" }) : setUnsupportedDismissed(true))}
+        />
+      )}
 
       <div className="exchange">
         <AnimatePresence initial={false}>
-          {!hasExchange && state.status === "idle" && (
+          {!hasExchange && !restored && historyLoaded && state.status === "idle" && (
             <m.p key="intro" className="exchange-intro" initial={{ opacity: 0 }} animate={{ opacity: 1 }} exit={{ opacity: 0 }}>
               Hello, I'm Rose. Tell me how you are, or what's been on your mind. I'll answer out loud.
             </m.p>
           )}
         </AnimatePresence>
-        {state.transcript && (
-          <m.div className="said said-you" initial={{ opacity: 0, y: 6 }} animate={{ opacity: 1, y: 0 }} key={`you-${state.transcript}`}>
+        {transcript && (
+          <m.div className="said said-you" initial={{ opacity: 0, y: 6 }} animate={{ opacity: 1, y: 0 }} key={`you-${transcript}`}>
             <p className="said-label">You said</p>
             <p className="said-text" data-testid="transcript">
-              {state.transcript}
+              {transcript}
             </p>
           </m.div>
         )}
         {/* Always in the page (only visually hidden when empty), so screen readers hear her words as they arrive. */}
-        <div className={state.reply ? "said said-rose" : "visually-hidden"} aria-live="polite" aria-busy={replying}>
+        <div className={reply ? "said said-rose" : "visually-hidden"} aria-live="polite" aria-busy={replying}>
           <p className="said-label">Rose</p>
           <p className="said-text" data-testid="reply">
-            {state.reply}
+            {reply}
           </p>
         </div>
         {state.status === "idle" && state.replayUrl && (
@@ -141,6 +110,8 @@ export function VoicePage() {
           </button>
         )}
       </div>
+
+      {history.length > 0 && <ConversationSoFar messages={history} />}
 
       <VoiceSettings state={state} conversation={conversation} />
 
@@ -175,4 +146,13 @@ function VoiceSettings({ state, conversation }: { state: VoiceState; conversatio
       </label>
     </fieldset>
   );
+}
+
+/** The last exchange of a kept conversation: what the person said last, and Rose's answer to it. */
+function lastExchange(messages: SpokenMessage[]): { transcript: string; reply: string } | null {
+  const last = messages.at(-1);
+  const before = messages.at(-2);
+  if (!last) return null;
+  if (last.role === "assistant") return { transcript: before?.role === "user" ? before.content : "", reply: last.content };
+  return { transcript: last.content, reply: "" };
 }

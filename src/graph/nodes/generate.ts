@@ -1,6 +1,7 @@
 import { AIMessage, HumanMessage, SystemMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { newId } from "../../core/ids.js";
+import { withDeadline } from "../../core/resilience/deadline.js";
 import { APOLOGY_REPLY } from "../../modules/character/prompts.js";
 import type { GraphDeps } from "../deps.js";
 import { emitterFrom } from "../events.js";
@@ -20,23 +21,36 @@ export function createGenerateNode({ llm, logger }: GraphDeps) {
     const prompt = [new SystemMessage(state.systemPrompt), ...state.messages, ...asked];
     // The reply's id lets the turn runner recognise the checkpoint that holds it.
     const replyId = newId();
-    const answer = (text: string, fallback: boolean): RoseStateUpdate => {
-      emit({ type: "reply", text, fallback, route: state.route, memoriesUsed: state.memories.length, messageId: replyId });
-      return { messages: [...asked, new AIMessage({ content: text, id: replyId })], pendingUserMessage: null, replyFallback: fallback };
+    // The person asked to stop this reply (TurnRunner.stop): what was written so far is kept, marked stopped.
+    const stop = config?.configurable?.stopSignal as AbortSignal | undefined;
+    const answer = (text: string, fallback: boolean, stopped = false): RoseStateUpdate => {
+      emit({ type: "reply", text, fallback, stopped, route: state.route, memoriesUsed: state.memories.length, messageId: replyId });
+      // Marked in the thread, so history shows an apology as a failed reply (to retry), not as Rose's words.
+      const marks = fallback ? { fallback: true } : stopped ? { stopped: true } : {};
+      return { messages: [...asked, new AIMessage({ content: text, id: replyId, additional_kwargs: marks })], pendingUserMessage: null, replyFallback: fallback };
     };
     let streamed = 0;
+    let written = "";
     try {
       // Retries and fallback providers happen only before the first token: nothing reaches the person twice.
-      const reply = await llm.chat.stream(prompt, {
-        ...(config?.signal ? { signal: config.signal } : {}),
-        onToken: (text) => {
-          streamed++;
-          emit({ type: "token", text });
-        },
-      });
+      // The turn's signal (the person left) and the stop signal both end the call; neither needs a timer.
+      const reply = await withDeadline(undefined, [config?.signal, stop], (signal) =>
+        llm.chat.stream(prompt, {
+          signal,
+          onToken: (text) => {
+            written += text;
+            streamed++;
+            emit({ type: "token", text });
+          },
+        }),
+      );
       return answer(reply, false);
     } catch (error) {
       if (config?.signal?.aborted) throw error;
+      if (stop?.aborted) {
+        if (written.trim()) return answer(written, false, true);
+        throw error; // stopped before a word: the turn is dropped, the thread unchanged
+      }
       logger.error("chat model failed; answering with the fallback reply", { error: (error as Error).message, tokens_streamed: streamed });
       // Tokens already shown are superseded by the full fallback text in the reply event.
       emit({ type: "token", text: streamed > 0 ? ` ${APOLOGY_REPLY}` : APOLOGY_REPLY });

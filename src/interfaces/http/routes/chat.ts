@@ -1,6 +1,6 @@
 import { type Request, Router } from "express";
 import { z } from "zod";
-import { type AppError, isAppError } from "../../../core/errors.js";
+import { type AppError, badRequest, conflict, isAppError } from "../../../core/errors.js";
 import { annotateContext } from "../../../core/request-context.js";
 import { isTimezone } from "../../../modules/character/activity.js";
 import type { Session } from "../../../modules/sessions/types.js";
@@ -21,8 +21,12 @@ function chatBodySchema(maxChars: number) {
       .refine((m) => m.length <= maxChars, { error: `must be at most ${maxChars} characters` })
       .refine(isPlainText, { error: PLAIN_TEXT_ERROR }),
     timezone: z.string().refine(isTimezone, { error: "must be an IANA time zone such as Europe/Lisbon" }).optional(),
+    /** Try a failed reply again: this turn replaces the thread's last exchange, which Rose could not answer. */
+    retry: z.boolean({ error: "must be true or false" }).optional(),
   });
 }
+
+const stopBodySchema = z.object({ session_id: sessionIdSchema });
 
 export function chatRoutes(deps: HttpDeps): Router {
   const { sessions, turns, config, logger } = deps;
@@ -39,7 +43,11 @@ export function chatRoutes(deps: HttpDeps): Router {
     const session: Session = body.session_id ? await ownedSession(sessions, req, body.session_id) : await sessions.create(req.userId);
     annotateContext({ sessionId: session.id });
     const timezone = body.timezone ?? (isTimezone(req.get("x-timezone") ?? "") ? req.get("x-timezone")! : config.defaultTimezone);
-    return { userId: req.userId, sessionId: session.id, message: body.message.trim(), timezone };
+    if (body.retry) {
+      if (!body.session_id) throw badRequest("retry needs the session_id of the reply to try again");
+      if (!(await turns.hasFailedExchange(session.id))) throw conflict("There is no failed reply to try again in this conversation");
+    }
+    return { userId: req.userId, sessionId: session.id, message: body.message.trim(), timezone, ...(body.retry ? { replaceFailed: true } : {}) };
   }
 
   router.post("/chat", jsonBody, async (req, res) => {
@@ -53,9 +61,21 @@ export function chatRoutes(deps: HttpDeps): Router {
       reply: result.reply,
       route: result.route,
       fallback: result.fallback,
+      stopped: result.stopped,
       memories_used: result.memoriesUsed,
       timings: { total_ms: Math.round(performance.now() - started) },
     });
+  });
+
+  /**
+   * Stop the reply being written in a session (the person pressed Stop). Leaving a stream does not stop
+   * anything: a dropped connection still gets its whole reply kept, to read after reconnecting.
+   */
+  router.post("/chat/stop", jsonBody, async (req, res) => {
+    const { session_id } = parseInput(stopBodySchema, req.body);
+    const session = await ownedSession(sessions, req, session_id);
+    if (!turns.stop(session.id)) throw conflict("No reply is being written in this conversation");
+    res.status(202).json({ session_id: session.id, stopping: true });
   });
 
   router.post("/chat/stream", jsonBody, async (req, res) => {
@@ -74,6 +94,7 @@ export function chatRoutes(deps: HttpDeps): Router {
         reply: result.reply,
         route: result.route,
         fallback: result.fallback,
+        stopped: result.stopped,
         memories_used: result.memoriesUsed,
         timings: { total_ms: Math.round(performance.now() - started) },
       });

@@ -1,0 +1,107 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type RunningRose, startRose, tempDataDir } from "../helpers/rose-server.js";
+import { type Simulator, startSimulator } from "../simulator/server.js";
+import { launchChromium } from "./support/chromium.js";
+import { ensureFrontendBuilt } from "./support/frontend-build.js";
+import { spokenWav } from "./support/speech-wav.js";
+
+/**
+ * axe-core's scan of both pages (and the memory panel open over each) in Chromium, at a phone and a
+ * desktop size: no violation of moderate or higher impact. The scan runs in the page, so the context
+ * bypasses Rose's Content-Security-Policy for the injected axe script only; the page is Rose's own.
+ */
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+const SERIOUS = new Set(["moderate", "serious", "critical"]);
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: Array<{ target: unknown[] }>;
+}
+
+let sim: Simulator;
+let rose: RunningRose;
+let browser: Browser;
+const dataDir = tempDataDir("rose-e2e-axe-");
+const contexts: BrowserContext[] = [];
+
+async function newPage(width: number, height: number): Promise<Page> {
+  const context = await browser.newContext({ baseURL: rose.url, viewport: { width, height }, bypassCSP: true, reducedMotion: "reduce" });
+  contexts.push(context);
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  return page;
+}
+
+/** The page's violations of moderate or higher impact, as "rule: help (where)" lines. */
+async function violations(page: Page): Promise<string[]> {
+  if (!(await page.evaluate("typeof window.axe !== 'undefined'"))) await page.addScriptTag({ content: AXE_SOURCE });
+  const found = (await page.evaluate("axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations)")) as AxeViolation[];
+  return found.filter((v) => SERIOUS.has(v.impact ?? "")).map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => JSON.stringify(n.target)).join(", ")})`);
+}
+
+async function openMemories(page: Page): Promise<void> {
+  await page.getByRole("button", { name: /What Rose remembers|Memories/ }).click();
+  const dialog = page.getByRole("dialog", { name: "What Rose remembers" });
+  await expect.poll(() => dialog.getByText(/Nothing yet|Maya/).count(), { timeout: 10_000 }).toBeGreaterThan(0);
+  // Let the panel's entrance settle, so colours are scanned as they end up, not mid-fade.
+  await expect.poll(() => page.evaluate("getComputedStyle(document.querySelector('.memory-panel')).opacity")).toBe("1");
+}
+
+beforeAll(async () => {
+  ensureFrontendBuilt();
+  const microphone = spokenWav("Hello Rose.", join(dataDir.path, "spoken.wav"));
+  [sim, browser] = await Promise.all([startSimulator(), launchChromium(microphone)]);
+  rose = await startRose(
+    { OPENAI_BASE_URL: sim.openaiBaseUrl, OPENAI_API_KEY: "sim-key", CHAT_MODEL: "sim-chat", SMALL_MODEL: "sim-small", TTS_PROVIDER: "none", RATE_LIMIT_PER_MINUTE: "0" },
+    join(dataDir.path, "rose"),
+  );
+});
+
+afterEach(async () => {
+  while (contexts.length) await contexts.pop()!.close();
+  sim.reset();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await rose?.stop();
+  await sim?.close();
+  dataDir.remove();
+});
+
+describe("accessibility scan (axe-core)", () => {
+  for (const [name, width, height] of [
+    ["phone", 390, 844],
+    ["desktop", 1280, 860],
+  ] as const) {
+    it(`finds nothing of moderate or higher impact on the Talk and Write pages and the memory panel (${name})`, async () => {
+      sim.script({ match: { model: "sim-chat" }, reply: { content: "Hello! **Anna** sounds lovely.\n\n- a walk\n- some `tea`" } });
+      const page = await newPage(width, height);
+      await page.goto("/");
+      expect((await page.request.post("/api/v1/memories", { data: { text: "Their sister Maya lives in Porto.", type: "person" } })).status()).toBe(201);
+      await page.reload();
+      await expect.poll(() => page.title()).toBe("Talk with Rose · Rose");
+      expect(await violations(page)).toEqual([]);
+      await openMemories(page);
+      expect(await violations(page)).toEqual([]);
+      await page.keyboard.press("Escape");
+
+      await page.getByRole("link", { name: "Write" }).click();
+      await expect.poll(() => page.title()).toBe("Write to Rose · Rose");
+      const box = page.getByLabel("Your message to Rose");
+      await box.fill("My sister is **Anna**.");
+      await box.press("Enter");
+      await expect.poll(() => page.locator('.from-rose[data-state="settled"]').count(), { timeout: 15_000 }).toBe(1);
+      expect(await violations(page)).toEqual([]);
+      await openMemories(page);
+      expect(await violations(page)).toEqual([]);
+    });
+  }
+});
