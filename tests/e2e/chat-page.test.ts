@@ -144,7 +144,7 @@ describe("following Rose's words", () => {
     await box.press("Enter");
     const streaming = page.locator('.from-rose[data-state="streaming"] .bubble-text');
     const written = async () => ((await streaming.count()) > 0 ? (await streaming.innerText()).length : 0);
-    const distanceFromBottom = () => page.evaluate("(l => l.scrollHeight - l.scrollTop - l.clientHeight)(document.querySelector('.chat-log'))") as Promise<number>;
+    const distanceFromBottom = () => page.evaluate<number>("(l => l.scrollHeight - l.scrollTop - l.clientHeight)(document.querySelector('.chat-log'))");
 
     // While at the bottom, each new line of the reply is followed.
     await expect.poll(written, { timeout: 10_000 }).toBeGreaterThan(200);

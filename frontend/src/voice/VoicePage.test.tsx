@@ -79,7 +79,7 @@ describe("the voice page", () => {
     const status = document.getElementById("talk-status")!;
     expect(status.textContent).toBe("Rose can't hear you yet");
     expect(document.body.textContent).not.toContain("Speak when you're ready");
-    expect(document.body.textContent!.split("Rose can't hear you yet")).toHaveLength(2); // said once
+    expect(document.body.textContent.split("Rose can't hear you yet")).toHaveLength(2); // said once
 
     fireEvent.click(within(notice).getByRole("button", { name: "OK" }));
     expect(screen.queryByRole("alert")).toBeNull();
