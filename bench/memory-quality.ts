@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { tempDataDir } from "../tests/helpers/rose-server.js";
 import { newId } from "../src/core/ids.js";
 import { LexicalHashEmbedder } from "../src/modules/memory/embeddings/lexical-embedder.js";
+import type { Embedder } from "../src/modules/memory/embeddings/types.js";
 import { LongTermMemory, type SearchOptions } from "../src/modules/memory/long-term-memory.js";
 import { SqliteVecMemoryStore } from "../src/modules/memory/sqlite-vec-store.js";
 import { type Conversation, generateConversations, type QuestionKind } from "./data/conversations.js";
@@ -85,9 +86,9 @@ async function recall(conversations: Conversation[], ids: string[][], search: Se
   return row;
 }
 
-async function quality(dir: string) {
+export async function quality(dir: string, embedder: Embedder = new LexicalHashEmbedder()) {
   const conversations = generateConversations(12, 20);
-  const memory = new LongTermMemory(new SqliteVecMemoryStore(join(dir, "quality.db")), new LexicalHashEmbedder());
+  const memory = new LongTermMemory(new SqliteVecMemoryStore(join(dir, "quality.db")), embedder);
   const ids: string[][] = [];
   const baselines: PlainBm25[] = [];
   let evidenceRefused = 0;
@@ -114,7 +115,7 @@ async function quality(dir: string) {
   const questions = conversations.flatMap((c) => c.questions);
   const perKind = Object.fromEntries(KINDS.map((k) => [k, questions.filter((q) => q.kind === k).length]));
   await memory.close();
-  return { people: conversations.length, turns, questions: questions.length, per_kind: perKind, evidence_turns_refused_as_duplicates: evidenceRefused, embedder: new LexicalHashEmbedder().id, recall_at_5_and_10_percent: table };
+  return { people: conversations.length, turns, questions: questions.length, per_kind: perKind, evidence_turns_refused_as_duplicates: evidenceRefused, embedder: embedder.id, recall_at_5_and_10_percent: table };
 }
 
 /** Latency at 100k memories over 1,000 people: generated conversations, written straight to the store in batches. */

@@ -1,0 +1,161 @@
+import Database from "better-sqlite3";
+import { join } from "node:path";
+import * as sqliteVec from "sqlite-vec";
+import { afterAll, describe, expect, it } from "vitest";
+import { generateConversations } from "../bench/data/conversations.js";
+import { newId } from "../src/core/ids.js";
+import { LexicalHashEmbedder } from "../src/modules/memory/embeddings/lexical-embedder.js";
+import { LongTermMemory, type SearchOptions } from "../src/modules/memory/long-term-memory.js";
+import { SqliteVecMemoryStore } from "../src/modules/memory/sqlite-vec-store.js";
+import { tempDataDir } from "./helpers/rose-server.js";
+
+const dir = tempDataDir();
+let counter = 0;
+const ALICE = "a11ce000-0000-4000-8000-000000000001";
+const BOB = "b0b00000-0000-4000-8000-000000000002";
+const embedder = new LexicalHashEmbedder();
+
+const freshPath = () => join(dir.path, `quality-${++counter}.db`);
+const freshMemory = () => new LongTermMemory(new SqliteVecMemoryStore(freshPath()), embedder);
+/** A fixed clock, so the recency boost is the same in every search of a test. */
+const NOW = new Date("2026-06-01T12:00:00Z");
+const ranked = async (memory: LongTermMemory, userId: string, query: string, options: SearchOptions = {}) =>
+  (await memory.search(userId, query, { limit: 10, includeWeak: true, now: NOW, ...options })).map((h) => [h.memory.text, h.score] as const);
+const texts = async (memory: LongTermMemory, userId: string, query: string, options: SearchOptions = {}) => (await ranked(memory, userId, query, options)).map(([text]) => text);
+
+afterAll(() => dir.remove());
+
+const ALICE_MEMORIES = [
+  "Alice: My sister Marguerite teaches piano at the conservatory.",
+  "Alice: I went hiking in the mountains with my sister last weekend.",
+  "Alice: The piano in our living room needs tuning.",
+  "Alice: I adopted a cat called Miso from the shelter.",
+  "Alice: Work at the hospital has been exhausting this month.",
+  "Alice: Marguerite and I baked bread together on Sunday.",
+];
+
+describe("a person's keyword ranking is their own", () => {
+  it("gives one person the same results, in the same order with the same scores, however many memories other people have", async () => {
+    const store = new SqliteVecMemoryStore(freshPath());
+    const memory = new LongTermMemory(store, embedder);
+    await memory.rememberAll(ALICE, ALICE_MEMORIES.map((text) => ({ text, type: "fact" as const, importance: 0.5 })));
+    const queries = ["Who teaches piano in my family?", "What did I do with my sister?", "How is work at the hospital?", "Tell me about Miso the cat"];
+    const before = await Promise.all(queries.flatMap((q) => [ranked(memory, ALICE, q, { mode: "keyword" }), ranked(memory, ALICE, q)]));
+    // The store's own BM25 scores, not only the fused ranks built from them.
+    const bm25 = () => Promise.all(queries.map(async (q) => (await store.keywordSearch(ALICE, q.toLowerCase().split(/\W+/), 10)).map((h) => [h.memory.text, h.score])));
+    const bm25Before = await bm25();
+
+    // Bob talks about pianos and sisters all the time: with shared statistics those words would weigh less for Alice.
+    const bobs = Array.from({ length: 300 }, (_, i) => ({ text: `Bob: my sister plays piano number ${i} at the hospital with the cat ${i % 7}.`, type: "fact" as const, importance: 0.5 }));
+    await memory.rememberAll(BOB, bobs);
+    const after = await Promise.all(queries.flatMap((q) => [ranked(memory, ALICE, q, { mode: "keyword" }), ranked(memory, ALICE, q)]));
+    expect(after).toEqual(before);
+    expect(await bm25()).toEqual(bm25Before);
+    expect(before[0]![0]![0]).toBe("Alice: My sister Marguerite teaches piano at the conservatory.");
+
+    // Forgetting Bob entirely leaves Alice's ranking where it was as well.
+    await memory.deleteAll(BOB);
+    expect(await Promise.all(queries.flatMap((q) => [ranked(memory, ALICE, q, { mode: "keyword" }), ranked(memory, ALICE, q)]))).toEqual(before);
+    await memory.close();
+  });
+
+  it("keeps a person's statistics right through updates and deletes", async () => {
+    const memory = freshMemory();
+    await memory.rememberAll(ALICE, ALICE_MEMORIES.map((text) => ({ text, type: "fact" as const, importance: 0.5 })));
+    const baseline = await ranked(memory, ALICE, "piano sister hospital", { mode: "keyword" });
+
+    const extra = await memory.remember(ALICE, { text: "Alice: piano piano sister, nothing else.", type: "fact", importance: 0.5 });
+    const changed = await memory.remember(ALICE, { text: "Alice: I dropped piano and took up the cello.", type: "fact", importance: 0.5, supersedes: extra.memory.id });
+    expect(changed.status).toBe("updated");
+    expect((await ranked(memory, ALICE, "piano sister hospital", { mode: "keyword" })).map(([t]) => t)).toContain("Alice: I dropped piano and took up the cello.");
+    await memory.delete(ALICE, extra.memory.id);
+    expect(await ranked(memory, ALICE, "piano sister hospital", { mode: "keyword" })).toEqual(baseline);
+    await memory.close();
+  });
+});
+
+describe("keyword matching", () => {
+  it("matches other forms of a word, accents or not, and needs only one of the query's words", async () => {
+    const memory = freshMemory();
+    await memory.rememberAll(ALICE, [
+      { text: "Alice: Marguerite is teaching piano lessons to children.", type: "fact", importance: 0.5 },
+      { text: "Alice: We met at Zoë's café near the river.", type: "fact", importance: 0.5 },
+      { text: "Alice: I moved to Lisbon in the spring.", type: "event", importance: 0.5 },
+    ]);
+    expect((await texts(memory, ALICE, "who teaches the piano?", { mode: "keyword" }))[0]).toBe("Alice: Marguerite is teaching piano lessons to children.");
+    expect((await texts(memory, ALICE, "zoe's cafe", { mode: "keyword" }))[0]).toBe("Alice: We met at Zoë's café near the river.");
+    expect((await texts(memory, ALICE, "when was the big move and the wedding?", { mode: "keyword" }))[0]).toBe("Alice: I moved to Lisbon in the spring.");
+    await memory.close();
+  });
+
+  it("keeps a name that is also a stop word when it is written as a name", async () => {
+    const memory = freshMemory();
+    await memory.rememberAll(ALICE, [
+      { text: "Alice: My neighbour Will fixed the boiler.", type: "fact", importance: 0.5 },
+      { text: "Alice: The boiler broke again, it is old.", type: "fact", importance: 0.5 },
+    ]);
+    expect(await texts(memory, ALICE, "Have you heard from Will lately?", { mode: "keyword" })).toEqual(["Alice: My neighbour Will fixed the boiler."]);
+    // At the start of a sentence it is the verb again.
+    expect(await texts(memory, ALICE, "Will it rain?", { mode: "keyword" })).toEqual([]);
+    await memory.close();
+  });
+
+  it("rebuilds an older database's keyword index (FTS5, shared statistics) into the per-person one at start-up", async () => {
+    const path = freshPath();
+    const [vector] = await embedder.embed(["Alice: My sister teaches piano."]);
+    const old = new Database(path);
+    sqliteVec.load(old);
+    old.exec(`
+      CREATE TABLE memories (rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, user_id TEXT NOT NULL, text TEXT NOT NULL, normalized TEXT NOT NULL, type TEXT NOT NULL,
+        importance REAL NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, source_session_id TEXT, metadata TEXT, embedder TEXT NOT NULL, user_key TEXT NOT NULL);
+      CREATE VIRTUAL TABLE memory_vectors USING vec0(user_id TEXT PARTITION KEY, embedding FLOAT[384] DISTANCE_METRIC=cosine, embedder TEXT);
+      CREATE VIRTUAL TABLE memories_fts USING fts5(text, user_key, content='memories', content_rowid='rowid', tokenize='porter unicode61 remove_diacritics 2');
+      CREATE TRIGGER memories_ai AFTER INSERT ON memories BEGIN INSERT INTO memories_fts(rowid, text, user_key) VALUES (new.rowid, new.text, new.user_key); END;
+      CREATE TRIGGER memories_ad AFTER DELETE ON memories BEGIN
+        INSERT INTO memories_fts(memories_fts, rowid, text, user_key) VALUES ('delete', old.rowid, old.text, old.user_key);
+        DELETE FROM memory_vectors WHERE rowid = old.rowid;
+      END;
+    `);
+    const at = "2024-05-01T10:00:00.000Z";
+    const id = newId();
+    old
+      .prepare("INSERT INTO memories VALUES (1, ?, ?, 'Alice: My sister teaches piano.', 'alice my sister teaches piano', 'fact', 0.5, ?, ?, NULL, NULL, ?, 'ualice')")
+      .run(id, ALICE, at, at, embedder.id);
+    old.prepare("INSERT INTO memory_vectors (rowid, user_id, embedding, embedder) VALUES (1, ?, ?, ?)").run(ALICE, Buffer.from(vector!.buffer), embedder.id);
+    old.close();
+
+    const memory = new LongTermMemory(new SqliteVecMemoryStore(path), embedder);
+    expect(await texts(memory, ALICE, "who is teaching piano?", { mode: "keyword" })).toEqual(["Alice: My sister teaches piano."]);
+    expect(await memory.delete(ALICE, id)).toBe(true);
+    expect(await texts(memory, ALICE, "piano", { mode: "keyword" })).toEqual([]);
+    await memory.close();
+    const db = new Database(path, { readonly: true });
+    expect(db.pragma("user_version", { simple: true })).toBe(1);
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE name LIKE 'memories_fts%'").all()).toEqual([]);
+    expect(db.prepare("SELECT COUNT(*) AS n FROM memory_terms").get()).toEqual({ n: 0 });
+    db.close();
+  });
+});
+
+describe("fusion calibrated to the embedder", () => {
+  it("with the lexical fallback, hybrid search finds at least as much evidence as keyword search alone", async () => {
+    const conversations = generateConversations(3, 10, 5);
+    const memory = freshMemory();
+    let keyword = 0;
+    let hybrid = 0;
+    for (const [p, conversation] of conversations.entries()) {
+      const userId = `00000000-0000-4000-9000-00000000000${p}`;
+      const outcomes = await memory.rememberAll(userId, conversation.turns.map((t) => ({ text: t.text, type: "event" as const, importance: 0.5, createdAt: t.at })));
+      for (const q of conversation.questions) {
+        const evidence = q.evidence.map((turn) => outcomes[turn]!.memory.id);
+        const found = async (options: SearchOptions) => (await memory.search(userId, q.question, { limit: 10, ...options })).map((h) => h.memory.id);
+        const [k, h] = await Promise.all([found({ mode: "keyword", includeWeak: true }), found({})]);
+        keyword += evidence.filter((id) => k.includes(id)).length / evidence.length;
+        hybrid += evidence.filter((id) => h.includes(id)).length / evidence.length;
+      }
+    }
+    expect(keyword).toBeGreaterThan(0);
+    expect(hybrid).toBeGreaterThanOrEqual(keyword);
+    await memory.close();
+  });
+});
