@@ -159,3 +159,40 @@ describe("fusion calibrated to the embedder", () => {
     await memory.close();
   });
 });
+
+describe("time", () => {
+  it("keeps an imported memory's own time, and recency follows it rather than the time of the import", async () => {
+    const memory = freshMemory();
+    // The older fact is imported last: by import time it would be the fresher one.
+    const [recent, old] = await memory.rememberAll(ALICE, [
+      { text: "Alice: I live in Lisbon now, near the river.", type: "fact", importance: 0.5, createdAt: "2026-05-20T09:00:00.000Z" },
+      { text: "Alice: I live in Porto, near the river.", type: "fact", importance: 0.5, createdAt: "2024-01-10T09:00:00.000Z" },
+    ]);
+    expect(old!.memory.updatedAt).toBe("2024-01-10T09:00:00.000Z");
+    expect(recent!.memory.updatedAt).toBe("2026-05-20T09:00:00.000Z");
+    expect(await texts(memory, ALICE, "Where do I live? Near the river?")).toEqual(["Alice: I live in Lisbon now, near the river.", "Alice: I live in Porto, near the river."]);
+    await memory.close();
+  });
+
+  it("prefers memories from the period a question names, resolved against the time of the search", async () => {
+    const memory = freshMemory();
+    const say = (text: string, at: string) => ({ text: `Alice: ${text}`, type: "event" as const, importance: 0.5, createdAt: at });
+    await memory.rememberAll(ALICE, [
+      say("We went to the beach with the kids, lovely day.", "2026-05-31T15:00:00.000Z"),
+      say("We went to a concert with the kids.", "2026-03-14T15:00:00.000Z"),
+      say("We went to the zoo with the kids, they loved the penguins.", "2026-05-08T15:00:00.000Z"),
+      say("We went to the museum with the kids.", "2025-05-11T15:00:00.000Z"),
+      say("We went to the cinema with the kids.", "2026-04-20T15:00:00.000Z"),
+    ]);
+    const top = async (q: string, n: number) => (await texts(memory, ALICE, q)).slice(0, n);
+    expect(await top("What did we do with the kids in March?", 1)).toEqual(["Alice: We went to a concert with the kids."]);
+    expect((await top("Where did we go with the kids in May 2025?", 1))).toEqual(["Alice: We went to the museum with the kids."]);
+    expect(new Set(await top("Where did we go with the kids in May?", 2))).toEqual(
+      new Set(["Alice: We went to the beach with the kids, lovely day.", "Alice: We went to the zoo with the kids, they loved the penguins."]),
+    );
+    // NOW is 1 June 2026: yesterday is the 31st of May, three weeks ago around the 11th.
+    expect(await top("What did we do with the kids yesterday?", 1)).toEqual(["Alice: We went to the beach with the kids, lovely day."]);
+    expect(await top("What did we do with the kids three weeks ago?", 1)).toEqual(["Alice: We went to the zoo with the kids, they loved the penguins."]);
+    await memory.close();
+  });
+});

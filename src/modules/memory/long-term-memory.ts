@@ -1,5 +1,6 @@
 import { newId } from "../../core/ids.js";
 import { keywordTerms } from "./keywords/tokenizer.js";
+import { timeWindow, within } from "./time/time-window.js";
 import type { Embedder } from "./embeddings/types.js";
 import type { MemoryStore, VectorHit } from "./store.js";
 import { type Memory, type MemoryHit, type MemoryService, type NewMemory, type RememberOutcome, normalizeMemoryText } from "./types.js";
@@ -17,6 +18,8 @@ const RECENCY_HALF_LIFE_DAYS = 60;
 const CONTEXT_WEIGHT = 0.5;
 const CONTEXT_CHARS = 400;
 const RECENCY_WEIGHT = 0.15;
+/** A memory from the period a question names ("in May", "last week") counts this much more. */
+const PERIOD_BOOST = 0.5;
 /** An import embeds this many texts per embedder call (providers cap a request's inputs). */
 const EMBED_BATCH = 64;
 
@@ -83,9 +86,14 @@ export class LongTermMemory implements MemoryService {
         contextVector ? this.store.vectorSearch(userId, contextVector, this.embedder.id, candidates) : [],
       ]);
     };
-    const [[vectorHits, contextHits], keywordHits] = await Promise.all([
+    // A question about a period also asks the keyword index for that period's memories alone, so they are
+    // candidates even when words common to every period would crowd them out.
+    const window = timeWindow(query, now);
+    const period = window ? { from: window.from.toISOString(), to: window.to.toISOString() } : undefined;
+    const [[vectorHits, contextHits], keywordHits, periodHits] = await Promise.all([
       vectorSearch(),
       mode === "vector" ? [] : this.store.keywordSearch(userId, terms, candidates),
+      mode === "vector" || !period ? [] : this.store.keywordSearch(userId, terms, candidates, period),
     ]);
 
     const weights = this.embedder.fusionWeights;
@@ -111,10 +119,15 @@ export class LongTermMemory implements MemoryService {
       // The keyword index only returns memories sharing a (stemmed, non-stop) word with the query: evidence enough.
       e.relevant = true;
     });
+    periodHits.forEach((hit, rank) => {
+      const e = entry(hit.memory);
+      e.rrf += weights.keyword / (RRF_K + rank + 1);
+      e.relevant = true;
+    });
 
     return [...fused.values()]
       .filter((e) => options.includeWeak || e.relevant)
-      .map((e) => ({ memory: e.memory, score: e.rrf * recencyBoost(e.memory, now) }))
+      .map((e) => ({ memory: e.memory, score: e.rrf * recencyBoost(e.memory, now) * (window && within(window, e.memory.updatedAt) ? 1 + PERIOD_BOOST : 1) }))
       .sort((a, b) => b.score - a.score)
       .slice(0, limit);
   }

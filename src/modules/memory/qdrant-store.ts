@@ -1,6 +1,6 @@
 import { QdrantClient, type Schemas } from "@qdrant/js-client-rest";
 import type { ProviderGuard } from "../../core/resilience/provider-guard.js";
-import type { KeywordHit, MemoryChanges, MemoryStore, VectorHit } from "./store.js";
+import type { KeywordHit, MemoryChanges, MemoryStore, Period, VectorHit } from "./store.js";
 import { type Memory, type MemoryType, normalizeMemoryText } from "./types.js";
 
 export interface QdrantStoreOptions {
@@ -206,7 +206,7 @@ export class QdrantMemoryStore implements MemoryStore {
     return points.map((point) => ({ memory: toMemory(point.id, point.payload), similarity: point.score }));
   }
 
-  async keywordSearch(userId: string, words: string[], limit: number): Promise<KeywordHit[]> {
+  async keywordSearch(userId: string, words: string[], limit: number, period?: Period): Promise<KeywordHit[]> {
     const distinct = new Set(words.filter(Boolean));
     if (distinct.size === 0 || limit <= 0) return [];
     // A non-empty `should` means "at least one of these" (min_should 1), alongside the user filter in `must`.
@@ -217,7 +217,7 @@ export class QdrantMemoryStore implements MemoryStore {
         const memory = toMemory(id, payload);
         return { memory, score: sharedWordCount(distinct, memory) };
       })
-      .filter((hit) => hit.score > 0)
+      .filter((hit) => hit.score > 0 && (!period || (hit.memory.updatedAt >= period.from && hit.memory.updatedAt < period.to)))
       .sort((a, b) => b.score - a.score || b.memory.updatedAt.localeCompare(a.memory.updatedAt))
       .slice(0, limit);
   }

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import * as sqliteVec from "sqlite-vec";
 import { bm25 } from "./keywords/bm25.js";
 import { indexTerms, stemTerm } from "./keywords/tokenizer.js";
-import type { KeywordHit, MemoryChanges, MemoryStore, VectorHit } from "./store.js";
+import type { KeywordHit, MemoryChanges, MemoryStore, Period, VectorHit } from "./store.js";
 import { type Memory, type MemoryType, normalizeMemoryText } from "./types.js";
 
 interface MemoryRow {
@@ -223,14 +223,23 @@ export class SqliteVecMemoryStore implements MemoryStore {
   }
 
   /** BM25 over this person's own keyword index: their postings, their document count and mean length. */
-  async keywordSearch(userId: string, words: string[], limit: number): Promise<KeywordHit[]> {
+  async keywordSearch(userId: string, words: string[], limit: number, period?: Period): Promise<KeywordHit[]> {
     const stems = [...new Set(words.map(stemTerm).filter(Boolean))];
     if (stems.length === 0 || limit <= 0) return [];
     const person = this.db.prepare<[string], { person: number; documents: number; terms: number }>("SELECT person, documents, terms FROM memory_people WHERE user_id = ?").get(userId);
     if (!person) return [];
     const postings = this.db.prepare<[number, string], { memory: number; tf: number; length: number }>("SELECT memory, tf, length FROM memory_terms WHERE person = ? AND term = ?");
     const lists = stems.map((stem) => postings.all(person.person, stem).map((p) => ({ doc: p.memory, tf: p.tf, length: p.length })));
+    const inPeriod = period
+      ? new Set(
+          this.db
+            .prepare<[string, string, string], { rowid: number }>("SELECT rowid FROM memories WHERE user_id = ? AND updated_at >= ? AND updated_at < ?")
+            .all(userId, period.from, period.to)
+            .map((r) => r.rowid),
+        )
+      : null;
     const top = [...bm25(lists, person)]
+      .filter(([rowid]) => !inPeriod || inPeriod.has(rowid))
       .sort((a, b) => b[1] - a[1] || b[0] - a[0])
       .slice(0, limit);
     if (top.length === 0) return [];

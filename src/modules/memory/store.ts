@@ -12,6 +12,12 @@ export interface KeywordHit {
   score: number;
 }
 
+/** ISO times, `from` inclusive, `to` exclusive. */
+export interface Period {
+  from: string;
+  to: string;
+}
+
 export interface MemoryChanges {
   text: string;
   type: MemoryType;
@@ -36,8 +42,11 @@ export interface MemoryStore {
   findByNormalizedText(userId: string, normalized: string): Promise<Memory | null>;
   /** Nearest memories of this user among vectors made by `embedderId` (vectors of other embedders are never compared). */
   vectorSearch(userId: string, vector: Float32Array, embedderId: string, limit: number): Promise<VectorHit[]>;
-  /** Memories of this user sharing words with `words` (already normalised content words). */
-  keywordSearch(userId: string, words: string[], limit: number): Promise<KeywordHit[]>;
+  /**
+   * Memories of this user sharing words with `words` (already normalised content words, unstemmed), ranked by
+   * statistics of this user's memories only. With `period`, only memories whose own time (updatedAt) is in it.
+   */
+  keywordSearch(userId: string, words: string[], limit: number, period?: Period): Promise<KeywordHit[]>;
   list(userId: string, options: { limit: number; offset: number }): Promise<Memory[]>;
   count(userId: string): Promise<number>;
   delete(userId: string, id: string): Promise<boolean>;
