@@ -1,12 +1,16 @@
 import Database from "better-sqlite3";
 import { join } from "node:path";
 import * as sqliteVec from "sqlite-vec";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateConversations } from "../bench/data/conversations.js";
 import { newId } from "../src/core/ids.js";
+import { ProviderGuard, type ResiliencePolicy } from "../src/core/resilience/provider-guard.js";
 import { LexicalHashEmbedder } from "../src/modules/memory/embeddings/lexical-embedder.js";
 import { LongTermMemory, type SearchOptions } from "../src/modules/memory/long-term-memory.js";
+import { QdrantMemoryStore } from "../src/modules/memory/qdrant-store.js";
 import { SqliteVecMemoryStore } from "../src/modules/memory/sqlite-vec-store.js";
+import type { MemoryStore } from "../src/modules/memory/store.js";
+import { type QdrantFake, startQdrantFake } from "./fakes/qdrant-fake.js";
 import { tempDataDir } from "./helpers/rose-server.js";
 
 const dir = tempDataDir();
@@ -34,9 +38,21 @@ const ALICE_MEMORIES = [
   "Alice: Marguerite and I baked bread together on Sunday.",
 ];
 
-describe("a person's keyword ranking is their own", () => {
+let qdrant: QdrantFake;
+beforeAll(async () => {
+  qdrant = await startQdrantFake();
+});
+afterAll(() => qdrant.close());
+
+const POLICY: ResiliencePolicy = { timeoutMs: 5_000, retries: 0, baseDelayMs: 5, maxDelayMs: 20, errorThresholdPercentage: 50, volumeThreshold: 50, rollingWindowMs: 10_000, resetTimeoutMs: 30_000 };
+const stores: Array<[string, () => MemoryStore]> = [
+  ["sqlite-vec", () => new SqliteVecMemoryStore(freshPath())],
+  ["Qdrant", () => new QdrantMemoryStore({ url: qdrant.url, dimensions: embedder.dimensions, collection: `quality_${++counter}` }, new ProviderGuard("vector_store", POLICY))],
+];
+
+describe.each(stores)("a person's keyword ranking is their own (%s)", (_name, makeStore) => {
   it("gives one person the same results, in the same order with the same scores, however many memories other people have", async () => {
-    const store = new SqliteVecMemoryStore(freshPath());
+    const store = makeStore();
     const memory = new LongTermMemory(store, embedder);
     await memory.rememberAll(ALICE, ALICE_MEMORIES.map((text) => ({ text, type: "fact" as const, importance: 0.5 })));
     const queries = ["Who teaches piano in my family?", "What did I do with my sister?", "How is work at the hospital?", "Tell me about Miso the cat"];
@@ -52,6 +68,7 @@ describe("a person's keyword ranking is their own", () => {
     expect(after).toEqual(before);
     expect(await bm25()).toEqual(bm25Before);
     expect(before[0]![0]![0]).toBe("Alice: My sister Marguerite teaches piano at the conservatory.");
+    expect(bm25Before[0]!.length).toBeGreaterThan(1);
 
     // Forgetting Bob entirely leaves Alice's ranking where it was as well.
     await memory.deleteAll(BOB);
@@ -60,7 +77,7 @@ describe("a person's keyword ranking is their own", () => {
   });
 
   it("keeps a person's statistics right through updates and deletes", async () => {
-    const memory = freshMemory();
+    const memory = new LongTermMemory(makeStore(), embedder);
     await memory.rememberAll(ALICE, ALICE_MEMORIES.map((text) => ({ text, type: "fact" as const, importance: 0.5 })));
     const baseline = await ranked(memory, ALICE, "piano sister hospital", { mode: "keyword" });
 
