@@ -105,6 +105,17 @@ describe("keyword matching", () => {
     await memory.close();
   });
 
+  it("never lets the relevance floor drop a keyword hit", async () => {
+    const memory = freshMemory();
+    await memory.rememberAll(ALICE, [
+      { text: "Alice: Running along the canal clears my head.", type: "preference", importance: 0.5 },
+      { text: "Alice: The canal boats are painted red.", type: "fact", importance: 0.5 },
+    ]);
+    // Without includeWeak, as the prompt and GET /memories?query= search: "run" and "running" are one word.
+    expect((await memory.search(ALICE, "Do you still run?", { limit: 5, now: NOW })).map((h) => h.memory.text)).toEqual(["Alice: Running along the canal clears my head."]);
+    await memory.close();
+  });
+
   it("keeps a name that is also a stop word when it is written as a name", async () => {
     const memory = freshMemory();
     await memory.rememberAll(ALICE, [
