@@ -211,6 +211,8 @@ describe("time", () => {
       say("We went to the zoo with the kids, they loved the penguins.", "2026-05-08T15:00:00.000Z"),
       say("We went to the museum with the kids.", "2025-05-11T15:00:00.000Z"),
       say("We went to the cinema with the kids.", "2026-04-20T15:00:00.000Z"),
+      // Mentions May but is from January: "in May" asks when, so this one must not win on the word.
+      say("In May the kids want to go to the lake, we said maybe.", "2026-01-10T15:00:00.000Z"),
     ]);
     const top = async (q: string, n: number) => (await texts(memory, ALICE, q)).slice(0, n);
     expect(await top("What did we do with the kids in March?", 1)).toEqual(["Alice: We went to a concert with the kids."]);
@@ -218,6 +220,7 @@ describe("time", () => {
     expect(new Set(await top("Where did we go with the kids in May?", 2))).toEqual(
       new Set(["Alice: We went to the beach with the kids, lovely day.", "Alice: We went to the zoo with the kids, they loved the penguins."]),
     );
+    expect(await texts(memory, ALICE, "What happened in May?", { mode: "keyword" })).not.toContain("Alice: In May the kids want to go to the lake, we said maybe.");
     // NOW is 1 June 2026: yesterday is the 31st of May, three weeks ago around the 11th.
     expect(await top("What did we do with the kids yesterday?", 1)).toEqual(["Alice: We went to the beach with the kids, lovely day."]);
     expect(await top("What did we do with the kids three weeks ago?", 1)).toEqual(["Alice: We went to the zoo with the kids, they loved the penguins."]);

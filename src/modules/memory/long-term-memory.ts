@@ -1,8 +1,8 @@
 import { newId } from "../../core/ids.js";
-import { keywordTerms } from "./keywords/tokenizer.js";
-import { timeWindow, within } from "./time/time-window.js";
 import type { Embedder } from "./embeddings/types.js";
+import { keywordTerms } from "./keywords/tokenizer.js";
 import type { MemoryStore, VectorHit } from "./store.js";
+import { timeWindow, within } from "./time/time-window.js";
 import { type Memory, type MemoryHit, type MemoryService, type NewMemory, type RememberOutcome, normalizeMemoryText } from "./types.js";
 
 /** Two memories of one user this similar say the same thing: the second is not stored. */
@@ -73,8 +73,10 @@ export class LongTermMemory implements MemoryService {
     const limit = options.limit ?? 5;
     const mode = options.mode ?? "hybrid";
     const now = options.now ?? new Date();
-    const terms = keywordTerms(query);
-    if (terms.length === 0 && !query.trim()) return [];
+    if (!query.trim()) return [];
+    const window = timeWindow(query, now);
+    // "In May" says when, not what: those words would match memories that mention May, not ones from May.
+    const terms = keywordTerms(window ? query.replace(window.phrase, " ") : query);
     const candidates = limit * CANDIDATES_PER_RESULT;
 
     const context = options.context?.trim().slice(-CONTEXT_CHARS) ?? "";
@@ -88,7 +90,6 @@ export class LongTermMemory implements MemoryService {
     };
     // A question about a period also asks the keyword index for that period's memories alone, so they are
     // candidates even when words common to every period would crowd them out.
-    const window = timeWindow(query, now);
     const period = window ? { from: window.from.toISOString(), to: window.to.toISOString() } : undefined;
     const [[vectorHits, contextHits], keywordHits, periodHits] = await Promise.all([
       vectorSearch(),
