@@ -226,4 +226,19 @@ describe("time", () => {
     expect(await top("What did we do with the kids three weeks ago?", 1)).toEqual(["Alice: We went to the zoo with the kids, they loved the penguins."]);
     await memory.close();
   });
+
+  it("reads 'yesterday' in the person's own time zone", async () => {
+    const memory = freshMemory();
+    await memory.rememberAll(ALICE, [
+      // 31 May 09:00 UTC (still 31 May in Auckland, UTC+12: 21:00); 1 June 06:00 UTC (18:00 on 1 June in Auckland).
+      { text: "Alice: We played board games with the kids.", type: "event", importance: 0.5, createdAt: "2026-05-31T09:00:00.000Z" },
+      { text: "Alice: We baked a cake with the kids.", type: "event", importance: 0.5, createdAt: "2026-06-01T06:00:00.000Z" },
+    ]);
+    // NOW, 1 June 12:00 UTC, is midnight going into 2 June in Auckland.
+    const first = async (timeZone?: string) => (await texts(memory, ALICE, "What did we do with the kids yesterday?", timeZone ? { timeZone } : {}))[0];
+    expect(await first()).toBe("Alice: We played board games with the kids.");
+    expect(await first("Pacific/Auckland")).toBe("Alice: We baked a cake with the kids.");
+    expect(await first("Not/AZone")).toBe("Alice: We played board games with the kids.");
+    await memory.close();
+  });
 });

@@ -47,6 +47,8 @@ export interface SearchOptions {
   /** Skip the relevance floor (listing-style search from the memory API). */
   includeWeak?: boolean;
   now?: Date;
+  /** The person's IANA time zone: what "yesterday" and "in May" mean for them (UTC when absent). */
+  timeZone?: string;
 }
 
 /** Fresher is slightly better; "fresh" is the memory's own time (when it was said or last changed), not when it was stored. */
@@ -74,7 +76,7 @@ export class LongTermMemory implements MemoryService {
     const mode = options.mode ?? "hybrid";
     const now = options.now ?? new Date();
     if (!query.trim()) return [];
-    const window = timeWindow(query, now);
+    const window = timeWindow(query, now, options.timeZone);
     // "In May" says when, not what: those words would match memories that mention May, not ones from May.
     const terms = keywordTerms(window ? query.replace(window.phrase, " ") : query);
     const candidates = limit * CANDIDATES_PER_RESULT;

@@ -2,7 +2,8 @@
  * The period a question asks about ("in May", "in March 2024", "last week", "yesterday", "three days ago",
  * "in 2023"), resolved against the time of the search, so retrieval can prefer memories from that period.
  * Deliberately conservative: a month name counts only after "in", "during", "since", "last"… or before a
- * year, so "May I ask…" is not a date. Days are UTC days (the person's time zone is not known here).
+ * year, so "May I ask…" is not a date. Days and months are the person's own, in their time zone (UTC when
+ * it is not known).
  */
 export interface TimeWindow {
   from: Date;
@@ -23,6 +24,20 @@ const UNITS = { day: DAY, week: 7 * DAY, month: 30 * DAY, year: 365 * DAY };
 const startOfDay = (t: Date) => new Date(Date.UTC(t.getUTCFullYear(), t.getUTCMonth(), t.getUTCDate()));
 const days = (from: Date, n: number) => new Date(from.getTime() + n * DAY);
 const monthOf = (year: number, month: number): Period => ({ from: new Date(Date.UTC(year, month, 1)), to: new Date(Date.UTC(year, month + 1, 1)) });
+
+/**
+ * How far the time zone's wall clock is ahead of UTC at `at`, in ms. The rules below work on a "local clock
+ * as if it were UTC" and shift the period back by this (one offset for the period: a DST change inside it
+ * moves its edge by an hour, which does not matter for "last week").
+ */
+function zoneOffset(at: Date, timeZone: string): number {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat("en-US", { timeZone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric" })
+      .formatToParts(at)
+      .map((p) => [p.type, Number(p.value)]),
+  );
+  return Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!) - Math.floor(at.getTime() / 1000) * 1000;
+}
 const monthIndex = (name: string) => MONTHS.findIndex((m) => m.startsWith(name.slice(0, 3)));
 
 /** Tried in order; the first that matches names the period. */
@@ -54,11 +69,20 @@ const RULES: Array<[RegExp, (m: RegExpExecArray, now: Date) => Period]> = [
   ],
 ];
 
-export function timeWindow(query: string, now: Date): TimeWindow | null {
+export function timeWindow(query: string, now: Date, timeZone = "UTC"): TimeWindow | null {
   const q = query.toLowerCase();
+  let offset = 0;
+  try {
+    offset = zoneOffset(now, timeZone);
+  } catch {
+    // An unknown zone name: UTC, rather than no answer.
+  }
+  const localNow = new Date(now.getTime() + offset);
   for (const [pattern, resolve] of RULES) {
     const match = pattern.exec(q);
-    if (match) return { ...resolve(match, now), phrase: query.slice(match.index, match.index + match[0].length) };
+    if (!match) continue;
+    const period = resolve(match, localNow);
+    return { from: new Date(period.from.getTime() - offset), to: new Date(period.to.getTime() - offset), phrase: query.slice(match.index, match.index + match[0].length) };
   }
   return null;
 }
