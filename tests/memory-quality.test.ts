@@ -6,6 +6,7 @@ import { generateConversations } from "../bench/data/conversations.js";
 import { newId } from "../src/core/ids.js";
 import { ProviderGuard, type ResiliencePolicy } from "../src/core/resilience/provider-guard.js";
 import { LexicalHashEmbedder } from "../src/modules/memory/embeddings/lexical-embedder.js";
+import { porterStem } from "../src/modules/memory/keywords/porter.js";
 import { LongTermMemory, type SearchOptions } from "../src/modules/memory/long-term-memory.js";
 import { QdrantMemoryStore } from "../src/modules/memory/qdrant-store.js";
 import { SqliteVecMemoryStore } from "../src/modules/memory/sqlite-vec-store.js";
@@ -92,6 +93,18 @@ describe.each(stores)("a person's keyword ranking is their own (%s)", (_name, ma
 });
 
 describe("keyword matching", () => {
+  it("stems like the Porter algorithm (examples from Porter's paper and its reference vocabulary)", () => {
+    const cases: Record<string, string> = {
+      caresses: "caress", ponies: "poni", cats: "cat", feed: "feed", agreed: "agre", plastered: "plaster", motoring: "motor", sing: "sing", conflated: "conflat",
+      troubled: "troubl", sized: "size", hopping: "hop", falling: "fall", hissing: "hiss", filing: "file", happy: "happi", sky: "sky", relational: "relat",
+      conditional: "condit", rational: "ration", digitizer: "digit", vietnamization: "vietnam", operator: "oper", feudalism: "feudal", decisiveness: "decis",
+      hopefulness: "hope", formaliti: "formal", sensibiliti: "sensibl", triplicate: "triplic", formative: "form", electrical: "electr", goodness: "good",
+      revival: "reviv", allowance: "allow", inference: "infer", airliner: "airlin", adjustable: "adjust", replacement: "replac", adoption: "adopt",
+      communism: "commun", effective: "effect", probate: "probat", rate: "rate", cease: "ceas", controll: "control", roll: "roll", generalizations: "gener",
+    };
+    expect(Object.fromEntries(Object.keys(cases).map((word) => [word, porterStem(word)]))).toEqual(cases);
+  });
+
   it("matches other forms of a word, accents or not, and needs only one of the query's words", async () => {
     const memory = freshMemory();
     await memory.rememberAll(ALICE, [
