@@ -252,6 +252,9 @@ describe("time", () => {
     expect(await first()).toBe("Alice: We played board games with the kids.");
     expect(await first("Pacific/Auckland")).toBe("Alice: We baked a cake with the kids.");
     expect(await first("Not/AZone")).toBe("Alice: We played board games with the kids.");
+    // A question with nothing but the time in it still finds that day's memories.
+    const yesterday = await memory.search(ALICE, "What did I do yesterday?", { limit: 5, now: NOW, timeZone: "Pacific/Auckland" });
+    expect(yesterday.map((h) => h.memory.text)).toEqual(["Alice: We baked a cake with the kids."]);
     await memory.close();
   });
 });

@@ -1,7 +1,7 @@
 import { newId } from "../../core/ids.js";
 import type { Embedder } from "./embeddings/types.js";
 import { keywordTerms } from "./keywords/tokenizer.js";
-import type { MemoryStore, VectorHit } from "./store.js";
+import type { KeywordHit, MemoryStore, Period, VectorHit } from "./store.js";
 import { timeWindow, within } from "./time/time-window.js";
 import { type Memory, type MemoryHit, type MemoryService, type NewMemory, type RememberOutcome, normalizeMemoryText } from "./types.js";
 
@@ -96,7 +96,7 @@ export class LongTermMemory implements MemoryService {
     const [[vectorHits, contextHits], keywordHits, periodHits] = await Promise.all([
       vectorSearch(),
       mode === "vector" ? [] : this.store.keywordSearch(userId, terms, candidates),
-      mode === "vector" || !period ? [] : this.store.keywordSearch(userId, terms, candidates, period),
+      mode === "vector" || !period ? [] : this.periodCandidates(userId, terms, candidates, period),
     ]);
 
     const weights = this.embedder.fusionWeights;
@@ -133,6 +133,12 @@ export class LongTermMemory implements MemoryService {
       .map((e) => ({ memory: e.memory, score: e.rrf * recencyBoost(e.memory, now) * (window && within(window, e.memory.updatedAt) ? 1 + PERIOD_BOOST : 1) }))
       .sort((a, b) => b.score - a.score)
       .slice(0, limit);
+  }
+
+  /** The period's memories matching the query's words or, when it has none ("what did I do yesterday?"), all of them. */
+  private async periodCandidates(userId: string, terms: string[], limit: number, period: Period): Promise<KeywordHit[]> {
+    if (terms.length > 0) return this.store.keywordSearch(userId, terms, limit, period);
+    return (await this.store.inPeriod(userId, period, limit)).map((memory) => ({ memory, score: 0 }));
   }
 
   async remember(userId: string, input: NewMemory): Promise<RememberOutcome> {

@@ -250,6 +250,27 @@ export class QdrantMemoryStore implements MemoryStore {
     return points.slice(offset).map((point) => toMemory(point.id, point.payload));
   }
 
+  async inPeriod(userId: string, period: Period, limit: number): Promise<Memory[]> {
+    if (limit <= 0) return [];
+    // Newest first from the period's end (start_from is inclusive, so the end itself is dropped below).
+    const { points } = await this.call((api, signal) =>
+      api.scrollPoints(
+        {
+          collection_name: this.collection,
+          filter: userFilter(userId),
+          order_by: { key: "updated_at", direction: "desc", start_from: period.to },
+          limit: limit + 1,
+          with_payload: true,
+        },
+        { signal },
+      ),
+    );
+    return points
+      .map((point) => toMemory(point.id, point.payload))
+      .filter((m) => m.updatedAt >= period.from && m.updatedAt < period.to)
+      .slice(0, limit);
+  }
+
   async count(userId: string): Promise<number> {
     return this.countMatching(userFilter(userId));
   }

@@ -260,6 +260,13 @@ export class SqliteVecMemoryStore implements MemoryStore {
       .map(toMemory);
   }
 
+  async inPeriod(userId: string, period: Period, limit: number): Promise<Memory[]> {
+    return this.db
+      .prepare<[string, string, string, number], MemoryRow>("SELECT * FROM memories WHERE user_id = ? AND updated_at >= ? AND updated_at < ? ORDER BY updated_at DESC, rowid DESC LIMIT ?")
+      .all(userId, period.from, period.to, limit)
+      .map(toMemory);
+  }
+
   async count(userId: string): Promise<number> {
     return this.db.prepare<[string], { n: number }>("SELECT COUNT(*) AS n FROM memories WHERE user_id = ?").get(userId)?.n ?? 0;
   }

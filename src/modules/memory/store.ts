@@ -48,6 +48,8 @@ export interface MemoryStore {
    */
   keywordSearch(userId: string, words: string[], limit: number, period?: Period): Promise<KeywordHit[]>;
   list(userId: string, options: { limit: number; offset: number }): Promise<Memory[]>;
+  /** This user's memories whose own time (updatedAt) is in `period`, newest first (a question naming only a time). */
+  inPeriod(userId: string, period: Period, limit: number): Promise<Memory[]>;
   count(userId: string): Promise<number>;
   delete(userId: string, id: string): Promise<boolean>;
   deleteAll(userId: string): Promise<number>;
