@@ -44,6 +44,8 @@ describe("the person's own memories", () => {
     expect(imported.status).toBe(201);
     expect(imported.body).toMatchObject({ imported: 2, duplicates: 1 });
     expect(imported.body.memories[0].created_at).toBe("2025-03-01T10:00:00.000Z");
+    // The memory's own time, not the import's: recency and questions about periods go by it.
+    expect(imported.body.memories[0].updated_at).toBe("2025-03-01T10:00:00.000Z");
 
     const exported = await client.request("GET", "/api/v1/memories/export");
     expect(exported.headers.get("content-type")).toMatch(/application\/x-ndjson/);
@@ -59,6 +61,7 @@ describe("the person's own memories", () => {
       [{ text: "x".repeat(1001) }, undefined, 400, /at most 1000 characters/],
       [{ text: "ok", type: "secret" }, undefined, 400, /type: must be one of/],
       [{ memories: [] }, undefined, 400, /at least one memory/],
+      [{ text: "The user will have won the lottery.", created_at: "2999-01-01T00:00:00Z" }, undefined, 400, /created_at: must not be in the future/],
       ['{"text":"The user likes rain."}\n{not json}', { "content-type": "application/x-ndjson" }, 400, /Line 2 is not valid JSON/],
     ];
     for (const [body, headers, status, message] of cases) {

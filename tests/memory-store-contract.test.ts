@@ -196,6 +196,18 @@ function describeMemoryStoreContract(name: string, makeStore: () => Promise<Stor
       expect(await ids(1, 0)).toEqual([m1.id]);
     });
 
+    it("lists the user's memories of a period, newest first, end excluded", async () => {
+      const [t1, t2, t3, t4] = [later(), later(), later(), later()] as [string, string, string, string];
+      await add(store, alice, "before", { createdAt: t1, updatedAt: t1 });
+      const m2 = await add(store, alice, "in it, first", { createdAt: t2, updatedAt: t2 });
+      const m3 = await add(store, alice, "in it, second", { createdAt: t3, updatedAt: t3 });
+      await add(store, alice, "at the end", { createdAt: t4, updatedAt: t4 });
+      await add(store, bob, "bob's, in it", { createdAt: t3, updatedAt: t3 });
+      expect((await store.inPeriod(alice, { from: t2, to: t4 }, 10)).map((m) => m.id)).toEqual([m3.id, m2.id]);
+      expect((await store.inPeriod(alice, { from: t2, to: t4 }, 1)).map((m) => m.id)).toEqual([m3.id]);
+      expect(await store.inPeriod(alice, { from: later(), to: later() }, 10)).toEqual([]);
+    });
+
     it("counts only the user's memories", async () => {
       await add(store, alice, "one");
       await add(store, alice, "two");

@@ -13,7 +13,7 @@ export function createMemoryExtractionNode({ memory, memoryTopK, logger, metrics
     const query = turnUserText(state);
     if (!query.trim()) return { memories: [] };
     try {
-      const hits = await memory.search(state.userId, query, { limit: memoryTopK, context: state.summary });
+      const hits = await memory.search(state.userId, query, { limit: memoryTopK, context: state.summary, timeZone: state.timezone });
       metrics?.memoryOperations.inc({ operation: "recall", outcome: hits.length > 0 ? "hit" : "none" });
       return { memories: hits.map(({ memory: m }) => ({ id: m.id, text: m.text })) };
     } catch (error) {

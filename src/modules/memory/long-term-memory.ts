@@ -1,12 +1,16 @@
 import { newId } from "../../core/ids.js";
-import { contentWords, keywordTerms } from "./embeddings/lexical-embedder.js";
 import type { Embedder } from "./embeddings/types.js";
-import type { MemoryStore, VectorHit } from "./store.js";
+import { keywordTerms } from "./keywords/tokenizer.js";
+import type { KeywordHit, MemoryStore, Period, VectorHit } from "./store.js";
+import { timeWindow, within } from "./time/time-window.js";
 import { type Memory, type MemoryHit, type MemoryService, type NewMemory, type RememberOutcome, normalizeMemoryText } from "./types.js";
 
 /** Two memories of one user this similar say the same thing: the second is not stored. */
 export const NEAR_DUPLICATE_SIMILARITY = 0.9;
-/** Reciprocal rank fusion constant (60 is the value from the original RRF paper; it damps top-rank dominance). */
+/**
+ * Weighted reciprocal rank fusion: each list adds weight / (RRF_K + rank), its weight declared by the embedder
+ * (Embedder.fusionWeights). 60 is the constant from the original RRF paper; it damps top-rank dominance.
+ */
 const RRF_K = 60;
 /** Each retriever returns this many candidates per requested result before fusion. */
 const CANDIDATES_PER_RESULT = 4;
@@ -14,6 +18,8 @@ const RECENCY_HALF_LIFE_DAYS = 60;
 const CONTEXT_WEIGHT = 0.5;
 const CONTEXT_CHARS = 400;
 const RECENCY_WEIGHT = 0.15;
+/** A memory from the period a question names ("in May", "last week") counts this much more. */
+const PERIOD_BOOST = 0.5;
 /** An import embeds this many texts per embedder call (providers cap a request's inputs). */
 const EMBED_BATCH = 64;
 
@@ -41,18 +47,14 @@ export interface SearchOptions {
   /** Skip the relevance floor (listing-style search from the memory API). */
   includeWeak?: boolean;
   now?: Date;
+  /** The person's IANA time zone: what "yesterday" and "in May" mean for them (UTC when absent). */
+  timeZone?: string;
 }
 
-function recencyBoost(updatedAt: string, now: Date): number {
-  const ageDays = Math.max(0, (now.getTime() - Date.parse(updatedAt)) / 86_400_000);
+/** Fresher is slightly better; "fresh" is the memory's own time (when it was said or last changed), not when it was stored. */
+function recencyBoost(memory: Memory, now: Date): number {
+  const ageDays = Math.max(0, (now.getTime() - Date.parse(memory.updatedAt)) / 86_400_000);
   return 1 + RECENCY_WEIGHT * Math.pow(0.5, ageDays / RECENCY_HALF_LIFE_DAYS);
-}
-
-/** Shared words between a query and a memory, after stop words and crude stemming. */
-function sharedWords(queryStems: Set<string>, text: string): number {
-  let shared = 0;
-  for (const stem of new Set(contentWords(text))) if (queryStems.has(stem)) shared++;
-  return shared;
 }
 
 /**
@@ -73,8 +75,10 @@ export class LongTermMemory implements MemoryService {
     const limit = options.limit ?? 5;
     const mode = options.mode ?? "hybrid";
     const now = options.now ?? new Date();
-    const stems = contentWords(query);
-    if (stems.length === 0 && !query.trim()) return [];
+    if (!query.trim()) return [];
+    const window = timeWindow(query, now, options.timeZone);
+    // "In May" says when, not what: those words would match memories that mention May, not ones from May.
+    const terms = keywordTerms(window ? query.replace(window.phrase, " ") : query);
     const candidates = limit * CANDIDATES_PER_RESULT;
 
     const context = options.context?.trim().slice(-CONTEXT_CHARS) ?? "";
@@ -86,12 +90,16 @@ export class LongTermMemory implements MemoryService {
         contextVector ? this.store.vectorSearch(userId, contextVector, this.embedder.id, candidates) : [],
       ]);
     };
-    const [[vectorHits, contextHits], keywordHits] = await Promise.all([
+    // A question about a period also asks the keyword index for that period's memories alone, so they are
+    // candidates even when words common to every period would crowd them out.
+    const period = window ? { from: window.from.toISOString(), to: window.to.toISOString() } : undefined;
+    const [[vectorHits, contextHits], keywordHits, periodHits] = await Promise.all([
       vectorSearch(),
-      mode === "vector" ? [] : this.store.keywordSearch(userId, keywordTerms(query), candidates),
+      mode === "vector" ? [] : this.store.keywordSearch(userId, terms, candidates),
+      mode === "vector" || !period ? [] : this.periodCandidates(userId, terms, candidates, period),
     ]);
 
-    const queryStems = new Set(stems);
+    const weights = this.embedder.fusionWeights;
     const fused = new Map<string, { memory: Memory; rrf: number; relevant: boolean }>();
     const entry = (memory: Memory) => {
       let found = fused.get(memory.id);
@@ -100,26 +108,37 @@ export class LongTermMemory implements MemoryService {
     };
     vectorHits.forEach((hit, rank) => {
       const e = entry(hit.memory);
-      e.rrf += 1 / (RRF_K + rank + 1);
+      e.rrf += weights.vector / (RRF_K + rank + 1);
       if (hit.similarity >= this.embedder.relevanceFloor) e.relevant = true;
     });
     contextHits.forEach((hit, rank) => {
       const e = entry(hit.memory);
-      e.rrf += CONTEXT_WEIGHT / (RRF_K + rank + 1);
+      e.rrf += (weights.vector * CONTEXT_WEIGHT) / (RRF_K + rank + 1);
       if (hit.similarity >= this.embedder.relevanceFloor) e.relevant = true;
     });
     keywordHits.forEach((hit, rank) => {
       const e = entry(hit.memory);
-      e.rrf += 1 / (RRF_K + rank + 1);
-      // FTS matches on any word; only a shared content word (not a stop word) counts as evidence.
-      if (sharedWords(queryStems, hit.memory.text) >= 1) e.relevant = true;
+      e.rrf += weights.keyword / (RRF_K + rank + 1);
+      // The keyword index only returns memories sharing a (stemmed, non-stop) word with the query: evidence enough.
+      e.relevant = true;
+    });
+    periodHits.forEach((hit, rank) => {
+      const e = entry(hit.memory);
+      e.rrf += weights.keyword / (RRF_K + rank + 1);
+      e.relevant = true;
     });
 
     return [...fused.values()]
       .filter((e) => options.includeWeak || e.relevant)
-      .map((e) => ({ memory: e.memory, score: e.rrf * recencyBoost(e.memory.updatedAt, now) }))
+      .map((e) => ({ memory: e.memory, score: e.rrf * recencyBoost(e.memory, now) * (window && within(window, e.memory.updatedAt) ? 1 + PERIOD_BOOST : 1) }))
       .sort((a, b) => b.score - a.score)
       .slice(0, limit);
+  }
+
+  /** The period's memories matching the query's words or, when it has none ("what did I do yesterday?"), all of them. */
+  private async periodCandidates(userId: string, terms: string[], limit: number, period: Period): Promise<KeywordHit[]> {
+    if (terms.length > 0) return this.store.keywordSearch(userId, terms, limit, period);
+    return (await this.store.inPeriod(userId, period, limit)).map((memory) => ({ memory, score: 0 }));
   }
 
   async remember(userId: string, input: NewMemory): Promise<RememberOutcome> {
@@ -149,8 +168,9 @@ export class LongTermMemory implements MemoryService {
       text,
       type: input.type,
       importance: input.importance,
+      // An imported memory keeps its own time as both: nothing has changed it since it was said.
       createdAt: input.createdAt ?? now,
-      updatedAt: now,
+      updatedAt: input.createdAt ?? now,
       ...(input.sourceSessionId ? { sourceSessionId: input.sourceSessionId } : {}),
       ...(input.metadata ? { metadata: input.metadata } : {}),
     };
@@ -194,7 +214,7 @@ export class LongTermMemory implements MemoryService {
         type: input.type,
         importance: input.importance,
         createdAt: input.createdAt ?? now,
-        updatedAt: now,
+        updatedAt: input.createdAt ?? now,
         ...(input.sourceSessionId ? { sourceSessionId: input.sourceSessionId } : {}),
         ...(input.metadata ? { metadata: input.metadata } : {}),
       };

@@ -1,6 +1,7 @@
 import { QdrantClient, type Schemas } from "@qdrant/js-client-rest";
 import type { ProviderGuard } from "../../core/resilience/provider-guard.js";
-import type { KeywordHit, MemoryChanges, MemoryStore, VectorHit } from "./store.js";
+import { bm25 } from "./keywords/bm25.js";
+import type { KeywordHit, MemoryChanges, MemoryStore, Period, VectorHit } from "./store.js";
 import { type Memory, type MemoryType, normalizeMemoryText } from "./types.js";
 
 export interface QdrantStoreOptions {
@@ -98,14 +99,6 @@ function withQdrantReason(error: unknown): unknown {
   const reason = data?.status?.error;
   if (typeof status !== "number" || typeof reason !== "string") return error;
   return Object.assign(new Error(`Qdrant answered ${status}: ${reason}`, { cause: error }), { status });
-}
-
-/** How many distinct query words appear in the memory: Qdrant's full-text match filters but does not rank. */
-function sharedWordCount(words: ReadonlySet<string>, memory: Memory): number {
-  const tokens = new Set(normalizeMemoryText(memory.text).split(" "));
-  let shared = 0;
-  for (const word of words) if (tokens.has(word)) shared++;
-  return shared;
 }
 
 /**
@@ -206,18 +199,35 @@ export class QdrantMemoryStore implements MemoryStore {
     return points.map((point) => ({ memory: toMemory(point.id, point.payload), similarity: point.score }));
   }
 
-  async keywordSearch(userId: string, words: string[], limit: number): Promise<KeywordHit[]> {
-    const distinct = new Set(words.filter(Boolean));
-    if (distinct.size === 0 || limit <= 0) return [];
+  /**
+   * Qdrant's full-text match filters but does not rank, so the ranking is BM25 computed here over this person's
+   * points only: document counts from exact counts under the user filter, term frequencies and lengths from
+   * the candidates' text (tokenised like the index: lower-case words, accents folded, no stemming), the mean
+   * length over those candidates (Qdrant cannot sum a payload field). Nobody else's points enter any of it.
+   */
+  async keywordSearch(userId: string, words: string[], limit: number, period?: Period): Promise<KeywordHit[]> {
+    const distinct = [...new Set(words.filter(Boolean))];
+    if (distinct.length === 0 || limit <= 0) return [];
     // A non-empty `should` means "at least one of these" (min_should 1), alongside the user filter in `must`.
-    const filter: Filter = { ...userFilter(userId), should: [...distinct].map((word) => ({ key: "text", match: { text: word } })) };
-    const candidates = await this.scrollAll(filter, KEYWORD_CANDIDATE_CAP);
-    return candidates
-      .map(({ id, payload }) => {
-        const memory = toMemory(id, payload);
-        return { memory, score: sharedWordCount(distinct, memory) };
-      })
-      .filter((hit) => hit.score > 0)
+    const filter: Filter = { ...userFilter(userId), should: distinct.map((word) => ({ key: "text", match: { text: word } })) };
+    const [candidates, documents, ...frequencies] = await Promise.all([
+      this.scrollAll(filter, KEYWORD_CANDIDATE_CAP),
+      this.countMatching(userFilter(userId)),
+      ...distinct.map((word) => this.countMatching(userFilter(userId, { key: "text", match: { text: word } }))),
+    ]);
+    const memories = candidates.map(({ id, payload }) => toMemory(id, payload));
+    const tokens = memories.map((memory) => normalizeMemoryText(memory.text).split(" "));
+    const postings = distinct.map((word) =>
+      tokens.flatMap((t, doc) => {
+        const tf = t.filter((token) => token === word).length;
+        return tf > 0 ? [{ doc, tf, length: t.length }] : [];
+      }),
+    );
+    const terms = tokens.reduce((n, t) => n + t.length, 0);
+    const stats = { documents, terms: memories.length ? (terms / memories.length) * documents : 0 };
+    return [...bm25(postings, stats, frequencies)]
+      .map(([doc, score]) => ({ memory: memories[doc]!, score }))
+      .filter((hit) => !period || (hit.memory.updatedAt >= period.from && hit.memory.updatedAt < period.to))
       .sort((a, b) => b.score - a.score || b.memory.updatedAt.localeCompare(a.memory.updatedAt))
       .slice(0, limit);
   }
@@ -238,6 +248,27 @@ export class QdrantMemoryStore implements MemoryStore {
       ),
     );
     return points.slice(offset).map((point) => toMemory(point.id, point.payload));
+  }
+
+  async inPeriod(userId: string, period: Period, limit: number): Promise<Memory[]> {
+    if (limit <= 0) return [];
+    // Newest first from the period's end (start_from is inclusive, so the end itself is dropped below).
+    const { points } = await this.call((api, signal) =>
+      api.scrollPoints(
+        {
+          collection_name: this.collection,
+          filter: userFilter(userId),
+          order_by: { key: "updated_at", direction: "desc", start_from: period.to },
+          limit: limit + 1,
+          with_payload: true,
+        },
+        { signal },
+      ),
+    );
+    return points
+      .map((point) => toMemory(point.id, point.payload))
+      .filter((m) => m.updatedAt >= period.from && m.updatedAt < period.to)
+      .slice(0, limit);
   }
 
   async count(userId: string): Promise<number> {

@@ -1,7 +1,9 @@
 import Database from "better-sqlite3";
 import { createHash } from "node:crypto";
 import * as sqliteVec from "sqlite-vec";
-import type { KeywordHit, MemoryChanges, MemoryStore, VectorHit } from "./store.js";
+import { bm25 } from "./keywords/bm25.js";
+import { indexTerms, stemTerm } from "./keywords/tokenizer.js";
+import type { KeywordHit, MemoryChanges, MemoryStore, Period, VectorHit } from "./store.js";
 import { type Memory, type MemoryType, normalizeMemoryText } from "./types.js";
 
 interface MemoryRow {
@@ -29,8 +31,11 @@ const toMemory = (row: MemoryRow): Memory => ({
   ...(row.metadata ? { metadata: JSON.parse(row.metadata) as Record<string, unknown> } : {}),
 });
 
-/** One alphanumeric token per user (any id format), so FTS5 can index and match it exactly. */
+/** A fixed-length key per user, kept in a column older databases require (the FTS5 index that used it is gone). */
 const userKey = (userId: string) => `u${createHash("sha256").update(userId).digest("hex").slice(0, 32)}`;
+
+/** PRAGMA user_version of a database whose keyword index is the per-person one. */
+const KEYWORD_INDEX_VERSION = 1;
 
 const asBlob = (vector: Float32Array) => Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
 
@@ -72,21 +77,74 @@ export class SqliteVecMemoryStore implements MemoryStore {
         embedding FLOAT[${dimensions}] DISTANCE_METRIC=cosine,
         embedder TEXT
       );
-      -- user_key is indexed in the FTS table so a keyword search intersects with one user's postings
-      -- instead of matching every user's memories and filtering afterwards.
-      CREATE VIRTUAL TABLE IF NOT EXISTS memories_fts USING fts5(text, user_key, content='memories', content_rowid='rowid', tokenize='porter unicode61 remove_diacritics 2');
-      CREATE TRIGGER IF NOT EXISTS memories_ai AFTER INSERT ON memories BEGIN
-        INSERT INTO memories_fts(rowid, text, user_key) VALUES (new.rowid, new.text, new.user_key);
-      END;
-      CREATE TRIGGER IF NOT EXISTS memories_ad AFTER DELETE ON memories BEGIN
-        INSERT INTO memories_fts(memories_fts, rowid, text, user_key) VALUES ('delete', old.rowid, old.text, old.user_key);
-        DELETE FROM memory_vectors WHERE rowid = old.rowid;
-      END;
-      CREATE TRIGGER IF NOT EXISTS memories_au AFTER UPDATE OF text ON memories BEGIN
-        INSERT INTO memories_fts(memories_fts, rowid, text, user_key) VALUES ('delete', old.rowid, old.text, old.user_key);
-        INSERT INTO memories_fts(rowid, text, user_key) VALUES (new.rowid, new.text, new.user_key);
-      END;
+      -- The keyword index: every person's own postings (stemmed term -> memory, with the term's frequency and the
+      -- memory's length) and their own totals, so BM25 statistics never mix people (see keywords/bm25.ts).
+      CREATE TABLE IF NOT EXISTS memory_people (
+        person INTEGER PRIMARY KEY,
+        user_id TEXT NOT NULL UNIQUE,
+        documents INTEGER NOT NULL DEFAULT 0,
+        terms INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE TABLE IF NOT EXISTS memory_terms (
+        person INTEGER NOT NULL,
+        term TEXT NOT NULL,
+        memory INTEGER NOT NULL,
+        tf INTEGER NOT NULL,
+        length INTEGER NOT NULL,
+        PRIMARY KEY (person, term, memory)
+      ) WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS memory_terms_memory ON memory_terms(memory);
     `);
+    this.migrate();
+  }
+
+  /**
+   * Schema version 1 replaces the FTS5 index (whose bm25() counts every person's memories) with the per-person
+   * keyword index, built here from the stored memories. Runs once per database, in one transaction.
+   */
+  private migrate(): void {
+    if (this.db.pragma("user_version", { simple: true }) === KEYWORD_INDEX_VERSION) return;
+    this.db.transaction(() => {
+      this.db.exec(`
+        DROP TRIGGER IF EXISTS memories_ai;
+        DROP TRIGGER IF EXISTS memories_au;
+        DROP TRIGGER IF EXISTS memories_ad;
+        DROP TABLE IF EXISTS memories_fts;
+        DELETE FROM memory_terms;
+        DELETE FROM memory_people;
+        CREATE TRIGGER memories_ad AFTER DELETE ON memories BEGIN
+          DELETE FROM memory_vectors WHERE rowid = old.rowid;
+          UPDATE memory_people SET documents = documents - 1, terms = terms - (SELECT COALESCE(SUM(tf), 0) FROM memory_terms WHERE memory = old.rowid)
+            WHERE user_id = old.user_id;
+          DELETE FROM memory_terms WHERE memory = old.rowid;
+        END;
+      `);
+      const rows = this.db.prepare<[], { rowid: number; user_id: string; text: string }>("SELECT rowid, user_id, text FROM memories").all();
+      for (const row of rows) this.indexText(row.rowid, row.user_id, row.text);
+      this.db.pragma(`user_version = ${KEYWORD_INDEX_VERSION}`);
+    })();
+  }
+
+  /** Adds one memory to its person's keyword index and totals (inside the caller's transaction). */
+  private indexText(rowid: number | bigint, userId: string, text: string): void {
+    const terms = indexTerms(text);
+    const { person } = this.db
+      .prepare<[string, number], { person: number }>(
+        "INSERT INTO memory_people (user_id, documents, terms) VALUES (?, 1, ?) ON CONFLICT(user_id) DO UPDATE SET documents = documents + 1, terms = terms + excluded.terms RETURNING person",
+      )
+      .get(userId, terms.length)!;
+    const counts = new Map<string, number>();
+    for (const term of terms) counts.set(term, (counts.get(term) ?? 0) + 1);
+    const insert = this.db.prepare("INSERT INTO memory_terms (person, term, memory, tf, length) VALUES (?, ?, ?, ?, ?)");
+    for (const [term, tf] of counts) insert.run(person, term, rowid, tf, terms.length);
+  }
+
+  /** Takes one memory out of its person's keyword index and totals (inside the caller's transaction). */
+  private unindexText(rowid: number | bigint, userId: string): void {
+    this.db
+      .prepare("UPDATE memory_people SET documents = documents - 1, terms = terms - (SELECT COALESCE(SUM(tf), 0) FROM memory_terms WHERE memory = ?) WHERE user_id = ?")
+      .run(rowid, userId);
+    this.db.prepare("DELETE FROM memory_terms WHERE memory = ?").run(rowid);
   }
 
   async insert(memory: Memory, vector: Float32Array, embedderId: string): Promise<void> {
@@ -121,6 +179,7 @@ export class SqliteVecMemoryStore implements MemoryStore {
         userKey(memory.userId),
       );
     this.insertVector(BigInt(lastInsertRowid), memory.userId, vector, embedderId);
+    this.indexText(lastInsertRowid, memory.userId, memory.text);
   }
 
   async update(userId: string, id: string, changes: MemoryChanges, vector: Float32Array, embedderId: string): Promise<Memory | null> {
@@ -132,6 +191,8 @@ export class SqliteVecMemoryStore implements MemoryStore {
         )
         .get(changes.text, normalizeMemoryText(changes.text), changes.type, changes.importance, changes.updatedAt, changes.sourceSessionId ?? null, embedderId, id, userId);
       if (!row) return null;
+      this.unindexText(row.rowid, userId);
+      this.indexText(row.rowid, userId, row.text);
       this.db.prepare("DELETE FROM memory_vectors WHERE rowid = ?").run(BigInt(row.rowid));
       this.insertVector(BigInt(row.rowid), userId, vector, embedderId);
       return toMemory(row);
@@ -161,25 +222,48 @@ export class SqliteVecMemoryStore implements MemoryStore {
     return rows.map((row) => ({ memory: toMemory(row), similarity: 1 - row.distance }));
   }
 
-  async keywordSearch(userId: string, words: string[], limit: number): Promise<KeywordHit[]> {
-    if (words.length === 0) return [];
-    // Quoting every word keeps user text from being read as FTS5 query syntax.
-    const query = `user_key:${userKey(userId)} AND text:(${words.map((w) => `"${w.replaceAll('"', "")}"`).join(" OR ")})`;
+  /** BM25 over this person's own keyword index: their postings, their document count and mean length. */
+  async keywordSearch(userId: string, words: string[], limit: number, period?: Period): Promise<KeywordHit[]> {
+    const stems = [...new Set(words.map(stemTerm).filter(Boolean))];
+    if (stems.length === 0 || limit <= 0) return [];
+    const person = this.db.prepare<[string], { person: number; documents: number; terms: number }>("SELECT person, documents, terms FROM memory_people WHERE user_id = ?").get(userId);
+    if (!person) return [];
+    const postings = this.db.prepare<[number, string], { memory: number; tf: number; length: number }>("SELECT memory, tf, length FROM memory_terms WHERE person = ? AND term = ?");
+    const lists = stems.map((stem) => postings.all(person.person, stem).map((p) => ({ doc: p.memory, tf: p.tf, length: p.length })));
+    const inPeriod = period
+      ? new Set(
+          this.db
+            .prepare<[string, string, string], { rowid: number }>("SELECT rowid FROM memories WHERE user_id = ? AND updated_at >= ? AND updated_at < ?")
+            .all(userId, period.from, period.to)
+            .map((r) => r.rowid),
+        )
+      : null;
+    const top = [...bm25(lists, person)]
+      .filter(([rowid]) => !inPeriod || inPeriod.has(rowid))
+      .sort((a, b) => b[1] - a[1] || b[0] - a[0])
+      .slice(0, limit);
+    if (top.length === 0) return [];
     const rows = this.db
-      .prepare<[string, string, number], MemoryRow & { rank: number }>(
-        `SELECT m.*, bm25(memories_fts) AS rank FROM memories_fts
-         JOIN memories m ON m.rowid = memories_fts.rowid
-         WHERE memories_fts MATCH ? AND m.user_id = ?
-         ORDER BY rank LIMIT ?`,
-      )
-      .all(query, userId, limit);
-    return rows.map((row) => ({ memory: toMemory(row), score: -row.rank }));
+      .prepare<unknown[], MemoryRow>(`SELECT * FROM memories WHERE user_id = ? AND rowid IN (${top.map(() => "?").join(",")})`)
+      .all(userId, ...top.map(([rowid]) => rowid));
+    const byRowid = new Map(rows.map((row) => [row.rowid, row]));
+    return top.flatMap(([rowid, score]) => {
+      const row = byRowid.get(rowid);
+      return row ? [{ memory: toMemory(row), score }] : [];
+    });
   }
 
   async list(userId: string, { limit, offset }: { limit: number; offset: number }): Promise<Memory[]> {
     return this.db
       .prepare<[string, number, number], MemoryRow>("SELECT * FROM memories WHERE user_id = ? ORDER BY updated_at DESC, rowid DESC LIMIT ? OFFSET ?")
       .all(userId, limit, offset)
+      .map(toMemory);
+  }
+
+  async inPeriod(userId: string, period: Period, limit: number): Promise<Memory[]> {
+    return this.db
+      .prepare<[string, string, string, number], MemoryRow>("SELECT * FROM memories WHERE user_id = ? AND updated_at >= ? AND updated_at < ? ORDER BY updated_at DESC, rowid DESC LIMIT ?")
+      .all(userId, period.from, period.to, limit)
       .map(toMemory);
   }
 

@@ -12,6 +12,12 @@ export interface KeywordHit {
   score: number;
 }
 
+/** ISO times, `from` inclusive, `to` exclusive. */
+export interface Period {
+  from: string;
+  to: string;
+}
+
 export interface MemoryChanges {
   text: string;
   type: MemoryType;
@@ -36,9 +42,14 @@ export interface MemoryStore {
   findByNormalizedText(userId: string, normalized: string): Promise<Memory | null>;
   /** Nearest memories of this user among vectors made by `embedderId` (vectors of other embedders are never compared). */
   vectorSearch(userId: string, vector: Float32Array, embedderId: string, limit: number): Promise<VectorHit[]>;
-  /** Memories of this user sharing words with `words` (already normalised content words). */
-  keywordSearch(userId: string, words: string[], limit: number): Promise<KeywordHit[]>;
+  /**
+   * Memories of this user sharing words with `words` (already normalised content words, unstemmed), ranked by
+   * statistics of this user's memories only. With `period`, only memories whose own time (updatedAt) is in it.
+   */
+  keywordSearch(userId: string, words: string[], limit: number, period?: Period): Promise<KeywordHit[]>;
   list(userId: string, options: { limit: number; offset: number }): Promise<Memory[]>;
+  /** This user's memories whose own time (updatedAt) is in `period`, newest first (a question naming only a time). */
+  inPeriod(userId: string, period: Period, limit: number): Promise<Memory[]>;
   count(userId: string): Promise<number>;
   delete(userId: string, id: string): Promise<boolean>;
   deleteAll(userId: string): Promise<number>;

@@ -39,7 +39,7 @@ export type RememberOutcome = { status: "added" | "updated"; memory: Memory } | 
  * there is no way to ask for memories without saying whose.
  */
 export interface MemoryService {
-  search(userId: string, query: string, options?: { limit?: number; context?: string }): Promise<MemoryHit[]>;
+  search(userId: string, query: string, options?: { limit?: number; context?: string; timeZone?: string }): Promise<MemoryHit[]>;
   remember(userId: string, memory: NewMemory): Promise<RememberOutcome>;
   list(userId: string, options?: { limit?: number; offset?: number }): Promise<Memory[]>;
   get(userId: string, id: string): Promise<Memory | null>;

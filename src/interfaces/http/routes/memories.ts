@@ -10,6 +10,7 @@ import { isPlainText, PLAIN_TEXT_ERROR, parseInput } from "../validation.js";
 
 export const MAX_MEMORY_CHARS = 1000;
 const MAX_IMPORT = 1000;
+const FUTURE_SLACK_MS = 86_400_000;
 /** Metadata is the client's own notes on a memory; it is stored and sent back, never shown to the model. */
 const MAX_METADATA_CHARS = 8000;
 
@@ -28,7 +29,12 @@ const memoryInputSchema = z.object({
     .record(z.string(), z.unknown())
     .refine((m) => JSON.stringify(m).length <= MAX_METADATA_CHARS, { error: `must be at most ${MAX_METADATA_CHARS} characters as JSON` })
     .optional(),
-  created_at: z.iso.datetime({ error: "must be an ISO 8601 date-time", offset: true }).optional(),
+  // A memory's own time drives recency and questions about periods; a time in the future would outrank
+  // everything (a day of slack absorbs clients' clock and time-zone errors).
+  created_at: z.iso
+    .datetime({ error: "must be an ISO 8601 date-time", offset: true })
+    .refine((t) => Date.parse(t) <= Date.now() + FUTURE_SLACK_MS, { error: "must not be in the future" })
+    .optional(),
   source_session_id: z.string().max(100).refine(isPlainText, { error: PLAIN_TEXT_ERROR }).optional(),
 });
 

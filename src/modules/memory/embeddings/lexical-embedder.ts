@@ -1,5 +1,5 @@
 import { normalizeMemoryText } from "../types.js";
-import { type Embedder, l2Normalize } from "./types.js";
+import { type Embedder, type FusionWeights, l2Normalize } from "./types.js";
 
 /** Words that carry no meaning for recall; without them "the user's sister" would match "the user's job". */
 const STOP_WORDS = new Set(
@@ -24,15 +24,15 @@ function fnv1a(text: string): number {
   return hash >>> 0;
 }
 
-/** Normalised words that carry meaning, unstemmed (for a full-text index with its own stemmer). */
-export function keywordTerms(text: string): string[] {
+/** Normalised words that carry meaning, unstemmed. Frozen: stored vectors depend on it (keyword search has its own, in keywords/). */
+function meaningfulWords(text: string): string[] {
   return normalizeMemoryText(text)
     .split(" ")
     .filter((w) => w && !STOP_WORDS.has(w));
 }
 
 export function contentWords(text: string): string[] {
-  return keywordTerms(text).map(stem);
+  return meaningfulWords(text).map(stem);
 }
 
 /**
@@ -42,6 +42,8 @@ export function contentWords(text: string): string[] {
  */
 export class LexicalHashEmbedder implements Embedder {
   readonly relevanceFloor = 0.2;
+  // Hashing is blind to which words matter (a speaker's name in every memory dominates it): keywords lead.
+  readonly fusionWeights: FusionWeights = { keyword: 1, vector: 0.05 };
   readonly id: string;
 
   constructor(readonly dimensions = 384) {

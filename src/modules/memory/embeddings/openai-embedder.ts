@@ -1,10 +1,12 @@
 import OpenAI from "openai";
 import type { ProviderGuard } from "../../../core/resilience/provider-guard.js";
-import { type Embedder, l2Normalize } from "./types.js";
+import { type Embedder, type FusionWeights, l2Normalize } from "./types.js";
 
 /** Any OpenAI-compatible /embeddings endpoint (OpenAI, Ollama, vLLM, LM Studio), asked for 384 dimensions. */
 export class OpenAiEmbedder implements Embedder {
   readonly relevanceFloor = 0.3;
+  // Not measured here (no real model offline): equal weights, the usual reciprocal rank fusion.
+  readonly fusionWeights: FusionWeights = { keyword: 1, vector: 1 };
   readonly id: string;
   private readonly client: OpenAI;
 

@@ -1,5 +1,5 @@
 import type { Logger } from "../../../core/logger.js";
-import { type Embedder } from "./types.js";
+import { type Embedder, type FusionWeights } from "./types.js";
 
 export const LOCAL_MODEL = "Xenova/all-MiniLM-L6-v2"; // the ONNX export of sentence-transformers/all-MiniLM-L6-v2
 const MAX_BATCH = 32;
@@ -12,6 +12,8 @@ type FeatureExtractor = (texts: string[], options: { pooling: "mean"; normalize:
  */
 export class TransformersEmbedder implements Embedder {
   readonly relevanceFloor = 0.3;
+  // Not measured here (the weights cannot be downloaded offline): equal weights, the usual reciprocal rank fusion.
+  readonly fusionWeights: FusionWeights = { keyword: 1, vector: 1 };
   readonly id = `transformers:${LOCAL_MODEL}:q8`;
   readonly dimensions = 384;
   private queue: Array<{ text: string; resolve: (v: Float32Array) => void; reject: (e: unknown) => void }> = [];

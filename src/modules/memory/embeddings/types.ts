@@ -8,7 +8,18 @@ export interface Embedder {
   readonly dimensions: number;
   /** Cosine similarity below which a memory is not relevant enough to inject (model-specific scale). */
   readonly relevanceFloor: number;
+  /**
+   * How much each retriever's list counts in fusion, as this embedder's vectors deserve: a model that knows
+   * meaning earns a weight near the keywords', the lexical fallback (word overlap without word weighting)
+   * only enough to break ties among keyword hits. Chosen on `npm run bench -- memory-quality`.
+   */
+  readonly fusionWeights: FusionWeights;
   embed(texts: string[]): Promise<Float32Array[]>;
+}
+
+export interface FusionWeights {
+  keyword: number;
+  vector: number;
 }
 
 export function l2Normalize(vector: Float32Array): Float32Array {
