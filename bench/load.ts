@@ -12,7 +12,10 @@ export async function loadBenchmark({ connections = 50, seconds = 60, failureRat
   sim.script({ match: { system: "concise conversation summaries" }, reply: { content: "They chatted about their day." } });
   sim.script({ probability: failureRate, fail: { status: 500 } });
   const dir = tempDataDir("rose-load-");
-  const server = await startRose({ OPENAI_BASE_URL: sim.openaiBaseUrl, OPENAI_API_KEY: "load", CHAT_MODEL: "sim-chat", SMALL_MODEL: "sim-small", RATE_LIMIT_PER_MINUTE: "0" }, dir.path);
+  const server = await startRose(
+    { OPENAI_BASE_URL: sim.openaiBaseUrl, OPENAI_API_KEY: "load", CHAT_MODEL: "sim-chat", SMALL_MODEL: "sim-small", RATE_LIMIT_PER_MINUTE: "0" },
+    dir.path,
+  );
   try {
     // The first call issues the identity cookie; the rest reuse it, so every session has one owner.
     const first = await server.client.startSession();

@@ -104,7 +104,10 @@ export async function quality(dir: string, embedder: Embedder = new LexicalHashE
     for (const o of outcomes) if (o.status === "added") bm25.add(o.memory.id, o.memory.text);
     baselines.push(bm25);
   }
-  const rose = (options: SearchOptions): Searcher => async (p, q, limit) => (await memory.search(userId(p), q, { ...options, limit })).map((h) => h.memory.id);
+  const rose =
+    (options: SearchOptions): Searcher =>
+    async (p, q, limit) =>
+      (await memory.search(userId(p), q, { ...options, limit })).map((h) => h.memory.id);
   const table = {
     "plain BM25": await recall(conversations, ids, async (p, q, limit) => baselines[p]!.search(q, limit)),
     "Rose keyword only": await recall(conversations, ids, rose({ mode: "keyword", includeWeak: true })),
@@ -117,7 +120,15 @@ export async function quality(dir: string, embedder: Embedder = new LexicalHashE
   const questions = conversations.flatMap((c) => c.questions);
   const perKind = Object.fromEntries(KINDS.map((k) => [k, questions.filter((q) => q.kind === k).length]));
   await memory.close();
-  return { people: conversations.length, turns, questions: questions.length, per_kind: perKind, evidence_turns_refused_as_duplicates: evidenceRefused, embedder: embedder.id, recall_at_5_and_10_percent: table };
+  return {
+    people: conversations.length,
+    turns,
+    questions: questions.length,
+    per_kind: perKind,
+    evidence_turns_refused_as_duplicates: evidenceRefused,
+    embedder: embedder.id,
+    recall_at_5_and_10_percent: table,
+  };
 }
 
 /** Latency at 100k memories over 1,000 people: generated conversations, written straight to the store in batches. */
@@ -130,7 +141,10 @@ async function latency(dir: string) {
     const turns = conversation.turns.slice(0, 100);
     const vectors = await embedder.embed(turns.map((t) => t.text));
     await store.insertMany(
-      turns.map((t, i) => ({ memory: { id: newId(), userId: userId(p), text: t.text, type: "event" as const, importance: 0.5, createdAt: t.at, updatedAt: t.at }, vector: vectors[i]! })),
+      turns.map((t, i) => ({
+        memory: { id: newId(), userId: userId(p), text: t.text, type: "event" as const, importance: 0.5, createdAt: t.at, updatedAt: t.at },
+        vector: vectors[i]!,
+      })),
       embedder.id,
     );
     total += turns.length;
@@ -146,7 +160,13 @@ async function latency(dir: string) {
     timings.push(performance.now() - started);
   }
   await memory.close();
-  return { memories: total, people: conversations.length, searches: timings.length, search_p50_ms: round(percentile(timings, 50), 2), search_p95_ms: round(percentile(timings, 95), 2) };
+  return {
+    memories: total,
+    people: conversations.length,
+    searches: timings.length,
+    search_p50_ms: round(percentile(timings, 50), 2),
+    search_p95_ms: round(percentile(timings, 95), 2),
+  };
 }
 
 export async function memoryQualityBenchmark() {

@@ -24,7 +24,11 @@ async function populate(store: SqliteVecMemoryStore, embedder: Embedder, total: 
     const slice = texts.slice(offset, offset + batch);
     const vectors = await embedder.embed(slice);
     for (const [i, text] of slice.entries()) {
-      await store.insert({ id: newId(), userId: userId((offset + i) % USERS), text, type: "fact", importance: 0.5, createdAt: now, updatedAt: now }, vectors[i]!, embedder.id);
+      await store.insert(
+        { id: newId(), userId: userId((offset + i) % USERS), text, type: "fact", importance: 0.5, createdAt: now, updatedAt: now },
+        vectors[i]!,
+        embedder.id,
+      );
     }
   }
 }
@@ -43,7 +47,13 @@ async function searchLatency(size: number, dir: string) {
     timings.push(performance.now() - started);
   }
   await memory.close();
-  return { memories: size, per_user: size / USERS, search_p50_ms: round(percentile(timings, 50), 3), search_p95_ms: round(percentile(timings, 95), 3), search_mean_ms: round(mean(timings), 3) };
+  return {
+    memories: size,
+    per_user: size / USERS,
+    search_p50_ms: round(percentile(timings, 50), 3),
+    search_p95_ms: round(percentile(timings, 95), 3),
+    search_mean_ms: round(mean(timings), 3),
+  };
 }
 
 async function ingestion(dir: string) {
@@ -80,7 +90,12 @@ export async function memoryBenchmark(sizes = [1_000, 10_000, 100_000]) {
   try {
     const search = [];
     for (const size of sizes) search.push(await searchLatency(size, dir.path));
-    return { embedder: "lexical-hash-v1:384 (the offline fallback; the MiniLM model cannot be downloaded here)", search, ingestion: await ingestion(dir.path), recall: await recall(dir.path) };
+    return {
+      embedder: "lexical-hash-v1:384 (the offline fallback; the MiniLM model cannot be downloaded here)",
+      search,
+      ingestion: await ingestion(dir.path),
+      recall: await recall(dir.path),
+    };
   } finally {
     dir.remove();
   }

@@ -13,13 +13,19 @@ export async function turnOverheadBenchmark(turns = 500) {
   const sim = await startSimulator();
   sim.script({ match: { system: "concise conversation summaries" }, reply: { content: "The user and Rose talked about many ordinary days." } });
   const dir = tempDataDir("rose-bench-");
-  const server = await startRose({ OPENAI_BASE_URL: sim.openaiBaseUrl, OPENAI_API_KEY: "bench", CHAT_MODEL: "sim-chat", SMALL_MODEL: "sim-small", RATE_LIMIT_PER_MINUTE: "0" }, dir.path);
+  const server = await startRose(
+    { OPENAI_BASE_URL: sim.openaiBaseUrl, OPENAI_API_KEY: "bench", CHAT_MODEL: "sim-chat", SMALL_MODEL: "sim-small", RATE_LIMIT_PER_MINUTE: "0" },
+    dir.path,
+  );
   try {
     const sessionId = await server.client.startSession();
     const durations: number[] = [];
     for (let turn = 1; turn <= turns; turn++) {
       const started = performance.now();
-      const { status } = await server.client.json("POST", "/api/v1/chat", { session_id: sessionId, message: `Turn ${turn}: today I watered the basil and thought about my week.` });
+      const { status } = await server.client.json("POST", "/api/v1/chat", {
+        session_id: sessionId,
+        message: `Turn ${turn}: today I watered the basil and thought about my week.`,
+      });
       if (status !== 200) throw new Error(`turn ${turn} answered ${status}`);
       durations.push(performance.now() - started);
     }

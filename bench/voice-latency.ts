@@ -34,11 +34,22 @@ function ttsTotalMs(text: string): number {
 }
 
 function scriptProviders(sim: Simulator, pieces: string[]): void {
-  sim.script({ match: { endpoint: "transcription" }, reply: { transcript: "I went for a long walk by the river this evening." }, latency: { totalMs: LATENCY.sttMs } });
-  sim.script({ match: { model: "sim-chat" }, reply: { content: REPLY }, latency: { firstTokenMs: LATENCY.firstTokenMs, tokensPerSecond: LATENCY.tokensPerSecond } });
+  sim.script({
+    match: { endpoint: "transcription" },
+    reply: { transcript: "I went for a long walk by the river this evening." },
+    latency: { totalMs: LATENCY.sttMs },
+  });
+  sim.script({
+    match: { model: "sim-chat" },
+    reply: { content: REPLY },
+    latency: { firstTokenMs: LATENCY.firstTokenMs, tokensPerSecond: LATENCY.tokensPerSecond },
+  });
   sim.script({ match: { endpoint: "speech" }, latency: { firstByteMs: LATENCY.ttsFirstByteMs, totalMs: ttsTotalMs(REPLY) } }); // the whole reply
   for (const piece of pieces) {
-    sim.script({ match: { endpoint: "speech", text: new RegExp(`^${escapeRegex(piece)}$`) }, latency: { firstByteMs: LATENCY.ttsFirstByteMs, totalMs: ttsTotalMs(piece) } });
+    sim.script({
+      match: { endpoint: "speech", text: new RegExp(`^${escapeRegex(piece)}$`) },
+      latency: { firstByteMs: LATENCY.ttsFirstByteMs, totalMs: ttsTotalMs(piece) },
+    });
   }
 }
 
@@ -150,7 +161,11 @@ export async function voiceLatencyBenchmark(iterations = 7) {
         first_piece_audio_transfer: round(firstPieceTransfer, 0),
         rose_overhead: round(streamingMedian - firstPieceLimit - firstPieceTransfer, 0),
       },
-      streaming_server_timings_median: { stt_ms: serverMedian("stt_ms"), first_token_ms: serverMedian("first_token_ms"), first_audio_ms: serverMedian("first_audio_ms") },
+      streaming_server_timings_median: {
+        stt_ms: serverMedian("stt_ms"),
+        first_token_ms: serverMedian("first_token_ms"),
+        first_audio_ms: serverMedian("first_audio_ms"),
+      },
       streaming_runs_ms: streaming.map((v) => round(v, 0)),
       serial_runs_ms: serial.map((v) => round(v, 0)),
     };

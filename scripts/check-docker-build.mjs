@@ -29,12 +29,16 @@ function instructions(text) {
 
 /** The build context: tracked and unignored files, minus what .dockerignore excludes. */
 function makeContext() {
-  const ignored = readFileSync(join(root, ".dockerignore"), "utf8").split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
+  const ignored = readFileSync(join(root, ".dockerignore"), "utf8")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith("#"));
   const files = execFileSync("git", ["ls-files", "-co", "--exclude-standard"], { cwd: root, encoding: "utf8" }).split("\n").filter(Boolean);
-  const excluded = (file) => ignored.some((pattern) => {
-    const regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*")}(/|$)`);
-    return regex.test(file);
-  });
+  const excluded = (file) =>
+    ignored.some((pattern) => {
+      const regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*")}(/|$)`);
+      return regex.test(file);
+    });
   for (const file of files) {
     if (excluded(file) || !existsSync(join(root, file))) continue;
     mkdirSync(dirname(join(context, file)), { recursive: true });
@@ -55,7 +59,10 @@ function copy(from, sources, dest, cwd) {
 
 function run(command, cwd, env) {
   // Ownership changes target the image's user; in this copy everything already belongs to us.
-  const steps = command.split("&&").map((s) => s.trim()).filter((s) => !/^chown\b/.test(s));
+  const steps = command
+    .split("&&")
+    .map((s) => s.trim())
+    .filter((s) => !/^chown\b/.test(s));
   const script = steps.join(" && ").replace(/\/data\b/g, join(work, "data"));
   log(`RUN ${script}`);
   execSync(script, { cwd, stdio: "inherit", env: { ...process.env, ...env, DEBIAN_FRONTEND: "noninteractive" }, shell: "/bin/bash" });
@@ -116,12 +123,22 @@ try {
   // The entrypoint drops root to the image's `node` user; a machine without one runs it as whoever runs this.
   const hasNodeUser = spawnSync("id", ["-u", "node"], { stdio: "ignore" }).status === 0;
   const runAs = hasNodeUser ? {} : { RUN_AS: userInfo().username };
-  const runtimeEnv = { ...process.env, ...env, ...runAs, PORT: String(port), HOST: "127.0.0.1", DATA_DIR: join(work, "data"), JWT_SECRET: "docker-check-0123456789abcdef".padEnd(48, "x"), GROQ_API_KEY: "docker-check", CORS_ORIGINS: "https://rose.example" };
+  const runtimeEnv = {
+    ...process.env,
+    ...env,
+    ...runAs,
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    DATA_DIR: join(work, "data"),
+    JWT_SECRET: "docker-check-0123456789abcdef".padEnd(48, "x"),
+    GROQ_API_KEY: "docker-check",
+    CORS_ORIGINS: "https://rose.example",
+  };
   const child = spawn(launch[0], launch.slice(1), { cwd: stages.runtime, env: runtimeEnv, stdio: ["ignore", "inherit", "inherit"] });
   try {
     await serves(`http://127.0.0.1:${port}/api/v1/health`);
     const page = await (await serves(`http://127.0.0.1:${port}/`)).text();
-    if (!page.includes("<div id=\"root\">")) throw new Error("the front end's index.html is not served at /");
+    if (!page.includes('<div id="root">')) throw new Error("the front end's index.html is not served at /");
     log("the image's runtime tree serves health and the front end");
   } finally {
     child.kill("SIGTERM");

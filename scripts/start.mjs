@@ -20,14 +20,24 @@ function newestMtime(dir) {
 
 function buildIfStale(label, sources, output, command, args) {
   const builtAt = existsSync(output) ? statSync(output).mtimeMs : 0;
-  const changedAt = Math.max(...sources.map((s) => (statSync(join(root, s), { throwIfNoEntry: false })?.isDirectory() ? newestMtime(join(root, s)) : statSync(join(root, s), { throwIfNoEntry: false })?.mtimeMs ?? 0)));
+  const changedAt = Math.max(
+    ...sources.map((s) =>
+      statSync(join(root, s), { throwIfNoEntry: false })?.isDirectory()
+        ? newestMtime(join(root, s))
+        : (statSync(join(root, s), { throwIfNoEntry: false })?.mtimeMs ?? 0),
+    ),
+  );
   if (builtAt >= changedAt) return;
   console.log(`[start] building ${label}...`);
   execFileSync(command, args, { cwd: root, stdio: "inherit" });
 }
 
 const npx = process.platform === "win32" ? "npx.cmd" : "npx";
-buildIfStale("the server", ["src", "tsconfig.json", "tsconfig.build.json", "package.json"], join(root, "dist", "main.js"), npx, ["tsc", "-p", "tsconfig.build.json"]);
+buildIfStale("the server", ["src", "tsconfig.json", "tsconfig.build.json", "package.json"], join(root, "dist", "main.js"), npx, [
+  "tsc",
+  "-p",
+  "tsconfig.build.json",
+]);
 if (existsSync(join(root, "frontend", "package.json")) || existsSync(join(root, "frontend", "index.html"))) {
   buildIfStale("the front end", ["frontend"], join(root, "frontend", "dist", "index.html"), "npm", ["run", "build:frontend", "--silent"]);
 }

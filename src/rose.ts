@@ -76,12 +76,17 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
   makeDataDirPrivate(config.dataDir);
   const { secret, source } = resolveSigningSecret(config.jwtSecret, config.dataDir);
   if (source === "generated") logger.warn("JWT_SECRET is not set: generated a signing secret and stored it in DATA_DIR (set JWT_SECRET in production)");
-  if (config.environment === "production" && !config.metricsToken) logger.warn("GET /metrics is readable by anyone who can reach the service: set METRICS_TOKEN and give it to your scraper as a bearer token");
+  if (config.environment === "production" && !config.metricsToken)
+    logger.warn("GET /metrics is readable by anyone who can reach the service: set METRICS_TOKEN and give it to your scraper as a bearer token");
 
   // The local SQLite file always exists: it holds the conversations and the memory outbox unless
   // DATABASE_URL moves them to PostgreSQL.
   const conversationDb = openSqlite(join(config.dataDir, "memory.db"));
-  const persistence = await openPersistence(config.databaseUrl, { db: conversationDb, audioDir: join(config.dataDir, "audio"), audioTtlMs: config.audioTtlMs }, logger);
+  const persistence = await openPersistence(
+    config.databaseUrl,
+    { db: conversationDb, audioDir: join(config.dataDir, "audio"), audioTtlMs: config.audioTtlMs },
+    logger,
+  );
   const { threads, sessions } = persistence;
   const metrics = new Metrics();
   const guards = ProviderGuards.fromConfig(config, logger, metrics);
@@ -142,11 +147,31 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
   } else {
     health.notConfigured("llm", "set GROQ_API_KEY, or OPENAI_BASE_URL / OPENAI_API_KEY");
   }
-  health.register("memory", { provider: memory.storeName, model: memory.embedder.id, probe: () => memory.ping(), breaker: () => memoryGuards.vectorStore.state, requiredForReadiness: true });
+  health.register("memory", {
+    provider: memory.storeName,
+    model: memory.embedder.id,
+    probe: () => memory.ping(),
+    breaker: () => memoryGuards.vectorStore.state,
+    requiredForReadiness: true,
+  });
   health.register("checkpoints", { provider: persistence.kind, probe: () => persistence.ping(), requiredForReadiness: true });
   speech.registerHealth(health);
 
-  const deps: HttpDeps = { config, logger, version: packageVersion(), signingSecret: secret, sessions, turns, memory, memoryOutbox: memoryWriter, speech, audioStore, metrics, health, isAccepting: () => accepting };
+  const deps: HttpDeps = {
+    config,
+    logger,
+    version: packageVersion(),
+    signingSecret: secret,
+    sessions,
+    turns,
+    memory,
+    memoryOutbox: memoryWriter,
+    speech,
+    audioStore,
+    metrics,
+    health,
+    isAccepting: () => accepting,
+  };
   if (redis) deps.rateLimitStore = (prefix) => new RedisStore({ prefix, sendCommand: (...args: string[]) => redis.sendCommand(args) });
   const app = createHttpApp(deps);
 

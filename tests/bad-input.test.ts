@@ -38,12 +38,15 @@ interface Answer {
 function send(probe: Probe): Promise<Answer> {
   const url = new URL(rose.url);
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: url.hostname, port: url.port, method: probe.method, path: probe.path, headers: probe.headers ?? {}, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString("utf8") }));
-      res.on("error", reject);
-    });
+    const req = httpRequest(
+      { host: url.hostname, port: url.port, method: probe.method, path: probe.path, headers: probe.headers ?? {}, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString("utf8") }));
+        res.on("error", reject);
+      },
+    );
     req.on("error", reject);
     req.end(probe.body);
   });
@@ -101,7 +104,10 @@ const WRONG_VALUES: unknown[] = [
 function withField(base: Record<string, unknown>, field: string): string[] {
   return WRONG_VALUES.map((value) => {
     const rest = json({ ...base, [field]: undefined }).slice(1, -1);
-    const encoded = value !== null && typeof value === "object" && !Array.isArray(value) && Object.getPrototypeOf(value) !== Object.prototype ? '{"__proto__":{"polluted":true}}' : json(value);
+    const encoded =
+      value !== null && typeof value === "object" && !Array.isArray(value) && Object.getPrototypeOf(value) !== Object.prototype
+        ? '{"__proto__":{"polluted":true}}'
+        : json(value);
     return `{${rest ? `${rest},` : ""}${json(field)}:${encoded}}`;
   });
 }
@@ -123,7 +129,7 @@ const ODD_BODIES: Array<string | Buffer> = [
   "{'message':'single quotes'}",
   '{"message":"hi",}',
   "\u0000",
-  "\ufeff{\"message\":\"with a BOM\"}",
+  '\ufeff{"message":"with a BOM"}',
   Buffer.from([0x7b, 0x22, 0x6d, 0x65, 0x73, 0x73, 0x61, 0x67, 0x65, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0xc3, 0x28, 0x22, 0x7d]), // {"message":"<invalid UTF-8>"}
   Buffer.from([0xff, 0xfe, 0xfd]),
   '{"__proto__":{"isAdmin":true},"message":"hi"}',
@@ -134,7 +140,19 @@ const ODD_BODIES: Array<string | Buffer> = [
   json({ message: "x".repeat(300_000) }),
 ];
 
-const CONTENT_TYPES = ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data", "multipart/form-data; boundary=", "application/json; charset=utf-16", "application/json; charset=latin-1", "application/json;;;", "application/xml", "*/*", "", "\u00e9t\u00e9"];
+const CONTENT_TYPES = [
+  "text/plain",
+  "application/x-www-form-urlencoded",
+  "multipart/form-data",
+  "multipart/form-data; boundary=",
+  "application/json; charset=utf-16",
+  "application/json; charset=latin-1",
+  "application/json;;;",
+  "application/xml",
+  "*/*",
+  "",
+  "\u00e9t\u00e9",
+];
 
 const BAD_IDS = [
   "not-a-uuid",
@@ -184,16 +202,47 @@ const BAD_QUERIES = [
   "&&&==&",
 ];
 
-const BAD_RANGES = ["bytes=abc", "bytes=5-1", "bytes=-0", "bytes=0-0,1-1,2-2", "bytes=999999999-", "items=0-1", "bytes=", "bytes=0-99999999999999999999999", "bytes=--1", `bytes=${"0-1,".repeat(2000)}0-1`, "bytes=0-", "bytes=-1", "\u00ff"];
+const BAD_RANGES = [
+  "bytes=abc",
+  "bytes=5-1",
+  "bytes=-0",
+  "bytes=0-0,1-1,2-2",
+  "bytes=999999999-",
+  "items=0-1",
+  "bytes=",
+  "bytes=0-99999999999999999999999",
+  "bytes=--1",
+  `bytes=${"0-1,".repeat(2000)}0-1`,
+  "bytes=0-",
+  "bytes=-1",
+  "\u00ff",
+];
 
-const BAD_COOKIES = ["rose_uid=garbage", "rose_uid=s:bad.sig", "rose_uid=s%3Anot-a-uuid.sig", "rose_uid=%ff", "rose_uid=%", `rose_uid=${"a".repeat(4000)}`, "rose_uid=1; rose_uid=2", "rose_uid", "=", ";;;", "rose_uid=s%3A%00.x", "rose_uid=j%3A%7B%7D"];
+const BAD_COOKIES = [
+  "rose_uid=garbage",
+  "rose_uid=s:bad.sig",
+  "rose_uid=s%3Anot-a-uuid.sig",
+  "rose_uid=%ff",
+  "rose_uid=%",
+  `rose_uid=${"a".repeat(4000)}`,
+  "rose_uid=1; rose_uid=2",
+  "rose_uid",
+  "=",
+  ";;;",
+  "rose_uid=s%3A%00.x",
+  "rose_uid=j%3A%7B%7D",
+];
 
 /** A multipart body written by hand, so its faults are exactly the ones intended. */
 function multipart(parts: Array<{ name: string; filename?: string; data: string | Buffer }>, { boundary = "fuzzboundary", truncate = false } = {}): Buffer {
   const chunks: Buffer[] = [];
   for (const part of parts) {
     const disposition = `form-data; name="${part.name}"${part.filename !== undefined ? `; filename="${part.filename}"` : ""}`;
-    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: ${disposition}\r\n${part.filename !== undefined ? "Content-Type: audio/wav\r\n" : ""}\r\n`), Buffer.from(part.data), Buffer.from("\r\n"));
+    chunks.push(
+      Buffer.from(`--${boundary}\r\nContent-Disposition: ${disposition}\r\n${part.filename !== undefined ? "Content-Type: audio/wav\r\n" : ""}\r\n`),
+      Buffer.from(part.data),
+      Buffer.from("\r\n"),
+    );
   }
   if (!truncate) chunks.push(Buffer.from(`--${boundary}--\r\n`));
   const body = Buffer.concat(chunks);
@@ -230,7 +279,8 @@ function probes(victimSession: string, victimMemory: string, ownAudio: string): 
   const list: Probe[] = [];
   const chatBase = { message: "Hello Rose" };
   for (const path of ["/api/v1/chat", "/api/v1/chat/stream"]) {
-    for (const field of ["message", "session_id", "timezone"]) for (const body of withField(chatBase, field)) list.push({ method: "POST", path, headers: JSON_TYPE, body });
+    for (const field of ["message", "session_id", "timezone"])
+      for (const body of withField(chatBase, field)) list.push({ method: "POST", path, headers: JSON_TYPE, body });
     for (const body of ODD_BODIES) list.push({ method: "POST", path, headers: JSON_TYPE, body });
     for (const type of CONTENT_TYPES) list.push({ method: "POST", path, headers: type ? { "content-type": type } : {}, body: json(chatBase) });
   }
@@ -239,17 +289,36 @@ function probes(victimSession: string, victimMemory: string, ownAudio: string): 
     for (const body of withField(memoryBase, field)) list.push({ method: "POST", path: "/api/v1/memories", headers: JSON_TYPE, body });
   }
   for (const body of ODD_BODIES) list.push({ method: "POST", path: "/api/v1/memories", headers: JSON_TYPE, body });
-  const deep = [`${'{"a":'.repeat(20_000)}1${"}".repeat(20_000)}`, `${"[".repeat(5000)}${"]".repeat(5000)}`, `${'{"a":[{"b":'.repeat(2500)}1${"}]}".repeat(2500)}`];
+  const deep = [
+    `${'{"a":'.repeat(20_000)}1${"}".repeat(20_000)}`,
+    `${"[".repeat(5000)}${"]".repeat(5000)}`,
+    `${'{"a":[{"b":'.repeat(2500)}1${"}]}".repeat(2500)}`,
+  ];
   // Each with a text of its own: a duplicate of a stored memory would be answered before its metadata is looked at.
   for (const [i, metadata] of deep.entries()) {
     list.push({ method: "POST", path: "/api/v1/memories", headers: JSON_TYPE, body: `{"text":"The user owns ${i + 1} bicycles.","metadata":${metadata}}` });
-    list.push({ method: "POST", path: "/api/v1/memories", headers: JSON_TYPE, body: `{"memories":[{"text":"The user owns ${i + 1} kayaks.","metadata":${metadata}}]}` });
-    list.push({ method: "POST", path: "/api/v1/memories", headers: { "content-type": "application/x-ndjson" }, body: `{"text":"The user owns ${i + 1} pianos."}\n{"text":"The user owns ${i + 1} violins.","metadata":${metadata}}` });
+    list.push({
+      method: "POST",
+      path: "/api/v1/memories",
+      headers: JSON_TYPE,
+      body: `{"memories":[{"text":"The user owns ${i + 1} kayaks.","metadata":${metadata}}]}`,
+    });
+    list.push({
+      method: "POST",
+      path: "/api/v1/memories",
+      headers: { "content-type": "application/x-ndjson" },
+      body: `{"text":"The user owns ${i + 1} pianos."}\n{"text":"The user owns ${i + 1} violins.","metadata":${metadata}}`,
+    });
     list.push({ method: "POST", path: "/api/v1/chat", headers: JSON_TYPE, body: `{"message":"hi","metadata":${metadata}}` });
   }
   for (const body of ODD_BODIES) list.push({ method: "POST", path: "/api/v1/memories", headers: { "content-type": "application/x-ndjson" }, body });
   list.push({ method: "POST", path: "/api/v1/memories", headers: JSON_TYPE, body: json({ memories: Array.from({ length: 1001 }, () => memoryBase) }) });
-  list.push({ method: "POST", path: "/api/v1/memories", headers: { "content-type": "application/x-ndjson" }, body: Array.from({ length: 1001 }, () => json(memoryBase)).join("\n") });
+  list.push({
+    method: "POST",
+    path: "/api/v1/memories",
+    headers: { "content-type": "application/x-ndjson" },
+    body: Array.from({ length: 1001 }, () => json(memoryBase)).join("\n"),
+  });
   for (const body of ODD_BODIES.slice(0, 12)) list.push({ method: "POST", path: "/api/v1/session/start", headers: JSON_TYPE, body });
   for (const type of CONTENT_TYPES) list.push({ method: "POST", path: "/api/v1/session/start", headers: type ? { "content-type": type } : {}, body: "{}" });
 
@@ -282,11 +351,33 @@ function probes(victimSession: string, victimMemory: string, ownAudio: string): 
     list.push({ method: "GET", path: "/api/v1/memories", headers: { cookie } });
     list.push({ method: "POST", path: "/api/v1/session/start", headers: { cookie } });
   }
-  for (const method of ["PUT", "PATCH", "DELETE", "POST", "PROPFIND"]) for (const path of ["/api/v1/chat", "/api/v1/health", "/api/v1/memories/export", "/api/v1/session/start", "/metrics", "/"]) list.push({ method, path });
-  for (const path of ["/api//chat", "/api/v1/chat/", "/API/V1/HEALTH", "/api/v1/%00", "/api/v1/..%2f..%2fetc%2fpasswd", "/api/v1/sessions/", "/api/v1/sessions//messages", "/%ff", "/assets/..%2f..%2fpackage.json", "/..%2fpackage.json"]) {
+  for (const method of ["PUT", "PATCH", "DELETE", "POST", "PROPFIND"])
+    for (const path of ["/api/v1/chat", "/api/v1/health", "/api/v1/memories/export", "/api/v1/session/start", "/metrics", "/"]) list.push({ method, path });
+  for (const path of [
+    "/api//chat",
+    "/api/v1/chat/",
+    "/API/V1/HEALTH",
+    "/api/v1/%00",
+    "/api/v1/..%2f..%2fetc%2fpasswd",
+    "/api/v1/sessions/",
+    "/api/v1/sessions//messages",
+    "/%ff",
+    "/assets/..%2f..%2fpackage.json",
+    "/..%2fpackage.json",
+  ]) {
     list.push({ method: "GET", path });
   }
-  const oddHeaders: Array<Record<string, string>> = [{ "x-timezone": "\u00ff" }, { "x-timezone": "x".repeat(8000) }, { "x-request-id": "\t<script>" }, { origin: "http://[::1" }, { "sec-fetch-site": "\u00ff" }, { accept: "x/y;q=abc" }, { "content-encoding": "gzip" }, { "content-encoding": "br" }, { "content-encoding": "zstd" }];
+  const oddHeaders: Array<Record<string, string>> = [
+    { "x-timezone": "\u00ff" },
+    { "x-timezone": "x".repeat(8000) },
+    { "x-request-id": "\t<script>" },
+    { origin: "http://[::1" },
+    { "sec-fetch-site": "\u00ff" },
+    { accept: "x/y;q=abc" },
+    { "content-encoding": "gzip" },
+    { "content-encoding": "br" },
+    { "content-encoding": "zstd" },
+  ];
   for (const headers of oddHeaders) {
     list.push({ method: "POST", path: "/api/v1/chat", headers: { ...JSON_TYPE, ...headers }, body: json({ message: "hi" }) });
   }
@@ -299,7 +390,12 @@ function expectClientSafe(probe: Probe, answer: Answer): void {
   if (answer.status >= 400 && probe.method !== "HEAD") {
     expect(answer.headers["content-type"], label).toMatch(/^application\/json/);
     const body = JSON.parse(answer.text) as { error: { code: string; message: string; request_id: string } };
-    expect(body.error, label).toEqual({ code: expect.any(String), message: expect.any(String), request_id: expect.any(String), ...(body.error && "details" in body.error ? { details: expect.anything() } : {}) });
+    expect(body.error, label).toEqual({
+      code: expect.any(String),
+      message: expect.any(String),
+      request_id: expect.any(String),
+      ...(body.error && "details" in body.error ? { details: expect.anything() } : {}),
+    });
     expect(body.error.request_id, label).not.toBe("");
   }
   if (String(answer.headers["content-type"]).startsWith("text/event-stream")) {
@@ -331,7 +427,17 @@ async function victimState(client: ApiClient, sessionId: string, userId: string)
 
 beforeAll(async () => {
   sim = await startSimulator();
-  rose = await startRose({ OPENAI_BASE_URL: sim.openaiBaseUrl, OPENAI_API_KEY: "sim-key", CHAT_MODEL: "sim-chat", SMALL_MODEL: "sim-small", TTS_PROVIDER: "espeak", RATE_LIMIT_PER_MINUTE: "0" }, dir.path);
+  rose = await startRose(
+    {
+      OPENAI_BASE_URL: sim.openaiBaseUrl,
+      OPENAI_API_KEY: "sim-key",
+      CHAT_MODEL: "sim-chat",
+      SMALL_MODEL: "sim-small",
+      TTS_PROVIDER: "espeak",
+      RATE_LIMIT_PER_MINUTE: "0",
+    },
+    dir.path,
+  );
 });
 afterAll(async () => {
   await rose?.stop();

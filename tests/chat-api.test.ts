@@ -29,7 +29,10 @@ async function rose(env: Record<string, string> = llmEnv(sim), dataDir?: string)
 function lastReplyPrompt(): string {
   const chats = sim.requests({ endpoint: "chat" }).filter((r) => r.model === "sim-chat");
   const messages = (chats.at(-1)?.body as { messages: Array<{ role: string; content: string }> }).messages;
-  return messages.filter((m) => m.role === "system").map((m) => m.content).join("\n");
+  return messages
+    .filter((m) => m.role === "system")
+    .map((m) => m.content)
+    .join("\n");
 }
 
 function replyRequests() {
@@ -66,7 +69,12 @@ describe("a streamed conversation", () => {
     expect(tokens.length).toBeGreaterThan(3);
     const done = events.at(-1)!;
     expect(done.event).toBe("done");
-    expect(done.data).toMatchObject({ session_id: sessionId, reply: "Hello there, dear friend. How is your heart today?", fallback: false, route: "conversation" });
+    expect(done.data).toMatchObject({
+      session_id: sessionId,
+      reply: "Hello there, dear friend. How is your heart today?",
+      fallback: false,
+      route: "conversation",
+    });
     expect(tokens.join("")).toBe((done.data as { reply: string }).reply);
     expect(replyRequests().at(-1)?.stream).toBe(true);
   });
@@ -150,7 +158,9 @@ describe("identity and sessions", () => {
   it("rejects a forged identity cookie by issuing a fresh identity", async () => {
     const { client, url } = await rose();
     const sessionId = await client.startSession();
-    const forged = await fetch(`${url}/api/v1/sessions/${sessionId}/messages`, { headers: { cookie: "rose_uid=s%3A00000000-0000-4000-8000-000000000000.forged" } });
+    const forged = await fetch(`${url}/api/v1/sessions/${sessionId}/messages`, {
+      headers: { cookie: "rose_uid=s%3A00000000-0000-4000-8000-000000000000.forged" },
+    });
     expect(forged.status).toBe(404);
     expect(forged.headers.get("set-cookie")).toMatch(/rose_uid=/);
   });

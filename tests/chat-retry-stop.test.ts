@@ -37,7 +37,14 @@ function lastPrompt(): Array<{ role: string; content: string }> {
 beforeAll(async () => {
   sim = await startSimulator();
   server = await startRose(
-    { OPENAI_BASE_URL: sim.openaiBaseUrl, OPENAI_API_KEY: "sim-key", CHAT_MODEL: "sim-chat", SMALL_MODEL: "sim-small", PROVIDER_RETRIES: "0", RATE_LIMIT_PER_MINUTE: "0" },
+    {
+      OPENAI_BASE_URL: sim.openaiBaseUrl,
+      OPENAI_API_KEY: "sim-key",
+      CHAT_MODEL: "sim-chat",
+      SMALL_MODEL: "sim-small",
+      PROVIDER_RETRIES: "0",
+      RATE_LIMIT_PER_MINUTE: "0",
+    },
     dir.path,
   );
 });

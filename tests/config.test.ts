@@ -35,7 +35,9 @@ describe("configuration", () => {
   });
 
   it("picks Groq when its key is set, else an OpenAI-compatible server when its URL or key is set", () => {
-    expect(chatChain(loadConfig({ GROQ_API_KEY: "k" }))).toEqual([{ id: "groq", apiKey: "k", chatModel: GROQ_DEFAULT_MODELS.chat, smallModel: GROQ_DEFAULT_MODELS.small }]);
+    expect(chatChain(loadConfig({ GROQ_API_KEY: "k" }))).toEqual([
+      { id: "groq", apiKey: "k", chatModel: GROQ_DEFAULT_MODELS.chat, smallModel: GROQ_DEFAULT_MODELS.small },
+    ]);
     expect(chatChain(loadConfig({ OPENAI_BASE_URL: "http://127.0.0.1:11434/v1" }))).toMatchObject([{ id: "openai", chatModel: OPENAI_DEFAULT_MODELS.chat }]);
     expect(loadConfig({ GROQ_API_KEY: "k", OPENAI_API_KEY: "o", LLM_PROVIDER: "openai" }).llm.provider).toBe("openai");
     expect(chatChain(loadConfig({ GROQ_API_KEY: "k", CHAT_MODEL: "my-model" }))[0]).toMatchObject({ chatModel: "my-model" });
@@ -59,7 +61,11 @@ describe("configuration", () => {
   it("refuses weak secrets, wildcard CORS and a missing model in production", () => {
     const problems = problemsOf({ ENVIRONMENT: "production", JWT_SECRET: "short", CORS_ORIGINS: "*" });
     expect(problems).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^JWT_SECRET must be set/), expect.stringMatching(/^CORS_ORIGINS must list explicit origins/), expect.stringMatching(/production needs a chat model/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/^JWT_SECRET must be set/),
+        expect.stringMatching(/^CORS_ORIGINS must list explicit origins/),
+        expect.stringMatching(/production needs a chat model/),
+      ]),
     );
     expect(problemsOf({ ENVIRONMENT: "production", JWT_SECRET: STRONG_SECRET, CORS_ORIGINS: "https://rose.example", GROQ_API_KEY: "k" })).toEqual([]);
   });
@@ -74,25 +80,41 @@ describe("configuration", () => {
 
   it("judges JWT_SECRET by its randomness, not its length or its distinct characters", () => {
     // 32 characters, 21 distinct, and nothing but a word, a run of digits, the word again and a shorter run.
-    for (const secret of ["password1234567890password123456", "0123456789abcdef".repeat(3), "P@ssw0rd!".repeat(4), "qwertyuiopasdfghjklzxcvbnm123456", "MySuperSecretSigningKeyForRose2024"]) {
-      expect(problemsOf({ ...PRODUCTION, JWT_SECRET: secret }), secret).toEqual([expect.stringMatching(/^JWT_SECRET is too predictable \(about \d+ bits of randomness/)]);
+    for (const secret of [
+      "password1234567890password123456",
+      "0123456789abcdef".repeat(3),
+      "P@ssw0rd!".repeat(4),
+      "qwertyuiopasdfghjklzxcvbnm123456",
+      "MySuperSecretSigningKeyForRose2024",
+    ]) {
+      expect(problemsOf({ ...PRODUCTION, JWT_SECRET: secret }), secret).toEqual([
+        expect.stringMatching(/^JWT_SECRET is too predictable \(about \d+ bits of randomness/),
+      ]);
     }
     // What `openssl rand -hex 32` and `openssl rand -base64 32` print always passes.
     for (let i = 0; i < 200; i++) {
-      for (const secret of [randomBytes(32).toString("hex"), randomBytes(32).toString("base64")]) expect(problemsOf({ ...PRODUCTION, JWT_SECRET: secret }), secret).toEqual([]);
+      for (const secret of [randomBytes(32).toString("hex"), randomBytes(32).toString("base64")])
+        expect(problemsOf({ ...PRODUCTION, JWT_SECRET: secret }), secret).toEqual([]);
     }
   });
 
   it("never repeats the value of a variable that may hold a secret in its problems", () => {
     const key = "sk-proj-Q2xhdWRlIHNheXMgaGkgdG8gdGhlIHJldmlld2Vy";
-    const problems = problemsOf({ OPENAI_BASE_URL: key, GROQ_BASE_URL: `gsk_${"x1y2".repeat(8)}`, QDRANT_URL: "my-qdrant-password", PORT: "sk-live-5f2b9c81d04e7a63" });
+    const problems = problemsOf({
+      OPENAI_BASE_URL: key,
+      GROQ_BASE_URL: `gsk_${"x1y2".repeat(8)}`,
+      QDRANT_URL: "my-qdrant-password",
+      PORT: "sk-live-5f2b9c81d04e7a63",
+    });
     expect(problems).toHaveLength(4);
     expect(problems.find((p) => p.startsWith("OPENAI_BASE_URL:"))).toMatch(/full URL .*the value is not shown/);
     for (const problem of problems) {
       for (const leaked of [key, "x1y2x1y2", "qdrant-password", "5f2b9c81d04e7a63"]) expect(problem).not.toContain(leaked);
     }
     // A key pasted into a variable that takes a choice is not shown either; a misspelt choice is.
-    expect(problemsOf({ LLM_PROVIDER: key })).toEqual([expect.stringMatching(/^LLM_PROVIDER: use groq or openai \(the value is not shown: it looks like a key/)]);
+    expect(problemsOf({ LLM_PROVIDER: key })).toEqual([
+      expect.stringMatching(/^LLM_PROVIDER: use groq or openai \(the value is not shown: it looks like a key/),
+    ]);
     expect(problemsOf({ LLM_PROVIDER: "anthropic", LOG_LEVEL: "loud" })).toEqual([
       'LOG_LEVEL: use error, warn, info, debug or silent (got "loud")',
       'LLM_PROVIDER: use groq or openai (got "anthropic")',
@@ -100,14 +122,18 @@ describe("configuration", () => {
   });
 
   it("refuses the literal origin null in production like a wildcard", () => {
-    expect(problemsOf({ ...PRODUCTION, CORS_ORIGINS: "https://rose.example, null" })).toEqual([expect.stringMatching(/^CORS_ORIGINS must list explicit origins in production, not null/)]);
+    expect(problemsOf({ ...PRODUCTION, CORS_ORIGINS: "https://rose.example, null" })).toEqual([
+      expect.stringMatching(/^CORS_ORIGINS must list explicit origins in production, not null/),
+    ]);
     expect(problemsOf({ ...PRODUCTION, CORS_ORIGINS: "*,NULL" })).toEqual([expect.stringMatching(/^CORS_ORIGINS .* not \* or NULL/)]);
     expect(problemsOf({ ...PRODUCTION, CORS_ORIGINS: "" })).toEqual([]);
   });
 
   it("refuses STT, TTS or embeddings on OpenAI without a key or base URL, as for the chat model", () => {
     for (const name of ["STT_PROVIDER", "TTS_PROVIDER", "EMBEDDINGS_PROVIDER"]) {
-      expect(problemsOf({ ...PRODUCTION, [name]: "openai" })).toEqual([`${name}=openai needs OPENAI_API_KEY, or OPENAI_BASE_URL for a local OpenAI-compatible server`]);
+      expect(problemsOf({ ...PRODUCTION, [name]: "openai" })).toEqual([
+        `${name}=openai needs OPENAI_API_KEY, or OPENAI_BASE_URL for a local OpenAI-compatible server`,
+      ]);
       expect(problemsOf({ [name]: "openai" })).toEqual([expect.stringMatching(new RegExp(`^${name}=openai needs OPENAI_API_KEY`))]);
       // An OpenAI-compatible server may need no key; a key alone means api.openai.com.
       expect(problemsOf({ ...PRODUCTION, [name]: "openai", OPENAI_BASE_URL: "http://127.0.0.1:11434/v1" })).toEqual([]);
@@ -120,7 +146,9 @@ describe("configuration", () => {
   });
 
   it("refuses REQUIRE_AUTHENTICATION=true, which nothing enforces yet, instead of silently serving anonymous identities", () => {
-    expect(problemsOf({ REQUIRE_AUTHENTICATION: "true" })).toEqual([expect.stringMatching(/^REQUIRE_AUTHENTICATION=true is not supported yet: identities are anonymous signed cookies/)]);
+    expect(problemsOf({ REQUIRE_AUTHENTICATION: "true" })).toEqual([
+      expect.stringMatching(/^REQUIRE_AUTHENTICATION=true is not supported yet: identities are anonymous signed cookies/),
+    ]);
     expect(problemsOf({ ...PRODUCTION, REQUIRE_AUTHENTICATION: "1" })).toEqual([expect.stringMatching(/^REQUIRE_AUTHENTICATION=true is not supported yet/)]);
     expect(loadConfig({ REQUIRE_AUTHENTICATION: "false" }).requireAuthentication).toBe(false);
   });
@@ -153,7 +181,9 @@ describe("configuration", () => {
     expect(ids(loadConfig(both).speech.stt)).toEqual(["groq", "openai"]);
     expect(ids(loadConfig({ ...both, STT_PROVIDER: "openai" }).speech.stt)).toEqual(["openai"]);
     expect(ids(loadConfig({ ...both, STT_PROVIDERS: "openai,groq", STT_MODEL: "big-whisper" }).speech.stt)).toEqual(["openai", "groq"]);
-    expect(loadConfig({ ...both, STT_PROVIDERS: "openai,groq", STT_MODEL: "big-whisper" }).speech.stt.map((p) => (p.settings as { model: string }).model)).toEqual(["big-whisper", STT_DEFAULT_MODELS.groq]);
+    expect(
+      loadConfig({ ...both, STT_PROVIDERS: "openai,groq", STT_MODEL: "big-whisper" }).speech.stt.map((p) => (p.settings as { model: string }).model),
+    ).toEqual(["big-whisper", STT_DEFAULT_MODELS.groq]);
     expect(ids(loadConfig({ ...both, STT_PROVIDER: "none" }).speech.stt)).toEqual([]);
 
     // Speech synthesis: espeak-ng behind whichever voice is chosen, unless TTS_PROVIDERS names the whole chain.
@@ -161,7 +191,11 @@ describe("configuration", () => {
     expect(ids(loadConfig({ ELEVENLABS_API_KEY: "e" }).speech.tts)).toEqual(["elevenlabs", "espeak"]);
     expect(ids(loadConfig({ ...both, TTS_PROVIDER: "openai" }).speech.tts)).toEqual(["openai", "espeak"]);
     expect(ids(loadConfig({ ELEVENLABS_API_KEY: "e", TTS_PROVIDERS: "elevenlabs" }).speech.tts)).toEqual(["elevenlabs"]);
-    expect(ids(loadConfig({ ELEVENLABS_API_KEY: "e", ...both, TTS_PROVIDERS: "elevenlabs,openai,espeak" }).speech.tts)).toEqual(["elevenlabs", "openai", "espeak"]);
+    expect(ids(loadConfig({ ELEVENLABS_API_KEY: "e", ...both, TTS_PROVIDERS: "elevenlabs,openai,espeak" }).speech.tts)).toEqual([
+      "elevenlabs",
+      "openai",
+      "espeak",
+    ]);
     expect(ids(loadConfig({ ELEVENLABS_API_KEY: "e", TTS_PROVIDER: "none" }).speech.tts)).toEqual([]);
   });
 
@@ -176,7 +210,9 @@ describe("configuration", () => {
     expect(problemsOf({ LLM_PROVIDERS: "groq,openai", GROQ_API_KEY: "g" })).toEqual([
       "LLM_PROVIDERS lists openai, which needs OPENAI_API_KEY, or OPENAI_BASE_URL for a local OpenAI-compatible server",
     ]);
-    expect(problemsOf({ TTS_PROVIDERS: "elevenlabs,espeak" })).toEqual([expect.stringMatching(/^TTS_PROVIDERS lists elevenlabs, which needs ELEVENLABS_API_KEY/)]);
+    expect(problemsOf({ TTS_PROVIDERS: "elevenlabs,espeak" })).toEqual([
+      expect.stringMatching(/^TTS_PROVIDERS lists elevenlabs, which needs ELEVENLABS_API_KEY/),
+    ]);
     expect(problemsOf({ STT_PROVIDERS: "none,groq", GROQ_API_KEY: "g" })).toEqual(["STT_PROVIDERS: none cannot be combined with providers"]);
     expect(problemsOf({ STT_PROVIDER: "deepgram" })).toEqual(['STT_PROVIDER: use groq, openai or none (got "deepgram")']);
     expect(problemsOf({ TTS_PROVIDER: "cartesia" })).toEqual(['TTS_PROVIDER: use elevenlabs, openai, espeak or none (got "cartesia")']);

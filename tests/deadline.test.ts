@@ -32,9 +32,19 @@ async function settledUnderGc<T>(promise: Promise<T>, rounds = 150): Promise<Out
 }
 
 /** An operation that never answers, and gives up only when its signal aborts. */
-const hang = (signal: AbortSignal) => new Promise<never>((_resolve, reject) => signal.addEventListener("abort", () => reject(signal.reason as Error), { once: true }));
+const hang = (signal: AbortSignal) =>
+  new Promise<never>((_resolve, reject) => signal.addEventListener("abort", () => reject(signal.reason as Error), { once: true }));
 
-const policy = { timeoutMs: 100, retries: 0, baseDelayMs: 1, maxDelayMs: 2, errorThresholdPercentage: 50, volumeThreshold: 100, rollingWindowMs: 10_000, resetTimeoutMs: 1_000 };
+const policy = {
+  timeoutMs: 100,
+  retries: 0,
+  baseDelayMs: 1,
+  maxDelayMs: 2,
+  errorThresholdPercentage: 50,
+  volumeThreshold: 100,
+  rollingWindowMs: 10_000,
+  resetTimeoutMs: 1_000,
+};
 
 it("runs with the garbage collector exposed", () => {
   expect(typeof gc).toBe("function");
@@ -62,10 +72,13 @@ describe("a hung provider call under garbage collection", () => {
     const guard = new ProviderGuard("test", { ...policy, timeoutMs: 60_000, retries: 2 });
     const caller = new AbortController();
     let calls = 0;
-    const running = guard.run((signal) => {
-      calls++;
-      return hang(signal);
-    }, { signal: caller.signal });
+    const running = guard.run(
+      (signal) => {
+        calls++;
+        return hang(signal);
+      },
+      { signal: caller.signal },
+    );
     setTimeout(() => caller.abort(new Error("the person left")), 20);
     const outcome = await settledUnderGc(running);
     expect(outcome).toMatchObject({ error: expect.objectContaining({ message: "the person left" }) });

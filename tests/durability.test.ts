@@ -90,7 +90,10 @@ describe.each(["sqlite", "postgres"] as const)("kill -9 with %s", { timeout: 240
     await reader.cancel().catch(() => {});
 
     sim.reset(); // the small model is healthy again
-    sim.script({ match: { structured: "memory_analysis" }, reply: { structured: { action: "add", memory: MEMORY, type: "fact", importance: 0.7, replaces_id: "" } } });
+    sim.script({
+      match: { structured: "memory_analysis" },
+      reply: { structured: { action: "add", memory: MEMORY, type: "fact", importance: 0.7, replaces_id: "" } },
+    });
     const second = await spawn(environment);
     const client = first.client.at(second.client.baseUrl);
     const history = await client.json("GET", `/api/v1/sessions/${sessionId}/messages`);
@@ -111,7 +114,12 @@ describe.each(["sqlite", "postgres"] as const)("kill -9 with %s", { timeout: 240
     sim.script({ match: { model: "sim-chat" }, reply: { content: "Tell me more." } });
     expect((await client.json("POST", "/api/v1/chat", { session_id: sessionId, message: "A bowl, I think." })).status).toBe(200);
     const after = await client.json("GET", `/api/v1/sessions/${sessionId}/messages`);
-    expect(after.body.messages.map((m: { content: string }) => m.content)).toEqual(["I bought a pottery wheel today!", REPLY, "A bowl, I think.", "Tell me more."]);
+    expect(after.body.messages.map((m: { content: string }) => m.content)).toEqual([
+      "I bought a pottery wheel today!",
+      REPLY,
+      "A bowl, I think.",
+      "Tell me more.",
+    ]);
   });
 
   it("in the middle of the reply leaves neither the message nor the reply", async () => {
@@ -122,7 +130,11 @@ describe.each(["sqlite", "postgres"] as const)("kill -9 with %s", { timeout: 240
     const before = await first.client.json("GET", `/api/v1/sessions/${sessionId}/messages`);
     expect(before.body.messages).toHaveLength(2);
 
-    sim.script({ match: { model: "sim-chat" }, latency: { firstTokenMs: 50, tokensPerSecond: 5 }, reply: { content: "Oh, Ines is a beautiful name, tell me all about her please." } });
+    sim.script({
+      match: { model: "sim-chat" },
+      latency: { firstTokenMs: 50, tokensPerSecond: 5 },
+      reply: { content: "Oh, Ines is a beautiful name, tell me all about her please." },
+    });
     const response = await first.client.request("POST", "/api/v1/chat/stream", { session_id: sessionId, message: "She turns five tomorrow." });
     const { reader } = await readUntilEvent(response, "token");
     await first.crash();
@@ -136,6 +148,11 @@ describe.each(["sqlite", "postgres"] as const)("kill -9 with %s", { timeout: 240
     const next = await client.json("POST", "/api/v1/chat", { session_id: sessionId, message: "Are you still with me?" });
     expect(next.status).toBe(200);
     const after = await client.json("GET", `/api/v1/sessions/${sessionId}/messages`);
-    expect(after.body.messages.map((m: { content: string }) => m.content)).toEqual(["My daughter is called Ines.", before.body.messages[1].content, "Are you still with me?", next.body.reply]);
+    expect(after.body.messages.map((m: { content: string }) => m.content)).toEqual([
+      "My daughter is called Ines.",
+      before.body.messages[1].content,
+      "Are you still with me?",
+      next.body.reply,
+    ]);
   });
 });

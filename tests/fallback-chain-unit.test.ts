@@ -3,13 +3,26 @@ import { FallbackChain } from "../src/core/resilience/fallback-chain.js";
 import { ProviderError } from "../src/core/resilience/provider-error.js";
 import { ProviderGuard, ProviderUnavailableError } from "../src/core/resilience/provider-guard.js";
 
-const policy = { timeoutMs: 1_000, retries: 1, baseDelayMs: 1, maxDelayMs: 2, errorThresholdPercentage: 50, volumeThreshold: 10, rollingWindowMs: 10_000, resetTimeoutMs: 60_000 };
+const policy = {
+  timeoutMs: 1_000,
+  retries: 1,
+  baseDelayMs: 1,
+  maxDelayMs: 2,
+  errorThresholdPercentage: 50,
+  volumeThreshold: 10,
+  rollingWindowMs: 10_000,
+  resetTimeoutMs: 60_000,
+};
 
 /** A fake provider whose behaviour each test scripts. */
 type Fake = { id: string; answer: (signal: AbortSignal) => Promise<string>; calls: number };
 const fake = (id: string, answer: Fake["answer"]): Fake => ({ id, answer, calls: 0 });
 const chainOf = (...providers: Fake[]) => chainWith(policy, ...providers);
-const chainWith = (p: typeof policy, ...providers: Fake[]) => new FallbackChain("test", providers.map((f) => ({ id: f.id, provider: f, guard: new ProviderGuard(`test:${f.id}`, p) })));
+const chainWith = (p: typeof policy, ...providers: Fake[]) =>
+  new FallbackChain(
+    "test",
+    providers.map((f) => ({ id: f.id, provider: f, guard: new ProviderGuard(`test:${f.id}`, p) })),
+  );
 const call = (chain: FallbackChain<Fake>, options = {}) =>
   chain.run((p, signal) => {
     p.calls++;

@@ -129,7 +129,10 @@ describe("chat model: Groq, then an OpenAI-compatible server", () => {
     sim.script({ match: { model: "groq-chat" }, reply: { content: "Groq is back." } });
     await waitForReset();
     expect(service.guards["chat:groq"]!.state).toBe("half_open");
-    expect((await client.json("GET", "/api/v1/health")).body.services.llm).toMatchObject({ serving: "openai", reason: "groq circuit half-open: the next call tries it again" });
+    expect((await client.json("GET", "/api/v1/health")).body.services.llm).toMatchObject({
+      serving: "openai",
+      reason: "groq circuit half-open: the next call tries it again",
+    });
     const recovered = await client.json("POST", "/api/v1/chat", { message: "Better now?" });
     expect(recovered.body).toMatchObject({ reply: "Groq is back.", fallback: false });
     expect(service.guards["chat:groq"]!.state).toBe("closed");
@@ -140,7 +143,11 @@ describe("chat model: Groq, then an OpenAI-compatible server", () => {
 
   it("never switches once tokens reached the person: the reply ends with the apology, nothing is said twice", async () => {
     const { client } = await rose(chatChainEnv());
-    sim.script({ match: { model: "groq-chat" }, fail: { dropMidStream: true }, reply: { content: "This reply breaks off somewhere in the middle of its words." } });
+    sim.script({
+      match: { model: "groq-chat" },
+      fail: { dropMidStream: true },
+      reply: { content: "This reply breaks off somewhere in the middle of its words." },
+    });
     const { events } = await client.stream("/api/v1/chat/stream", { message: "Tell me something." });
     const done = events.find((e) => e.event === "done")!;
     expect(done.data).toMatchObject({ reply: APOLOGY_REPLY, fallback: true });
@@ -156,14 +163,20 @@ describe("chat model: Groq, then an OpenAI-compatible server", () => {
     expect(chatCalls("groq-chat")).toHaveLength(1);
     expect(chatCalls("openai-chat")).toHaveLength(1);
     const health = await client.json("GET", "/api/v1/health");
-    expect(health.body.services.llm).toMatchObject({ serving: null, reason: "no provider is available: groq failed: server (HTTP 500); openai failed: server (HTTP 500)" });
+    expect(health.body.services.llm).toMatchObject({
+      serving: null,
+      reason: "no provider is available: groq failed: server (HTTP 500); openai failed: server (HTTP 500)",
+    });
   });
 
   it("the small model follows the same chain (memory analysis on OpenAI while Groq is down)", async () => {
     const { client } = await rose(chatChainEnv());
     sim.script({ match: { provider: "groq" }, fail: { status: 502 } });
     sim.script({ match: { model: "openai-chat" }, reply: { content: "Pottery! How lovely." } });
-    sim.script({ match: { model: "openai-small", structured: "memory_analysis" }, reply: { structured: { action: "add", memory: "The user takes pottery classes.", type: "fact", importance: 0.6, replaces_id: "" } } });
+    sim.script({
+      match: { model: "openai-small", structured: "memory_analysis" },
+      reply: { structured: { action: "add", memory: "The user takes pottery classes.", type: "fact", importance: 0.6, replaces_id: "" } },
+    });
     const { body } = await client.json("POST", "/api/v1/chat", { message: "I started pottery classes." });
     expect(body).toMatchObject({ reply: "Pottery! How lovely.", fallback: false });
     await client.json("GET", `/api/v1/sessions/${body.session_id}/messages`); // the turn (and its memory step) finished
@@ -178,7 +191,12 @@ describe("chat model: Groq, then an OpenAI-compatible server", () => {
     const ready = await client.json("GET", "/api/v1/health/ready");
     expect(ready.status).toBe(200);
     const health = await client.json("GET", "/api/v1/health");
-    expect(health.body.services.llm).toMatchObject({ status: "degraded", provider: "groq", detail: "unreachable or refused", fallbacks: [{ provider: "openai", status: "ok" }] });
+    expect(health.body.services.llm).toMatchObject({
+      status: "degraded",
+      provider: "groq",
+      detail: "unreachable or refused",
+      fallbacks: [{ provider: "openai", status: "ok" }],
+    });
   });
 });
 
@@ -222,7 +240,11 @@ describe("speech synthesis: ElevenLabs, then espeak-ng, so Rose is never silent"
     const audio = await client.request("GET", body.audio_url);
     expect(isWav(Buffer.from(await audio.arrayBuffer()))).toBe(true);
     expect(speechCalls().map((r) => r.status)).toEqual([500]);
-    expect((await client.json("GET", "/api/v1/health")).body.services.tts).toMatchObject({ status: "degraded", serving: "espeak", reason: "elevenlabs failed: server (HTTP 500)" });
+    expect((await client.json("GET", "/api/v1/health")).body.services.tts).toMatchObject({
+      status: "degraded",
+      serving: "espeak",
+      reason: "elevenlabs failed: server (HTTP 500)",
+    });
   });
 
   it("when ElevenLabs hangs, TTS_TIMEOUT_MS cuts it off and espeak-ng speaks", async () => {
@@ -243,7 +265,12 @@ describe("speech synthesis: ElevenLabs, then espeak-ng, so Rose is never silent"
     const callsWhenOpened = speechCalls().length;
     expect((await speak(client)).body.audio_url).toMatch(/\.wav$/);
     expect(speechCalls()).toHaveLength(callsWhenOpened);
-    expect((await client.json("GET", "/api/v1/health")).body.services.tts).toMatchObject({ status: "degraded", breaker: "open", serving: "espeak", reason: "elevenlabs circuit open" });
+    expect((await client.json("GET", "/api/v1/health")).body.services.tts).toMatchObject({
+      status: "degraded",
+      breaker: "open",
+      serving: "espeak",
+      reason: "elevenlabs circuit open",
+    });
 
     sim.reset(); // ElevenLabs recovers
     sim.script({ match: { model: "sim-chat" }, reply: { content: "Back to my usual voice." } });
@@ -321,7 +348,11 @@ describe("speech recognition: Groq Whisper, then an OpenAI-compatible recogniser
     expect(status).toBe(200);
     expect(body).toMatchObject({ transcript: "Heard by OpenAI.", text: "I heard you." });
     expect(transcriptions("groq").map((r) => r.status)).toEqual([500]);
-    expect((await client.json("GET", "/api/v1/health")).body.services.stt).toMatchObject({ status: "degraded", serving: "openai", reason: "groq failed: server (HTTP 500)" });
+    expect((await client.json("GET", "/api/v1/health")).body.services.stt).toMatchObject({
+      status: "degraded",
+      serving: "openai",
+      reason: "groq failed: server (HTTP 500)",
+    });
   });
 
   it("when Groq hangs, STT_TIMEOUT_MS cuts it off and the OpenAI recogniser transcribes", async () => {
@@ -354,7 +385,10 @@ describe("speech recognition: Groq Whisper, then an OpenAI-compatible recogniser
 
   it("does not hand a recording Groq could not read to the next recogniser: 422, record again", async () => {
     const { client } = await rose(sttEnv());
-    sim.script({ match: { endpoint: "transcription", provider: "groq" }, fail: { status: 400, message: "could not process file - is it a valid media file?" } });
+    sim.script({
+      match: { endpoint: "transcription", provider: "groq" },
+      fail: { status: 400, message: "could not process file - is it a valid media file?" },
+    });
     const { status, body } = await talk(client);
     expect(status).toBe(422);
     expect(body.error).toMatchObject({ code: "audio_unreadable" });

@@ -35,7 +35,9 @@ const USER = "8a0b1f4e-2d4c-4c59-9a3e-7f1e2d3c4b5a";
 const OTHER_USER = "1b2c3d4e-5f60-4a1b-8c2d-3e4f5a6b7c8d";
 
 function state(overrides: Partial<RoseStateType>): RoseStateType {
-  const defaults = Object.fromEntries(Object.entries(RoseState.spec).map(([key, channel]) => [key, (channel as { initialValueFactory?: () => unknown }).initialValueFactory?.()]));
+  const defaults = Object.fromEntries(
+    Object.entries(RoseState.spec).map(([key, channel]) => [key, (channel as { initialValueFactory?: () => unknown }).initialValueFactory?.()]),
+  );
   return { ...defaults, messages: [], userId: USER, sessionId: "s1", timezone: "UTC", ...overrides } as RoseStateType;
 }
 
@@ -44,7 +46,16 @@ function collector() {
   return { events, config: { writer: (chunk: unknown) => events.push(chunk as TurnEvent) } };
 }
 
-const fastPolicy = { timeoutMs: 5_000, retries: 1, baseDelayMs: 1, maxDelayMs: 2, errorThresholdPercentage: 50, volumeThreshold: 100, rollingWindowMs: 10_000, resetTimeoutMs: 1_000 };
+const fastPolicy = {
+  timeoutMs: 5_000,
+  retries: 1,
+  baseDelayMs: 1,
+  maxDelayMs: 2,
+  errorThresholdPercentage: 50,
+  volumeThreshold: 100,
+  rollingWindowMs: 10_000,
+  resetTimeoutMs: 1_000,
+};
 
 beforeAll(async () => {
   sim = await startSimulator();
@@ -107,7 +118,12 @@ describe("router", () => {
 describe("context_injection", () => {
   it("puts the character, memories, summary, local time and activity into the system prompt", () => {
     const update = createContextInjectionNode(deps)(
-      state({ timezone: "Asia/Tokyo", summary: "They talked about moving house.", memories: [{ id: "m1", text: "The user loves jasmine tea." }], route: "audio" }),
+      state({
+        timezone: "Asia/Tokyo",
+        summary: "They talked about moving house.",
+        memories: [{ id: "m1", text: "The user loves jasmine tea." }],
+        route: "audio",
+      }),
     );
     const prompt = update.systemPrompt!;
     expect(prompt).toContain("You are Rose.");
@@ -154,13 +170,22 @@ describe("memory_injection", () => {
 
   it("stores what the analysis says is worth remembering, and updates a fact that changed", async () => {
     const node = createMemoryInjectionNode(deps);
-    sim.script({ match: { structured: "memory_analysis" }, times: 1, reply: { structured: { action: "add", memory: "The user works as a nurse.", type: "fact", importance: 0.6, replaces_id: "" } } });
+    sim.script({
+      match: { structured: "memory_analysis" },
+      times: 1,
+      reply: { structured: { action: "add", memory: "The user works as a nurse.", type: "fact", importance: 0.6, replaces_id: "" } },
+    });
     await node(state({ userId: FRESH_USER, messages: [new HumanMessage("I work as a nurse")] }));
     const [stored] = await memory.list(FRESH_USER);
     expect(stored).toMatchObject({ text: "The user works as a nurse.", type: "fact", sourceSessionId: "s1" });
 
-    sim.script({ match: { structured: "memory_analysis" }, reply: { structured: { action: "update", memory: "The user works as a midwife.", type: "fact", importance: 0.6, replaces_id: stored!.id } } });
-    await node(state({ userId: FRESH_USER, memories: [{ id: stored!.id, text: stored!.text }], messages: [new HumanMessage("Actually I retrained as a midwife")] }));
+    sim.script({
+      match: { structured: "memory_analysis" },
+      reply: { structured: { action: "update", memory: "The user works as a midwife.", type: "fact", importance: 0.6, replaces_id: stored!.id } },
+    });
+    await node(
+      state({ userId: FRESH_USER, memories: [{ id: stored!.id, text: stored!.text }], messages: [new HumanMessage("Actually I retrained as a midwife")] }),
+    );
     const after = await memory.list(FRESH_USER);
     expect(after.map((m) => m.text)).toEqual(["The user works as a midwife."]);
     expect(after[0]!.id).toBe(stored!.id);
@@ -177,14 +202,23 @@ describe("memory_injection", () => {
       latency: { firstTokenMs: 800 },
     });
     const { events, config } = collector();
-    await createMemoryInjectionNode({ ...deps, memoryWriteWaitMs: 50 })(state({ userId: slowUser, messages: [new HumanMessage("I'm training for a marathon")] }), config as never);
+    await createMemoryInjectionNode({ ...deps, memoryWriteWaitMs: 50 })(
+      state({ userId: slowUser, messages: [new HumanMessage("I'm training for a marathon")] }),
+      config as never,
+    );
     expect(events).toEqual([{ type: "memory", status: "pending" }]);
     expect(await memory.list(slowUser)).toEqual([]);
-    await vi.waitFor(async () => expect((await memory.list(slowUser)).map((m) => m.text)).toEqual(["The user is training for a marathon."]), { timeout: 5_000, interval: 50 });
+    await vi.waitFor(async () => expect((await memory.list(slowUser)).map((m) => m.text)).toEqual(["The user is training for a marathon."]), {
+      timeout: 5_000,
+      interval: 50,
+    });
   });
 
   it("stores nothing for small talk", async () => {
-    sim.script({ match: { structured: "memory_analysis" }, reply: { structured: { action: "nothing", memory: "", type: "fact", importance: 0, replaces_id: "" } } });
+    sim.script({
+      match: { structured: "memory_analysis" },
+      reply: { structured: { action: "nothing", memory: "", type: "fact", importance: 0, replaces_id: "" } },
+    });
     const other = "3d4e5f60-7182-4c3d-8e4f-5a6b7c8d9e0f";
     await createMemoryInjectionNode(deps)(state({ userId: other, messages: [new HumanMessage("hi there")] }));
     expect(await memory.list(other)).toEqual([]);
@@ -194,7 +228,9 @@ describe("memory_injection", () => {
 describe("summarize", () => {
   it("folds all but the newest messages into the summary", async () => {
     sim.script({ match: { system: "concise conversation summaries" }, reply: { content: "The user described six days." } });
-    const messages = Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? new HumanMessage({ content: `u${i}`, id: `m${i}` }) : new AIMessage({ content: `a${i}`, id: `m${i}` })));
+    const messages = Array.from({ length: 8 }, (_, i) =>
+      i % 2 === 0 ? new HumanMessage({ content: `u${i}`, id: `m${i}` }) : new AIMessage({ content: `a${i}`, id: `m${i}` }),
+    );
     const update = await createSummarizeNode(deps)(state({ messages, summary: "Earlier: they met Rose." }));
     expect(update.summary).toBe("The user described six days.");
     expect((update.messages as Array<{ id: string }>).map((m) => m.id)).toEqual(["m0", "m1", "m2", "m3", "m4", "m5"]);

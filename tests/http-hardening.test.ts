@@ -16,7 +16,13 @@ let allowedRose: RunningRose;
 const dirs = [tempDataDir("rose-hardening-"), tempDataDir("rose-hardening-cors-")];
 const recording = spokenWav("Hello Rose.");
 
-const env = () => ({ OPENAI_BASE_URL: sim.openaiBaseUrl, OPENAI_API_KEY: "sim-key", CHAT_MODEL: "sim-chat", SMALL_MODEL: "sim-small", RATE_LIMIT_PER_MINUTE: "0" });
+const env = () => ({
+  OPENAI_BASE_URL: sim.openaiBaseUrl,
+  OPENAI_API_KEY: "sim-key",
+  CHAT_MODEL: "sim-chat",
+  SMALL_MODEL: "sim-small",
+  RATE_LIMIT_PER_MINUTE: "0",
+});
 
 beforeAll(async () => {
   sim = await startSimulator();
@@ -88,9 +94,18 @@ describe("requests another site makes through the person's browser", () => {
       for (const attack of attacks(sessionId)) {
         const headers: Record<string, string> = { ...marks, ...(attack.type ? { "content-type": attack.type } : {}) };
         for (const cookie of [undefined, client.cookie]) {
-          const response = await fetch(`${rose.url}${attack.path}`, { method: attack.method, headers: { ...headers, ...(cookie ? { cookie } : {}) }, ...(attack.body ? { body: attack.body } : {}) });
+          const response = await fetch(`${rose.url}${attack.path}`, {
+            method: attack.method,
+            headers: { ...headers, ...(cookie ? { cookie } : {}) },
+            ...(attack.body ? { body: attack.body } : {}),
+          });
           const body = (await response.json()) as { error: { code: string; request_id: string } };
-          expect({ ...marks, path: attack.path, status: response.status, code: body.error.code }).toEqual({ ...marks, path: attack.path, status: 403, code: "cross_site_request" });
+          expect({ ...marks, path: attack.path, status: response.status, code: body.error.code }).toEqual({
+            ...marks,
+            path: attack.path,
+            status: 403,
+            code: "cross_site_request",
+          });
           expect(body.error.request_id).toEqual(expect.any(String));
           expect(response.headers.getSetCookie()).toEqual([]);
         }
@@ -136,7 +151,14 @@ describe("body types", () => {
     const client = rose.client.stranger();
     const sessionId = await client.startSession();
     const message = JSON.stringify({ session_id: sessionId, message: "hi" });
-    for (const type of ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "text/plain; charset=utf-8", "application/xml", "garbage"]) {
+    for (const type of [
+      "text/plain",
+      "application/x-www-form-urlencoded",
+      "multipart/form-data; boundary=x",
+      "text/plain; charset=utf-8",
+      "application/xml",
+      "garbage",
+    ]) {
       for (const path of ["/api/v1/chat", "/api/v1/chat/stream", "/api/v1/session/start", "/api/v1/memories"]) {
         const response = await client.json("POST", path, message, { "content-type": type });
         expect({ type, path, status: response.status, code: response.body.error.code }).toEqual({ type, path, status: 415, code: "unsupported_media_type" });
@@ -156,7 +178,9 @@ describe("body types", () => {
     expect((await client.json("POST", "/api/v1/memories", line, { "content-type": "text/plain" })).status).toBe(415);
     expect((await client.json("GET", "/api/v1/memories")).body.total).toBe(0);
     expect((await client.json("POST", "/api/v1/memories", line, { "content-type": "application/jsonl" })).status).toBe(201);
-    expect((await client.json("POST", "/api/v1/memories", JSON.stringify({ text: "The user rows." }), { "content-type": "application/x-ndjson" })).status).toBe(201);
+    expect((await client.json("POST", "/api/v1/memories", JSON.stringify({ text: "The user rows." }), { "content-type": "application/x-ndjson" })).status).toBe(
+      201,
+    );
     expect((await client.json("GET", "/api/v1/memories")).body.total).toBe(2);
   });
 
@@ -190,7 +214,9 @@ describe("deeply nested JSON", () => {
       expect({ path, status: response.status, code: response.body.error.code }).toEqual({ path, status: 400, code: "bad_request" });
       expect(response.body.error.message).toMatch(/nests deeper than 32 levels/);
     }
-    const jsonLines = await client.json("POST", "/api/v1/memories", `{"text":"The user likes tea."}\n{"text":"x","metadata":${nestedObjects(100)}}`, { "content-type": "application/x-ndjson" });
+    const jsonLines = await client.json("POST", "/api/v1/memories", `{"text":"The user likes tea."}\n{"text":"x","metadata":${nestedObjects(100)}}`, {
+      "content-type": "application/x-ndjson",
+    });
     expect(jsonLines.body.error.message).toMatch(/^Line 2 nests deeper/);
     expect((await client.json("GET", "/api/v1/memories")).body.total).toBe(0);
     expect((await client.json("GET", `/api/v1/sessions/${sessionId}/messages`)).body.messages).toEqual([]);
@@ -246,7 +272,13 @@ describe("methods and headers", () => {
     ];
     for (const [method, path, allow] of cases) {
       const response = await client.json(method, path);
-      expect({ method, path, status: response.status, allow: response.headers.get("allow"), code: response.body?.error?.code }).toEqual({ method, path, status: 405, allow, code: "method_not_allowed" });
+      expect({ method, path, status: response.status, allow: response.headers.get("allow"), code: response.body?.error?.code }).toEqual({
+        method,
+        path,
+        status: 405,
+        allow,
+        code: "method_not_allowed",
+      });
     }
     expect((await client.json("GET", "/api/v1/no-such-thing")).status).toBe(404);
     expect((await client.json("POST", "/api/v1/no-such-thing")).status).toBe(404);

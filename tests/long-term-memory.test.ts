@@ -28,7 +28,12 @@ afterAll(() => dir.remove());
 describe("lexical fallback embedder", () => {
   it("is deterministic, normalised, and closer for texts that share words", async () => {
     const embedder = new LexicalHashEmbedder();
-    const [a, b, c, again] = await embedder.embed(["My sister lives in Porto", "Her sister lives in Porto now", "I love jasmine tea", "My sister lives in Porto"]);
+    const [a, b, c, again] = await embedder.embed([
+      "My sister lives in Porto",
+      "Her sister lives in Porto now",
+      "I love jasmine tea",
+      "My sister lives in Porto",
+    ]);
     expect(Array.from(a!)).toEqual(Array.from(again!));
     expect(cosine(a!, a!)).toBeCloseTo(1, 5);
     expect(cosine(a!, b!)).toBeGreaterThan(0.6);

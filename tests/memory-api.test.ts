@@ -18,9 +18,18 @@ afterAll(async () => {
 describe("the person's own memories", () => {
   it("adds one memory with metadata, lists it, and finds it by search", async () => {
     const { client } = server;
-    const added = await client.json("POST", "/api/v1/memories", { text: "The user's favourite flower is the peony.", type: "preference", metadata: { source: "onboarding" } });
+    const added = await client.json("POST", "/api/v1/memories", {
+      text: "The user's favourite flower is the peony.",
+      type: "preference",
+      metadata: { source: "onboarding" },
+    });
     expect(added.status).toBe(201);
-    expect(added.body.memories[0]).toMatchObject({ status: "added", text: "The user's favourite flower is the peony.", type: "preference", metadata: { source: "onboarding" } });
+    expect(added.body.memories[0]).toMatchObject({
+      status: "added",
+      text: "The user's favourite flower is the peony.",
+      type: "preference",
+      metadata: { source: "onboarding" },
+    });
     const memory = added.body.memories[0];
     for (const field of ["id", "created_at", "updated_at"]) expect(memory[field]).toEqual(expect.any(String));
 
@@ -49,7 +58,10 @@ describe("the person's own memories", () => {
 
     const exported = await client.request("GET", "/api/v1/memories/export");
     expect(exported.headers.get("content-type")).toMatch(/application\/x-ndjson/);
-    const rows = (await exported.text()).trim().split("\n").map((l) => JSON.parse(l));
+    const rows = (await exported.text())
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(rows.map((r) => r.text).sort()).toEqual(["The user grew up in Galway.", "The user is learning Portuguese."]);
     expect(rows.find((r) => r.text.includes("Galway")).metadata).toEqual({ from: "old-app" });
   });
@@ -98,7 +110,10 @@ describe("importing many memories at once", () => {
     // 300 memories of ~900 characters: about 280 KB, over the 256 KB that other JSON bodies may have.
     const words = ["river", "lantern", "violin", "orchard", "harbour", "meadow", "compass", "saffron", "glacier", "pottery", "falcon", "cedar"];
     const memories = Array.from({ length: 300 }, (_, i) => ({
-      text: `Note ${i}: ${Array.from({ length: 120 }, (_, j) => `${words[(i * 7 + j * (i % 11 + 1)) % words.length]}${(i * 31 + j) % 97}`).join(" ")}`.slice(0, 900),
+      text: `Note ${i}: ${Array.from({ length: 120 }, (_, j) => `${words[(i * 7 + j * ((i % 11) + 1)) % words.length]}${(i * 31 + j) % 97}`).join(" ")}`.slice(
+        0,
+        900,
+      ),
     }));
     const body = JSON.stringify({ memories });
     expect(body.length).toBeGreaterThan(256 * 1024);

@@ -27,7 +27,9 @@ async function rose(extra: Record<string, string>): Promise<RunningRose> {
 
 /** A batch larger than one embeddings request, so the embedder is called more than once. */
 const batch = (n: number, tag: string) => ({
-  memories: Array.from({ length: n }, (_, i) => ({ text: `The user's ${tag} note number ${i} mentions ${["tea", "boats", "violins", "maps", "owls"][i % 5]} and the year ${1900 + i}.` })),
+  memories: Array.from({ length: n }, (_, i) => ({
+    text: `The user's ${tag} note number ${i} mentions ${["tea", "boats", "violins", "maps", "owls"][i % 5]} and the year ${1900 + i}.`,
+  })),
 });
 
 const stored = async (server: RunningRose) => (await server.client.json("GET", "/api/v1/memories")).body.total as number;
@@ -70,7 +72,12 @@ describe.each(stores)("a memory import into %s", (_name, storeEnv) => {
     const server = await rose(storeEnv());
     await server.client.json("POST", "/api/v1/memories", { text: "The user keeps bees." });
     const { status, body } = await server.client.json("POST", "/api/v1/memories", {
-      memories: [{ text: "The user plays the cello." }, { text: "the user keeps BEES" }, { text: "The user plays the cello!" }, { text: "The user sails on Sundays." }],
+      memories: [
+        { text: "The user plays the cello." },
+        { text: "the user keeps BEES" },
+        { text: "The user plays the cello!" },
+        { text: "The user sails on Sundays." },
+      ],
     });
     expect(status).toBe(201);
     expect(body).toMatchObject({ imported: 2, duplicates: 2 });

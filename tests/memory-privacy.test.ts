@@ -18,7 +18,10 @@ afterAll(async () => {
 });
 
 function promptOfLastReply(): string {
-  const request = sim.requests({ endpoint: "chat" }).filter((r) => r.model === "sim-chat").at(-1)!;
+  const request = sim
+    .requests({ endpoint: "chat" })
+    .filter((r) => r.model === "sim-chat")
+    .at(-1)!;
   return (request.body as { messages: Array<{ role: string; content: string }> }).messages.find((m) => m.role === "system")!.content;
 }
 
@@ -29,7 +32,10 @@ describe.each([
   it("uses a fact in the same user's next session, and never retrieves, injects or lists it for another user", async () => {
     const dir = tempDataDir();
     dirs.push(dir);
-    const server = await startRose({ OPENAI_BASE_URL: sim.openaiBaseUrl, OPENAI_API_KEY: "k", CHAT_MODEL: "sim-chat", SMALL_MODEL: "sim-small", RATE_LIMIT_PER_MINUTE: "0", ...storeEnv() }, dir.path);
+    const server = await startRose(
+      { OPENAI_BASE_URL: sim.openaiBaseUrl, OPENAI_API_KEY: "k", CHAT_MODEL: "sim-chat", SMALL_MODEL: "sim-small", RATE_LIMIT_PER_MINUTE: "0", ...storeEnv() },
+      dir.path,
+    );
     try {
       const alice = server.client;
       const bob = alice.stranger();

@@ -26,7 +26,8 @@ const freshMemory = () => new LongTermMemory(new SqliteVecMemoryStore(freshPath(
 const NOW = new Date("2026-06-01T12:00:00Z");
 const ranked = async (memory: LongTermMemory, userId: string, query: string, options: SearchOptions = {}) =>
   (await memory.search(userId, query, { limit: 10, includeWeak: true, now: NOW, ...options })).map((h) => [h.memory.text, h.score] as const);
-const texts = async (memory: LongTermMemory, userId: string, query: string, options: SearchOptions = {}) => (await ranked(memory, userId, query, options)).map(([text]) => text);
+const texts = async (memory: LongTermMemory, userId: string, query: string, options: SearchOptions = {}) =>
+  (await ranked(memory, userId, query, options)).map(([text]) => text);
 
 afterAll(() => dir.remove());
 
@@ -45,25 +46,49 @@ beforeAll(async () => {
 });
 afterAll(() => qdrant.close());
 
-const POLICY: ResiliencePolicy = { timeoutMs: 5_000, retries: 0, baseDelayMs: 5, maxDelayMs: 20, errorThresholdPercentage: 50, volumeThreshold: 50, rollingWindowMs: 10_000, resetTimeoutMs: 30_000 };
+const POLICY: ResiliencePolicy = {
+  timeoutMs: 5_000,
+  retries: 0,
+  baseDelayMs: 5,
+  maxDelayMs: 20,
+  errorThresholdPercentage: 50,
+  volumeThreshold: 50,
+  rollingWindowMs: 10_000,
+  resetTimeoutMs: 30_000,
+};
 const stores: Array<[string, () => MemoryStore]> = [
   ["sqlite-vec", () => new SqliteVecMemoryStore(freshPath())],
-  ["Qdrant", () => new QdrantMemoryStore({ url: qdrant.url, dimensions: embedder.dimensions, collection: `quality_${++counter}` }, new ProviderGuard("vector_store", POLICY))],
+  [
+    "Qdrant",
+    () =>
+      new QdrantMemoryStore(
+        { url: qdrant.url, dimensions: embedder.dimensions, collection: `quality_${++counter}` },
+        new ProviderGuard("vector_store", POLICY),
+      ),
+  ],
 ];
 
 describe.each(stores)("a person's keyword ranking is their own (%s)", (_name, makeStore) => {
   it("gives one person the same results, in the same order with the same scores, however many memories other people have", async () => {
     const store = makeStore();
     const memory = new LongTermMemory(store, embedder);
-    await memory.rememberAll(ALICE, ALICE_MEMORIES.map((text) => ({ text, type: "fact" as const, importance: 0.5 })));
+    await memory.rememberAll(
+      ALICE,
+      ALICE_MEMORIES.map((text) => ({ text, type: "fact" as const, importance: 0.5 })),
+    );
     const queries = ["Who teaches piano in my family?", "What did I do with my sister?", "How is work at the hospital?", "Tell me about Miso the cat"];
     const before = await Promise.all(queries.flatMap((q) => [ranked(memory, ALICE, q, { mode: "keyword" }), ranked(memory, ALICE, q)]));
     // The store's own BM25 scores, not only the fused ranks built from them.
-    const bm25 = () => Promise.all(queries.map(async (q) => (await store.keywordSearch(ALICE, q.toLowerCase().split(/\W+/), 10)).map((h) => [h.memory.text, h.score])));
+    const bm25 = () =>
+      Promise.all(queries.map(async (q) => (await store.keywordSearch(ALICE, q.toLowerCase().split(/\W+/), 10)).map((h) => [h.memory.text, h.score])));
     const bm25Before = await bm25();
 
     // Bob talks about pianos and sisters all the time: with shared statistics those words would weigh less for Alice.
-    const bobs = Array.from({ length: 300 }, (_, i) => ({ text: `Bob: my sister plays piano number ${i} at the hospital with the cat ${i % 7}.`, type: "fact" as const, importance: 0.5 }));
+    const bobs = Array.from({ length: 300 }, (_, i) => ({
+      text: `Bob: my sister plays piano number ${i} at the hospital with the cat ${i % 7}.`,
+      type: "fact" as const,
+      importance: 0.5,
+    }));
     await memory.rememberAll(BOB, bobs);
     const after = await Promise.all(queries.flatMap((q) => [ranked(memory, ALICE, q, { mode: "keyword" }), ranked(memory, ALICE, q)]));
     expect(after).toEqual(before);
@@ -79,13 +104,23 @@ describe.each(stores)("a person's keyword ranking is their own (%s)", (_name, ma
 
   it("keeps a person's statistics right through updates and deletes", async () => {
     const memory = new LongTermMemory(makeStore(), embedder);
-    await memory.rememberAll(ALICE, ALICE_MEMORIES.map((text) => ({ text, type: "fact" as const, importance: 0.5 })));
+    await memory.rememberAll(
+      ALICE,
+      ALICE_MEMORIES.map((text) => ({ text, type: "fact" as const, importance: 0.5 })),
+    );
     const baseline = await ranked(memory, ALICE, "piano sister hospital", { mode: "keyword" });
 
     const extra = await memory.remember(ALICE, { text: "Alice: piano piano sister, nothing else.", type: "fact", importance: 0.5 });
-    const changed = await memory.remember(ALICE, { text: "Alice: I dropped piano and took up the cello.", type: "fact", importance: 0.5, supersedes: extra.memory.id });
+    const changed = await memory.remember(ALICE, {
+      text: "Alice: I dropped piano and took up the cello.",
+      type: "fact",
+      importance: 0.5,
+      supersedes: extra.memory.id,
+    });
     expect(changed.status).toBe("updated");
-    expect((await ranked(memory, ALICE, "piano sister hospital", { mode: "keyword" })).map(([t]) => t)).toContain("Alice: I dropped piano and took up the cello.");
+    expect((await ranked(memory, ALICE, "piano sister hospital", { mode: "keyword" })).map(([t]) => t)).toContain(
+      "Alice: I dropped piano and took up the cello.",
+    );
     await memory.delete(ALICE, extra.memory.id);
     expect(await ranked(memory, ALICE, "piano sister hospital", { mode: "keyword" })).toEqual(baseline);
     await memory.close();
@@ -95,12 +130,53 @@ describe.each(stores)("a person's keyword ranking is their own (%s)", (_name, ma
 describe("keyword matching", () => {
   it("stems like the Porter algorithm (examples from Porter's paper and its reference vocabulary)", () => {
     const cases: Record<string, string> = {
-      caresses: "caress", ponies: "poni", cats: "cat", feed: "feed", agreed: "agre", plastered: "plaster", motoring: "motor", sing: "sing", conflated: "conflat",
-      troubled: "troubl", sized: "size", hopping: "hop", falling: "fall", hissing: "hiss", filing: "file", happy: "happi", sky: "sky", relational: "relat",
-      conditional: "condit", rational: "ration", digitizer: "digit", vietnamization: "vietnam", operator: "oper", feudalism: "feudal", decisiveness: "decis",
-      hopefulness: "hope", formaliti: "formal", sensibiliti: "sensibl", triplicate: "triplic", formative: "form", electrical: "electr", goodness: "good",
-      revival: "reviv", allowance: "allow", inference: "infer", airliner: "airlin", adjustable: "adjust", replacement: "replac", adoption: "adopt",
-      communism: "commun", effective: "effect", probate: "probat", rate: "rate", cease: "ceas", controll: "control", roll: "roll", generalizations: "gener",
+      caresses: "caress",
+      ponies: "poni",
+      cats: "cat",
+      feed: "feed",
+      agreed: "agre",
+      plastered: "plaster",
+      motoring: "motor",
+      sing: "sing",
+      conflated: "conflat",
+      troubled: "troubl",
+      sized: "size",
+      hopping: "hop",
+      falling: "fall",
+      hissing: "hiss",
+      filing: "file",
+      happy: "happi",
+      sky: "sky",
+      relational: "relat",
+      conditional: "condit",
+      rational: "ration",
+      digitizer: "digit",
+      vietnamization: "vietnam",
+      operator: "oper",
+      feudalism: "feudal",
+      decisiveness: "decis",
+      hopefulness: "hope",
+      formaliti: "formal",
+      sensibiliti: "sensibl",
+      triplicate: "triplic",
+      formative: "form",
+      electrical: "electr",
+      goodness: "good",
+      revival: "reviv",
+      allowance: "allow",
+      inference: "infer",
+      airliner: "airlin",
+      adjustable: "adjust",
+      replacement: "replac",
+      adoption: "adopt",
+      communism: "commun",
+      effective: "effect",
+      probate: "probat",
+      rate: "rate",
+      cease: "ceas",
+      controll: "control",
+      roll: "roll",
+      generalizations: "gener",
     };
     expect(Object.fromEntries(Object.keys(cases).map((word) => [word, porterStem(word)]))).toEqual(cases);
   });
@@ -125,7 +201,9 @@ describe("keyword matching", () => {
       { text: "Alice: The canal boats are painted red.", type: "fact", importance: 0.5 },
     ]);
     // Without includeWeak, as the prompt and GET /memories?query= search: "run" and "running" are one word.
-    expect((await memory.search(ALICE, "Do you still run?", { limit: 5, now: NOW })).map((h) => h.memory.text)).toEqual(["Alice: Running along the canal clears my head."]);
+    expect((await memory.search(ALICE, "Do you still run?", { limit: 5, now: NOW })).map((h) => h.memory.text)).toEqual([
+      "Alice: Running along the canal clears my head.",
+    ]);
     await memory.close();
   });
 
@@ -160,7 +238,9 @@ describe("keyword matching", () => {
     const at = "2024-05-01T10:00:00.000Z";
     const id = newId();
     old
-      .prepare("INSERT INTO memories VALUES (1, ?, ?, 'Alice: My sister teaches piano.', 'alice my sister teaches piano', 'fact', 0.5, ?, ?, NULL, NULL, ?, 'ualice')")
+      .prepare(
+        "INSERT INTO memories VALUES (1, ?, ?, 'Alice: My sister teaches piano.', 'alice my sister teaches piano', 'fact', 0.5, ?, ?, NULL, NULL, ?, 'ualice')",
+      )
       .run(id, ALICE, at, at, embedder.id);
     old.prepare("INSERT INTO memory_vectors (rowid, user_id, embedding, embedder) VALUES (1, ?, ?, ?)").run(ALICE, Buffer.from(vector!.buffer), embedder.id);
     old.close();
@@ -186,7 +266,10 @@ describe("fusion calibrated to the embedder", () => {
     let hybrid = 0;
     for (const [p, conversation] of conversations.entries()) {
       const userId = `00000000-0000-4000-9000-00000000000${p}`;
-      const outcomes = await memory.rememberAll(userId, conversation.turns.map((t) => ({ text: t.text, type: "event" as const, importance: 0.5, createdAt: t.at })));
+      const outcomes = await memory.rememberAll(
+        userId,
+        conversation.turns.map((t) => ({ text: t.text, type: "event" as const, importance: 0.5, createdAt: t.at })),
+      );
       for (const q of conversation.questions) {
         const evidence = q.evidence.map((turn) => outcomes[turn]!.memory.id);
         const found = async (options: SearchOptions) => (await memory.search(userId, q.question, { limit: 10, ...options })).map((h) => h.memory.id);
@@ -211,7 +294,10 @@ describe("time", () => {
     ]);
     expect(old!.memory.updatedAt).toBe("2024-01-10T09:00:00.000Z");
     expect(recent!.memory.updatedAt).toBe("2026-05-20T09:00:00.000Z");
-    expect(await texts(memory, ALICE, "Where do I live? Near the river?")).toEqual(["Alice: I live in Lisbon now, near the river.", "Alice: I live in Porto, near the river."]);
+    expect(await texts(memory, ALICE, "Where do I live? Near the river?")).toEqual([
+      "Alice: I live in Lisbon now, near the river.",
+      "Alice: I live in Porto, near the river.",
+    ]);
     await memory.close();
   });
 
@@ -229,11 +315,13 @@ describe("time", () => {
     ]);
     const top = async (q: string, n: number) => (await texts(memory, ALICE, q)).slice(0, n);
     expect(await top("What did we do with the kids in March?", 1)).toEqual(["Alice: We went to a concert with the kids."]);
-    expect((await top("Where did we go with the kids in May 2025?", 1))).toEqual(["Alice: We went to the museum with the kids."]);
+    expect(await top("Where did we go with the kids in May 2025?", 1)).toEqual(["Alice: We went to the museum with the kids."]);
     expect(new Set(await top("Where did we go with the kids in May?", 2))).toEqual(
       new Set(["Alice: We went to the beach with the kids, lovely day.", "Alice: We went to the zoo with the kids, they loved the penguins."]),
     );
-    expect(await texts(memory, ALICE, "What happened in May?", { mode: "keyword" })).not.toContain("Alice: In May the kids want to go to the lake, we said maybe.");
+    expect(await texts(memory, ALICE, "What happened in May?", { mode: "keyword" })).not.toContain(
+      "Alice: In May the kids want to go to the lake, we said maybe.",
+    );
     // NOW is 1 June 2026: yesterday is the 31st of May, three weeks ago around the 11th.
     expect(await top("What did we do with the kids yesterday?", 1)).toEqual(["Alice: We went to the beach with the kids, lovely day."]);
     expect(await top("What did we do with the kids three weeks ago?", 1)).toEqual(["Alice: We went to the zoo with the kids, they loved the penguins."]);

@@ -171,7 +171,13 @@ function describeMemoryStoreContract(name: string, makeStore: () => Promise<Stor
       expect(nearest!.similarity).toBeGreaterThan(0.5);
 
       const newSession = randomUUID();
-      const again = await store.update(alice, original.id, { ...changes, updatedAt: later(), sourceSessionId: newSession }, await vectorOf(changes.text), embedder.id);
+      const again = await store.update(
+        alice,
+        original.id,
+        { ...changes, updatedAt: later(), sourceSessionId: newSession },
+        await vectorOf(changes.text),
+        embedder.id,
+      );
       expect(again?.sourceSessionId).toBe(newSession);
     });
 
@@ -192,7 +198,13 @@ function describeMemoryStoreContract(name: string, makeStore: () => Promise<Stor
       expect(await ids(10, 4)).toEqual([]);
       expect((await store.list(alice, { limit: 1, offset: 0 }))[0]).toEqual(m4);
 
-      await store.update(alice, m1.id, { text: "first, revised", type: "fact", importance: 0.5, updatedAt: later() }, await vectorOf("first revised"), embedder.id);
+      await store.update(
+        alice,
+        m1.id,
+        { text: "first, revised", type: "fact", importance: 0.5, updatedAt: later() },
+        await vectorOf("first revised"),
+        embedder.id,
+      );
       expect(await ids(1, 0)).toEqual([m1.id]);
     });
 
@@ -339,12 +351,19 @@ describe("QdrantMemoryStore against the loopback Qdrant fake", () => {
     const POINT_READS_AND_DELETES = /\/points\/(query|search|scroll|count|delete)$/;
     const userFilterOf = (request: RecordedRequest) => {
       const must = (request.body as { filter?: { must?: unknown } }).filter?.must;
-      return (Array.isArray(must) ? must : [must]).find((c) => (c as { key?: string } | undefined)?.key === "user_id") as { match?: { value?: unknown } } | undefined;
+      return (Array.isArray(must) ? must : [must]).find((c) => (c as { key?: string } | undefined)?.key === "user_id") as
+        { match?: { value?: unknown } } | undefined;
     };
 
     it("creates the collection once, even under concurrent first calls, with cosine distance, the size and the payload indexes", async () => {
       const { store, collection } = fresh();
-      await Promise.all([store.count("u1"), store.count("u2"), store.list("u3", { limit: 5, offset: 0 }), add(store, "u4", "hello there"), store.get("u5", randomUUID())]);
+      await Promise.all([
+        store.count("u1"),
+        store.count("u2"),
+        store.list("u3", { limit: 5, offset: 0 }),
+        add(store, "u4", "hello there"),
+        store.get("u5", randomUUID()),
+      ]);
 
       const requests = sentTo(collection);
       const creates = requests.filter((r) => r.method === "PUT" && r.path === `/collections/${collection}`);
@@ -353,7 +372,9 @@ describe("QdrantMemoryStore against the loopback Qdrant fake", () => {
       expect(requests.filter((r) => r.path.endsWith("/exists"))).toHaveLength(1);
 
       const indexes = Object.fromEntries(
-        requests.filter((r) => r.path.endsWith("/index")).map((r) => [(r.body as { field_name: string }).field_name, (r.body as { field_schema: unknown }).field_schema]),
+        requests
+          .filter((r) => r.path.endsWith("/index"))
+          .map((r) => [(r.body as { field_name: string }).field_name, (r.body as { field_schema: unknown }).field_schema]),
       );
       expect(indexes).toEqual({
         user_id: { type: "keyword", is_tenant: true },
@@ -364,7 +385,9 @@ describe("QdrantMemoryStore against the loopback Qdrant fake", () => {
       });
       expect(requests.filter((r) => r.path.endsWith("/index")).every((r) => r.query.wait === "true")).toBe(true);
 
-      const info = (await (await fetch(`${fake.url}/collections/${collection}`)).json()) as { result: { payload_schema: Record<string, { data_type: string; params?: unknown }> } };
+      const info = (await (await fetch(`${fake.url}/collections/${collection}`)).json()) as {
+        result: { payload_schema: Record<string, { data_type: string; params?: unknown }> };
+      };
       expect(info.result.payload_schema.user_id).toMatchObject({ data_type: "keyword", params: { is_tenant: true } });
     });
 
@@ -411,7 +434,12 @@ describe("QdrantMemoryStore against the loopback Qdrant fake", () => {
       });
       const deletes = sentTo(collection).filter((r) => r.path.endsWith("/points/delete"));
       await store.deleteAll("u1");
-      expect(sentTo(collection).filter((r) => r.path.endsWith("/points/delete")).slice(deletes.length).every((r) => r.query.wait === "true")).toBe(true);
+      expect(
+        sentTo(collection)
+          .filter((r) => r.path.endsWith("/points/delete"))
+          .slice(deletes.length)
+          .every((r) => r.query.wait === "true"),
+      ).toBe(true);
     });
 
     it("puts the user filter into every search, scroll, count and delete request it makes for a user", async () => {
@@ -448,7 +476,11 @@ describe("QdrantMemoryStore against the loopback Qdrant fake", () => {
       const { store, collection } = fresh();
       await store.count("u1");
       const post = (path: string, body: unknown) =>
-        fetch(`${fake.url}/collections/${collection}${path}`, { method: path === "/points" ? "PUT" : "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+        fetch(`${fake.url}/collections/${collection}${path}`, {
+          method: path === "/points" ? "PUT" : "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(body),
+        });
 
       const typo = await post("/points/scroll", { filter: { must: [{ key: "user_id", match: { valeu: "u1" } }] } });
       expect(typo.status).toBe(400);
@@ -493,7 +525,15 @@ describe("QdrantMemoryStore against the loopback Qdrant fake", () => {
       };
       const u1 = { key: "user_id", match: { value: "u1" } };
       expect(await scroll({ must: [u1], should: [{ key: "text", match: { text: "porto" } }] })).toEqual([porto.id]);
-      expect(await scroll({ must: [u1], should: [{ key: "text", match: { text: "river" } }, { key: "text", match: { text: "cello" } }] })).toEqual([porto.id, cello.id].sort());
+      expect(
+        await scroll({
+          must: [u1],
+          should: [
+            { key: "text", match: { text: "river" } },
+            { key: "text", match: { text: "cello" } },
+          ],
+        }),
+      ).toEqual([porto.id, cello.id].sort());
       expect(await scroll({ must: [u1], must_not: [{ has_id: [porto.id] }] })).toEqual([cello.id]);
       expect(await scroll({ must: [u1, { key: "text", match: { text: "porto cello" } }] })).toEqual([]);
       expect(await scroll({ must: [{ key: "user_id", match: { any: ["u1", "u2"] } }] })).toHaveLength(3);
@@ -507,7 +547,10 @@ describe("QdrantMemoryStore against the loopback Qdrant fake", () => {
       await store.count("u1");
       await fetch(`${fake.url}/collections/${collection}`, { method: "DELETE" });
       for (let i = 0; i < 4; i++) {
-        await expect(store.count("u1")).rejects.toMatchObject({ status: 404, message: `Qdrant answered 404: Not found: Collection \`${collection}\` doesn't exist!` });
+        await expect(store.count("u1")).rejects.toMatchObject({
+          status: 404,
+          message: `Qdrant answered 404: Not found: Collection \`${collection}\` doesn't exist!`,
+        });
       }
       expect(guard.state).toBe("closed");
     });

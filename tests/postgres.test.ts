@@ -16,7 +16,16 @@ async function instance(extra: Record<string, string> = {}): Promise<RunningRose
   const dir = tempDataDir();
   dirs.push(dir);
   const server = await startRose(
-    { OPENAI_BASE_URL: sim.openaiBaseUrl, OPENAI_API_KEY: "k", CHAT_MODEL: "sim-chat", SMALL_MODEL: "sim-small", DATABASE_URL: databaseUrl, JWT_SECRET: "shared-secret-for-all-instances-0123456789", RATE_LIMIT_PER_MINUTE: "0", ...extra },
+    {
+      OPENAI_BASE_URL: sim.openaiBaseUrl,
+      OPENAI_API_KEY: "k",
+      CHAT_MODEL: "sim-chat",
+      SMALL_MODEL: "sim-small",
+      DATABASE_URL: databaseUrl,
+      JWT_SECRET: "shared-secret-for-all-instances-0123456789",
+      RATE_LIMIT_PER_MINUTE: "0",
+      ...extra,
+    },
     dir.path,
   );
   servers.push(server);
@@ -53,7 +62,10 @@ describe("conversations in PostgreSQL", () => {
     const history = await onB.json("GET", `/api/v1/sessions/${sessionId}/messages`);
     expect(history.body.messages[0].content).toBe("I'm Maya and I teach piano.");
     await onB.json("POST", "/api/v1/chat", { session_id: sessionId, message: "What do I teach?" });
-    const sent = sim.requests({ endpoint: "chat" }).filter((r) => r.model === "sim-chat").at(-1)!.body as { messages: Array<{ content: string }> };
+    const sent = sim
+      .requests({ endpoint: "chat" })
+      .filter((r) => r.model === "sim-chat")
+      .at(-1)!.body as { messages: Array<{ content: string }> };
     expect(sent.messages.map((m) => m.content)).toContain("I'm Maya and I teach piano.");
     expect((await b.client.stranger().json("GET", `/api/v1/sessions/${sessionId}/messages`)).status).toBe(404);
   });

@@ -1,7 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { ProviderGuard, ProviderUnavailableError } from "../src/core/resilience/provider-guard.js";
 
-const fast = { timeoutMs: 200, retries: 2, baseDelayMs: 1, maxDelayMs: 5, errorThresholdPercentage: 50, volumeThreshold: 4, rollingWindowMs: 10_000, resetTimeoutMs: 150 };
+const fast = {
+  timeoutMs: 200,
+  retries: 2,
+  baseDelayMs: 1,
+  maxDelayMs: 5,
+  errorThresholdPercentage: 50,
+  volumeThreshold: 4,
+  rollingWindowMs: 10_000,
+  resetTimeoutMs: 150,
+};
 
 const httpError = (status: number) => Object.assign(new Error(`status ${status}`), { status });
 

@@ -173,7 +173,11 @@ describe("a crash in the middle of a turn", { timeout: 150_000 }, () => {
     await first.client.json("GET", `/api/v1/sessions/${sessionId}/messages`);
 
     // A slow reply: kill the process once the first tokens are out.
-    sim.script({ match: { model: "sim-chat" }, latency: { firstTokenMs: 50, tokensPerSecond: 10 }, reply: { content: "Oh, Ines is a beautiful name, tell me all about her please." } });
+    sim.script({
+      match: { model: "sim-chat" },
+      latency: { firstTokenMs: 50, tokensPerSecond: 10 },
+      reply: { content: "Oh, Ines is a beautiful name, tell me all about her please." },
+    });
     const response = await first.client.request("POST", "/api/v1/chat/stream", { session_id: sessionId, message: "She turns five tomorrow." });
     const reader = response.body!.getReader();
     let received = "";
@@ -207,7 +211,11 @@ describe("graceful shutdown", { timeout: 150_000 }, () => {
     const dir = tempDataDir();
     dirs.push(dir);
     const server = await spawnRose({ ...breakerEnv(sim), DATA_DIR: dir.path });
-    sim.script({ match: { model: "sim-chat" }, latency: { firstTokenMs: 50, tokensPerSecond: 20 }, reply: { content: "Let us take a slow breath together before you go to sleep tonight." } });
+    sim.script({
+      match: { model: "sim-chat" },
+      latency: { firstTokenMs: 50, tokensPerSecond: 20 },
+      reply: { content: "Let us take a slow breath together before you go to sleep tonight." },
+    });
     const streaming = server.client.stream("/api/v1/chat/stream", { message: "Help me wind down." });
     await new Promise((r) => setTimeout(r, 200)); // the reply is streaming now
     server.child.kill("SIGTERM");
@@ -224,7 +232,11 @@ describe("graceful shutdown", { timeout: 150_000 }, () => {
     const sessionId = await server.client.startSession(); // a keep-alive connection, idle while the voice request runs
     sim.script({ match: { endpoint: "transcription" }, latency: { totalMs: 1_500 }, reply: { transcript: "I could not sleep last night." } });
     sim.script({ match: { model: "sim-chat" }, reply: { content: "I am sorry. Shall we try a slow breath together?" } });
-    const voice = server.client.json("POST", "/api/v1/voice/process", voiceForm(spokenWav("I could not sleep last night."), "clip.wav", { session_id: sessionId }));
+    const voice = server.client.json(
+      "POST",
+      "/api/v1/voice/process",
+      voiceForm(spokenWav("I could not sleep last night."), "clip.wav", { session_id: sessionId }),
+    );
     for (let i = 0; i < 250 && sim.requests({ endpoint: "transcription" }).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
     expect(sim.requests({ endpoint: "transcription" })).toHaveLength(1); // the recording is with the speech-to-text provider now
     const exited = new Promise<number | null>((resolve) => server.child.once("exit", (code) => resolve(code)));
@@ -233,7 +245,12 @@ describe("graceful shutdown", { timeout: 150_000 }, () => {
     const { status, body } = await voice;
     expect(status).toBe(200);
     // The turn after the transcription ran and was saved: the databases were still open.
-    expect(body).toMatchObject({ session_id: sessionId, transcript: "I could not sleep last night.", text: "I am sorry. Shall we try a slow breath together?", fallback: false });
+    expect(body).toMatchObject({
+      session_id: sessionId,
+      transcript: "I could not sleep last night.",
+      text: "I am sorry. Shall we try a slow breath together?",
+      fallback: false,
+    });
     expect(await exited).toBe(0);
   });
 });

@@ -23,5 +23,4 @@ describe("estimateSecretBits", () => {
     ];
     for (const [secret, atMost] of cases) expect(estimateSecretBits(secret), secret).toBeLessThanOrEqual(atMost);
   });
-
 });

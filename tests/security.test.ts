@@ -20,7 +20,13 @@ async function rose(env: Record<string, string>): Promise<RunningRose> {
   return server;
 }
 
-const production = { ENVIRONMENT: "production", JWT_SECRET: "64467bf2fb4eb0ab089712d4804feac67157d11df67b4833d42848f2168005d1", CORS_ORIGINS: "https://rose.example", OPENAI_BASE_URL: "http://127.0.0.1:9/v1", OPENAI_API_KEY: "k" };
+const production = {
+  ENVIRONMENT: "production",
+  JWT_SECRET: "64467bf2fb4eb0ab089712d4804feac67157d11df67b4833d42848f2168005d1",
+  CORS_ORIGINS: "https://rose.example",
+  OPENAI_BASE_URL: "http://127.0.0.1:9/v1",
+  OPENAI_API_KEY: "k",
+};
 
 afterEach(async () => {
   while (servers.length) await servers.pop()!.stop();
@@ -52,7 +58,10 @@ describe("CORS in production", () => {
   it("answers listed origins and refuses others", async () => {
     const { url } = await rose(production);
     const preflight = (origin: string) =>
-      fetch(`${url}/api/v1/chat`, { method: "OPTIONS", headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type" } });
+      fetch(`${url}/api/v1/chat`, {
+        method: "OPTIONS",
+        headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+      });
     const allowed = await preflight("https://rose.example");
     expect(allowed.headers.get("access-control-allow-origin")).toBe("https://rose.example");
     expect(allowed.headers.get("access-control-allow-credentials")).toBe("true");
@@ -85,7 +94,11 @@ describe("rate limits and X-Forwarded-For (TRUST_PROXY)", () => {
   async function turnStatuses(url: string): Promise<number[]> {
     const statuses: number[] = [];
     for (const forwardedFor of spoofed) {
-      const response = await fetch(`${url}/api/v1/chat`, { method: "POST", headers: { "content-type": "application/json", "x-forwarded-for": forwardedFor }, body: "{}" });
+      const response = await fetch(`${url}/api/v1/chat`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-forwarded-for": forwardedFor },
+        body: "{}",
+      });
       await response.arrayBuffer();
       statuses.push(response.status);
     }

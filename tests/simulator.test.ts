@@ -28,7 +28,8 @@ beforeEach(() => sim.reset());
 const openaiChat = (fields: Partial<ConstructorParameters<typeof ChatOpenAI>[0] & object> = {}) =>
   new ChatOpenAI({ model: "gpt-4o-mini", apiKey: KEY, configuration: { baseURL: sim.openaiBaseUrl }, maxRetries: 0, ...fields });
 const groqChat = (model = "llama-3.1-8b-instant") => new ChatGroq({ model, apiKey: KEY, baseUrl: sim.groqBaseUrl, maxRetries: 0 });
-const openaiSdk = (options: { timeout?: number; maxRetries?: number } = {}) => new OpenAI({ apiKey: KEY, baseURL: sim.openaiBaseUrl, maxRetries: 0, ...options });
+const openaiSdk = (options: { timeout?: number; maxRetries?: number } = {}) =>
+  new OpenAI({ apiKey: KEY, baseURL: sim.openaiBaseUrl, maxRetries: 0, ...options });
 const elevenlabs = () => new ElevenLabsClient({ apiKey: KEY, baseUrl: sim.elevenlabsBaseUrl, maxRetries: 0 });
 
 async function readAll(stream: ReadableStream<Uint8Array>, arrivals: number[] = []): Promise<Buffer> {
@@ -155,7 +156,14 @@ describe("chat completions", () => {
     expect((await openaiChat().invoke("hi")).content).toBe("plain");
     expect(await openaiChat().withStructuredOutput(MoodReport, { name: "x", method: "functionCalling" }).invoke("hi")).toEqual(SCRIPTED);
     const nano = openaiChat({ model: "gpt-4.1-nano" });
-    expect((await nano.invoke([["system", "Remember the user."], ["user", "hi"]])).content).toBe("nano remembers");
+    expect(
+      (
+        await nano.invoke([
+          ["system", "Remember the user."],
+          ["user", "hi"],
+        ])
+      ).content,
+    ).toBe("nano remembers");
     expect((await nano.invoke("hi")).content).toBe("plain");
   });
 });

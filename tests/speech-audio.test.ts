@@ -83,7 +83,12 @@ describe("WAV helpers", () => {
     const mp3 = (ms: number): SpokenAudio => ({ mime: "audio/mpeg", bytes: mp3Recording(ms) });
     const joined = joinSpokenAudio([mp3(300), mp3(500)])!;
     expect(parseMp3(joined.bytes).frames).toBe(parseMp3(mp3(300).bytes).frames + parseMp3(mp3(500).bytes).frames);
-    expect(joinSpokenAudio([{ mime: "audio/wav", bytes: toneWav(100) }, { mime: "audio/wav", bytes: toneWav(100) }])!.bytes.length).toBe(44 + 2 * 3200);
+    expect(
+      joinSpokenAudio([
+        { mime: "audio/wav", bytes: toneWav(100) },
+        { mime: "audio/wav", bytes: toneWav(100) },
+      ])!.bytes.length,
+    ).toBe(44 + 2 * 3200);
     expect(joinSpokenAudio([mp3(100), { mime: "audio/wav", bytes: toneWav(100) }])).toBeUndefined();
     expect(joinSpokenAudio([])).toBeUndefined();
   });
@@ -196,7 +201,8 @@ async function postgresStore(): Promise<StoreUnderTest> {
   const store = await PgAudioStore.open(pool, TTL_MS);
   return {
     store,
-    age: async (_ownerId, id, ms) => void (await pool.query("UPDATE rose_audio SET created_at = created_at - make_interval(secs => $2::double precision / 1000) WHERE id = $1", [id, ms])),
+    age: async (_ownerId, id, ms) =>
+      void (await pool.query("UPDATE rose_audio SET created_at = created_at - make_interval(secs => $2::double precision / 1000) WHERE id = $1", [id, ms])),
     kept: async () => Number((await pool.query("SELECT COUNT(*) AS n FROM rose_audio")).rows[0].n),
     close: async () => {
       await pool.end();
@@ -207,10 +213,14 @@ async function postgresStore(): Promise<StoreUnderTest> {
 }
 
 describe("audio ids", () => {
-  it.each(["../memory.db", "..%2Fmemory.db", "x.mp3", "3f1c1f9e-2b7a-4c55-9a8e-000000000000.db", "3f1c1f9e-2b7a-4c55-9a8e-000000000000.mp3/..", "3f1c1f9e-2b7a-4c55-9a8e-000000000000"])(
-    "refuses the id %j",
-    (id) => expect(isAudioId(id)).toBe(false),
-  );
+  it.each([
+    "../memory.db",
+    "..%2Fmemory.db",
+    "x.mp3",
+    "3f1c1f9e-2b7a-4c55-9a8e-000000000000.db",
+    "3f1c1f9e-2b7a-4c55-9a8e-000000000000.mp3/..",
+    "3f1c1f9e-2b7a-4c55-9a8e-000000000000",
+  ])("refuses the id %j", (id) => expect(isAudioId(id)).toBe(false));
 });
 
 describe.each([

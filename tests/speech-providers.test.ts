@@ -82,7 +82,11 @@ describe("text to speech", () => {
     const tts = new OpenAiSpeech({ baseUrl: sim.openaiBaseUrl, model: "gpt-4o-mini-tts", voice: "nova" });
     const speech = await tts.synthesize("Good morning.", signal());
     expect(parseMp3(await bytesOf(speech)).frames).toBeGreaterThan(0);
-    expect(sim.requests({ endpoint: "speech" })[0]).toMatchObject({ provider: "openai", model: "gpt-4o-mini-tts", body: { voice: "nova", response_format: "mp3" } });
+    expect(sim.requests({ endpoint: "speech" })[0]).toMatchObject({
+      provider: "openai",
+      model: "gpt-4o-mini-tts",
+      body: { voice: "nova", response_format: "mp3" },
+    });
   });
 
   it("espeak-ng: a real WAV with true sizes, offline", async () => {
@@ -147,7 +151,9 @@ describe("Speech: guarded recognition and synthesis", () => {
 
   it("refuses with stt_not_configured naming the variable when there is no recogniser", () => {
     const speech = buildSpeech({ stt: [], sttMissing: "set GROQ_API_KEY", tts: [] }, quickGuards(), logger);
-    expect(() => speech.assertCanTranscribe()).toThrow(expect.objectContaining({ status: 503, code: "stt_not_configured", message: expect.stringContaining("GROQ_API_KEY") }));
+    expect(() => speech.assertCanTranscribe()).toThrow(
+      expect.objectContaining({ status: 503, code: "stt_not_configured", message: expect.stringContaining("GROQ_API_KEY") }),
+    );
   });
 
   it("retries a speech stream that breaks off midway, and hands back whole audio", async () => {

@@ -92,13 +92,27 @@ describe("SentenceSplitter with an eager first clause", () => {
 });
 
 describe("no-speech detection", () => {
-  it.each(["", "   ", ".", "...", "Thank you.", "thank you", "Thanks for watching!", "Thank you for watching.", "you", "You.", "Subtitles by the Amara.org community", "Transcribed by ESO", "[Music]", "[BLANK_AUDIO]", "Um."])(
-    "treats %j as no speech",
-    (transcript) => expect(isNoSpeech(transcript)).toBe(true),
-  );
+  it.each([
+    "",
+    "   ",
+    ".",
+    "...",
+    "Thank you.",
+    "thank you",
+    "Thanks for watching!",
+    "Thank you for watching.",
+    "you",
+    "You.",
+    "Subtitles by the Amara.org community",
+    "Transcribed by ESO",
+    "[Music]",
+    "[BLANK_AUDIO]",
+    "Um.",
+  ])("treats %j as no speech", (transcript) => expect(isNoSpeech(transcript)).toBe(true));
 
-  it.each(["Thank you for listening to me today.", "Hello Rose.", "You know what, I had a great day.", "Subtitles are hard to read."])("treats %j as speech", (transcript) =>
-    expect(isNoSpeech(transcript)).toBe(false),
+  it.each(["Thank you for listening to me today.", "Hello Rose.", "You know what, I had a great day.", "Subtitles are hard to read."])(
+    "treats %j as speech",
+    (transcript) => expect(isNoSpeech(transcript)).toBe(false),
   );
 
   it("has a prompt that invites the person to try again or type", () => {

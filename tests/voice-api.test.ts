@@ -101,7 +101,11 @@ describe("POST /voice/process", () => {
     const audio = await fetchAudio(client, body.audio_url);
     expect(audio.type).toMatch(/^audio\/mpeg/);
     expect(parseMp3(audio.bytes).frames).toBeGreaterThan(0);
-    expect(sim.requests({ endpoint: "speech" })[0]).toMatchObject({ provider: "elevenlabs", model: "eleven_flash_v2_5", text: "Hello! Lovely to hear your voice." });
+    expect(sim.requests({ endpoint: "speech" })[0]).toMatchObject({
+      provider: "elevenlabs",
+      model: "eleven_flash_v2_5",
+      text: "Hello! Lovely to hear your voice.",
+    });
   });
 
   it.each([
@@ -196,18 +200,28 @@ describe("POST /voice/process", () => {
 describe("bad uploads are refused as JSON errors before anything runs", () => {
   let server: RunningRose;
   beforeAll(async () => {
-    server = await startRose(baseEnv({ MAX_AUDIO_MB: "1" }), (dirs[dirs.push(tempDataDir("rose-voice-")) - 1]!).path);
+    server = await startRose(baseEnv({ MAX_AUDIO_MB: "1" }), dirs[dirs.push(tempDataDir("rose-voice-")) - 1]!.path);
   });
   afterAll(() => server.stop());
 
   it.each([
-    ["a text file renamed .webm", () => voiceForm(Buffer.from("this is just some text, not a recording"), "voice.webm", {}, "audio/webm"), 415, "unsupported_media_type"],
+    [
+      "a text file renamed .webm",
+      () => voiceForm(Buffer.from("this is just some text, not a recording"), "voice.webm", {}, "audio/webm"),
+      415,
+      "unsupported_media_type",
+    ],
     ["an empty recording", () => voiceForm(Buffer.alloc(0), "voice.webm", {}, "audio/webm"), 400, "bad_request"],
     ["a recording over MAX_AUDIO_MB", () => voiceForm(Buffer.concat([spokenWav("Hi."), Buffer.alloc(1024 * 1024 + 1)]), "big.wav"), 413, "payload_too_large"],
     ["a form without the audio field", () => Object.assign(new FormData(), {}), 400, "bad_request"],
     ["JSON instead of a form", () => ({ audio: "base64..." }), 415, "unsupported_media_type"], // a body of the wrong media type
     ["a malformed session id", () => voiceForm(recording, "clip.wav", { session_id: "not-a-uuid" }), 400, "bad_request"],
-    ["someone else's (or an unknown) session", () => voiceForm(recording, "clip.wav", { session_id: "3f1c1f9e-2b7a-4c55-9a8e-0123456789ab" }), 404, "not_found"],
+    [
+      "someone else's (or an unknown) session",
+      () => voiceForm(recording, "clip.wav", { session_id: "3f1c1f9e-2b7a-4c55-9a8e-0123456789ab" }),
+      404,
+      "not_found",
+    ],
   ])("%s", async (_name, body, status, code) => {
     for (const path of ["/api/v1/voice/process", "/api/v1/voice/stream"]) {
       const response = await server.client.json("POST", path, body());
@@ -228,7 +242,14 @@ describe("GET /voice/audio/:id", () => {
 
     expect((await fetchAudio(client, `/api/voice/audio/${id}`)).status).toBe(200); // the unversioned alias works too
     expect((await fetchAudio(client.stranger(), body.audio_url)).status).toBe(404);
-    for (const attempt of ["..%2F..%2Fmemory.db", "%2e%2e%2f%2e%2e%2fmemory.db", "..%5C..%5Cmemory.db", `${id.replace(".wav", ".db")}`, "x.wav", `${id}%00.wav`]) {
+    for (const attempt of [
+      "..%2F..%2Fmemory.db",
+      "%2e%2e%2f%2e%2e%2fmemory.db",
+      "..%5C..%5Cmemory.db",
+      `${id.replace(".wav", ".db")}`,
+      "x.wav",
+      `${id}%00.wav`,
+    ]) {
       const response = await client.json("GET", `/api/v1/voice/audio/${attempt}`);
       expect(response.status, attempt).toBe(400);
       expect(response.body.error.code).toBe("bad_request");
@@ -286,13 +307,25 @@ describe("POST /voice/stream", () => {
     const tokens = dataOf<{ text: string }>(events, "token").map((t) => t.text);
     expect(tokens.length).toBeGreaterThan(5);
     expect(tokens.join("")).toBe(done.text);
-    expect(done).toMatchObject({ session_id: sessionId, transcript: "Tell me about the weather.", text: reply, no_speech: false, fallback: false, tts_failed: false });
+    expect(done).toMatchObject({
+      session_id: sessionId,
+      transcript: "Tell me about the weather.",
+      text: reply,
+      no_speech: false,
+      fallback: false,
+      tts_failed: false,
+    });
 
     // One audio event per sentence (the first clause on its own), cut where a person would, in order, each a real MP3.
     const audio = dataOf<{ index: number; text: string; mime: string; data: string }>(events, "audio");
     const splitter = spokenSentenceSplitter();
     expect(audio.map((a) => a.text)).toEqual([...splitter.push(reply), ...splitter.flush()]);
-    expect(audio.map((a) => a.text)).toEqual(["Oh,", "Dr. Smith told me about that.", "It was 3.5 degrees colder, e.g. in the U.S. north.", "Shall we make tea?"]);
+    expect(audio.map((a) => a.text)).toEqual([
+      "Oh,",
+      "Dr. Smith told me about that.",
+      "It was 3.5 degrees colder, e.g. in the U.S. north.",
+      "Shall we make tea?",
+    ]);
     expect(audio.map((a) => a.index)).toEqual([0, 1, 2, 3]);
     for (const a of audio) {
       expect(a.mime).toBe("audio/mpeg");
@@ -376,7 +409,9 @@ describe("POST /voice/stream", () => {
     const { client } = await rose();
     const { status, events } = await client.stream("/api/v1/voice/stream", voiceForm(recording, "clip.wav"));
     expect(status).toBe(422);
-    expect(events).toEqual([{ event: "http_error", data: { error: expect.objectContaining({ code: "audio_unreadable", message: expect.stringMatching(/record .*again/i) }) } }]);
+    expect(events).toEqual([
+      { event: "http_error", data: { error: expect.objectContaining({ code: "audio_unreadable", message: expect.stringMatching(/record .*again/i) }) } },
+    ]);
     expect(transcriptions()).toHaveLength(1);
   });
 

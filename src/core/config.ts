@@ -38,16 +38,32 @@ const trustProxy = z
   .trim()
   .transform((v) => v.toLowerCase())
   .refine((v) => v === "" || v === "true" || v === "false" || /^\d{1,2}$/.test(v) || v.split(",").every((item) => isProxyAddress(item.trim())), {
-    error: "use a hop count such as 1 (one proxy in front, e.g. Railway), true or false, or loopback, linklocal, uniquelocal or IP addresses/subnets, comma-separated",
+    error:
+      "use a hop count such as 1 (one proxy in front, e.g. Railway), true or false, or loopback, linklocal, uniquelocal or IP addresses/subnets, comma-separated",
   })
-  .transform((v): TrustProxy => (v === "" ? "loopback" : v === "true" ? true : v === "false" ? false : /^\d+$/.test(v) ? Number(v) : v.split(",").map((item) => item.trim()).join(",")));
+  .transform((v): TrustProxy =>
+    v === ""
+      ? "loopback"
+      : v === "true"
+        ? true
+        : v === "false"
+          ? false
+          : /^\d+$/.test(v)
+            ? Number(v)
+            : v
+                .split(",")
+                .map((item) => item.trim())
+                .join(","),
+  );
 
 const envSchema = z.object({
   PORT: positiveInt(0, 65535).default(8080),
   HOST: z.string().default("0.0.0.0"),
   DATA_DIR: z.string().min(1).default("./data"),
   ENVIRONMENT: z.enum(["development", "production", "test"], { error: "use development or production" }).default("development"),
-  LOG_LEVEL: z.enum(["silent", "error", "warn", "info", "http", "verbose", "debug", "silly"], { error: "use error, warn, info, debug or silent" }).default("info"),
+  LOG_LEVEL: z
+    .enum(["silent", "error", "warn", "info", "http", "verbose", "debug", "silly"], { error: "use error, warn, info, debug or silent" })
+    .default("info"),
 
   // Chat, speech recognition and speech synthesis providers declare their own variables (GROQ_*,
   // OPENAI_*, ELEVENLABS_*, *_MODEL...) next to their code: src/modules/llm/providers,
@@ -155,7 +171,6 @@ export interface Config {
   };
 }
 
-
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
@@ -217,13 +232,21 @@ function crossFieldProblems(env: z.infer<typeof envSchema>, chat: ChatChain): st
   if (env.ENVIRONMENT === "production") {
     const secretBits = env.JWT_SECRET ? Math.floor(estimateSecretBits(env.JWT_SECRET)) : 0;
     if (!env.JWT_SECRET || env.JWT_SECRET.length < 32) {
-      problems.push("JWT_SECRET must be set to a random string of at least 32 characters in production (e.g. `openssl rand -hex 32`); it signs user identities");
+      problems.push(
+        "JWT_SECRET must be set to a random string of at least 32 characters in production (e.g. `openssl rand -hex 32`); it signs user identities",
+      );
     } else if (secretBits < MIN_SECRET_BITS) {
       problems.push(
         `JWT_SECRET is too predictable (about ${secretBits} bits of randomness, at least ${MIN_SECRET_BITS} needed: words, repeats and sequences such as 1234 or abcd count for little): set it to a random string, e.g. \`openssl rand -hex 32\`; it signs user identities`,
       );
     }
-    const unsafeOrigins = [...new Set(env.CORS_ORIGINS.split(",").map((o) => o.trim()).filter((o) => o === "*" || o.toLowerCase() === "null"))];
+    const unsafeOrigins = [
+      ...new Set(
+        env.CORS_ORIGINS.split(",")
+          .map((o) => o.trim())
+          .filter((o) => o === "*" || o.toLowerCase() === "null"),
+      ),
+    ];
     if (unsafeOrigins.length > 0) {
       problems.push(
         `CORS_ORIGINS must list explicit origins in production, not ${unsafeOrigins.join(" or ")} (any site, and sandboxed or file:// pages that send the origin "null", could call the API with the user's cookie); list origins such as https://rose.example, or leave it empty`,
@@ -253,7 +276,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const env = parsed.data;
   const crossField = crossFieldProblems(env, chat.chain.providers);
   if (crossField.length > 0) throw new ConfigError(crossField);
-
 
   return {
     port: env.PORT,
@@ -285,7 +307,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
     trustProxy: env.TRUST_PROXY,
-    corsOrigins: env.CORS_ORIGINS.split(",").map((o) => o.trim()).filter(Boolean),
+    corsOrigins: env.CORS_ORIGINS.split(",")
+      .map((o) => o.trim())
+      .filter(Boolean),
     jwtSecret: env.JWT_SECRET,
     metricsToken: env.METRICS_TOKEN,
     requireAuthentication: env.REQUIRE_AUTHENTICATION,

@@ -28,7 +28,9 @@ export interface ProviderDefinition<Settings = unknown, Instance = unknown, Cont
   available?(settings: Settings): boolean;
 }
 
-export function defineProvider<Settings, Instance, Context>(definition: ProviderDefinition<Settings, Instance, Context>): ProviderDefinition<Settings, Instance, Context> {
+export function defineProvider<Settings, Instance, Context>(
+  definition: ProviderDefinition<Settings, Instance, Context>,
+): ProviderDefinition<Settings, Instance, Context> {
   return definition;
 }
 
@@ -118,10 +120,15 @@ export function resolveChain<Instance, Context>(
   let source: string;
   if (list) {
     source = spec.listVariable;
-    chosen = list.split(",").map((item) => item.trim().toLowerCase()).filter(Boolean);
+    chosen = list
+      .split(",")
+      .map((item) => item.trim().toLowerCase())
+      .filter(Boolean);
     const unknown = chosen.filter((id) => !choices.includes(id));
     if (unknown.length > 0) {
-      problems.push(`${spec.listVariable}: unknown ${spec.label} provider${quote(spec.listVariable, unknown.join(","))}; list ${listOfChoices(ids)} in order of preference, comma-separated`);
+      problems.push(
+        `${spec.listVariable}: unknown ${spec.label} provider${quote(spec.listVariable, unknown.join(","))}; list ${listOfChoices(ids)} in order of preference, comma-separated`,
+      );
     } else if (new Set(chosen).size !== chosen.length) {
       problems.push(`${spec.listVariable}: each provider may appear once`);
     } else if (chosen.includes("none") && chosen.length > 1) {
@@ -136,7 +143,9 @@ export function resolveChain<Instance, Context>(
     if (!choices.includes(chosen[0]!)) problems.push(`${spec.singleVariable}: use ${listOfChoices(choices)}${quote(spec.singleVariable, single)}`);
   } else {
     source = spec.singleVariable;
-    const configured = spec.providers.filter((definition) => !malformed.has(definition.id) && definition.autoSelect(settingsById.get(definition.id))).map((d) => d.id);
+    const configured = spec.providers
+      .filter((definition) => !malformed.has(definition.id) && definition.autoSelect(settingsById.get(definition.id)))
+      .map((d) => d.id);
     chosen = spec.chainsConfigured ? configured : configured.slice(0, 1);
   }
   if (problems.length > 0) return { chain: { providers: [] }, problems };

@@ -14,7 +14,8 @@ export const NODE_NAMES = ["memory_extraction", "router", "context_injection", "
 /** The turn: memory_extraction → router → context_injection → generate → memory_injection → (summarize). Compiled once at start-up. */
 export function buildGraph(deps: GraphDeps, checkpointer: BaseCheckpointSaver) {
   /** Records each node's duration, so a slow turn can be traced to the node that made it slow. */
-  const timed = <A extends unknown[], R>(name: string, node: (...args: A) => R | Promise<R>) =>
+  const timed =
+    <A extends unknown[], R>(name: string, node: (...args: A) => R | Promise<R>) =>
     async (...args: A): Promise<R> => {
       const started = performance.now();
       try {

@@ -4,9 +4,7 @@ import { type BaseMessage, isAIMessage, isHumanMessage } from "@langchain/core/m
 export function textOf(message: BaseMessage): string {
   const content = message.content;
   if (typeof content === "string") return content;
-  return content
-    .map((part) => (typeof part === "string" ? part : part.type === "text" && typeof part.text === "string" ? part.text : ""))
-    .join("");
+  return content.map((part) => (typeof part === "string" ? part : part.type === "text" && typeof part.text === "string" ? part.text : "")).join("");
 }
 
 export function latestUserText(messages: BaseMessage[]): string {

@@ -51,14 +51,20 @@ export class LeaseThreadGate implements ThreadGate {
       await sleep(pollMs / 2 + Math.random() * pollMs); // jitter: waiting instances do not poll in step
     }
     const renew = setInterval(() => {
-      this.lock.tryAcquire(lease, ttlMs).catch((error: unknown) => this.logger.warn("thread lease renewal failed", { session_id: threadId, error: (error as Error).message }));
+      this.lock
+        .tryAcquire(lease, ttlMs)
+        .catch((error: unknown) => this.logger.warn("thread lease renewal failed", { session_id: threadId, error: (error as Error).message }));
     }, renewMs);
     renew.unref();
     try {
       return await task();
     } finally {
       clearInterval(renew);
-      await this.lock.release(lease).catch((error: unknown) => this.logger.warn("thread lease release failed; it expires on its own", { session_id: threadId, error: (error as Error).message }));
+      await this.lock
+        .release(lease)
+        .catch((error: unknown) =>
+          this.logger.warn("thread lease release failed; it expires on its own", { session_id: threadId, error: (error as Error).message }),
+        );
     }
   }
 }

@@ -136,7 +136,14 @@ export class TurnRunner {
             const event = payload as TurnEvent;
             if (event.type === "token") onToken(event.text);
             else if (event.type === "reply")
-              answer = { reply: event.text, route: event.route, fallback: event.fallback, stopped: event.stopped, memoriesUsed: event.memoriesUsed, messageId: event.messageId };
+              answer = {
+                reply: event.text,
+                route: event.route,
+                fallback: event.fallback,
+                stopped: event.stopped,
+                memoriesUsed: event.memoriesUsed,
+                messageId: event.messageId,
+              };
           } else if (answer && !replied && savedReply(payload, answer.messageId)) {
             // Only now is the reply durable: the person is told (done / the JSON answer) after this point.
             replied = true;
@@ -152,8 +159,7 @@ export class TurnRunner {
         if (!replied) {
           this.metrics?.turns.inc({ kind, outcome: "error" });
           rejectReply(error);
-        }
-        else this.logger.error("turn failed after the reply was sent", { session_id: input.sessionId, error: (error as Error).message });
+        } else this.logger.error("turn failed after the reply was sent", { session_id: input.sessionId, error: (error as Error).message });
         throw error;
       }
     });
@@ -162,9 +168,11 @@ export class TurnRunner {
       if (!replied) rejectReply(error);
     });
     this.trackUserTurn(input.userId, completed);
-    void completed.catch(() => {}).then(() => {
-      if (this.stops.get(input.sessionId) === stop) this.stops.delete(input.sessionId);
-    });
+    void completed
+      .catch(() => {})
+      .then(() => {
+        if (this.stops.get(input.sessionId) === stop) this.stops.delete(input.sessionId);
+      });
     return { reply, completed: completed.catch(() => {}) };
   }
 

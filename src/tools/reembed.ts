@@ -11,7 +11,11 @@ try {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const guards = ProviderGuards.fromConfig(config, logger);
-  const memory = await createLongTermMemory(config, { embeddings: guards.guard("embeddings", "memory"), vectorStore: guards.guard("vector_store", "memory") }, logger);
+  const memory = await createLongTermMemory(
+    config,
+    { embeddings: guards.guard("embeddings", "memory"), vectorStore: guards.guard("vector_store", "memory") },
+    logger,
+  );
   const count = await memory.reembed();
   logger.info(`re-embedded ${count} memories with ${memory.embedder.id}`);
   await memory.close();

@@ -9,7 +9,7 @@ import { restoreBackup, SqliteBackups } from "../core/jobs/sqlite-backup.js";
 const config = loadConfig();
 const backups = new SqliteBackups(join(config.dataDir, "backups"), [], config.backup.keep).list();
 const wanted = process.argv[2] ?? "latest";
-const folder = wanted === "latest" ? backups.at(-1) : backups.find((b) => b.endsWith(wanted)) ?? wanted;
+const folder = wanted === "latest" ? backups.at(-1) : (backups.find((b) => b.endsWith(wanted)) ?? wanted);
 if (!folder) {
   console.error(`No backups in ${join(config.dataDir, "backups")}.`);
   process.exit(1);

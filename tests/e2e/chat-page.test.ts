@@ -68,7 +68,15 @@ beforeAll(async () => {
   const microphone = spokenWav("Hello Rose.", join(dataDir.path, "spoken.wav"));
   [sim, browser] = await Promise.all([startSimulator(), launchChromium(microphone)]);
   rose = await startRose(
-    { OPENAI_BASE_URL: sim.openaiBaseUrl, OPENAI_API_KEY: "sim-key", CHAT_MODEL: "sim-chat", SMALL_MODEL: "sim-small", TTS_PROVIDER: "none", RATE_LIMIT_PER_MINUTE: "0", PROVIDER_RETRIES: "0" },
+    {
+      OPENAI_BASE_URL: sim.openaiBaseUrl,
+      OPENAI_API_KEY: "sim-key",
+      CHAT_MODEL: "sim-chat",
+      SMALL_MODEL: "sim-small",
+      TTS_PROVIDER: "none",
+      RATE_LIMIT_PER_MINUTE: "0",
+      PROVIDER_RETRIES: "0",
+    },
     join(dataDir.path, "rose"),
   );
 });
@@ -128,7 +136,10 @@ describe("a long conversation on the chat page", () => {
 
 describe("following Rose's words", () => {
   it("follows a streaming reply at the bottom, and stops following once the person scrolls up to read", async () => {
-    sim.script({ match: { model: "sim-chat", lastUser: "number" }, reply: { content: "That makes sense to me. Tell me a little more about how it felt, and what you noticed." } });
+    sim.script({
+      match: { model: "sim-chat", lastUser: "number" },
+      reply: { content: "That makes sense to me. Tell me a little more about how it felt, and what you noticed." },
+    });
     const page = await newPage(390, 844);
     await page.goto("/chat");
     const { session_id } = (await (await page.request.post("/api/v1/session/start")).json()) as { session_id: string };
@@ -176,10 +187,14 @@ describe("a reply that fails or is stopped", () => {
 
     sim.script({ match: { model: "sim-chat" }, reply: { content: "Of course I remember Anna." } });
     await failed.getByRole("button", { name: "Try again" }).click();
-    await expect.poll(() => page.locator('.from-rose[data-state="settled"] .bubble-text').allInnerTexts(), { timeout: 15_000 }).toEqual(["Of course I remember Anna."]);
+    await expect
+      .poll(() => page.locator('.from-rose[data-state="settled"] .bubble-text').allInnerTexts(), { timeout: 15_000 })
+      .toEqual(["Of course I remember Anna."]);
 
     await page.reload();
-    await expect.poll(() => page.locator(".bubble-text").allInnerTexts(), { timeout: 10_000 }).toEqual(["Do you remember my sister?", "Of course I remember Anna."]);
+    await expect
+      .poll(() => page.locator(".bubble-text").allInnerTexts(), { timeout: 10_000 })
+      .toEqual(["Do you remember my sister?", "Of course I remember Anna."]);
     expect(await page.locator('[data-state="failed"]').count()).toBe(0);
   });
 

@@ -43,7 +43,10 @@ function attackerPage(url: URL): string {
 beforeAll(async () => {
   const microphone = spokenWav("Hello.", join(dataDir.path, "mic.wav"));
   [sim, browser] = await Promise.all([startSimulator(), launchChromium(microphone)]);
-  rose = await startRose({ OPENAI_BASE_URL: sim.openaiBaseUrl, OPENAI_API_KEY: "sim-key", CHAT_MODEL: "sim-chat", SMALL_MODEL: "sim-small", RATE_LIMIT_PER_MINUTE: "0" }, join(dataDir.path, "rose"));
+  rose = await startRose(
+    { OPENAI_BASE_URL: sim.openaiBaseUrl, OPENAI_API_KEY: "sim-key", CHAT_MODEL: "sim-chat", SMALL_MODEL: "sim-small", RATE_LIMIT_PER_MINUTE: "0" },
+    join(dataDir.path, "rose"),
+  );
   roseServer = createServer((req, res) => {
     res.on("finish", () => answers.push({ method: req.method ?? "", url: req.url ?? "", status: res.statusCode }));
     rose.rose.app(req, res);
@@ -79,7 +82,11 @@ function storedEverywhere() {
       db.close();
     }
   };
-  return { sessions: count("memory.db", "sessions"), memories: count("long_term_memory.db", "memories"), modelCalls: sim.requests({ endpoint: "chat" }).length };
+  return {
+    sessions: count("memory.db", "sessions"),
+    memories: count("long_term_memory.db", "memories"),
+    modelCalls: sim.requests({ endpoint: "chat" }).length,
+  };
 }
 
 /** The person, in Rose's own page: a conversation and a memory of their own. */
@@ -101,7 +108,11 @@ async function whatThePersonHas(page: Page, sessionId: string) {
   return page.evaluate(async (id) => {
     const history = await fetch(`/api/v1/sessions/${id}/messages`);
     const memories = await fetch("/api/v1/memories");
-    return { historyStatus: history.status, history: (await history.json()) as { messages: unknown[] }, memories: (await memories.json()) as { total: number } };
+    return {
+      historyStatus: history.status,
+      history: (await history.json()) as { messages: unknown[] },
+      memories: (await memories.json()) as { total: number },
+    };
   }, sessionId);
 }
 

@@ -62,7 +62,14 @@ beforeAll(async () => {
   const microphone = spokenWav(SPOKEN, join(dataDir.path, "spoken.wav"));
   [sim, browser] = await Promise.all([startSimulator(), launchChromium(microphone)]);
   rose = await startRose(
-    { OPENAI_BASE_URL: sim.openaiBaseUrl, OPENAI_API_KEY: "sim-key", CHAT_MODEL: "sim-chat", SMALL_MODEL: "sim-small", TTS_PROVIDER: "espeak", RATE_LIMIT_PER_MINUTE: "0" },
+    {
+      OPENAI_BASE_URL: sim.openaiBaseUrl,
+      OPENAI_API_KEY: "sim-key",
+      CHAT_MODEL: "sim-chat",
+      SMALL_MODEL: "sim-small",
+      TTS_PROVIDER: "espeak",
+      RATE_LIMIT_PER_MINUTE: "0",
+    },
     join(dataDir.path, "rose"),
   );
 });

@@ -77,7 +77,11 @@ export class FakeCollection {
     const payload_schema = Object.fromEntries(
       [...this.indexes].map(([field, index]) => [
         field,
-        { data_type: index.dataType, ...(index.params ? { params: index.params } : {}), points: [...this.points.values()].filter((p) => valuesAt(p.payload, field).length > 0).length },
+        {
+          data_type: index.dataType,
+          ...(index.params ? { params: index.params } : {}),
+          points: [...this.points.values()].filter((p) => valuesAt(p.payload, field).length > 0).length,
+        },
       ]),
     );
     return {
@@ -87,7 +91,13 @@ export class FakeCollection {
       indexed_vectors_count: 0,
       segments_count: 1,
       config: {
-        params: { vectors: { size: this.size, distance: this.distance }, shard_number: 1, replication_factor: 1, write_consistency_factor: 1, on_disk_payload: true },
+        params: {
+          vectors: { size: this.size, distance: this.distance },
+          shard_number: 1,
+          replication_factor: 1,
+          write_consistency_factor: 1,
+          on_disk_payload: true,
+        },
         hnsw_config: { m: 16, ef_construct: 100, full_scan_threshold: 10000, max_indexing_threads: 0, on_disk: false },
         optimizer_config: { deleted_threshold: 0.2, vacuum_min_vector_number: 1000, default_segment_number: 0, flush_interval_sec: 5 },
         wal_config: { wal_capacity_mb: 32, wal_segments_ahead: 0 },
@@ -169,7 +179,10 @@ export class FakeCollection {
         .filter(({ value }) => !Number.isNaN(value) && (start === undefined || (descending ? value <= start : value >= start)))
         .sort((a, b) => (descending ? b.value - a.value : a.value - b.value) || compareIds(a.point.id, b.point.id));
       // With order_by Qdrant pages by start_from, never by point id.
-      return { points: ordered.slice(0, limit).map(({ point, value }) => ({ ...this.output(point, withPayload, withVector), order_value: value })), next_page_offset: null };
+      return {
+        points: ordered.slice(0, limit).map(({ point, value }) => ({ ...this.output(point, withPayload, withVector), order_value: value })),
+        next_page_offset: null,
+      };
     }
 
     const byId = points.sort((a, b) => compareIds(a.id, b.id));
@@ -243,7 +256,8 @@ export class FakeCollection {
   /** The word tokenizer: runs of letters and digits; lowercase by default, accents folded when asked. */
   private tokenize(text: string, params: PayloadIndex["params"]): string[] {
     const options = params?.type === "text" ? params : undefined;
-    if (options?.tokenizer && options.tokenizer !== "word") throw new QdrantRequestError(400, `This fake implements only the word tokenizer, not ${options.tokenizer}`);
+    if (options?.tokenizer && options.tokenizer !== "word")
+      throw new QdrantRequestError(400, `This fake implements only the word tokenizer, not ${options.tokenizer}`);
     let source = options?.lowercase === false ? text : text.toLowerCase();
     if (options?.ascii_folding) source = source.normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
     const min = options?.min_token_len ?? 0;

@@ -102,9 +102,25 @@ interface MpegVersion {
   stereoSideInfo: number;
 }
 
-const MPEG1: MpegVersion = { bits: 0b11, rates: MPEG1_RATES, kbps: MPEG1_L3_KBPS, samplesPerFrame: 1152, coefficient: 144, monoSideInfo: 17, stereoSideInfo: 32 };
+const MPEG1: MpegVersion = {
+  bits: 0b11,
+  rates: MPEG1_RATES,
+  kbps: MPEG1_L3_KBPS,
+  samplesPerFrame: 1152,
+  coefficient: 144,
+  monoSideInfo: 17,
+  stereoSideInfo: 32,
+};
 const MPEG2: MpegVersion = { bits: 0b10, rates: MPEG2_RATES, kbps: MPEG2_L3_KBPS, samplesPerFrame: 576, coefficient: 72, monoSideInfo: 9, stereoSideInfo: 17 };
-const MPEG25: MpegVersion = { bits: 0b00, rates: MPEG25_RATES, kbps: MPEG2_L3_KBPS, samplesPerFrame: 576, coefficient: 72, monoSideInfo: 9, stereoSideInfo: 17 };
+const MPEG25: MpegVersion = {
+  bits: 0b00,
+  rates: MPEG25_RATES,
+  kbps: MPEG2_L3_KBPS,
+  samplesPerFrame: 576,
+  coefficient: 72,
+  monoSideInfo: 9,
+  stereoSideInfo: 17,
+};
 const VERSIONS = [MPEG1, MPEG2, MPEG25];
 
 export interface Mp3FrameHeader {

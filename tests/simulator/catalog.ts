@@ -7,8 +7,25 @@ import { responseDelay, sleep } from "./pacing.js";
  * client.voices.getAll() parse strictly), not just a bare fetch.
  */
 
-const OPENAI_MODELS = ["gpt-4.1-mini", "gpt-4.1-nano", "gpt-4o-mini", "gpt-4o", "whisper-1", "gpt-4o-mini-transcribe", "tts-1", "gpt-4o-mini-tts", "text-embedding-3-small"];
-const GROQ_MODELS = ["openai/gpt-oss-120b", "openai/gpt-oss-20b", "llama-3.1-8b-instant", "llama-3.3-70b-versatile", "whisper-large-v3-turbo", "whisper-large-v3"];
+const OPENAI_MODELS = [
+  "gpt-4.1-mini",
+  "gpt-4.1-nano",
+  "gpt-4o-mini",
+  "gpt-4o",
+  "whisper-1",
+  "gpt-4o-mini-transcribe",
+  "tts-1",
+  "gpt-4o-mini-tts",
+  "text-embedding-3-small",
+];
+const GROQ_MODELS = [
+  "openai/gpt-oss-120b",
+  "openai/gpt-oss-20b",
+  "llama-3.1-8b-instant",
+  "llama-3.3-70b-versatile",
+  "whisper-large-v3-turbo",
+  "whisper-large-v3",
+];
 const ELEVENLABS_MODELS = ["eleven_flash_v2_5", "eleven_turbo_v2_5", "eleven_multilingual_v2"];
 
 const VOICES = [

@@ -173,7 +173,12 @@ function finishReason(answer: Answer): string {
 function completionObject(ex: Exchange, r: Reply): JsonObject {
   const message =
     r.answer.kind === "tool"
-      ? { role: "assistant", content: null, refusal: null, tool_calls: [{ id: r.callId, type: "function", function: { name: r.answer.name, arguments: r.answer.args } }] }
+      ? {
+          role: "assistant",
+          content: null,
+          refusal: null,
+          tool_calls: [{ id: r.callId, type: "function", function: { name: r.answer.name, arguments: r.answer.args } }],
+        }
       : { role: "assistant", content: r.answer.content, refusal: null, annotations: [] };
   return {
     id: r.id,
@@ -206,7 +211,9 @@ async function streamReply(ex: Exchange, r: Reply, rule: SimRule | undefined, in
   await sleep(delays[0]!, ex.signal);
   writeHead(ex, 200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive" });
   if (r.answer.kind === "tool") {
-    send(chunk({ role: "assistant", content: null, tool_calls: [{ index: 0, id: r.callId, type: "function", function: { name: r.answer.name, arguments: "" } }] }));
+    send(
+      chunk({ role: "assistant", content: null, tool_calls: [{ index: 0, id: r.callId, type: "function", function: { name: r.answer.name, arguments: "" } }] }),
+    );
   } else {
     send(chunk({ role: "assistant", content: "", refusal: null }));
   }

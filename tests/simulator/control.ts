@@ -22,7 +22,13 @@ function reply(res: ServerResponse, status: number, payload: unknown): void {
   res.end(body);
 }
 
-export function handleControl(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer, deps: { rules: RuleBook; log: RequestLog; reset(): void }): void {
+export function handleControl(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  body: Buffer,
+  deps: { rules: RuleBook; log: RequestLog; reset(): void },
+): void {
   const route = `${req.method} ${url.pathname.replace(/\/+$/, "")}`;
   switch (route) {
     case "POST /__sim/rules": {

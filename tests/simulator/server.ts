@@ -131,7 +131,8 @@ export async function startSimulator(opts: { port?: number; host?: string } = {}
 
     const authProblem = credentialProblem(route.provider, req.headers);
     if (authProblem) return sendError(exchange, 401, authProblem);
-    if (!route.handle) return sendError(exchange, 404, `Unknown request URL: ${method} ${url.pathname}. The simulator does not serve this route.`, "unknown_url");
+    if (!route.handle)
+      return sendError(exchange, 404, `Unknown request URL: ${method} ${url.pathname}. The simulator does not serve this route.`, "unknown_url");
     await route.handle(exchange);
   }
 

@@ -91,7 +91,8 @@ export async function handleElevenLabsSpeech(ex: Exchange): Promise<void> {
 
   if (!text) return sendError(ex, 400, "'text' must be a non-empty string.", "invalid_request");
   const encoding = elevenLabsEncoding(outputFormat);
-  if (!encoding) return sendError(ex, 400, `output_format '${outputFormat}' is not supported by the simulator (use mp3_*, pcm_* or wav_*)`, "invalid_output_format");
+  if (!encoding)
+    return sendError(ex, 400, `output_format '${outputFormat}' is not supported by the simulator (use mp3_*, pcm_* or wav_*)`, "invalid_output_format");
 
   let audio: Buffer;
   try {

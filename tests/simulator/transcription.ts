@@ -66,7 +66,20 @@ export async function handleTranscription(ex: Exchange): Promise<void> {
       language: typeof fields.language === "string" ? fields.language : "english",
       duration,
       text,
-      segments: [{ id: 0, seek: 0, start: 0, end: duration, text: ` ${text}`, tokens: [], temperature: 0, avg_logprob: -0.1, compression_ratio: 1, no_speech_prob: 0.01 }],
+      segments: [
+        {
+          id: 0,
+          seek: 0,
+          start: 0,
+          end: duration,
+          text: ` ${text}`,
+          tokens: [],
+          temperature: 0,
+          avg_logprob: -0.1,
+          compression_ratio: 1,
+          no_speech_prob: 0.01,
+        },
+      ],
     },
     { dropMidway },
   );

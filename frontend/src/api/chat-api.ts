@@ -46,7 +46,12 @@ export async function streamChat(
   onSession?: (sessionId: string) => void,
 ): Promise<ChatDone> {
   const timezone = localTimezone();
-  const body = JSON.stringify({ ...(input.sessionId ? { session_id: input.sessionId } : {}), message: input.message, ...(timezone ? { timezone } : {}), ...(input.retry ? { retry: true } : {}) });
+  const body = JSON.stringify({
+    ...(input.sessionId ? { session_id: input.sessionId } : {}),
+    message: input.message,
+    ...(timezone ? { timezone } : {}),
+    ...(input.retry ? { retry: true } : {}),
+  });
   for await (const { event, data } of postForEvents("/chat/stream", body, { "content-type": "application/json" }, signal)) {
     if (event === "session") onSession?.((data as { session_id: string }).session_id);
     else if (event === "token") onToken((data as { text: string }).text);

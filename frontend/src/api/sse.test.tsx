@@ -44,7 +44,10 @@ describe("the Server-Sent Events parser", () => {
 
   it("reads a response body as it streams, dropping an unterminated last event", async () => {
     const events = [];
-    for await (const event of readSse(streamOf(['event: transcript\ndata: {"text":"hi"}', "\n\nevent: tok", 'en\ndata: {"text":"x"}\n\n', "event: done\ndata: {}"]))) events.push(event);
+    for await (const event of readSse(
+      streamOf(['event: transcript\ndata: {"text":"hi"}', "\n\nevent: tok", 'en\ndata: {"text":"x"}\n\n', "event: done\ndata: {}"]),
+    ))
+      events.push(event);
     expect(events).toEqual([
       { event: "transcript", data: '{"text":"hi"}' },
       { event: "token", data: '{"text":"x"}' },

@@ -40,8 +40,7 @@ export async function streamVoiceTurn(recording: Blob, sessionId: string | null,
       const transcript = data as { text: string; session_id?: string };
       if (transcript.session_id) handlers.onSession?.(transcript.session_id);
       handlers.onTranscript(transcript.text);
-    }
-    else if (event === "token") handlers.onToken((data as { text: string }).text);
+    } else if (event === "token") handlers.onToken((data as { text: string }).text);
     else if (event === "audio") handlers.onAudio(data as SpokenSentence);
     else if (event === "done") return data as VoiceDone;
     else if (event === "error") throw apiErrorFrom(500, data);

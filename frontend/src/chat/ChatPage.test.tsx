@@ -156,7 +156,11 @@ describe("the chat page", () => {
     expect([...document.querySelectorAll(".from-you strong")].map((e) => e.textContent)).toEqual(["Anna"]);
     expect(within(rose).getByText("Anna").tagName).toBe("STRONG");
     expect(within(rose).getByText("tea").tagName).toBe("CODE");
-    expect(within(rose).getAllByRole("listitem").map((li) => li.textContent)).toEqual(["one cup", "two cups"]);
+    expect(
+      within(rose)
+        .getAllByRole("listitem")
+        .map((li) => li.textContent),
+    ).toEqual(["one cup", "two cups"]);
     expect(rose.textContent).not.toContain("**");
     // Raw HTML never becomes an element, and a javascript: link loses its target.
     expect(document.querySelector("img, [onerror]")).toBeNull();

@@ -102,7 +102,11 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
     case "token":
       return mapEntry(state, replyKey(action.key), (e) => ({ ...e, text: e.text + action.text }));
     case "replied":
-      return mapEntry(state, replyKey(action.key), (e) => ({ ...e, text: action.reply, state: action.fallback ? "failed" : action.stopped ? "stopped" : "settled" }));
+      return mapEntry(state, replyKey(action.key), (e) => ({
+        ...e,
+        text: action.reply,
+        state: action.fallback ? "failed" : action.stopped ? "stopped" : "settled",
+      }));
     case "stopped": {
       const reply = state.entries.find((e) => e.key === replyKey(action.key));
       if (reply?.state !== "streaming") return state;

@@ -46,11 +46,16 @@ export function useChat() {
     let named: string | null = null;
     try {
       const done = await inCurrentSession((sessionId, remember) =>
-        streamChat({ sessionId, message: text, retry }, (token) => dispatch({ type: "token", key, text: token }), controller.signal, (id) => {
-          named = id;
-          if (pending.current?.controller === controller) pending.current.sessionId = id;
-          remember(id);
-        }),
+        streamChat(
+          { sessionId, message: text, retry },
+          (token) => dispatch({ type: "token", key, text: token }),
+          controller.signal,
+          (id) => {
+            named = id;
+            if (pending.current?.controller === controller) pending.current.sessionId = id;
+            remember(id);
+          },
+        ),
       );
       dispatch({ type: "replied", key, reply: done.reply, fallback: done.fallback, stopped: done.stopped ?? false });
     } catch (error) {

@@ -100,7 +100,15 @@ function MemoryDialog({ onClose }: { onClose: () => void }) {
           <label htmlFor="memory-search" className="visually-hidden">
             Search what Rose remembers
           </label>
-          <input id="memory-search" ref={search} type="search" placeholder="Search her memories" value={query} onChange={(e) => setQuery(e.target.value)} autoComplete="off" />
+          <input
+            id="memory-search"
+            ref={search}
+            type="search"
+            placeholder="Search her memories"
+            value={query}
+            onChange={(e) => setQuery(e.target.value)}
+            autoComplete="off"
+          />
         </div>
 
         <p className="visually-hidden" role="status">
@@ -144,7 +152,8 @@ function MemoryDialog({ onClose }: { onClose: () => void }) {
           {confirming ? (
             <div className="confirm" role="group" aria-labelledby="confirm-text">
               <p id="confirm-text">
-                Forget all {memories.total === 1 ? "1 memory" : `${memories.total} memories`}? Rose won't be able to recall any of them, and this can't be undone.
+                Forget all {memories.total === 1 ? "1 memory" : `${memories.total} memories`}? Rose won't be able to recall any of them, and this can't be
+                undone.
               </p>
               <div className="confirm-actions">
                 <button type="button" className="button danger" onClick={() => void forgetEverything()}>
@@ -161,7 +170,13 @@ function MemoryDialog({ onClose }: { onClose: () => void }) {
               <a className="text-link" href={memoriesExportUrl} download="rose-memories.jsonl">
                 Save a copy
               </a>
-              <button type="button" ref={forgetAllButton} className="button small quiet danger-text" onClick={() => setConfirming(true)} disabled={memories.total === 0 || searching}>
+              <button
+                type="button"
+                ref={forgetAllButton}
+                className="button small quiet danger-text"
+                onClick={() => setConfirming(true)}
+                disabled={memories.total === 0 || searching}
+              >
                 Forget everything
               </button>
             </div>
@@ -174,7 +189,13 @@ function MemoryDialog({ onClose }: { onClose: () => void }) {
 
 function MemoryItem({ memory, onForget }: { memory: Memory; onForget: () => void }) {
   return (
-    <m.li className="memory" initial={{ opacity: 0, y: 6 }} animate={{ opacity: 1, y: 0 }} exit={{ opacity: 0, height: 0, marginBottom: 0, paddingTop: 0, paddingBottom: 0 }} transition={{ duration: 0.25 }}>
+    <m.li
+      className="memory"
+      initial={{ opacity: 0, y: 6 }}
+      animate={{ opacity: 1, y: 0 }}
+      exit={{ opacity: 0, height: 0, marginBottom: 0, paddingTop: 0, paddingBottom: 0 }}
+      transition={{ duration: 0.25 }}
+    >
       <p className="memory-text">{memory.text}</p>
       <div className="memory-meta">
         <span className={`chip chip-${memory.type}`}>{TYPE_LABELS[memory.type] ?? memory.type}</span>

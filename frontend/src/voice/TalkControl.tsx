@@ -107,7 +107,9 @@ export function TalkControl({ state, conversation }: { state: VoiceState; conver
             transition={reduceMotion ? { duration: 0 } : { duration: 5.5, repeat: Infinity, ease: "easeInOut" }}
           />
         )}
-        {status === "listening" && <m.div className="talk-level" style={reduceMotion ? { opacity: levelOpacity } : { scale: levelScale, opacity: levelOpacity }} />}
+        {status === "listening" && (
+          <m.div className="talk-level" style={reduceMotion ? { opacity: levelOpacity } : { scale: levelScale, opacity: levelOpacity }} />
+        )}
         {status === "thinking" && (
           <m.div
             className="talk-orbit"

@@ -61,12 +61,11 @@ describe("the voice page", () => {
     expect(screen.getByTestId("reply").textContent).toBe("That sounds **tiring**.");
     expect(fetchMock).toHaveBeenCalledWith(`/api/v1/sessions/${SESSION}/messages`, expect.anything());
     const earlier = screen.getByText("Your conversation so far (4 messages)").closest("details")!;
-    expect(within(earlier).getAllByRole("listitem").map((li) => li.textContent)).toEqual([
-      "YouI had a long day.",
-      "RoseI'm sorry. What weighed on you most?",
-      "YouThe commute.",
-      "RoseThat sounds tiring.",
-    ]);
+    expect(
+      within(earlier)
+        .getAllByRole("listitem")
+        .map((li) => li.textContent),
+    ).toEqual(["YouI had a long day.", "RoseI'm sorry. What weighed on you most?", "YouThe commute.", "RoseThat sounds tiring."]);
     expect(screen.queryByText(/Hello, I'm Rose/)).toBeNull();
   });
 

@@ -75,10 +75,7 @@ export function VoicePage() {
       </div>
 
       {notice && (
-        <NoticeBox
-          notice={notice}
-          onDismiss={() => (state.notice ? conversation.dispatch({ type: "DISMISS_NOTICE" }) : setUnsupportedDismissed(true))}
-        />
+        <NoticeBox notice={notice} onDismiss={() => (state.notice ? conversation.dispatch({ type: "DISMISS_NOTICE" }) : setUnsupportedDismissed(true))} />
       )}
 
       <div className="exchange">
@@ -127,13 +124,25 @@ function VoiceSettings({ state, conversation }: { state: VoiceState; conversatio
       <div className="segmented" role="radiogroup" aria-label="Talking style">
         {(["tap", "hold"] as const).map((mode) => (
           <label key={mode} className="segment">
-            <input type="radio" name="talk-mode" value={mode} checked={state.mode === mode} onChange={() => conversation.dispatch({ type: "SET_MODE", mode })} />
+            <input
+              type="radio"
+              name="talk-mode"
+              value={mode}
+              checked={state.mode === mode}
+              onChange={() => conversation.dispatch({ type: "SET_MODE", mode })}
+            />
             <span>{mode === "tap" ? "Tap to talk" : "Hold to talk"}</span>
           </label>
         ))}
       </div>
       <label className="switch">
-        <input type="checkbox" role="switch" checked={state.bargeIn} onChange={(e) => conversation.dispatch({ type: "SET_BARGE_IN", on: e.target.checked })} aria-describedby="barge-in-hint" />
+        <input
+          type="checkbox"
+          role="switch"
+          checked={state.bargeIn}
+          onChange={(e) => conversation.dispatch({ type: "SET_BARGE_IN", on: e.target.checked })}
+          aria-describedby="barge-in-hint"
+        />
         <span className="switch-track" aria-hidden="true">
           <span className="switch-thumb" />
         </span>

@@ -17,7 +17,9 @@ export class MicrophoneError extends Error {
 
 /** Whether this browser can record at all (getUserMedia needs https or localhost). */
 export function canRecord(): boolean {
-  return typeof navigator !== "undefined" && !!navigator.mediaDevices?.getUserMedia && typeof MediaRecorder !== "undefined" && typeof AudioContext !== "undefined";
+  return (
+    typeof navigator !== "undefined" && !!navigator.mediaDevices?.getUserMedia && typeof MediaRecorder !== "undefined" && typeof AudioContext !== "undefined"
+  );
 }
 
 function problemOf(error: unknown): MicProblem {

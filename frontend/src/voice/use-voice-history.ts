@@ -20,12 +20,14 @@ export function useVoiceHistory(refresh: unknown): { messages: SpokenMessage[]; 
     const sessionId = currentSessionId();
     if (!sessionId) return;
     const controller = new AbortController();
-    fetchHistory(sessionId, controller.signal).then(
-      (kept) => setMessages(shown(kept ?? [])),
-      () => {}, // unreachable or refused: nothing earlier to show, talking still works
-    ).finally(() => {
-      if (!controller.signal.aborted) setLoaded(true);
-    });
+    fetchHistory(sessionId, controller.signal)
+      .then(
+        (kept) => setMessages(shown(kept ?? [])),
+        () => {}, // unreachable or refused: nothing earlier to show, talking still works
+      )
+      .finally(() => {
+        if (!controller.signal.aborted) setLoaded(true);
+      });
     return () => controller.abort();
   }, [refresh]);
   return { messages, loaded };
@@ -33,4 +35,6 @@ export function useVoiceHistory(refresh: unknown): { messages: SpokenMessage[]; 
 
 // Rose's fallback apologies are not her words (see the chat page): they are left out here.
 const shown = (messages: HistoryMessage[]): SpokenMessage[] =>
-  messages.filter((m): m is HistoryMessage & SpokenMessage => (m.role === "user" || m.role === "assistant") && !m.failed && m.content.trim() !== "").map(({ role, content }) => ({ role, content }));
+  messages
+    .filter((m): m is HistoryMessage & SpokenMessage => (m.role === "user" || m.role === "assistant") && !m.failed && m.content.trim() !== "")
+    .map(({ role, content }) => ({ role, content }));

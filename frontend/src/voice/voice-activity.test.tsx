@@ -50,12 +50,29 @@ describe("voice activity detection", () => {
       [-58, 2000], // below start, above stop: still the same utterance
     ]);
     expect(events.map(([e]) => e)).toEqual(["speech-start"]);
-    expect(feed(new VoiceActivityDetector(), [[-70, 1000], [-58, 2000]])).toEqual([]); // and never a start by itself
+    expect(
+      feed(new VoiceActivityDetector(), [
+        [-70, 1000],
+        [-58, 2000],
+      ]),
+    ).toEqual([]); // and never a start by itself
   });
 
   it("calls a short burst a false start, and a click shorter than the attack nothing at all", () => {
-    expect(feed(new VoiceActivityDetector(), [[-70, 800], [-20, 50], [-70, 1500]])).toEqual([]);
-    expect(feed(new VoiceActivityDetector(), [[-70, 800], [-20, 200], [-70, 1500]]).map(([e]) => e)).toEqual(["speech-start", "false-start"]);
+    expect(
+      feed(new VoiceActivityDetector(), [
+        [-70, 800],
+        [-20, 50],
+        [-70, 1500],
+      ]),
+    ).toEqual([]);
+    expect(
+      feed(new VoiceActivityDetector(), [
+        [-70, 800],
+        [-20, 200],
+        [-70, 1500],
+      ]).map(([e]) => e),
+    ).toEqual(["speech-start", "false-start"]);
   });
 
   it("tells a possible start at once, before the attack confirms it, and takes it back if the sound falls away", () => {

@@ -21,7 +21,16 @@ function pressed(start: VoiceState = holdIdle): VoiceState {
 }
 
 function done(turn: number, extra: Partial<Extract<VoiceEvent, { type: "REPLY_DONE" }>> = {}): VoiceEvent {
-  return { type: "REPLY_DONE", turn, transcript: "Hello Rose", text: "Hello, dear.", noSpeech: false, wordsOnly: false, audioUrl: "/api/v1/voice/audio/a1", ...extra };
+  return {
+    type: "REPLY_DONE",
+    turn,
+    transcript: "Hello Rose",
+    text: "Hello, dear.",
+    noSpeech: false,
+    wordsOnly: false,
+    audioUrl: "/api/v1/voice/audio/a1",
+    ...extra,
+  };
 }
 
 describe("the voice state machine: a tap-to-talk conversation", () => {
@@ -34,7 +43,12 @@ describe("the voice state machine: a tap-to-talk conversation", () => {
     state = run(state, { type: "SPEECH_END" });
     expect(state.status).toBe("thinking");
 
-    state = run(state, { type: "TRANSCRIPT", turn: 1, text: "Hello Rose" }, { type: "TOKEN", turn: 1, text: "Hello, " }, { type: "TOKEN", turn: 1, text: "dear." });
+    state = run(
+      state,
+      { type: "TRANSCRIPT", turn: 1, text: "Hello Rose" },
+      { type: "TOKEN", turn: 1, text: "Hello, " },
+      { type: "TOKEN", turn: 1, text: "dear." },
+    );
     expect(state).toMatchObject({ status: "thinking", transcript: "Hello Rose", reply: "Hello, dear." });
 
     state = run(state, { type: "CLIP_QUEUED", turn: 1 }, { type: "CLIP_STARTED", turn: 1 });
@@ -102,11 +116,23 @@ describe("the voice state machine: a tap-to-talk conversation", () => {
 
 describe("the voice state machine: barge-in", () => {
   it("a tap while Rose speaks stops her and listens; her late words and clips are ignored", () => {
-    const speaking = run(spokenTurn(), { type: "TOKEN", turn: 1, text: "Let me tell you" }, { type: "CLIP_QUEUED", turn: 1 }, { type: "CLIP_STARTED", turn: 1 });
+    const speaking = run(
+      spokenTurn(),
+      { type: "TOKEN", turn: 1, text: "Let me tell you" },
+      { type: "CLIP_QUEUED", turn: 1 },
+      { type: "CLIP_STARTED", turn: 1 },
+    );
     const interrupted = run(speaking, { type: "TALK" });
     expect(interrupted).toMatchObject({ status: "listening", turn: 2, heard: false, clipsPending: 0 });
 
-    const late = run(interrupted, { type: "TOKEN", turn: 1, text: " a story" }, { type: "CLIP_QUEUED", turn: 1 }, { type: "CLIP_STARTED", turn: 1 }, { type: "CLIP_ENDED", turn: 1 }, done(1));
+    const late = run(
+      interrupted,
+      { type: "TOKEN", turn: 1, text: " a story" },
+      { type: "CLIP_QUEUED", turn: 1 },
+      { type: "CLIP_STARTED", turn: 1 },
+      { type: "CLIP_ENDED", turn: 1 },
+      done(1),
+    );
     expect(late).toEqual(interrupted);
   });
 
@@ -127,7 +153,12 @@ describe("the voice state machine: barge-in", () => {
   });
 
   it("in push-to-talk, barge-in by voice just stops her, and a press interrupts and records", () => {
-    const speaking = run(pressed(initialVoiceState({ mode: "hold", bargeIn: true })), { type: "RELEASE", heldMs: 1500 }, { type: "CLIP_QUEUED", turn: 1 }, { type: "CLIP_STARTED", turn: 1 });
+    const speaking = run(
+      pressed(initialVoiceState({ mode: "hold", bargeIn: true })),
+      { type: "RELEASE", heldMs: 1500 },
+      { type: "CLIP_QUEUED", turn: 1 },
+      { type: "CLIP_STARTED", turn: 1 },
+    );
     expect(run(speaking, { type: "SPEECH_START" })).toMatchObject({ status: "idle", turn: 2 });
     expect(run(speaking, { type: "PRESS" })).toMatchObject({ status: "listening", turn: 2, heard: true });
   });
@@ -166,7 +197,10 @@ describe("the voice state machine: push-to-talk", () => {
 
 describe("the voice state machine: problems and settings", () => {
   it("explains a refused microphone and stays idle", () => {
-    expect(run(tapIdle, { type: "TALK" }, { type: "MIC_FAILED", problem: "denied" })).toMatchObject({ status: "idle", notice: { kind: "mic", problem: "denied" } });
+    expect(run(tapIdle, { type: "TALK" }, { type: "MIC_FAILED", problem: "denied" })).toMatchObject({
+      status: "idle",
+      notice: { kind: "mic", problem: "denied" },
+    });
   });
 
   it("reports a failed turn kindly and stops the conversation; a new tap clears the notice", () => {
@@ -176,7 +210,11 @@ describe("the voice state machine: problems and settings", () => {
   });
 
   it("stops everything on STOP, from any state", () => {
-    for (const state of [run(tapIdle, { type: "TALK" }), spokenTurn(), run(spokenTurn(), { type: "CLIP_QUEUED", turn: 1 }, { type: "CLIP_STARTED", turn: 1 })]) {
+    for (const state of [
+      run(tapIdle, { type: "TALK" }),
+      spokenTurn(),
+      run(spokenTurn(), { type: "CLIP_QUEUED", turn: 1 }, { type: "CLIP_STARTED", turn: 1 }),
+    ]) {
       expect(run(state, { type: "STOP" })).toMatchObject({ status: "idle", conversing: false, clipsPending: 0 });
     }
     expect(run(tapIdle, { type: "STOP" })).toBe(tapIdle);

@@ -16,11 +16,7 @@ export type TalkMode = "tap" | "hold";
 
 export type MicProblem = "denied" | "missing" | "busy" | "unsupported";
 
-export type VoiceNotice =
-  | { kind: "mic"; problem: MicProblem }
-  | { kind: "too-short" }
-  | { kind: "turn-failed"; message: string }
-  | { kind: "words-only" };
+export type VoiceNotice = { kind: "mic"; problem: MicProblem } | { kind: "too-short" } | { kind: "turn-failed"; message: string } | { kind: "words-only" };
 
 export interface VoiceState {
   status: VoiceStatus;
@@ -104,12 +100,34 @@ export function initialVoiceState(settings: { mode?: TalkMode; bargeIn?: boolean
 
 /** A fresh listening phase: a new turn; the last exchange stays on screen until the next transcript. */
 function listen(state: VoiceState, heard: boolean, conversing: boolean): VoiceState {
-  return { ...state, status: "listening", turn: state.turn + 1, heard, recording: false, conversing, replyComplete: false, clipsPending: 0, voiceHeard: false, notice: null };
+  return {
+    ...state,
+    status: "listening",
+    turn: state.turn + 1,
+    heard,
+    recording: false,
+    conversing,
+    replyComplete: false,
+    clipsPending: 0,
+    voiceHeard: false,
+    notice: null,
+  };
 }
 
 function idle(state: VoiceState, notice: VoiceNotice | null = state.notice): VoiceState {
   // A new turn number too, so whatever is still in flight for the old one is ignored.
-  return { ...state, status: "idle", turn: state.turn + 1, heard: false, recording: false, conversing: false, replyComplete: false, clipsPending: 0, voiceHeard: false, notice };
+  return {
+    ...state,
+    status: "idle",
+    turn: state.turn + 1,
+    heard: false,
+    recording: false,
+    conversing: false,
+    replyComplete: false,
+    clipsPending: 0,
+    voiceHeard: false,
+    notice,
+  };
 }
 
 /** The reply is over once the server is done and every sentence has been heard. */
@@ -210,7 +228,9 @@ export function voiceReducer(state: VoiceState, event: VoiceEvent): VoiceState {
     case "SET_MODE":
       if (event.mode === state.mode) return state;
       // Switching mid-utterance would leave a recording with no way to end it the new way: drop it.
-      return state.status === "listening" ? { ...idle(state), mode: event.mode } : { ...state, mode: event.mode, conversing: state.conversing && event.mode === "tap" };
+      return state.status === "listening"
+        ? { ...idle(state), mode: event.mode }
+        : { ...state, mode: event.mode, conversing: state.conversing && event.mode === "tap" };
 
     case "SET_BARGE_IN":
       return { ...state, bargeIn: event.on };

@@ -35,7 +35,12 @@ export class CachedProbe {
       await withDeadline(this.timeoutMs, undefined, (signal) => this.check(signal));
       this.last = { ok: true, checkedAt: Date.now(), latencyMs: Math.round(performance.now() - started) };
     } catch (error) {
-      this.last = { ok: false, detail: (error as Error).name === "TimeoutError" ? "timed out" : "unreachable or refused", checkedAt: Date.now(), latencyMs: Math.round(performance.now() - started) };
+      this.last = {
+        ok: false,
+        detail: (error as Error).name === "TimeoutError" ? "timed out" : "unreachable or refused",
+        checkedAt: Date.now(),
+        latencyMs: Math.round(performance.now() - started),
+      };
     }
     return this.last;
   }

@@ -30,7 +30,10 @@ export class JobScheduler {
     try {
       acquired = await this.lock.tryAcquire(job.name, Math.max(1_000, job.intervalMs - 1_000));
     } catch (error) {
-      this.logger.warn("background job skipped: its lease could not be taken; retrying at the next interval", { job: job.name, error: (error as Error).message });
+      this.logger.warn("background job skipped: its lease could not be taken; retrying at the next interval", {
+        job: job.name,
+        error: (error as Error).message,
+      });
       return false;
     }
     if (!acquired) return false;

@@ -108,7 +108,13 @@ export class FallbackChain<P> {
           this.last = { servedBy: null, reasons };
           throw error;
         }
-        if (next) this.logger?.warn("provider failed; the next one takes over", { capability: this.capability, provider: member.id, next: next.id, reason: reasons.at(-1) });
+        if (next)
+          this.logger?.warn("provider failed; the next one takes over", {
+            capability: this.capability,
+            provider: member.id,
+            next: next.id,
+            reason: reasons.at(-1),
+          });
       }
     }
     this.last = { servedBy: null, reasons };

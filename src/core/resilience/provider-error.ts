@@ -65,7 +65,20 @@ export function statusOf(error: unknown): number | undefined {
   return undefined;
 }
 
-const NETWORK_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_SOCKET", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);
+const NETWORK_CODES = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EAI_AGAIN",
+  "ENOTFOUND",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+]);
 
 function codeOf(error: unknown, depth = 0): string | undefined {
   if (typeof error !== "object" || error === null || depth > 4) return undefined;
@@ -102,7 +115,11 @@ export function providerErrorFrom(provider: string, error: unknown, statusKinds:
   if (status !== undefined) return new ProviderError({ provider, kind: statusKinds[status] ?? kindOfStatus(status), status }, { cause: error });
   const names = namesOf(error);
   if (/Timeout|UserAbort|AbortError/i.test(names)) return new ProviderError({ provider, kind: "timeout" }, { cause: error });
-  if (codeOf(error) || /Connection|FetchError/i.test(names) || /fetch failed|socket hang up|network|terminated/i.test(String((error as Error | null)?.message ?? ""))) {
+  if (
+    codeOf(error) ||
+    /Connection|FetchError/i.test(names) ||
+    /fetch failed|socket hang up|network|terminated/i.test(String((error as Error | null)?.message ?? ""))
+  ) {
     return new ProviderError({ provider, kind: "network" }, { cause: error });
   }
   return error;

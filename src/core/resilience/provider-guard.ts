@@ -110,7 +110,8 @@ export class ProviderGuard {
       resetTimeout: policy.resetTimeoutMs,
       // Neither a caller's mistake nor a caller who gave up (the person left) says anything about the provider.
       // (opossum passes the fired arguments after the error; its typings only declare the error.)
-      errorFilter: ((error: unknown, _operation: unknown, _signal: unknown, caller: AbortSignal | undefined) => isCallerMistake(error) || caller?.aborted === true) as (error: unknown) => boolean,
+      errorFilter: ((error: unknown, _operation: unknown, _signal: unknown, caller: AbortSignal | undefined) =>
+        isCallerMistake(error) || caller?.aborted === true) as (error: unknown) => boolean,
     });
     metrics?.breakerState.set({ operation: name }, 0);
     const announce = (state: BreakerState) => () => {
@@ -160,7 +161,12 @@ export class ProviderGuard {
         if (!retry) throw transient ? new ProviderUnavailableError(this.name, "failed", { cause: error }) : error;
         const ceiling = Math.min(this.policy.maxDelayMs, this.policy.baseDelayMs * 2 ** attempt);
         const delay = Math.random() * ceiling; // full jitter: spreads retries of many clients apart
-        this.logger?.warn("provider call failed, retrying", { provider: this.name, attempt: attempt + 1, delay_ms: Math.round(delay), error: (error as Error).message });
+        this.logger?.warn("provider call failed, retrying", {
+          provider: this.name,
+          attempt: attempt + 1,
+          delay_ms: Math.round(delay),
+          error: (error as Error).message,
+        });
         await sleep(delay, undefined, options.signal ? { signal: options.signal } : undefined);
       } finally {
         deadline.dispose();

@@ -9,7 +9,16 @@ export { statusOf } from "./provider-error.js";
  * will fail again the same way, so retrying them only adds latency and load.
  */
 const TRANSIENT_STATUS = new Set([408, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529]);
-const TRANSIENT_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "UND_ERR_SOCKET", "UND_ERR_CONNECT_TIMEOUT", "ATTEMPT_TIMEOUT"]);
+const TRANSIENT_CODES = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EAI_AGAIN",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "ATTEMPT_TIMEOUT",
+]);
 
 function codeOf(error: unknown): string | undefined {
   if (typeof error !== "object" || error === null) return undefined;
@@ -33,7 +42,8 @@ const CALLER_MISTAKE_STATUS = new Set([400, 404, 413, 415, 422]);
 
 /** Caller mistakes should not open a breaker: the provider itself is fine. */
 export function isCallerMistake(error: unknown): boolean {
-  if (isProviderError(error)) return error.kind === "unreadable_input" || (error.kind === "client" && error.status !== undefined && CALLER_MISTAKE_STATUS.has(error.status));
+  if (isProviderError(error))
+    return error.kind === "unreadable_input" || (error.kind === "client" && error.status !== undefined && CALLER_MISTAKE_STATUS.has(error.status));
   const status = statusOf(error);
   return status !== undefined && CALLER_MISTAKE_STATUS.has(status);
 }

@@ -27,7 +27,11 @@ export function createGenerateNode({ llm, logger }: GraphDeps) {
       emit({ type: "reply", text, fallback, stopped, route: state.route, memoriesUsed: state.memories.length, messageId: replyId });
       // Marked in the thread, so history shows an apology as a failed reply (to retry), not as Rose's words.
       const marks = fallback ? { fallback: true } : stopped ? { stopped: true } : {};
-      return { messages: [...asked, new AIMessage({ content: text, id: replyId, additional_kwargs: marks })], pendingUserMessage: null, replyFallback: fallback };
+      return {
+        messages: [...asked, new AIMessage({ content: text, id: replyId, additional_kwargs: marks })],
+        pendingUserMessage: null,
+        replyFallback: fallback,
+      };
     };
     let streamed = 0;
     let written = "";

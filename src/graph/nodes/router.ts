@@ -12,7 +12,8 @@ const routeSchema = z.object({ response_type: z.enum(ROUTES).describe("how to an
  * Audio and image replies happen only on an explicit request, so a message that mentions none of these
  * words is a conversation without asking a model: one LLM round trip fewer on almost every turn.
  */
-const EXPLICIT_MEDIA_REQUEST = /\b(voice (note|message|memo)|say (it|that|this)? ?(out )?loud|speak|read (it|that|this) (to me|aloud)|sing|picture|image|photo|draw|paint|sketch|show me)\b/i;
+const EXPLICIT_MEDIA_REQUEST =
+  /\b(voice (note|message|memo)|say (it|that|this)? ?(out )?loud|speak|read (it|that|this) (to me|aloud)|sing|picture|image|photo|draw|paint|sketch|show me)\b/i;
 
 export function mightRequestMedia(text: string): boolean {
   return EXPLICIT_MEDIA_REQUEST.test(text);

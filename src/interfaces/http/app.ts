@@ -46,7 +46,8 @@ export function createHttpApp(deps: HttpDeps): Express {
   api.use(checkJsonBody);
   api.use(cookieParser(deps.signingSecret));
   api.use(anonymousIdentity({ secure: production, allowedOrigins }));
-  for (const limiter of rateLimits({ turnsPerMinute: deps.config.rateLimitPerMinute, ...(deps.rateLimitStore ? { makeStore: deps.rateLimitStore } : {}) })) api.use(limiter);
+  for (const limiter of rateLimits({ turnsPerMinute: deps.config.rateLimitPerMinute, ...(deps.rateLimitStore ? { makeStore: deps.rateLimitStore } : {}) }))
+    api.use(limiter);
   api.use(healthRoutes(deps));
   api.use(sessionRoutes(deps));
   api.use(chatRoutes(deps));

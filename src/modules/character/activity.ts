@@ -21,7 +21,9 @@ export interface LocalMoment {
 }
 
 export function localMoment(now: Date, timezone: string): LocalMoment {
-  const parts = new Intl.DateTimeFormat("en-GB", { timeZone: timezone, weekday: "long", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).formatToParts(now);
+  const parts = new Intl.DateTimeFormat("en-GB", { timeZone: timezone, weekday: "long", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).formatToParts(
+    now,
+  );
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
   const hour = Number(get("hour"));
   const activity = [...DAY_PLAN].reverse().find((slot) => hour >= slot.from)?.activity ?? DAY_PLAN[0]!.activity;

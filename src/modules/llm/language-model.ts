@@ -56,7 +56,8 @@ export class GuardedLanguageModel implements LanguageModel {
 
   structured<S extends z.ZodType>(schema: S, name: string): { invoke(messages: BaseMessage[], options?: CallOptions): Promise<z.infer<S>> } {
     return {
-      invoke: (messages, { signal } = {}) => this.chain.run((provider, attemptSignal) => provider.structured(this.role, schema, name, messages, attemptSignal), signal ? { signal } : {}),
+      invoke: (messages, { signal } = {}) =>
+        this.chain.run((provider, attemptSignal) => provider.structured(this.role, schema, name, messages, attemptSignal), signal ? { signal } : {}),
     };
   }
 }
@@ -78,7 +79,13 @@ export function createLanguageModels(
   const chain = (role: ModelRole) =>
     new FallbackChain(
       role,
-      instances.map((provider) => ({ id: provider.id, provider, guard: guards.guard(`${role}:${provider.id}`, "llm"), model: provider.models[role], probe: (signal: AbortSignal) => provider.probe(signal) })),
+      instances.map((provider) => ({
+        id: provider.id,
+        provider,
+        guard: guards.guard(`${role}:${provider.id}`, "llm"),
+        model: provider.models[role],
+        probe: (signal: AbortSignal) => provider.probe(signal),
+      })),
       logger,
     );
   return { chat: new GuardedLanguageModel("chat", chain("chat")), small: new GuardedLanguageModel("small", chain("small")) };

@@ -5,7 +5,9 @@ import type { LanguageModel } from "../llm/language-model.js";
 import { MEMORY_TYPES, type Memory } from "./types.js";
 
 export const memoryDecisionSchema = z.object({
-  action: z.enum(["nothing", "add", "update"]).describe("nothing: not worth remembering or already known; add: a new memory; update: replaces a remembered fact that changed"),
+  action: z
+    .enum(["nothing", "add", "update"])
+    .describe("nothing: not worth remembering or already known; add: a new memory; update: replaces a remembered fact that changed"),
   memory: z.string().describe("the memory as one short third-person sentence about the user; empty when action is nothing"),
   type: z.enum(MEMORY_TYPES).describe("what kind of memory it is"),
   importance: z.number().min(0).max(1).describe("0 trivial .. 1 life-defining"),

@@ -8,7 +8,11 @@ import { SqliteVecMemoryStore } from "./sqlite-vec-store.js";
 import type { MemoryStore } from "./store.js";
 
 /** The configured long-term memory: embedded sqlite-vec store by default, Qdrant when QDRANT_URL is set. */
-export async function createLongTermMemory(config: Config, guards: { embeddings: ProviderGuard; vectorStore: ProviderGuard }, logger: Logger): Promise<LongTermMemory> {
+export async function createLongTermMemory(
+  config: Config,
+  guards: { embeddings: ProviderGuard; vectorStore: ProviderGuard },
+  logger: Logger,
+): Promise<LongTermMemory> {
   const embedder = await createEmbedder(config, guards.embeddings, logger);
   let store: MemoryStore;
   if (config.memory.qdrantUrl) {

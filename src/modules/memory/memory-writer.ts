@@ -68,7 +68,9 @@ export class MemoryWriter {
   /** Runs `work` while renewing the lease of the jobs held under `claim`. */
   private async holding<T>(claim: string, work: () => Promise<T>): Promise<T> {
     const heartbeat = setInterval(() => {
-      this.outbox.renew(claim, Date.now() + LEASE_MS).catch((error: unknown) => this.logger.warn("memory outbox lease renewal failed", { error: (error as Error).message }));
+      this.outbox
+        .renew(claim, Date.now() + LEASE_MS)
+        .catch((error: unknown) => this.logger.warn("memory outbox lease renewal failed", { error: (error as Error).message }));
     }, HEARTBEAT_MS);
     heartbeat.unref();
     try {

@@ -147,7 +147,9 @@ export class QdrantMemoryStore implements MemoryStore {
     } catch (error) {
       // A timeout or a dropped connection can leave the batch applied after all: take back what may be there.
       // The ids are fresh, so the delete touches nothing that existed before.
-      await this.call((api, signal) => api.deletePoints({ collection_name: this.collection, wait: true, points: points.map((p) => p.id) }, { signal })).catch(() => {});
+      await this.call((api, signal) => api.deletePoints({ collection_name: this.collection, wait: true, points: points.map((p) => p.id) }, { signal })).catch(
+        () => {},
+      );
       throw error;
     }
   }
@@ -345,10 +347,7 @@ export class QdrantMemoryStore implements MemoryStore {
   private async upsert(id: string, vector: Float32Array, payload: MemoryPayload): Promise<void> {
     this.checkDimensions(vector);
     await this.call((api, signal) =>
-      api.upsertPoints(
-        { collection_name: this.collection, wait: true, points: [{ id, vector: Array.from(vector), payload: { ...payload } }] },
-        { signal },
-      ),
+      api.upsertPoints({ collection_name: this.collection, wait: true, points: [{ id, vector: Array.from(vector), payload: { ...payload } }] }, { signal }),
     );
   }
 
@@ -367,7 +366,13 @@ export class QdrantMemoryStore implements MemoryStore {
     do {
       const page = await this.call((api, signal) =>
         api.scrollPoints(
-          { collection_name: this.collection, filter, limit: Math.min(SCROLL_PAGE, cap - found.length), with_payload: true, ...(offset !== undefined ? { offset } : {}) },
+          {
+            collection_name: this.collection,
+            filter,
+            limit: Math.min(SCROLL_PAGE, cap - found.length),
+            with_payload: true,
+            ...(offset !== undefined ? { offset } : {}),
+          },
           { signal },
         ),
       );

@@ -47,7 +47,10 @@ export class SqliteVecMemoryStore implements MemoryStore {
   readonly name = "sqlite-vec";
   private readonly db: Database.Database;
 
-  constructor(path: string, readonly dimensions = 384) {
+  constructor(
+    path: string,
+    readonly dimensions = 384,
+  ) {
     this.db = new Database(path);
     sqliteVec.load(this.db);
     this.db.pragma("journal_mode = WAL");
@@ -142,7 +145,9 @@ export class SqliteVecMemoryStore implements MemoryStore {
   /** Takes one memory out of its person's keyword index and totals (inside the caller's transaction). */
   private unindexText(rowid: number | bigint, userId: string): void {
     this.db
-      .prepare("UPDATE memory_people SET documents = documents - 1, terms = terms - (SELECT COALESCE(SUM(tf), 0) FROM memory_terms WHERE memory = ?) WHERE user_id = ?")
+      .prepare(
+        "UPDATE memory_people SET documents = documents - 1, terms = terms - (SELECT COALESCE(SUM(tf), 0) FROM memory_terms WHERE memory = ?) WHERE user_id = ?",
+      )
       .run(rowid, userId);
     this.db.prepare("DELETE FROM memory_terms WHERE memory = ?").run(rowid);
   }
@@ -189,7 +194,17 @@ export class SqliteVecMemoryStore implements MemoryStore {
           `UPDATE memories SET text = ?, normalized = ?, type = ?, importance = ?, updated_at = ?, source_session_id = COALESCE(?, source_session_id), embedder = ?
            WHERE id = ? AND user_id = ? RETURNING *`,
         )
-        .get(changes.text, normalizeMemoryText(changes.text), changes.type, changes.importance, changes.updatedAt, changes.sourceSessionId ?? null, embedderId, id, userId);
+        .get(
+          changes.text,
+          normalizeMemoryText(changes.text),
+          changes.type,
+          changes.importance,
+          changes.updatedAt,
+          changes.sourceSessionId ?? null,
+          embedderId,
+          id,
+          userId,
+        );
       if (!row) return null;
       this.unindexText(row.rowid, userId);
       this.indexText(row.rowid, userId, row.text);
@@ -226,9 +241,13 @@ export class SqliteVecMemoryStore implements MemoryStore {
   async keywordSearch(userId: string, words: string[], limit: number, period?: Period): Promise<KeywordHit[]> {
     const stems = [...new Set(words.map(stemTerm).filter(Boolean))];
     if (stems.length === 0 || limit <= 0) return [];
-    const person = this.db.prepare<[string], { person: number; documents: number; terms: number }>("SELECT person, documents, terms FROM memory_people WHERE user_id = ?").get(userId);
+    const person = this.db
+      .prepare<[string], { person: number; documents: number; terms: number }>("SELECT person, documents, terms FROM memory_people WHERE user_id = ?")
+      .get(userId);
     if (!person) return [];
-    const postings = this.db.prepare<[number, string], { memory: number; tf: number; length: number }>("SELECT memory, tf, length FROM memory_terms WHERE person = ? AND term = ?");
+    const postings = this.db.prepare<[number, string], { memory: number; tf: number; length: number }>(
+      "SELECT memory, tf, length FROM memory_terms WHERE person = ? AND term = ?",
+    );
     const lists = stems.map((stem) => postings.all(person.person, stem).map((p) => ({ doc: p.memory, tf: p.tf, length: p.length })));
     const inPeriod = period
       ? new Set(
@@ -262,7 +281,9 @@ export class SqliteVecMemoryStore implements MemoryStore {
 
   async inPeriod(userId: string, period: Period, limit: number): Promise<Memory[]> {
     return this.db
-      .prepare<[string, string, string, number], MemoryRow>("SELECT * FROM memories WHERE user_id = ? AND updated_at >= ? AND updated_at < ? ORDER BY updated_at DESC, rowid DESC LIMIT ?")
+      .prepare<[string, string, string, number], MemoryRow>(
+        "SELECT * FROM memories WHERE user_id = ? AND updated_at >= ? AND updated_at < ? ORDER BY updated_at DESC, rowid DESC LIMIT ?",
+      )
       .all(userId, period.from, period.to, limit)
       .map(toMemory);
   }

@@ -9,7 +9,12 @@ interface SessionRow {
   last_active_at: Date;
 }
 
-const toSession = (row: SessionRow): Session => ({ id: row.id, userId: row.user_id, createdAt: row.created_at.toISOString(), lastActiveAt: row.last_active_at.toISOString() });
+const toSession = (row: SessionRow): Session => ({
+  id: row.id,
+  userId: row.user_id,
+  createdAt: row.created_at.toISOString(),
+  lastActiveAt: row.last_active_at.toISOString(),
+});
 
 export class PgSessionStore implements SessionStore {
   private constructor(private readonly pool: pg.Pool) {}
@@ -30,7 +35,10 @@ export class PgSessionStore implements SessionStore {
 
   async create(userId: string): Promise<Session> {
     const now = new Date();
-    const { rows } = await this.pool.query<SessionRow>("INSERT INTO rose_sessions (id, user_id, created_at, last_active_at) VALUES ($1, $2, $3, $3) RETURNING *", [newId(), userId, now]);
+    const { rows } = await this.pool.query<SessionRow>(
+      "INSERT INTO rose_sessions (id, user_id, created_at, last_active_at) VALUES ($1, $2, $3, $3) RETURNING *",
+      [newId(), userId, now],
+    );
     return toSession(rows[0]!);
   }
 
@@ -48,7 +56,10 @@ export class PgSessionStore implements SessionStore {
   }
 
   async idleSince(cutoff: Date, limit: number): Promise<Session[]> {
-    const { rows } = await this.pool.query<SessionRow>("SELECT * FROM rose_sessions WHERE last_active_at < $1 ORDER BY last_active_at LIMIT $2", [cutoff, limit]);
+    const { rows } = await this.pool.query<SessionRow>("SELECT * FROM rose_sessions WHERE last_active_at < $1 ORDER BY last_active_at LIMIT $2", [
+      cutoff,
+      limit,
+    ]);
     return rows.map(toSession);
   }
 

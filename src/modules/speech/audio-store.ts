@@ -97,7 +97,10 @@ export class FileAudioStore implements AudioStore {
           continue;
         }
         // Already gone is as good as removed (another instance sharing the volume got there first).
-        await unlink(join(path, file)).then(() => removed++, () => {});
+        await unlink(join(path, file)).then(
+          () => removed++,
+          () => {},
+        );
       }
       if (kept === 0) await rmdir(path).catch(() => {}); // a file saved meanwhile keeps it: ENOTEMPTY
     }

@@ -9,14 +9,20 @@ const NO_STT = "set GROQ_API_KEY for Groq Whisper, or OPENAI_BASE_URL (and OPENA
 
 /** The parts of a Speech, built by hand (tests) or from the configuration. */
 export function buildSpeech(parts: { stt: SpeechToText[]; sttMissing?: string; tts: TextToSpeech[] }, guards: ProviderGuards, logger: Logger): Speech {
-  const describe = (providers: Array<SpeechToText | TextToSpeech>) => providers.map((p) => `${p.provider}${p.model ? ` (${p.model})` : ""}`).join(", then ") || "none";
+  const describe = (providers: Array<SpeechToText | TextToSpeech>) =>
+    providers.map((p) => `${p.provider}${p.model ? ` (${p.model})` : ""}`).join(", then ") || "none";
   logger.info("speech configured", { stt: describe(parts.stt), tts: describe(parts.tts) });
-  return new Speech({ stt: speechChain("stt", parts.stt, guards, logger), sttMissing: parts.sttMissing ?? NO_STT, tts: speechChain("tts", parts.tts, guards, logger) }, logger);
+  return new Speech(
+    { stt: speechChain("stt", parts.stt, guards, logger), sttMissing: parts.sttMissing ?? NO_STT, tts: speechChain("tts", parts.tts, guards, logger) },
+    logger,
+  );
 }
 
 /** Builds the configured recognisers and voices; either may be absent and the service still boots. */
 export function createSpeech(config: Config, guards: ProviderGuards, logger: Logger): Speech {
   const stt = instantiate(config.speech.stt, undefined);
-  const tts = instantiate(config.speech.tts, undefined, (id) => logger.info(`${id} is not installed: it will not stand in when the configured voice fails`, { provider: id }));
+  const tts = instantiate(config.speech.tts, undefined, (id) =>
+    logger.info(`${id} is not installed: it will not stand in when the configured voice fails`, { provider: id }),
+  );
   return buildSpeech({ stt, sttMissing: NO_STT, tts }, guards, logger);
 }

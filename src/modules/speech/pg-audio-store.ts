@@ -29,17 +29,22 @@ export class PgAudioStore implements AudioStore {
 
   async save(ownerId: string, audio: SpokenAudio): Promise<string> {
     const id = newAudioId(audio.mime);
-    await this.pool.query("INSERT INTO rose_audio (id, owner_key, mime, bytes, created_at) VALUES ($1, $2, $3, $4, $5)", [id, ownerKey(ownerId), audio.mime, audio.bytes, new Date()]);
+    await this.pool.query("INSERT INTO rose_audio (id, owner_key, mime, bytes, created_at) VALUES ($1, $2, $3, $4, $5)", [
+      id,
+      ownerKey(ownerId),
+      audio.mime,
+      audio.bytes,
+      new Date(),
+    ]);
     return id;
   }
 
   async find(ownerId: string, id: string): Promise<StoredAudio | null> {
     if (!isAudioId(id)) return null;
-    const { rows } = await this.pool.query<{ mime: string; bytes: Buffer }>("SELECT mime, bytes FROM rose_audio WHERE id = $1 AND owner_key = $2 AND created_at > $3", [
-      id,
-      ownerKey(ownerId),
-      new Date(Date.now() - this.ttlMs),
-    ]);
+    const { rows } = await this.pool.query<{ mime: string; bytes: Buffer }>(
+      "SELECT mime, bytes FROM rose_audio WHERE id = $1 AND owner_key = $2 AND created_at > $3",
+      [id, ownerKey(ownerId), new Date(Date.now() - this.ttlMs)],
+    );
     return rows[0] ?? null;
   }
 

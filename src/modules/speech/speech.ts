@@ -74,7 +74,12 @@ export class Speech {
     try {
       return await stt.run((provider, signal) => provider.transcribe(clip, signal));
     } catch (error) {
-      this.logger.warn("speech recognition failed", { providers: stt.members.map((m) => m.id), error: (error as Error).message, format: clip.format.name, bytes: clip.bytes.length });
+      this.logger.warn("speech recognition failed", {
+        providers: stt.members.map((m) => m.id),
+        error: (error as Error).message,
+        format: clip.format.name,
+        bytes: clip.bytes.length,
+      });
       throw isUnreadableAudio(error) ? AUDIO_UNREADABLE : STT_UNAVAILABLE;
     }
   }
@@ -106,7 +111,12 @@ export class Speech {
 }
 
 /** A capability's providers as a fallback chain, each behind its own guard ("tts:elevenlabs", "tts:espeak"); null when there are none. */
-export function speechChain<P extends SpeechToText | TextToSpeech>(capability: "stt" | "tts", providers: readonly P[], guards: ProviderGuards, logger?: Logger): FallbackChain<P> | null {
+export function speechChain<P extends SpeechToText | TextToSpeech>(
+  capability: "stt" | "tts",
+  providers: readonly P[],
+  guards: ProviderGuards,
+  logger?: Logger,
+): FallbackChain<P> | null {
   if (providers.length === 0) return null;
   return new FallbackChain(
     capability,

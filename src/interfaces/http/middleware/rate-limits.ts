@@ -15,7 +15,13 @@ export interface RateLimitOptions {
   makeStore?: (prefix: string) => Store;
 }
 
-function limiter(name: string, limit: number, key: (req: Request) => string, skip: (req: Request) => boolean, makeStore?: (prefix: string) => Store): RequestHandler {
+function limiter(
+  name: string,
+  limit: number,
+  key: (req: Request) => string,
+  skip: (req: Request) => boolean,
+  makeStore?: (prefix: string) => Store,
+): RequestHandler {
   return rateLimit({
     windowMs: 60_000,
     limit,

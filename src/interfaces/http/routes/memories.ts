@@ -40,7 +40,12 @@ const memoryInputSchema = z.object({
 
 const listQuerySchema = z.object({
   query: z.string().max(MAX_MEMORY_CHARS).refine(isPlainText, { error: PLAIN_TEXT_ERROR }).optional(),
-  limit: z.coerce.number({ error: "must be a number" }).int().min(1, { error: "must be between 1 and 100" }).max(100, { error: "must be between 1 and 100" }).default(50),
+  limit: z.coerce
+    .number({ error: "must be a number" })
+    .int()
+    .min(1, { error: "must be between 1 and 100" })
+    .max(100, { error: "must be between 1 and 100" })
+    .default(50),
   offset: z.coerce.number({ error: "must be a number" }).int().min(0).max(1_000_000).default(0),
 });
 
@@ -72,7 +77,10 @@ function toNewMemory(input: z.infer<typeof memoryInputSchema>): NewMemory {
 
 /** JSON Lines import: every line is validated before anything is stored, so a bad file imports nothing. */
 function parseJsonLines(body: string): NewMemory[] {
-  const lines = body.split(/\r?\n/).map((line, i) => ({ line: line.trim(), number: i + 1 })).filter((l) => l.line);
+  const lines = body
+    .split(/\r?\n/)
+    .map((line, i) => ({ line: line.trim(), number: i + 1 }))
+    .filter((l) => l.line);
   if (lines.length === 0) throw badRequest("The import is empty");
   if (lines.length > MAX_IMPORT) throw badRequest(`An import holds at most ${MAX_IMPORT} memories`);
   return lines.map(({ line, number }) => {
@@ -91,7 +99,12 @@ function parseJsonLines(body: string): NewMemory[] {
   });
 }
 
-const importSchema = z.object({ memories: z.array(memoryInputSchema).min(1, { error: "must hold at least one memory" }).max(MAX_IMPORT, { error: `holds at most ${MAX_IMPORT} memories` }) });
+const importSchema = z.object({
+  memories: z
+    .array(memoryInputSchema)
+    .min(1, { error: "must hold at least one memory" })
+    .max(MAX_IMPORT, { error: `holds at most ${MAX_IMPORT} memories` }),
+});
 
 /** One memory `{text, …}`, a batch `{memories: […]}`, or JSON Lines (one memory per line). */
 function importBody(req: Request): NewMemory[] {

@@ -52,7 +52,8 @@ const elapsedSince = (started: number) => Math.round(performance.now() - started
 function uploadError(error: unknown, maxBytes: number): AppError {
   if (isAppError(error)) return error;
   if (error instanceof multer.MulterError) {
-    if (error.code === "LIMIT_FILE_SIZE") return payloadTooLarge(`The recording is larger than ${Math.round(maxBytes / 1024 / 1024)} MB; please send a shorter one`);
+    if (error.code === "LIMIT_FILE_SIZE")
+      return payloadTooLarge(`The recording is larger than ${Math.round(maxBytes / 1024 / 1024)} MB; please send a shorter one`);
     if (error.code === "LIMIT_UNEXPECTED_FILE") return badRequest(`Send exactly one recording, in the multipart field "${AUDIO_FIELD}"`);
     return badRequest(`The upload could not be read (${error.code.toLowerCase().replace(/_/g, " ")})`);
   }
@@ -76,7 +77,10 @@ export function voiceRoutes(deps: HttpDeps): Router {
     }
     if (file.size === 0) throw badRequest("The recording is empty");
     const format = sniffAudioFormat(file.buffer);
-    if (!format) throw unsupportedMediaType(`The recording is not audio Rose can read: send ${ACCEPTED_AUDIO} (the format is recognised from the content, not the file name)`);
+    if (!format)
+      throw unsupportedMediaType(
+        `The recording is not audio Rose can read: send ${ACCEPTED_AUDIO} (the format is recognised from the content, not the file name)`,
+      );
     return { bytes: file.buffer, format };
   }
 
@@ -193,10 +197,13 @@ export function voiceRoutes(deps: HttpDeps): Router {
       } else {
         // The first clause is spoken on its own so Rose's voice starts before her first sentence is done.
         const splitter = spokenSentenceSplitter();
-        const running = turns.start({ userId: turn.userId, sessionId: turn.sessionId, message: transcript, timezone: turn.timezone, forcedRoute: "audio" }, (token) => {
-          sendToken(token);
-          say(splitter.push(token));
-        });
+        const running = turns.start(
+          { userId: turn.userId, sessionId: turn.sessionId, message: transcript, timezone: turn.timezone, forcedRoute: "audio" },
+          (token) => {
+            sendToken(token);
+            say(splitter.push(token));
+          },
+        );
         result = await running.reply;
         say(splitter.flush());
       }
@@ -213,7 +220,14 @@ export function voiceRoutes(deps: HttpDeps): Router {
         no_speech: noSpeech,
         fallback: result.fallback,
         tts_failed: spoken.failed,
-        timings: { stt_ms: sttMs, first_token_ms: firstTokenMs, first_audio_ms: firstAudioMs, workflow_ms: workflowMs, tts_ms: ttsMs, total_ms: elapsedSince(started) },
+        timings: {
+          stt_ms: sttMs,
+          first_token_ms: firstTokenMs,
+          first_audio_ms: firstAudioMs,
+          workflow_ms: workflowMs,
+          tts_ms: ttsMs,
+          total_ms: elapsedSince(started),
+        },
       });
     } catch (error) {
       speaker?.cancel();

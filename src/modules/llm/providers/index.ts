@@ -7,10 +7,7 @@ import { openAiChat } from "./openai.js";
  * The chat-model providers, one line each, in the order they are picked when LLM_PROVIDER(S) names
  * none (the first whose credentials are set). A new provider is its file plus a line here.
  */
-export const CHAT_PROVIDERS = [
-  groqChat,
-  openAiChat,
-] as const;
+export const CHAT_PROVIDERS = [groqChat, openAiChat] as const;
 
 export const CHAT_CAPABILITY: CapabilitySpec<ChatProvider, ChatProviderContext> = {
   label: "chat model",

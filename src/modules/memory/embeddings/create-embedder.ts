@@ -13,7 +13,10 @@ import type { Embedder } from "./types.js";
  */
 export async function createEmbedder(config: Config, guard: ProviderGuard, logger: Logger): Promise<Embedder> {
   if (config.memory.embeddingsProvider === "openai") {
-    return new OpenAiEmbedder({ apiKey: config.memory.openai.apiKey, baseUrl: config.memory.openai.baseUrl, model: config.memory.embeddingsModel ?? "text-embedding-3-small" }, guard);
+    return new OpenAiEmbedder(
+      { apiKey: config.memory.openai.apiKey, baseUrl: config.memory.openai.baseUrl, model: config.memory.embeddingsModel ?? "text-embedding-3-small" },
+      guard,
+    );
   }
   try {
     return await TransformersEmbedder.load(join(config.dataDir, "models"), logger);

@@ -3,7 +3,9 @@ import { type Embedder, type FusionWeights, l2Normalize } from "./types.js";
 
 /** Words that carry no meaning for recall; without them "the user's sister" would match "the user's job". */
 const STOP_WORDS = new Set(
-  "a an and are as at be been but by did do does for from had has have he her hers him his how i i'm im in is it its just me my of on or our she so that the their them they this to too us was we were what when where which who why will with you your user users s".split(" "),
+  "a an and are as at be been but by did do does for from had has have he her hers him his how i i'm im in is it its just me my of on or our she so that the their them they this to too us was we were what when where which who why will with you your user users s".split(
+    " ",
+  ),
 );
 
 /** Crude suffix stripping so "moved"/"moving"/"moves" share a feature. */

@@ -24,11 +24,14 @@ export class OpenAiEmbedder implements Embedder {
 
   async embed(texts: string[]): Promise<Float32Array[]> {
     if (texts.length === 0) return [];
-    const response = await this.guard.run((signal) => this.client.embeddings.create({ model: this.model, input: texts, dimensions: this.dimensions }, { signal }));
+    const response = await this.guard.run((signal) =>
+      this.client.embeddings.create({ model: this.model, input: texts, dimensions: this.dimensions }, { signal }),
+    );
     return response.data
       .sort((a, b) => a.index - b.index)
       .map((item) => {
-        if (item.embedding.length !== this.dimensions) throw new Error(`embedding model returned ${item.embedding.length} dimensions, expected ${this.dimensions}`);
+        if (item.embedding.length !== this.dimensions)
+          throw new Error(`embedding model returned ${item.embedding.length} dimensions, expected ${this.dimensions}`);
         return l2Normalize(Float32Array.from(item.embedding));
       });
   }

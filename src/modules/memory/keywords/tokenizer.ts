@@ -7,9 +7,11 @@ import { porterStem } from "./porter.js";
  * "Hope"), so a stop word written with a capital inside a sentence is kept as the name it probably is.
  */
 const STOP_WORDS = new Set(
-  ("a an and are as at be been but by did do does doing for from had has have having he her hers him his how i im in is it its me my of on or our ours she so " +
+  (
+    "a an and are as at be been but by did do does doing for from had has have having he her hers him his how i im in is it its me my of on or our ours she so " +
     "than that the their theirs them then there these they this those to too us was we were what when where which who whom why will with would you your yours " +
-    "user users s t d ll re ve m can could should about into just also very isn aren wasn weren don doesn didn haven hasn hadn won wouldn couldn shouldn").split(" "),
+    "user users s t d ll re ve m can could should about into just also very isn aren wasn weren don doesn didn haven hasn hadn won wouldn couldn shouldn"
+  ).split(" "),
 );
 
 const WORD = /[\p{L}\p{N}]+(?:['\u2019][\p{L}]+)?/gu;

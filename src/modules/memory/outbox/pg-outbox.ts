@@ -82,7 +82,12 @@ export class PgMemoryOutbox implements MemoryOutbox {
   }
 
   async retryAt(id: number, attempts: number, at: number, error: string): Promise<void> {
-    await this.pool.query("UPDATE rose_memory_outbox SET attempts = $2, next_attempt_at = $3, last_error = $4, claimed_by = NULL WHERE id = $1", [id, attempts, at, error]);
+    await this.pool.query("UPDATE rose_memory_outbox SET attempts = $2, next_attempt_at = $3, last_error = $4, claimed_by = NULL WHERE id = $1", [
+      id,
+      attempts,
+      at,
+      error,
+    ]);
   }
 
   async forgetUser(userId: string): Promise<number> {

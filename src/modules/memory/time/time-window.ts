@@ -18,7 +18,22 @@ type Period = Omit<TimeWindow, "phrase">;
 const DAY = 86_400_000;
 const MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
 const MONTH = `(${MONTHS.join("|")}|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)`;
-const NUMBERS: Record<string, number> = { a: 1, an: 1, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, eleven: 11, twelve: 12 };
+const NUMBERS: Record<string, number> = {
+  a: 1,
+  an: 1,
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+  eleven: 11,
+  twelve: 12,
+};
 const UNITS = { day: DAY, week: 7 * DAY, month: 30 * DAY, year: 365 * DAY };
 
 const startOfDay = (t: Date) => new Date(Date.UTC(t.getUTCFullYear(), t.getUTCMonth(), t.getUTCDate()));
@@ -32,7 +47,16 @@ const monthOf = (year: number, month: number): Period => ({ from: new Date(Date.
  */
 function zoneOffset(at: Date, timeZone: string): number {
   const parts = Object.fromEntries(
-    new Intl.DateTimeFormat("en-US", { timeZone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric" })
+    new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
+      second: "numeric",
+    })
       .formatToParts(at)
       .map((p) => [p.type, Number(p.value)]),
   );
@@ -82,7 +106,11 @@ export function timeWindow(query: string, now: Date, timeZone = "UTC"): TimeWind
     const match = pattern.exec(q);
     if (!match) continue;
     const period = resolve(match, localNow);
-    return { from: new Date(period.from.getTime() - offset), to: new Date(period.to.getTime() - offset), phrase: query.slice(match.index, match.index + match[0].length) };
+    return {
+      from: new Date(period.from.getTime() - offset),
+      to: new Date(period.to.getTime() - offset),
+      phrase: query.slice(match.index, match.index + match[0].length),
+    };
   }
   return null;
 }

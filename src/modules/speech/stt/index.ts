@@ -7,10 +7,7 @@ import { groqStt, openAiStt } from "./whisper-api.js";
  * are set serves, in this order: Groq Whisper, then the OpenAI-compatible recogniser standing in for
  * it. A new recogniser (a Deepgram) is its file plus a line here.
  */
-export const STT_PROVIDERS = [
-  groqStt,
-  openAiStt,
-] as const;
+export const STT_PROVIDERS = [groqStt, openAiStt] as const;
 
 export const STT_CAPABILITY: CapabilitySpec<SpeechToText, void> = {
   label: "speech recognition",

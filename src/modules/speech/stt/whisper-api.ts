@@ -71,13 +71,11 @@ export const STT_DEFAULT_MODELS = { groq: "whisper-large-v3-turbo", openai: "whi
 export const groqStt = defineProvider({
   id: "groq",
   env: (role) =>
-    z
-      .object({ GROQ_API_KEY: optionalString, GROQ_BASE_URL: url.optional(), GROQ_STT_MODEL: optionalString, STT_MODEL: optionalString })
-      .transform((env) => ({
-        apiKey: env.GROQ_API_KEY,
-        baseUrl: env.GROQ_BASE_URL,
-        model: env.GROQ_STT_MODEL ?? (role === "primary" ? env.STT_MODEL : undefined) ?? STT_DEFAULT_MODELS.groq,
-      })),
+    z.object({ GROQ_API_KEY: optionalString, GROQ_BASE_URL: url.optional(), GROQ_STT_MODEL: optionalString, STT_MODEL: optionalString }).transform((env) => ({
+      apiKey: env.GROQ_API_KEY,
+      baseUrl: env.GROQ_BASE_URL,
+      model: env.GROQ_STT_MODEL ?? (role === "primary" ? env.STT_MODEL : undefined) ?? STT_DEFAULT_MODELS.groq,
+    })),
   missing: (s) => (s.apiKey ? null : "needs GROQ_API_KEY: set it to your Groq API key, or choose another recogniser (openai)"),
   autoSelect: (s) => s.apiKey !== undefined,
   create: (s): SpeechToText => groqTranscriber({ apiKey: s.apiKey!, model: s.model, ...(s.baseUrl ? { baseUrl: s.baseUrl } : {}) }),

@@ -61,7 +61,12 @@ export const elevenLabsTts = defineProvider({
         ELEVENLABS_VOICE_ID: z.string().default("21m00Tcm4TlvDq8ikWAM"),
         ELEVENLABS_MODEL: z.string().default("eleven_flash_v2_5"),
       })
-      .transform((env) => ({ apiKey: env.ELEVENLABS_API_KEY, baseUrl: env.ELEVENLABS_BASE_URL, voiceId: env.ELEVENLABS_VOICE_ID, model: env.ELEVENLABS_MODEL })),
+      .transform((env) => ({
+        apiKey: env.ELEVENLABS_API_KEY,
+        baseUrl: env.ELEVENLABS_BASE_URL,
+        voiceId: env.ELEVENLABS_VOICE_ID,
+        model: env.ELEVENLABS_MODEL,
+      })),
   missing: (s) => (s.apiKey ? null : "needs ELEVENLABS_API_KEY: set it, or use TTS_PROVIDER=espeak for offline speech"),
   autoSelect: (s) => s.apiKey !== undefined,
   create: (s): TextToSpeech => new ElevenLabsSpeech({ apiKey: s.apiKey!, voiceId: s.voiceId, model: s.model, ...(s.baseUrl ? { baseUrl: s.baseUrl } : {}) }),

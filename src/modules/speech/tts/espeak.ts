@@ -54,7 +54,11 @@ export class EspeakSpeech implements TextToSpeech {
       throw providerErrorFrom(this.provider, error);
     }
     if (result.code !== 0 || result.stdout.length === 0) {
-      throw new ProviderError({ provider: this.provider, kind: "server", message: `espeak-ng failed (exit ${result.code}): ${result.stderr.trim().slice(0, 200)}` });
+      throw new ProviderError({
+        provider: this.provider,
+        kind: "server",
+        message: `espeak-ng failed (exit ${result.code}): ${result.stderr.trim().slice(0, 200)}`,
+      });
     }
     // Writing to a pipe, espeak-ng cannot go back to fill in the WAV sizes; fix them so players trust the file.
     return { mime: "audio/wav", bytes: withTrueSizes(result.stdout) };

@@ -8,11 +8,7 @@ import { openAiTts } from "./openai-speech.js";
  * Speech synthesis providers, one line each, in the order they are picked when TTS_PROVIDER(S) names
  * none: ElevenLabs when its key is set, else espeak-ng. A new voice is its file plus a line here.
  */
-export const TTS_PROVIDERS = [
-  elevenLabsTts,
-  openAiTts,
-  espeakTts,
-] as const;
+export const TTS_PROVIDERS = [elevenLabsTts, openAiTts, espeakTts] as const;
 
 export const TTS_CAPABILITY: CapabilitySpec<TextToSpeech, void> = {
   label: "speech synthesis",

@@ -23,7 +23,10 @@ export class OpenAiSpeech implements TextToSpeech {
   async synthesize(text: string, signal: AbortSignal): Promise<SynthesizedSpeech> {
     let response: Response;
     try {
-      response = await this.client.audio.speech.create({ model: this.options.model, voice: this.options.voice, input: text, response_format: "mp3" }, { signal });
+      response = await this.client.audio.speech.create(
+        { model: this.options.model, voice: this.options.voice, input: text, response_format: "mp3" },
+        { signal },
+      );
     } catch (error) {
       throw providerErrorFrom(this.provider, error);
     }
@@ -57,5 +60,6 @@ export const openAiTts = defineProvider({
       })),
   missing: (s) => (s.apiKey || s.baseUrl ? null : "needs OPENAI_API_KEY, or OPENAI_BASE_URL for a local OpenAI-compatible server"),
   autoSelect: () => false,
-  create: (s): TextToSpeech => new OpenAiSpeech({ model: s.model, voice: s.voice, ...(s.apiKey ? { apiKey: s.apiKey } : {}), ...(s.baseUrl ? { baseUrl: s.baseUrl } : {}) }),
+  create: (s): TextToSpeech =>
+    new OpenAiSpeech({ model: s.model, voice: s.voice, ...(s.apiKey ? { apiKey: s.apiKey } : {}), ...(s.baseUrl ? { baseUrl: s.baseUrl } : {}) }),
 });
