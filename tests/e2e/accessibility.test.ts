@@ -50,8 +50,11 @@ async function openMemories(page: Page): Promise<void> {
   await page.getByRole("button", { name: /What Rose remembers|Memories/ }).click();
   const dialog = page.getByRole("dialog", { name: "What Rose remembers" });
   await expect.poll(() => dialog.getByText(/Nothing yet|Maya/).count(), { timeout: 10_000 }).toBeGreaterThan(0);
-  // Let the panel's entrance settle, so colours are scanned as they end up, not mid-fade.
-  await expect.poll(() => page.evaluate("getComputedStyle(document.querySelector('.memory-panel')).opacity")).toBe("1");
+  // Let the panel's and its memories' entrances settle (reduced motion still fades), so colours are
+  // scanned as they end up, not mid-fade.
+  await expect
+    .poll(() => page.evaluate("[...document.querySelectorAll('.memory-panel, .memory-panel .memory')].every((e) => getComputedStyle(e).opacity === '1')"))
+    .toBe(true);
 }
 
 beforeAll(async () => {
