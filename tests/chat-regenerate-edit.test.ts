@@ -169,6 +169,18 @@ describe("editing and resending the last message", () => {
   });
 });
 
+describe("stopping a turn that already ended", () => {
+  it("is a 409 and changes nothing", async () => {
+    const { client } = server;
+    const sessionId = await conversation(client);
+    const before = await history(client, sessionId);
+    const late = await client.json("POST", "/api/v1/chat/stop", { session_id: sessionId });
+    expect(late.status).toBe(409);
+    expect(late.body.error).toMatchObject({ code: "conflict", message: expect.any(String), request_id: expect.any(String) });
+    expect(await history(client, sessionId)).toEqual(before);
+  });
+});
+
 describe("message times", () => {
   it("saves each message with its time, in the order they were written", async () => {
     const { client } = server;
