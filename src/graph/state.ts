@@ -7,6 +7,8 @@ export type Route = (typeof ROUTES)[number];
 export interface PendingUserMessage {
   id: string;
   content: string;
+  /** When the person sent it (ISO 8601); saved with the message as `additional_kwargs.created_at`. */
+  createdAt?: string;
 }
 
 /** A remembered fact as the turn sees it: just enough to prompt with it and to dedupe against it. */
@@ -29,6 +31,12 @@ export const RoseState = Annotation.Root({
    * never leaves the person's message without its answer.
    */
   pendingUserMessage: latest<PendingUserMessage | null>(() => null),
+  /**
+   * The exchange this turn replaces (retry, regenerate, edit): generate takes these messages out of the
+   * thread in the update that adds the new ones, so a turn that ends without a reply (stopped before a
+   * word, crashed) leaves the old exchange in place. Set by every turn ([] for none).
+   */
+  replacesMessageIds: latest<string[]>(() => []),
   userId: latest<string>(() => ""),
   sessionId: latest<string>(() => ""),
   /** IANA time zone of the person, for Rose's sense of their day. */

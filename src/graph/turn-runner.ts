@@ -1,5 +1,5 @@
-import { type BaseMessage, isAIMessage, isHumanMessage, RemoveMessage } from "@langchain/core/messages";
-import { serviceUnavailable } from "../core/errors.js";
+import { type BaseMessage, isAIMessage, isHumanMessage } from "@langchain/core/messages";
+import { conflict, serviceUnavailable } from "../core/errors.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import { newId } from "../core/ids.js";
 import { KeyedQueue } from "../core/keyed-queue.js";
@@ -15,12 +15,16 @@ import type { ThreadStore } from "./thread-store.js";
 export interface TurnInput {
   userId: string;
   sessionId: string;
-  message: string;
+  /** The person's message; null only with `replace: "last"`, where the replaced exchange's message is asked again (regenerate). */
+  message: string | null;
   timezone: string;
   /** Voice turns force "audio" so Rose answers in a spoken style. */
   forcedRoute?: Route;
-  /** A retry: the thread's failed exchange (a message answered by the fallback apology) is replaced by this turn. */
-  replaceFailed?: boolean;
+  /**
+   * `failed`: a retry, the thread's failed exchange (a message answered by the fallback apology) is replaced
+   * by this turn. `last`: regenerate or edit, the thread's last exchange (whatever its reply) is replaced.
+   */
+  replace?: "failed" | "last";
 }
 
 export interface TurnReply {
@@ -43,13 +47,16 @@ export interface RunningTurn {
 export interface ThreadHistory {
   summary: string;
   /** `failed`: Rose's fallback apology stood in for a reply (retry with `replaceFailed`); `stopped`: cut short by the person. */
-  messages: Array<{ id?: string; role: "user" | "assistant" | "system"; content: string; failed?: true; stopped?: true }>;
+  /** `created_at`: when the message was saved (ISO 8601); absent on messages older than timestamps. */
+  messages: Array<{ id?: string; role: "user" | "assistant" | "system"; content: string; created_at?: string; failed?: true; stopped?: true }>;
 }
 
 export const LLM_NOT_CONFIGURED = serviceUnavailable(
   "llm_not_configured",
   "No chat model is configured. Set GROQ_API_KEY for Groq, or OPENAI_BASE_URL (and OPENAI_API_KEY if the server needs one) for an OpenAI-compatible server, then restart Rose.",
 );
+
+export const NOTHING_TO_REPLACE = conflict("There is no reply to regenerate or message to edit in this conversation");
 
 /** How long a user's new turn waits for their previous turn's memory writes (another session) to land. */
 const PREVIOUS_TURN_WAIT_MS = 5_000;
@@ -61,13 +68,25 @@ async function waitBounded(work: Promise<unknown>[], ms: number): Promise<void> 
   timer.abort();
 }
 
-/** True when a "checkpoints" stream event is of a saved checkpoint whose thread holds the message. */
-/** The ids of the thread's last exchange when Rose's reply in it was the fallback apology, else null. */
-function failedExchange(messages: BaseMessage[]): [string, string] | null {
+/** The thread's last exchange (the person's message and Rose's reply to it), else null. */
+function lastExchange(messages: BaseMessage[]): { ids: [string, string]; asked: string; askedAt: string | undefined; failed: boolean } | null {
   const [asked, answer] = messages.slice(-2);
-  if (!asked || !answer || !isHumanMessage(asked) || !isAIMessage(answer) || answer.additional_kwargs?.fallback !== true) return null;
-  return asked.id && answer.id ? [asked.id, answer.id] : null;
+  if (!asked || !answer || !isHumanMessage(asked) || !isAIMessage(answer) || !asked.id || !answer.id) return null;
+  return { ids: [asked.id, answer.id], asked: textOf(asked), askedAt: createdAt(asked), failed: answer.additional_kwargs?.fallback === true };
 }
+
+/** The exchange a turn with `replace` would take out of the thread, else null. */
+function replaceable(messages: BaseMessage[], replace: "failed" | "last"): ReturnType<typeof lastExchange> {
+  const exchange = lastExchange(messages);
+  return exchange && (replace === "last" || exchange.failed) ? exchange : null;
+}
+
+function createdAt(m: BaseMessage): string | undefined {
+  const at: unknown = m.additional_kwargs?.created_at;
+  return typeof at === "string" ? at : undefined;
+}
+
+/** True when a "checkpoints" stream event is of a saved checkpoint whose thread holds the message. */
 
 function savedReply(checkpoint: unknown, messageId: string): boolean {
   const messages = (checkpoint as { values?: { messages?: BaseMessage[] } } | null)?.values?.messages;
@@ -107,6 +126,7 @@ export class TurnRunner {
     const kind = input.forcedRoute === "audio" ? "voice" : "text";
     const stop = new AbortController();
     this.stops.set(input.sessionId, stop);
+    const sentAt = new Date().toISOString();
 
     // Snapshot before this turn registers itself, or it would wait for its own completion.
     const earlierTurns = [...(this.inFlightByUser.get(input.userId) ?? [])];
@@ -114,12 +134,18 @@ export class TurnRunner {
       await waitBounded(earlierTurns, PREVIOUS_TURN_WAIT_MS);
       const started = performance.now();
       try {
-        // A retry takes the failed exchange out of the thread in the same update that starts its replacement.
-        const replaced = input.replaceFailed ? failedExchange(await this.threadMessages(input.sessionId)) : null;
+        // A retry, regenerate or edit names the exchange it replaces; generate takes it out of the thread in the
+        // update that saves the new one, so the thread never holds both, nor loses it to a turn without a reply.
+        const replaced = input.replace ? replaceable(await this.threadMessages(input.sessionId), input.replace) : null;
+        // Checked before the request was accepted too; here it is checked again after the turns queued before it.
+        if (input.replace === "last" && !replaced) throw NOTHING_TO_REPLACE;
+        const message = input.message ?? replaced?.asked;
+        if (!message) throw NOTHING_TO_REPLACE;
         const stream = await graph.stream(
           {
-            ...(replaced ? { messages: replaced.map((id) => new RemoveMessage({ id })) } : {}),
-            pendingUserMessage: { id: newId(), content: input.message },
+            replacesMessageIds: replaced?.ids ?? [],
+            // Regenerate asks the same message again: it keeps the time the person sent it.
+            pendingUserMessage: { id: newId(), content: message, createdAt: (input.message === null ? replaced?.askedAt : undefined) ?? sentAt },
             userId: input.userId,
             sessionId: input.sessionId,
             timezone: input.timezone,
@@ -190,7 +216,12 @@ export class TurnRunner {
 
   /** True when the thread (after its queued turns) ends with a failed exchange that a retry would replace. */
   hasFailedExchange(sessionId: string): Promise<boolean> {
-    return this.exclusive(sessionId, async () => failedExchange(await this.threadMessages(sessionId)) !== null);
+    return this.hasExchangeToReplace(sessionId, "failed");
+  }
+
+  /** True when the thread (after its queued turns) ends with an exchange that a turn with `replace` would replace. */
+  hasExchangeToReplace(sessionId: string, replace: "failed" | "last"): Promise<boolean> {
+    return this.exclusive(sessionId, async () => replaceable(await this.threadMessages(sessionId), replace) !== null);
   }
 
   private async threadMessages(sessionId: string): Promise<BaseMessage[]> {
@@ -216,6 +247,7 @@ export class TurnRunner {
         ...(m.id ? { id: m.id } : {}),
         role: roleOf(m),
         content: textOf(m),
+        ...(createdAt(m) ? { created_at: createdAt(m) } : {}),
         ...(m.additional_kwargs?.fallback === true ? { failed: true as const } : {}),
         ...(m.additional_kwargs?.stopped === true ? { stopped: true as const } : {}),
       })),

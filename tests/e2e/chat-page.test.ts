@@ -244,3 +244,37 @@ describe("a reply that fails or is stopped", () => {
     await expect.poll(() => page.locator(".bubble-text").allInnerTexts(), { timeout: 10_000 }).toEqual(["Are you there?", "I'm here now."]);
   });
 });
+
+describe("redoing the last exchange", () => {
+  it("regenerates Rose's last reply and edits the last message in place, also in the saved conversation", async () => {
+    sim.script({ match: { model: "sim-chat" }, reply: { content: "A walk sounds lovely." }, times: 1 });
+    const page = await newPage(390, 844);
+    await page.goto("/chat");
+    const box = page.getByLabel("Your message to Rose");
+    await box.fill("I went for a walk.");
+    await box.press("Enter");
+    const settled = page.locator('.from-rose[data-state="settled"] .bubble-text');
+    await expect.poll(() => settled.allInnerTexts(), { timeout: 15_000 }).toEqual(["A walk sounds lovely."]);
+    // A day separator (today's; its words are the component test's), and a time on each message.
+    expect(await page.locator(".chat-log h2").count()).toBe(1);
+    expect(await page.locator(".chat-log time").count()).toBe(2);
+
+    sim.script({ match: { model: "sim-chat" }, reply: { content: "Where did you walk?" }, times: 1 });
+    await page.locator(".from-rose").getByRole("button", { name: "Regenerate" }).click();
+    await expect.poll(() => settled.allInnerTexts(), { timeout: 15_000 }).toEqual(["Where did you walk?"]);
+
+    sim.script({ match: { model: "sim-chat" }, reply: { content: "A run! Well done." }, times: 1 });
+    await page.locator(".from-you").getByRole("button", { name: "Edit" }).click();
+    const edit = page.getByLabel("Edit your message");
+    await edit.press("Escape");
+    expect(await edit.count()).toBe(0);
+    await page.locator(".from-you").getByRole("button", { name: "Edit" }).click();
+    await edit.fill("I went for a run.");
+    await edit.press("Enter");
+    await expect.poll(() => page.locator(".bubble-text").allInnerTexts(), { timeout: 15_000 }).toEqual(["I went for a run.", "A run! Well done."]);
+
+    await page.reload();
+    await expect.poll(() => page.locator(".bubble-text").allInnerTexts(), { timeout: 10_000 }).toEqual(["I went for a run.", "A run! Well done."]);
+    expect(await page.locator(".chat-log time").count()).toBe(2);
+  });
+});

@@ -4,11 +4,16 @@ export interface HistoryMessage {
   id?: string;
   role: string;
   content: string;
+  /** When the message was saved (ISO 8601); absent on messages saved before times were kept. */
+  created_at?: string;
   /** Rose's fallback apology: her model could not answer (the exchange can be retried in place). */
   failed?: boolean;
   /** A reply the person stopped; `content` is what was written until then. */
   stopped?: boolean;
 }
+
+/** A turn that replaces an exchange already in the thread instead of adding one (see streamChat). */
+export type Redo = "retry" | "regenerate" | "edit";
 
 export interface ChatDone {
   session_id: string;
@@ -40,7 +45,11 @@ export async function fetchHistory(sessionId: string, signal?: AbortSignal): Pro
  * whole reply.
  */
 export async function streamChat(
-  input: { sessionId: string | null; message: string; retry?: boolean },
+  /**
+   * `redo`: `retry` replaces a failed exchange; `regenerate` answers the last message again (its `message`
+   * is not sent); `edit` replaces the last exchange with `message` and its answer.
+   */
+  input: { sessionId: string | null; message: string; redo?: Redo | undefined },
   onToken: (text: string) => void,
   signal?: AbortSignal,
   onSession?: (sessionId: string) => void,
@@ -48,9 +57,9 @@ export async function streamChat(
   const timezone = localTimezone();
   const body = JSON.stringify({
     ...(input.sessionId ? { session_id: input.sessionId } : {}),
-    message: input.message,
+    ...(input.redo === "regenerate" ? {} : { message: input.message }),
     ...(timezone ? { timezone } : {}),
-    ...(input.retry ? { retry: true } : {}),
+    ...(input.redo ? { [input.redo]: true } : {}),
   });
   for await (const { event, data } of postForEvents("/chat/stream", body, { "content-type": "application/json" }, signal)) {
     if (event === "session") onSession?.((data as { session_id: string }).session_id);

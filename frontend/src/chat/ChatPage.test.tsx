@@ -85,10 +85,10 @@ describe("the chat page", () => {
 
     await stream.send("token", { text: "Oh, " });
     // Shown as Markdown, whose paragraphs drop a trailing space.
-    expect(roseBubbles()[0]!.textContent).toBe("Oh,");
+    expect(roseBubbles()[0]!.querySelector(".bubble")!.textContent).toBe("Oh,");
     expect(roseBubbles()[0]!.querySelector(".bubble")!.getAttribute("aria-busy")).toBe("true");
     await stream.send("token", { text: "I'm glad you came." });
-    expect(roseBubbles()[0]!.textContent).toBe("Oh, I'm glad you came.");
+    expect(roseBubbles()[0]!.querySelector(".bubble")!.textContent).toBe("Oh, I'm glad you came.");
     // While she writes, the send button is a Stop button (see the stop tests below).
     expect(screen.getByRole("button", { name: "Stop Rose's reply" })).toHaveProperty("disabled", false);
     expect(screen.queryByRole("button", { name: "Send" })).toBeNull();
@@ -96,7 +96,7 @@ describe("the chat page", () => {
     await stream.send("done", { session_id: SESSION, reply: "Oh, I'm glad you came. Tell me about it?", fallback: false });
     await stream.close();
     await waitFor(() => expect(roseBubbles()[0]!.getAttribute("data-state")).toBe("settled"));
-    expect(roseBubbles()[0]!.textContent).toBe("Oh, I'm glad you came. Tell me about it?");
+    expect(roseBubbles()[0]!.querySelector(".bubble")!.textContent).toBe("Oh, I'm glad you came. Tell me about it?");
     expect(roseBubbles()[0]!.querySelector(".bubble")!.getAttribute("aria-busy")).toBe("false");
     expect(localStorage.getItem("rose.session_id")).toBe(SESSION);
   });
@@ -196,7 +196,7 @@ describe("the chat page", () => {
     expect(calls[1]!.body).toMatchObject({ message: "Are you there?" });
     await retried.send("done", { session_id: SESSION, reply: "I'm here.", fallback: false });
     await retried.close();
-    await waitFor(() => expect(roseBubbles()[0]?.textContent).toBe("I'm here."));
+    await waitFor(() => expect(roseBubbles()[0]?.querySelector(".bubble")?.textContent).toBe("I'm here."));
     expect(screen.queryByRole("alert")).toBeNull();
   });
 
@@ -222,7 +222,7 @@ describe("the chat page", () => {
     await retried.send("done", { session_id: SESSION, reply: "Anna, your sister.", fallback: false });
     await retried.close();
     await waitFor(() => expect(roseBubbles().map((b) => b.getAttribute("data-state"))).toEqual(["settled"]));
-    expect(roseBubbles()[0]!.textContent).toBe("Anna, your sister.");
+    expect(roseBubbles()[0]!.querySelector(".bubble")!.textContent).toBe("Anna, your sister.");
     // The question is on the page once: the retry replaced the failed exchange rather than adding one.
     expect(screen.getAllByText("Do you remember Anna?")).toHaveLength(1);
     expect(screen.queryByRole("alert")).toBeNull();
@@ -331,7 +331,7 @@ describe("the chat page", () => {
     await waitFor(() => expect(roseBubbles()[0]?.getAttribute("data-state")).toBe("settled"));
     expect(calls[1]).toMatchObject({ url: `/api/v1/sessions/${SESSION}/messages`, method: "GET" });
     expect(roseBubbles()).toHaveLength(1);
-    expect(roseBubbles()[0]!.textContent).toBe("I'm here. I'm not going anywhere.");
+    expect(roseBubbles()[0]!.querySelector(".bubble")!.textContent).toBe("I'm here. I'm not going anywhere.");
     expect(screen.getAllByText("Are you there?")).toHaveLength(1);
     expect(screen.queryByRole("alert")).toBeNull();
     expect(screen.queryByRole("button", { name: "Try again" })).toBeNull();
@@ -359,7 +359,7 @@ describe("the chat page", () => {
     expect(calls[2]).toMatchObject({ url: "/api/v1/chat/stream", method: "POST", body: { session_id: SESSION, message: "Are you there?" } });
     await retried.send("done", { session_id: SESSION, reply: "I'm here.", fallback: false });
     await retried.close();
-    await waitFor(() => expect(roseBubbles()[0]?.textContent).toBe("I'm here."));
+    await waitFor(() => expect(roseBubbles()[0]?.querySelector(".bubble")?.textContent).toBe("I'm here."));
     expect(screen.queryByRole("alert")).toBeNull();
   });
 
@@ -383,7 +383,7 @@ describe("the chat page", () => {
 
     const alert = await screen.findByRole("alert");
     expect(within(alert).getByRole("button", { name: "Try again" })).toBeTruthy();
-    expect(roseBubbles().map((b) => b.textContent)).toEqual(["Hello, you."]);
+    expect(roseBubbles().map((b) => b.querySelector(".bubble")?.textContent)).toEqual(["Hello, you."]);
   });
 
   it("explains a refusal that comes before the stream, such as a rate limit", async () => {
@@ -391,5 +391,188 @@ describe("the chat page", () => {
     render(<ChatPage />);
     type("Hello?");
     expect((await screen.findByRole("alert")).textContent).toContain("Take a breath, then try again in a moment.");
+  });
+});
+
+describe("message actions", () => {
+  /** Local times (the page shows the person's own zone, whatever the machine's). */
+  const local = (month: number, day: number, hour: number, minute = 0) => new Date(2026, month - 1, day, hour, minute).toISOString();
+
+  function savedConversation() {
+    localStorage.setItem("rose.session_id", SESSION);
+    return json(200, {
+      session_id: SESSION,
+      summary: "",
+      messages: [
+        { id: "m1", role: "user", content: "Hi Rose.", created_at: local(11, 30, 9) },
+        { id: "m2", role: "assistant", content: "Hello! How was your day?", created_at: local(11, 30, 9, 1) },
+        { id: "m3", role: "user", content: "I went for a walk.", created_at: local(12, 1, 10) },
+        { id: "m4", role: "assistant", content: "A walk sounds lovely.", created_at: local(12, 1, 10, 1) },
+      ],
+    });
+  }
+
+  const youBubbles = () => [...document.querySelectorAll<HTMLElement>(".from-you")];
+  const bubbleTexts = () => [...document.querySelectorAll(".bubble")].map((b) => b.textContent);
+
+  it("regenerates Rose's last reply: only the last one offers it, and the new reply replaces the old", async () => {
+    const stream = sseStream();
+    const calls = stubFetch(savedConversation(), stream.response);
+    render(<ChatPage />);
+    await screen.findByText("A walk sounds lovely.");
+    const regenerate = screen.getAllByRole("button", { name: "Regenerate" });
+    expect(regenerate).toHaveLength(1);
+    expect(within(roseBubbles()[1]!).getByRole("button", { name: "Regenerate" })).toBe(regenerate[0]);
+
+    fireEvent.click(regenerate[0]!);
+    await waitFor(() => expect(calls).toHaveLength(2));
+    expect(calls[1]).toMatchObject({ url: "/api/v1/chat/stream", method: "POST", body: { session_id: SESSION, regenerate: true } });
+    expect(calls[1]!.body).not.toHaveProperty("message");
+    // The old reply is gone at once; the message is shown once, its new reply on its way.
+    expect(screen.queryByText("A walk sounds lovely.")).toBeNull();
+    expect(screen.getAllByText("I went for a walk.")).toHaveLength(1);
+    expect(screen.queryByRole("button", { name: "Regenerate" })).toBeNull();
+
+    await stream.send("token", { text: "Where did you go?" });
+    await stream.send("done", { session_id: SESSION, reply: "Where did you go?", fallback: false });
+    await stream.close();
+    await waitFor(() => expect(roseBubbles()[1]?.getAttribute("data-state")).toBe("settled"));
+    expect(bubbleTexts()).toEqual(["Hi Rose.", "Hello! How was your day?", "I went for a walk.", "Where did you go?"]);
+    expect(within(roseBubbles()[1]!).getByRole("button", { name: "Regenerate" })).toBeTruthy();
+  });
+
+  it("a regenerate stopped before a word is tried again as a regenerate (the old reply is still the server's)", async () => {
+    const stream = sseStream();
+    const again = sseStream();
+    const calls = stubFetch(savedConversation(), stream.response, json(202, { session_id: SESSION, stopping: true }), again.response);
+    render(<ChatPage />);
+    fireEvent.click(await screen.findByRole("button", { name: "Regenerate" }));
+    await stream.send("session", { session_id: SESSION });
+    fireEvent.click(screen.getByRole("button", { name: "Stop Rose's reply" }));
+    const alert = await screen.findByRole("alert");
+    fireEvent.click(within(alert).getByRole("button", { name: "Try again" }));
+    await waitFor(() => expect(calls).toHaveLength(4));
+    expect(calls[3]!.body).toMatchObject({ session_id: SESSION, regenerate: true });
+    await again.send("done", { session_id: SESSION, reply: "Tell me more.", fallback: false });
+    await again.close();
+    await waitFor(() => expect(bubbleTexts()).toEqual(["Hi Rose.", "Hello! How was your day?", "I went for a walk.", "Tell me more."]));
+  });
+
+  it("edits the person's last message: Escape cancels, an empty edit cannot be sent, Enter replaces the exchange", async () => {
+    const stream = sseStream();
+    const calls = stubFetch(savedConversation(), stream.response);
+    render(<ChatPage />);
+    await screen.findByText("A walk sounds lovely.");
+    const edits = screen.getAllByRole("button", { name: "Edit" });
+    expect(edits).toHaveLength(1);
+    expect(within(youBubbles()[1]!).getByRole("button", { name: "Edit" })).toBe(edits[0]);
+
+    // Escape leaves it as it was, with the focus back on Edit.
+    fireEvent.click(edits[0]!);
+    const box = screen.getByLabelText<HTMLTextAreaElement>("Edit your message");
+    expect(box.value).toBe("I went for a walk.");
+    expect(document.activeElement).toBe(box);
+    fireEvent.change(box, { target: { value: "Something else" } });
+    fireEvent.keyDown(box, { key: "Escape" });
+    expect(screen.queryByLabelText("Edit your message")).toBeNull();
+    expect(screen.getByText("I went for a walk.")).toBeTruthy();
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByRole("button", { name: "Edit" })));
+
+    // Empty words are not sent.
+    fireEvent.click(screen.getByRole("button", { name: "Edit" }));
+    const edit = screen.getByLabelText("Edit your message");
+    fireEvent.change(edit, { target: { value: "   " } });
+    expect(screen.getByRole("button", { name: "Send again" })).toHaveProperty("disabled", true);
+    fireEvent.keyDown(edit, { key: "Enter" });
+    expect(calls).toHaveLength(1);
+
+    fireEvent.change(edit, { target: { value: "I went for a run. " } });
+    fireEvent.keyDown(edit, { key: "Enter" });
+    await waitFor(() => expect(calls).toHaveLength(2));
+    expect(calls[1]).toMatchObject({ url: "/api/v1/chat/stream", body: { session_id: SESSION, edit: true, message: "I went for a run." } });
+    expect(screen.queryByText("I went for a walk.")).toBeNull();
+    expect(screen.queryByText("A walk sounds lovely.")).toBeNull();
+
+    await stream.send("done", { session_id: SESSION, reply: "A run! Well done.", fallback: false });
+    await stream.close();
+    await waitFor(() => expect(bubbleTexts()).toEqual(["Hi Rose.", "Hello! How was your day?", "I went for a run.", "A run! Well done."]));
+  });
+
+  it("copies a message's words and says so politely", async () => {
+    const writeText = vi.fn(async (_text: string) => {});
+    vi.stubGlobal("navigator", { ...navigator, clipboard: { writeText } });
+    stubFetch(savedConversation());
+    render(<ChatPage />);
+    await screen.findByText("Hello! How was your day?");
+    const first = roseBubbles()[0]!;
+    expect(within(first).queryByText("Copied")).toBeNull();
+    fireEvent.click(within(first).getByRole("button", { name: "Copy" }));
+    await waitFor(() => expect(within(first).getByRole("status").textContent).toBe("Copied"));
+    expect(writeText).toHaveBeenCalledWith("Hello! How was your day?");
+    // Only the copied message says so.
+    expect(screen.getAllByText("Copied")).toHaveLength(1);
+  });
+
+  it("says when copying failed", async () => {
+    vi.stubGlobal("navigator", { ...navigator, clipboard: { writeText: () => Promise.reject(new Error("denied")) } });
+    stubFetch(savedConversation());
+    render(<ChatPage />);
+    await screen.findByText("Hi Rose.");
+    fireEvent.click(within(youBubbles()[0]!).getByRole("button", { name: "Copy" }));
+    await waitFor(() => expect(within(youBubbles()[0]!).getByRole("status").textContent).toBe("Couldn't copy"));
+  });
+
+  it("shows each message's time and a separator where the day changes; old messages without a time show none", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date(2026, 11, 1, 18, 0));
+    try {
+      localStorage.setItem("rose.session_id", SESSION);
+      stubFetch(
+        json(200, {
+          session_id: SESSION,
+          summary: "",
+          messages: [
+            { id: "m0", role: "user", content: "From before times were kept." },
+            { id: "m1", role: "user", content: "Autumn already.", created_at: local(11, 20, 8, 5) },
+            { id: "m2", role: "assistant", content: "The leaves!", created_at: local(11, 20, 8, 6) },
+            { id: "m3", role: "user", content: "Good night.", created_at: local(11, 30, 23, 50) },
+            { id: "m4", role: "assistant", content: "Sleep well.", created_at: local(11, 30, 23, 51) },
+            { id: "m5", role: "user", content: "Morning!", created_at: local(12, 1, 7, 30) },
+          ],
+        }),
+      );
+      render(<ChatPage />);
+      await screen.findByText("Morning!");
+      const separators = [...document.querySelectorAll(".chat-log h2")].map((h) => h.textContent);
+      const autumn = new Date(2026, 10, 20).toLocaleDateString(undefined, { weekday: "long", day: "numeric", month: "long" });
+      expect(separators).toEqual([autumn, "Yesterday", "Today"]);
+      // Each separator comes right before the first message of its day.
+      expect(document.querySelector(".chat-log h2 + article")?.textContent).toContain("Autumn already.");
+
+      const times = [...document.querySelectorAll(".chat-log time")];
+      expect(times.map((t) => t.getAttribute("datetime"))).toEqual([
+        local(11, 20, 8, 5),
+        local(11, 20, 8, 6),
+        local(11, 30, 23, 50),
+        local(11, 30, 23, 51),
+        local(12, 1, 7, 30),
+      ]);
+      expect(times[4]!.textContent).toBe(new Date(2026, 11, 1, 7, 30).toLocaleTimeString(undefined, { hour: "numeric", minute: "2-digit" }));
+      expect(youBubbles()[0]!.querySelector("time")).toBeNull();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("gives a message sent now today's time, under today's separator", async () => {
+    const stream = sseStream();
+    stubFetch(stream.response);
+    render(<ChatPage />);
+    type("Hello there.");
+    expect([...document.querySelectorAll(".chat-log h2")].map((h) => h.textContent)).toEqual(["Today"]);
+    expect(youBubbles()[0]!.querySelector("time")).toBeTruthy();
+    await stream.send("done", { session_id: SESSION, reply: "Hi!", fallback: false });
+    await stream.close();
+    await waitFor(() => expect(roseBubbles()[0]!.querySelector("time")).toBeTruthy());
   });
 });

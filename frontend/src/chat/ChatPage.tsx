@@ -1,9 +1,11 @@
-import { useRef, useState } from "react";
+import { Fragment, useRef, useState } from "react";
 import { friendlyError } from "../api/http";
 import { RoseMark } from "../app/icons";
 import type { ChatEntry } from "./chat-state";
 import { Composer } from "./Composer";
+import { CopyButton, EditMessage, MessageTime } from "./MessageActions";
 import { MessageText } from "./MessageText";
+import { dayLabel, dayOf } from "./times";
 import { useChat } from "./use-chat";
 import { useFollowLog } from "./use-follow-log";
 import { useSlowNotice } from "./use-slow-notice";
@@ -11,7 +13,7 @@ import { useSlowNotice } from "./use-slow-notice";
 const STARTERS = ["I had a long day.", "Help me slow down for a moment.", "Can I tell you about someone I miss?"];
 
 export function ChatPage() {
-  const { state, streaming, send, stop, retry, retryReply, startOver, reloadHistory } = useChat();
+  const { state, streaming, send, stop, retry, retryReply, regenerate, editLast, startOver, reloadHistory } = useChat();
   const [startOverError, setStartOverError] = useState<string | null>(null);
   const log = useRef<HTMLDivElement>(null);
   const { onScroll, follow } = useFollowLog(log, state.entries);
@@ -34,6 +36,11 @@ export function ChatPage() {
   const slow = useSlowNotice(writing !== undefined, writing?.text.length);
   // Only the conversation's last reply can be tried again in place (the server replaces only the last exchange).
   const last = state.entries.at(-1);
+  // Regenerate and edit replace the last exchange (the person's last message and Rose's reply to it).
+  const lastAsked = state.entries.at(-2);
+  const canRedo = !streaming && !state.loading && last?.role === "assistant" && lastAsked?.role === "user" && lastAsked.state === "settled";
+  const backToComposer = () => document.getElementById("message")?.focus();
+  let previousDay: string | null = null;
 
   return (
     <section className="page chat-page" aria-labelledby="chat-title">
@@ -77,25 +84,55 @@ export function ChatPage() {
             </ul>
           </div>
         )}
-        {state.entries.map((entry, i) => (
-          <ChatBubble
-            key={entry.key}
-            entry={entry}
-            onRetry={
-              entry.role === "user"
-                ? () => {
-                    follow(); // the retried message moves to the end, where its answer will appear
-                    void retry(entry.key, entry.text);
-                  }
-                : entry === last && !streaming
-                  ? () => {
-                      follow();
-                      void retryReply(entry.key, state.entries[i - 1]?.text ?? "");
-                    }
-                  : undefined
-            }
-          />
-        ))}
+        {state.entries.map((entry, i) => {
+          // A day separator where the day changes (messages without a time, from before times were kept, have none).
+          const day = dayOf(entry.createdAt);
+          const newDay = day !== null && day !== previousDay;
+          if (day !== null) previousDay = day;
+          return (
+            <Fragment key={entry.key}>
+              {newDay && entry.createdAt && (
+                <h2 className="day-separator">
+                  <span>{dayLabel(entry.createdAt)}</span>
+                </h2>
+              )}
+              <ChatBubble
+                entry={entry}
+                onRetry={
+                  entry.role === "user"
+                    ? () => {
+                        follow(); // the retried message moves to the end, where its answer will appear
+                        void retry(entry.key, entry.text, entry.redo);
+                      }
+                    : entry === last && !streaming
+                      ? () => {
+                          follow();
+                          void retryReply(entry.key, state.entries[i - 1]?.text ?? "");
+                        }
+                      : undefined
+                }
+                onRegenerate={
+                  canRedo && entry === last && entry.state !== "failed"
+                    ? () => {
+                        follow();
+                        backToComposer();
+                        void regenerate(lastAsked.text);
+                      }
+                    : undefined
+                }
+                onEdit={
+                  canRedo && entry === lastAsked
+                    ? (text) => {
+                        follow();
+                        backToComposer();
+                        void editLast(text);
+                      }
+                    : undefined
+                }
+              />
+            </Fragment>
+          );
+        })}
       </div>
       {slow && (
         <p className="slow-notice" role="status">
@@ -109,24 +146,53 @@ export function ChatPage() {
   );
 }
 
-function ChatBubble({ entry, onRetry }: { entry: ChatEntry; onRetry: (() => void) | undefined }) {
+interface BubbleProps {
+  entry: ChatEntry;
+  onRetry: (() => void) | undefined;
+  /** Rose's last reply: answer the same message again, replacing this reply. */
+  onRegenerate?: (() => void) | undefined;
+  /** The person's last message: send it again with new words, replacing the last exchange. */
+  onEdit?: ((text: string) => void) | undefined;
+}
+
+function ChatBubble({ entry, onRetry, onRegenerate, onEdit }: BubbleProps) {
   const rose = entry.role === "assistant";
+  const [editing, setEditing] = useState(false);
+  const editButton = useRef<HTMLButtonElement>(null);
+  const isEditing = editing && onEdit !== undefined;
+  const cancelEdit = () => {
+    setEditing(false);
+    // Back where the person was, once the button is in the page again.
+    requestAnimationFrame(() => editButton.current?.focus());
+  };
+  const writing = entry.state === "streaming";
   return (
     <article className={`bubble-row ${rose ? "from-rose" : "from-you"}`} aria-label={rose ? "Rose" : "You"} data-state={entry.state}>
       {rose && <RoseMark className="bubble-avatar" />}
       <div className="bubble-stack">
-        <div className={`bubble ${entry.state === "failed" ? "bubble-failed" : ""}`} aria-busy={entry.state === "streaming"}>
-          {entry.state === "streaming" && entry.text === "" ? (
-            <span className="typing" role="status">
-              <span className="visually-hidden">Rose is writing…</span>
-              <span className="typing-dot" aria-hidden="true" />
-              <span className="typing-dot" aria-hidden="true" />
-              <span className="typing-dot" aria-hidden="true" />
-            </span>
-          ) : (
-            <MessageText text={entry.text} />
-          )}
-        </div>
+        {isEditing ? (
+          <EditMessage
+            text={entry.text}
+            onCancel={cancelEdit}
+            onSend={(text) => {
+              setEditing(false);
+              onEdit(text);
+            }}
+          />
+        ) : (
+          <div className={`bubble ${entry.state === "failed" ? "bubble-failed" : ""}`} aria-busy={writing}>
+            {writing && entry.text === "" ? (
+              <span className="typing" role="status">
+                <span className="visually-hidden">Rose is writing…</span>
+                <span className="typing-dot" aria-hidden="true" />
+                <span className="typing-dot" aria-hidden="true" />
+                <span className="typing-dot" aria-hidden="true" />
+              </span>
+            ) : (
+              <MessageText text={entry.text} />
+            )}
+          </div>
+        )}
         {entry.state === "failed" && (
           // A failed reply of Rose's is her apology for a model that was down: said so, not passed off as an answer.
           <div className="bubble-error" role="alert">
@@ -139,6 +205,22 @@ function ChatBubble({ entry, onRetry }: { entry: ChatEntry; onRetry: (() => void
           </div>
         )}
         {entry.state === "stopped" && <p className="bubble-note">Stopped</p>}
+        {!writing && !isEditing && (
+          <div className="message-actions">
+            {entry.createdAt && <MessageTime at={entry.createdAt} />}
+            {entry.text.trim() && <CopyButton text={entry.text} />}
+            {onRegenerate && (
+              <button type="button" className="message-action" onClick={onRegenerate}>
+                Regenerate
+              </button>
+            )}
+            {onEdit && (
+              <button type="button" ref={editButton} className="message-action" onClick={() => setEditing(true)}>
+                Edit
+              </button>
+            )}
+          </div>
+        )}
       </div>
     </article>
   );

@@ -1,4 +1,4 @@
-import type { HistoryMessage } from "../api/chat-api";
+import type { HistoryMessage, Redo } from "../api/chat-api";
 
 /**
  * The chat page's conversation as the person sees it: settled messages, Rose's reply while it streams,
@@ -16,6 +16,13 @@ export interface ChatEntry {
    */
   state: "settled" | "streaming" | "failed" | "stopped";
   error?: string;
+  /** When it was written (ISO 8601); absent on messages saved before times were kept. */
+  createdAt?: string;
+  /**
+   * On the person's message of a turn that replaces the last exchange (regenerate, edit): a Try again of it
+   * must replace that exchange too, which stays in the thread until a new reply is saved.
+   */
+  redo?: Redo;
 }
 
 /** Said when the person stopped a reply before Rose wrote a word (nothing of the turn was kept). */
@@ -33,9 +40,9 @@ export type ChatAction =
   | { type: "history-loading" }
   | { type: "history-loaded"; messages: HistoryMessage[] }
   | { type: "history-failed"; error: string }
-  | { type: "sent"; key: string; text: string }
+  | { type: "sent"; key: string; text: string; at: string }
   | { type: "token"; key: string; text: string }
-  | { type: "replied"; key: string; reply: string; fallback?: boolean; stopped?: boolean }
+  | { type: "replied"; key: string; reply: string; fallback?: boolean; stopped?: boolean; at?: string }
   /** The person pressed Stop: the words so far stay, marked stopped. */
   | { type: "stopped"; key: string }
   | { type: "failed"; key: string; error: string }
@@ -44,6 +51,11 @@ export type ChatAction =
   | { type: "retrying"; key: string }
   /** A failed reply (`replyKey`) is tried again as the new exchange `key`, replacing the failed one. */
   | { type: "retrying-reply"; replyKey: string; key: string }
+  /**
+   * Regenerate (same words) or edit (new `text`): the conversation's last exchange is replaced by the new
+   * exchange `key`, whose reply is on its way.
+   */
+  | { type: "replacing-last"; key: string; text: string; redo: "regenerate" | "edit"; at: string }
   | { type: "cleared" };
 
 export const initialChatState: ChatState = { entries: [], loading: false, loadError: null };
@@ -85,6 +97,7 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
           key: m.id ?? `history-${i}`,
           role: m.role as "user" | "assistant",
           text: m.content,
+          ...(m.created_at ? { createdAt: m.created_at } : {}),
           state: m.role === "assistant" && m.failed ? "failed" : m.role === "assistant" && m.stopped ? "stopped" : "settled",
         })),
       };
@@ -95,23 +108,38 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
         ...state,
         entries: [
           ...state.entries,
-          { key: action.key, role: "user", text: action.text, state: "settled" },
+          { key: action.key, role: "user", text: action.text, state: "settled", createdAt: action.at },
           { key: replyKey(action.key), role: "assistant", text: "", state: "streaming" },
         ],
       };
+    case "replacing-last": {
+      const [asked, answer] = state.entries.slice(-2);
+      if (asked?.role !== "user" || answer?.role !== "assistant" || answer.state === "streaming") return state;
+      // Regenerate asks the same message again: it keeps its time. An edit is a new message.
+      const at = action.redo === "regenerate" ? (asked.createdAt ?? action.at) : action.at;
+      return {
+        ...state,
+        entries: [
+          ...state.entries.slice(0, -2),
+          { key: action.key, role: "user", text: action.text, state: "settled", createdAt: at, redo: action.redo },
+          { key: replyKey(action.key), role: "assistant", text: "", state: "streaming" },
+        ],
+      };
+    }
     case "token":
       return mapEntry(state, replyKey(action.key), (e) => ({ ...e, text: e.text + action.text }));
     case "replied":
-      return mapEntry(state, replyKey(action.key), (e) => ({
+      return mapEntry(settle(state, action.key), replyKey(action.key), (e) => ({
         ...e,
         text: action.reply,
+        ...(action.at ? { createdAt: action.at } : {}),
         state: action.fallback ? "failed" : action.stopped ? "stopped" : "settled",
       }));
     case "stopped": {
       const reply = state.entries.find((e) => e.key === replyKey(action.key));
       if (reply?.state !== "streaming") return state;
       if (!reply.text.trim()) return failed(state, action.key, STOPPED_BEFORE_ANSWER);
-      return mapEntry(state, reply.key, (e) => ({ ...e, state: "stopped" }));
+      return mapEntry(settle(state, action.key), reply.key, (e) => ({ ...e, state: "stopped" }));
     }
     case "failed":
       return failed(state, action.key, action.error);
@@ -120,17 +148,18 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       const text = state.entries[at]?.text;
       const answer = action.messages && text !== undefined ? answerInHistory(action.messages, text, state.entries.slice(0, at)) : null;
       if (answer === null) return failed(state, action.key, action.error);
-      return mapEntry(state, replyKey(action.key), (e) => ({ ...e, text: answer, state: "settled" }));
+      return mapEntry(settle(state, action.key), replyKey(action.key), (e) => ({ ...e, text: answer, state: "settled" }));
     }
     case "retrying": {
       const failed = state.entries.find((e) => e.key === action.key);
       if (!failed) return state;
+      const { error: _reason, ...retried } = failed;
       // The retried message moves to the end, where its answer will appear.
       return {
         ...state,
         entries: [
           ...state.entries.filter((e) => e.key !== action.key),
-          { key: action.key, role: "user", text: failed.text, state: "settled" },
+          { ...retried, state: "settled" },
           { key: replyKey(action.key), role: "assistant", text: "", state: "streaming" },
         ],
       };
@@ -144,7 +173,7 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
         ...state,
         entries: [
           ...state.entries.filter((_, i) => i !== at && i !== at - 1),
-          { key: action.key, role: "user", text: asked.text, state: "settled" },
+          { key: action.key, role: "user", text: asked.text, state: "settled", ...(asked.createdAt ? { createdAt: asked.createdAt } : {}) },
           { key: replyKey(action.key), role: "assistant", text: "", state: "streaming" },
         ],
       };
@@ -160,6 +189,11 @@ function failed(state: ChatState, key: string, error: string): ChatState {
     ...state,
     entries: state.entries.filter((e) => e.key !== replyKey(key)).map((e) => (e.key === key ? { ...e, state: "failed", error } : e)),
   };
+}
+
+/** `key`'s exchange is in the thread now: it replaced what it was to replace. */
+function settle(state: ChatState, key: string): ChatState {
+  return mapEntry(state, key, ({ redo: _done, ...e }) => e);
 }
 
 function mapEntry(state: ChatState, key: string, change: (entry: ChatEntry) => ChatEntry): ChatState {

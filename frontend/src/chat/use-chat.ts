@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useReducer, useRef } from "react";
-import { fetchHistory, startSession, stopReply, streamChat } from "../api/chat-api";
+import { fetchHistory, type Redo, startSession, stopReply, streamChat } from "../api/chat-api";
 import { ApiError, friendlyError } from "../api/http";
 import { currentSessionId, forgetSessionId, inCurrentSession, rememberSessionId } from "../api/session";
 import { chatReducer, initialChatState } from "./chat-state";
@@ -37,7 +37,7 @@ export function useChat() {
     };
   }, [loadHistory]);
 
-  const run = useCallback(async (key: string, text: string, retry = false) => {
+  const run = useCallback(async (key: string, text: string, redo?: Redo) => {
     inFlight.current?.abort();
     const controller = new AbortController();
     inFlight.current = controller;
@@ -47,7 +47,7 @@ export function useChat() {
     try {
       const done = await inCurrentSession((sessionId, remember) =>
         streamChat(
-          { sessionId, message: text, retry },
+          { sessionId, message: text, redo },
           (token) => dispatch({ type: "token", key, text: token }),
           controller.signal,
           (id) => {
@@ -57,7 +57,7 @@ export function useChat() {
           },
         ),
       );
-      dispatch({ type: "replied", key, reply: done.reply, fallback: done.fallback, stopped: done.stopped ?? false });
+      dispatch({ type: "replied", key, reply: done.reply, fallback: done.fallback, stopped: done.stopped ?? false, at: new Date().toISOString() });
     } catch (error) {
       if (controller.signal.aborted) return;
       const message = friendlyError(error);
@@ -99,16 +99,37 @@ export function useChat() {
   const send = useCallback(
     (text: string) => {
       const key = newKey();
-      dispatch({ type: "sent", key, text });
+      dispatch({ type: "sent", key, text, at: new Date().toISOString() });
       return run(key, text);
     },
     [run],
   );
 
+  /** A message that got no answer, sent again; one that was to replace the last exchange replaces it still. */
   const retry = useCallback(
-    (key: string, text: string) => {
+    (key: string, text: string, redo?: Redo) => {
       dispatch({ type: "retrying", key });
-      return run(key, text);
+      return run(key, text, redo);
+    },
+    [run],
+  );
+
+  /** A new reply to the last message, replacing Rose's last reply (the server keeps the old one until it is saved). */
+  const regenerate = useCallback(
+    (text: string) => {
+      const key = newKey();
+      dispatch({ type: "replacing-last", key, text, redo: "regenerate", at: new Date().toISOString() });
+      return run(key, text, "regenerate");
+    },
+    [run],
+  );
+
+  /** The last message, edited and sent again: it and its reply are replaced by `text` and a new reply. */
+  const editLast = useCallback(
+    (text: string) => {
+      const key = newKey();
+      dispatch({ type: "replacing-last", key, text, redo: "edit", at: new Date().toISOString() });
+      return run(key, text, "edit");
     },
     [run],
   );
@@ -118,7 +139,7 @@ export function useChat() {
     (replyEntryKey: string, text: string) => {
       const key = newKey();
       dispatch({ type: "retrying-reply", replyKey: replyEntryKey, key });
-      return run(key, text, true);
+      return run(key, text, "retry");
     },
     [run],
   );
@@ -132,5 +153,5 @@ export function useChat() {
   }, []);
 
   const streaming = state.entries.some((e) => e.state === "streaming");
-  return { state, streaming, send, stop, retry, retryReply, startOver, reloadHistory: loadHistory };
+  return { state, streaming, send, stop, retry, retryReply, regenerate, editLast, startOver, reloadHistory: loadHistory };
 }

@@ -1,4 +1,4 @@
-import { AIMessage, HumanMessage, SystemMessage } from "@langchain/core/messages";
+import { AIMessage, HumanMessage, RemoveMessage, SystemMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { newId } from "../../core/ids.js";
 import { withDeadline } from "../../core/resilience/deadline.js";
@@ -17,8 +17,15 @@ export function createGenerateNode({ llm, logger }: GraphDeps) {
   return async function generate(state: RoseStateType, config?: LangGraphRunnableConfig): Promise<RoseStateUpdate> {
     const emit = emitterFrom(config);
     const pending = state.pendingUserMessage;
-    const asked = pending ? [new HumanMessage({ content: pending.content, id: pending.id })] : [];
-    const prompt = [new SystemMessage(state.systemPrompt), ...state.messages, ...asked];
+    // Each saved message carries its time (ISO 8601), for the log's timestamps and day separators.
+    const asked = pending
+      ? [new HumanMessage({ content: pending.content, id: pending.id, additional_kwargs: { created_at: pending.createdAt ?? new Date().toISOString() } })]
+      : [];
+    // A replaced exchange (retry, regenerate, edit) is not shown to the model, and leaves the thread with this update.
+    const replaced = new Set(state.replacesMessageIds);
+    const kept = state.messages.filter((m) => !m.id || !replaced.has(m.id));
+    const removed = state.messages.filter((m) => m.id && replaced.has(m.id)).map((m) => new RemoveMessage({ id: m.id! }));
+    const prompt = [new SystemMessage(state.systemPrompt), ...kept, ...asked];
     // The reply's id lets the turn runner recognise the checkpoint that holds it.
     const replyId = newId();
     // The person asked to stop this reply (TurnRunner.stop): what was written so far is kept, marked stopped.
@@ -28,8 +35,9 @@ export function createGenerateNode({ llm, logger }: GraphDeps) {
       // Marked in the thread, so history shows an apology as a failed reply (to retry), not as Rose's words.
       const marks = fallback ? { fallback: true } : stopped ? { stopped: true } : {};
       return {
-        messages: [...asked, new AIMessage({ content: text, id: replyId, additional_kwargs: marks })],
+        messages: [...removed, ...asked, new AIMessage({ content: text, id: replyId, additional_kwargs: { ...marks, created_at: new Date().toISOString() } })],
         pendingUserMessage: null,
+        replacesMessageIds: [],
         replyFallback: fallback,
       };
     };

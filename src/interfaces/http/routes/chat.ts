@@ -13,17 +13,34 @@ import { ownedSession, sessionIdSchema } from "./sessions.js";
 import { LLM_NOT_CONFIGURED } from "../../../graph/turn-runner.js";
 
 function chatBodySchema(maxChars: number) {
-  return z.object({
-    session_id: sessionIdSchema.optional(),
-    message: z
-      .string({ error: "is required and must be text" })
-      .refine((m) => m.trim().length > 0, { error: "must not be empty" })
-      .refine((m) => m.length <= maxChars, { error: `must be at most ${maxChars} characters` })
-      .refine(isPlainText, { error: PLAIN_TEXT_ERROR }),
-    timezone: z.string().refine(isTimezone, { error: "must be an IANA time zone such as Europe/Lisbon" }).optional(),
-    /** Try a failed reply again: this turn replaces the thread's last exchange, which Rose could not answer. */
-    retry: z.boolean({ error: "must be true or false" }).optional(),
-  });
+  return z
+    .object({
+      session_id: sessionIdSchema.optional(),
+      message: z
+        .string({ error: "is required and must be text" })
+        .refine((m) => m.trim().length > 0, { error: "must not be empty" })
+        .refine((m) => m.length <= maxChars, { error: `must be at most ${maxChars} characters` })
+        .refine(isPlainText, { error: PLAIN_TEXT_ERROR })
+        .optional(),
+      timezone: z.string().refine(isTimezone, { error: "must be an IANA time zone such as Europe/Lisbon" }).optional(),
+      /** Try a failed reply again: this turn replaces the thread's last exchange, which Rose could not answer. */
+      retry: z.boolean({ error: "must be true or false" }).optional(),
+      /** Regenerate the last reply: the last exchange is replaced by a new answer to its message (no `message`). */
+      regenerate: z.boolean({ error: "must be true or false" }).optional(),
+      /** Edit and resend the last message: the last exchange is replaced by `message` and an answer to it. */
+      edit: z.boolean({ error: "must be true or false" }).optional(),
+    })
+    .superRefine((body, ctx) => {
+      const modes = [body.retry, body.regenerate, body.edit].filter(Boolean).length;
+      if (modes > 1) ctx.addIssue({ code: "custom", path: ["regenerate"], message: "retry, regenerate and edit cannot be combined" });
+      if (body.regenerate && body.message !== undefined)
+        ctx.addIssue({
+          code: "custom",
+          path: ["message"],
+          message: "must be left out with regenerate (the last message is asked again); use edit to change it",
+        });
+      if (!body.regenerate && body.message === undefined) ctx.addIssue({ code: "custom", path: ["message"], message: "is required and must be text" });
+    });
 }
 
 const stopBodySchema = z.object({ session_id: sessionIdSchema });
@@ -40,14 +57,22 @@ export function chatRoutes(deps: HttpDeps): Router {
   async function prepareTurn(req: Request) {
     const body = parseInput(bodySchema, req.body);
     if (!turns.canTakeTurns) throw LLM_NOT_CONFIGURED;
+    const replaceLast = body.regenerate ? "regenerate" : body.edit ? "edit" : null;
+    // Before a session is created: a refused request leaves nothing behind.
+    if (body.retry && !body.session_id) throw badRequest("retry needs the session_id of the reply to try again");
+    if (replaceLast && !body.session_id) throw badRequest(`${replaceLast} needs the session_id of the conversation`);
     const session: Session = body.session_id ? await ownedSession(sessions, req, body.session_id) : await sessions.create(req.userId);
     annotateContext({ sessionId: session.id });
     const timezone = body.timezone ?? (isTimezone(req.get("x-timezone") ?? "") ? req.get("x-timezone")! : config.defaultTimezone);
-    if (body.retry) {
-      if (!body.session_id) throw badRequest("retry needs the session_id of the reply to try again");
-      if (!(await turns.hasFailedExchange(session.id))) throw conflict("There is no failed reply to try again in this conversation");
+    if (body.retry && !(await turns.hasFailedExchange(session.id))) throw conflict("There is no failed reply to try again in this conversation");
+    if (replaceLast) {
+      if (!(await turns.hasExchangeToReplace(session.id, "last")))
+        throw conflict(
+          replaceLast === "regenerate" ? "There is no reply to regenerate in this conversation" : "There is no message to edit in this conversation",
+        );
     }
-    return { userId: req.userId, sessionId: session.id, message: body.message.trim(), timezone, ...(body.retry ? { replaceFailed: true } : {}) };
+    const replace = body.retry ? ("failed" as const) : replaceLast ? ("last" as const) : undefined;
+    return { userId: req.userId, sessionId: session.id, message: body.message?.trim() ?? null, timezone, ...(replace ? { replace } : {}) };
   }
 
   router.post("/chat", jsonBody, async (req, res) => {
