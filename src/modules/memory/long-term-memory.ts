@@ -57,6 +57,21 @@ function recencyBoost(memory: Memory, now: Date): number {
   return 1 + RECENCY_WEIGHT * Math.pow(0.5, ageDays / RECENCY_HALF_LIFE_DAYS);
 }
 
+/** A new memory of `userId`: an imported one keeps its own time as both, since nothing has changed it since it was said. */
+function newMemory(userId: string, text: string, input: NewMemory, now: string): Memory {
+  return {
+    id: newId(),
+    userId,
+    text,
+    type: input.type,
+    importance: input.importance,
+    createdAt: input.createdAt ?? now,
+    updatedAt: input.createdAt ?? now,
+    ...(input.sourceSessionId ? { sourceSessionId: input.sourceSessionId } : {}),
+    ...(input.metadata ? { metadata: input.metadata } : {}),
+  };
+}
+
 /**
  * Long-term memory: hybrid retrieval (vectors + keywords fused by reciprocal rank, a relevance floor,
  * a gentle recency boost) and deduplicating writes, over any MemoryStore and Embedder.
@@ -162,18 +177,7 @@ export class LongTermMemory implements MemoryService {
     const [nearest] = await this.store.vectorSearch(userId, vector!, this.embedder.id, 1);
     if (nearest && nearest.similarity >= NEAR_DUPLICATE_SIMILARITY) return { status: "duplicate", memory: nearest.memory };
 
-    const memory: Memory = {
-      id: newId(),
-      userId,
-      text,
-      type: input.type,
-      importance: input.importance,
-      // An imported memory keeps its own time as both: nothing has changed it since it was said.
-      createdAt: input.createdAt ?? now,
-      updatedAt: input.createdAt ?? now,
-      ...(input.sourceSessionId ? { sourceSessionId: input.sourceSessionId } : {}),
-      ...(input.metadata ? { metadata: input.metadata } : {}),
-    };
+    const memory = newMemory(userId, text, input, now);
     await this.store.insert(memory, vector!, this.embedder.id);
     return { status: "added", memory };
   }
@@ -207,17 +211,7 @@ export class LongTermMemory implements MemoryService {
         outcomes.push({ status: "duplicate", memory: near });
         continue;
       }
-      const memory: Memory = {
-        id: newId(),
-        userId,
-        text,
-        type: input.type,
-        importance: input.importance,
-        createdAt: input.createdAt ?? now,
-        updatedAt: input.createdAt ?? now,
-        ...(input.sourceSessionId ? { sourceSessionId: input.sourceSessionId } : {}),
-        ...(input.metadata ? { metadata: input.metadata } : {}),
-      };
+      const memory = newMemory(userId, text, input, now);
       accepted.push({ memory, vector });
       acceptedByText.set(normalized, memory);
       outcomes.push({ status: "added", memory });
