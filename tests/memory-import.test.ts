@@ -96,3 +96,24 @@ describe("a memory import into Qdrant", () => {
     expect(await stored(server)).toBe(0);
   });
 });
+
+describe("the embeddings provider behind its guard", () => {
+  it("retries a transient failure and stores the memory", async () => {
+    const server = await rose({ PROVIDER_RETRIES: "2" });
+    sim.script({ match: { endpoint: "embeddings" }, times: 1, fail: { status: 503 } });
+    const added = await server.client.json("POST", "/api/v1/memories", { text: "The user keeps bees on the roof." });
+    expect(added.status).toBe(201);
+    expect(sim.requests({ endpoint: "embeddings" }).length).toBe(2);
+  });
+
+  it("answers a refused key with 503, not 500, without retrying it, and stores nothing", async () => {
+    const server = await rose({ PROVIDER_RETRIES: "2" });
+    sim.script({ match: { endpoint: "embeddings" }, fail: { status: 401 } });
+    const added = await server.client.json("POST", "/api/v1/memories", { text: "The user keeps bees on the roof." });
+    expect(added.status).toBe(503);
+    expect(added.body.error).toMatchObject({ code: "provider_unavailable", request_id: expect.any(String) });
+    expect(sim.requests({ endpoint: "embeddings" }).length).toBe(1);
+    sim.reset();
+    expect(await stored(server)).toBe(0);
+  });
+});

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from "express";
 import { AppError, isAppError } from "../../../core/errors.js";
 import type { Logger } from "../../../core/logger.js";
+import { isProviderError } from "../../../core/resilience/provider-error.js";
 import { ProviderUnavailableError } from "../../../core/resilience/provider-guard.js";
 
 export interface ErrorBody {
@@ -26,6 +27,10 @@ const PROVIDER_RETRY_AFTER_S = 30;
 
 /** A provider that is down (breaker open, or failed after retries) is a 503 to retry later, never a 500. */
 function fromProviderError(error: unknown): AppError | null {
+  // A provider's refusal that no retry can mend (a revoked key, a removed model) is still the service's
+  // problem, not the person's: a 503 like an outage, never a 500.
+  if (isProviderError(error))
+    return new AppError(503, "provider_unavailable", "A service Rose depends on is unavailable right now; please try again in a moment");
   if (!(error instanceof ProviderUnavailableError)) return null;
   const memory = error.provider === "vector_store" || error.provider === "embeddings";
   return memory

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import type { Config } from "../../../core/config.js";
 import type { Logger } from "../../../core/logger.js";
 import type { ProviderGuard } from "../../../core/resilience/provider-guard.js";
+import { GuardedEmbedder } from "./guarded-embedder.js";
 import { LexicalHashEmbedder } from "./lexical-embedder.js";
 import { OpenAiEmbedder } from "./openai-embedder.js";
 import { TransformersEmbedder } from "./transformers-embedder.js";
@@ -13,10 +14,8 @@ import type { Embedder } from "./types.js";
  */
 export async function createEmbedder(config: Config, guard: ProviderGuard, logger: Logger): Promise<Embedder> {
   if (config.memory.embeddingsProvider === "openai") {
-    return new OpenAiEmbedder(
-      { apiKey: config.memory.openai.apiKey, baseUrl: config.memory.openai.baseUrl, model: config.memory.embeddingsModel ?? "text-embedding-3-small" },
-      guard,
-    );
+    const model = config.memory.embeddingsModel ?? "text-embedding-3-small";
+    return new GuardedEmbedder(new OpenAiEmbedder({ apiKey: config.memory.openai.apiKey, baseUrl: config.memory.openai.baseUrl, model }), guard);
   }
   try {
     return await TransformersEmbedder.load(join(config.dataDir, "models"), logger);

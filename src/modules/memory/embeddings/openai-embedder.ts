@@ -1,5 +1,5 @@
 import OpenAI from "openai";
-import type { ProviderGuard } from "../../../core/resilience/provider-guard.js";
+import { providerErrorFrom } from "../../../core/resilience/provider-error.js";
 import { type Embedder, type FusionWeights, l2Normalize } from "./types.js";
 
 /** Any OpenAI-compatible /embeddings endpoint (OpenAI, Ollama, vLLM, LM Studio), asked for 384 dimensions. */
@@ -12,7 +12,6 @@ export class OpenAiEmbedder implements Embedder {
 
   constructor(
     options: { apiKey?: string; baseUrl?: string; model: string },
-    private readonly guard: ProviderGuard,
     readonly dimensions = 384,
   ) {
     this.client = new OpenAI({ apiKey: options.apiKey ?? "not-needed", baseURL: options.baseUrl, maxRetries: 0 });
@@ -22,11 +21,15 @@ export class OpenAiEmbedder implements Embedder {
 
   private readonly model: string;
 
-  async embed(texts: string[]): Promise<Float32Array[]> {
+  /** Unguarded: `GuardedEmbedder` gives each call its breaker, deadline and retries. SDK errors become typed `ProviderError`s. */
+  async embed(texts: string[], signal?: AbortSignal): Promise<Float32Array[]> {
     if (texts.length === 0) return [];
-    const response = await this.guard.run((signal) =>
-      this.client.embeddings.create({ model: this.model, input: texts, dimensions: this.dimensions }, { signal }),
-    );
+    let response;
+    try {
+      response = await this.client.embeddings.create({ model: this.model, input: texts, dimensions: this.dimensions }, signal ? { signal } : {});
+    } catch (error) {
+      throw providerErrorFrom("openai", error);
+    }
     return response.data
       .sort((a, b) => a.index - b.index)
       .map((item) => {

@@ -14,7 +14,8 @@ export interface Embedder {
    * only enough to break ties among keyword hits. Chosen on `npm run bench -- memory-quality`.
    */
   readonly fusionWeights: FusionWeights;
-  embed(texts: string[]): Promise<Float32Array[]>;
+  /** `signal` ends a remote call early (the guard's per-attempt deadline); local embedders may ignore it. */
+  embed(texts: string[], signal?: AbortSignal): Promise<Float32Array[]>;
 }
 
 export interface FusionWeights {
