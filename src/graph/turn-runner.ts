@@ -87,7 +87,6 @@ function createdAt(m: BaseMessage): string | undefined {
 }
 
 /** True when a "checkpoints" stream event is of a saved checkpoint whose thread holds the message. */
-
 function savedReply(checkpoint: unknown, messageId: string): boolean {
   const messages = (checkpoint as { values?: { messages?: BaseMessage[] } } | null)?.values?.messages;
   return Array.isArray(messages) && messages.some((m) => m.id === messageId);
