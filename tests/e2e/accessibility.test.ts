@@ -1,13 +1,8 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { join } from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type RunningRose, startRose, tempDataDir } from "../helpers/rose-server.js";
-import { type Simulator, startSimulator } from "../simulator/server.js";
-import { launchChromium } from "./support/chromium.js";
-import { ensureFrontendBuilt } from "./support/frontend-build.js";
-import { spokenWav } from "./support/speech-wav.js";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { useWebApp } from "./support/web-app-harness.js";
 
 /**
  * axe-core's scan of both pages (and the memory panel open over each) in Chromium, at a phone and a
@@ -25,19 +20,9 @@ interface AxeViolation {
   nodes: Array<{ target: unknown[] }>;
 }
 
-let sim: Simulator;
-let rose: RunningRose;
-let browser: Browser;
-const dataDir = tempDataDir("rose-e2e-axe-");
-const contexts: BrowserContext[] = [];
+const app = useWebApp({ prefix: "rose-e2e-axe-" });
 
-async function newPage(width: number, height: number): Promise<Page> {
-  const context = await browser.newContext({ baseURL: rose.url, viewport: { width, height }, bypassCSP: true, reducedMotion: "reduce" });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.setDefaultTimeout(10_000);
-  return page;
-}
+const newPage = (width: number, height: number): Promise<Page> => app.newPage(width, height, { bypassCSP: true, reducedMotion: "reduce" });
 
 /** The page's violations of moderate or higher impact, as "rule: help (where)" lines. */
 async function violations(page: Page): Promise<string[]> {
@@ -57,42 +42,13 @@ async function openMemories(page: Page): Promise<void> {
     .toBe(true);
 }
 
-beforeAll(async () => {
-  ensureFrontendBuilt();
-  const microphone = spokenWav("Hello Rose.", join(dataDir.path, "spoken.wav"));
-  [sim, browser] = await Promise.all([startSimulator(), launchChromium(microphone)]);
-  rose = await startRose(
-    {
-      OPENAI_BASE_URL: sim.openaiBaseUrl,
-      OPENAI_API_KEY: "sim-key",
-      CHAT_MODEL: "sim-chat",
-      SMALL_MODEL: "sim-small",
-      TTS_PROVIDER: "none",
-      RATE_LIMIT_PER_MINUTE: "0",
-    },
-    join(dataDir.path, "rose"),
-  );
-});
-
-afterEach(async () => {
-  while (contexts.length) await contexts.pop()!.close();
-  sim.reset();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await rose?.stop();
-  await sim?.close();
-  dataDir.remove();
-});
-
 describe("accessibility scan (axe-core)", () => {
   for (const [name, width, height] of [
     ["phone", 390, 844],
     ["desktop", 1280, 860],
   ] as const) {
     it(`finds nothing of moderate or higher impact on the Talk and Write pages and the memory panel (${name})`, async () => {
-      sim.script({ match: { model: "sim-chat" }, reply: { content: "Hello! **Anna** sounds lovely.\n\n- a walk\n- some `tea`" } });
+      app.sim.script({ match: { model: "sim-chat" }, reply: { content: "Hello! **Anna** sounds lovely.\n\n- a walk\n- some `tea`" } });
       const page = await newPage(width, height);
       await page.goto("/");
       expect((await page.request.post("/api/v1/memories", { data: { text: "Their sister Maya lives in Porto.", type: "person" } })).status()).toBe(201);

@@ -1,11 +1,6 @@
-import { join } from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type RunningRose, startRose, tempDataDir } from "../helpers/rose-server.js";
-import { type Simulator, startSimulator } from "../simulator/server.js";
-import { launchChromium } from "./support/chromium.js";
-import { ensureFrontendBuilt } from "./support/frontend-build.js";
-import { spokenWav } from "./support/speech-wav.js";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { useWebApp } from "./support/web-app-harness.js";
 
 /**
  * The chat page as a person holds a long conversation on it, in Debian's Chromium against the real
@@ -13,24 +8,14 @@ import { spokenWav } from "./support/speech-wav.js";
  * and desktop), a failed reply can be tried again, and a pending reply can be stopped.
  */
 
-let sim: Simulator;
-let rose: RunningRose;
-let browser: Browser;
-const dataDir = tempDataDir("rose-e2e-chat-");
-const contexts: BrowserContext[] = [];
+const app = useWebApp({ prefix: "rose-e2e-chat-", env: { PROVIDER_RETRIES: "0" } });
 
 const VIEWPORTS = [
   { name: "phone", width: 390, height: 844 },
   { name: "desktop", width: 1280, height: 860 },
 ];
 
-async function newPage(width: number, height: number): Promise<Page> {
-  const context = await browser.newContext({ baseURL: rose.url, viewport: { width, height } });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.setDefaultTimeout(10_000);
-  return page;
-}
+const newPage = (width: number, height: number): Promise<Page> => app.newPage(width, height);
 
 /** True when the whole element is inside the viewport (not below it, not above it). */
 // Page-side code is written as strings: this file is type-checked for Node, without the DOM's types.
@@ -63,41 +48,11 @@ async function oldestScrolledAway(page: Page): Promise<boolean> {
   })()`);
 }
 
-beforeAll(async () => {
-  ensureFrontendBuilt();
-  const microphone = spokenWav("Hello Rose.", join(dataDir.path, "spoken.wav"));
-  [sim, browser] = await Promise.all([startSimulator(), launchChromium(microphone)]);
-  rose = await startRose(
-    {
-      OPENAI_BASE_URL: sim.openaiBaseUrl,
-      OPENAI_API_KEY: "sim-key",
-      CHAT_MODEL: "sim-chat",
-      SMALL_MODEL: "sim-small",
-      TTS_PROVIDER: "none",
-      RATE_LIMIT_PER_MINUTE: "0",
-      PROVIDER_RETRIES: "0",
-    },
-    join(dataDir.path, "rose"),
-  );
-});
-
-afterEach(async () => {
-  while (contexts.length) await contexts.pop()!.close();
-  sim.reset();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await rose?.stop();
-  await sim?.close();
-  dataDir.remove();
-});
-
 describe("a long conversation on the chat page", () => {
   for (const viewport of VIEWPORTS) {
     it(`keeps the message box and the newest reply on screen after twenty messages, and after a reload (${viewport.name})`, async () => {
       // Long replies, so twenty messages are several screens of text.
-      sim.script({
+      app.sim.script({
         match: { model: "sim-chat" },
         reply: { content: "That makes sense to me. Tell me a little more about how it felt, and what you noticed in yourself while it was happening." },
       });
@@ -136,7 +91,7 @@ describe("a long conversation on the chat page", () => {
 
 describe("following Rose's words", () => {
   it("follows a streaming reply at the bottom, and stops following once the person scrolls up to read", async () => {
-    sim.script({
+    app.sim.script({
       match: { model: "sim-chat", lastUser: "number" },
       reply: { content: "That makes sense to me. Tell me a little more about how it felt, and what you noticed." },
     });
@@ -149,7 +104,7 @@ describe("following Rose's words", () => {
     await expect.poll(() => page.locator(".from-rose .bubble").count(), { timeout: 10_000 }).toBe(6);
 
     const story = Array.from({ length: 120 }, (_, i) => `word${i}`).join(" ");
-    sim.script({ match: { model: "sim-chat", lastUser: "story" }, reply: { content: story }, latency: { firstTokenMs: 50, tokensPerSecond: 12 } });
+    app.sim.script({ match: { model: "sim-chat", lastUser: "story" }, reply: { content: story }, latency: { firstTokenMs: 50, tokensPerSecond: 12 } });
     const box = page.getByLabel("Your message to Rose");
     await box.fill("Tell me a story.");
     await box.press("Enter");
@@ -175,7 +130,7 @@ describe("following Rose's words", () => {
 
 describe("a reply that fails or is stopped", () => {
   it("shows Rose's fallback apology as a failed reply; Try again replaces it, also in the saved conversation", async () => {
-    sim.script({ match: { model: "sim-chat" }, fail: { status: 500 }, times: 1 });
+    app.sim.script({ match: { model: "sim-chat" }, fail: { status: 500 }, times: 1 });
     const page = await newPage(390, 844);
     await page.goto("/chat");
     const box = page.getByLabel("Your message to Rose");
@@ -185,7 +140,7 @@ describe("a reply that fails or is stopped", () => {
     await expect.poll(() => failed.count(), { timeout: 15_000 }).toBe(1);
     expect(await failed.getByRole("alert").innerText()).toContain("Rose couldn't answer this time.");
 
-    sim.script({ match: { model: "sim-chat" }, reply: { content: "Of course I remember Anna." } });
+    app.sim.script({ match: { model: "sim-chat" }, reply: { content: "Of course I remember Anna." } });
     await failed.getByRole("button", { name: "Try again" }).click();
     await expect
       .poll(() => page.locator('.from-rose[data-state="settled"] .bubble-text').allInnerTexts(), { timeout: 15_000 })
@@ -200,7 +155,7 @@ describe("a reply that fails or is stopped", () => {
 
   it("stops a reply mid-way with Stop, keeping the words so far, marked stopped after a reload too", async () => {
     const story = Array.from({ length: 80 }, (_, i) => `word${i}`).join(" ");
-    sim.script({ match: { model: "sim-chat" }, reply: { content: story }, latency: { firstTokenMs: 50, tokensPerSecond: 6 } });
+    app.sim.script({ match: { model: "sim-chat" }, reply: { content: story }, latency: { firstTokenMs: 50, tokensPerSecond: 6 } });
     const page = await newPage(1280, 860);
     await page.goto("/chat");
     const box = page.getByLabel("Your message to Rose");
@@ -224,7 +179,7 @@ describe("a reply that fails or is stopped", () => {
   });
 
   it("stops a reply that hangs before its first word, leaving the message to try again", async () => {
-    sim.script({ match: { model: "sim-chat" }, fail: { hang: true }, times: 1 });
+    app.sim.script({ match: { model: "sim-chat" }, fail: { hang: true }, times: 1 });
     const page = await newPage(390, 844);
     await page.goto("/chat");
     const box = page.getByLabel("Your message to Rose");
@@ -237,7 +192,7 @@ describe("a reply that fails or is stopped", () => {
     await expect.poll(() => alert.count()).toBe(1);
     expect(await alert.innerText()).toContain("You stopped it before she answered.");
 
-    sim.script({ match: { model: "sim-chat" }, reply: { content: "I'm here now." } });
+    app.sim.script({ match: { model: "sim-chat" }, reply: { content: "I'm here now." } });
     await alert.getByRole("button", { name: "Try again" }).click();
     await expect.poll(() => page.locator('.from-rose[data-state="settled"] .bubble-text').allInnerTexts(), { timeout: 15_000 }).toEqual(["I'm here now."]);
     await page.reload();
@@ -247,7 +202,7 @@ describe("a reply that fails or is stopped", () => {
 
 describe("redoing the last exchange", () => {
   it("regenerates Rose's last reply and edits the last message in place, also in the saved conversation", async () => {
-    sim.script({ match: { model: "sim-chat" }, reply: { content: "A walk sounds lovely." }, times: 1 });
+    app.sim.script({ match: { model: "sim-chat" }, reply: { content: "A walk sounds lovely." }, times: 1 });
     const page = await newPage(390, 844);
     await page.goto("/chat");
     const box = page.getByLabel("Your message to Rose");
@@ -259,11 +214,11 @@ describe("redoing the last exchange", () => {
     expect(await page.locator(".chat-log h2").count()).toBe(1);
     expect(await page.locator(".chat-log time").count()).toBe(2);
 
-    sim.script({ match: { model: "sim-chat" }, reply: { content: "Where did you walk?" }, times: 1 });
+    app.sim.script({ match: { model: "sim-chat" }, reply: { content: "Where did you walk?" }, times: 1 });
     await page.locator(".from-rose").getByRole("button", { name: "Regenerate" }).click();
     await expect.poll(() => settled.allInnerTexts(), { timeout: 15_000 }).toEqual(["Where did you walk?"]);
 
-    sim.script({ match: { model: "sim-chat" }, reply: { content: "A run! Well done." }, times: 1 });
+    app.sim.script({ match: { model: "sim-chat" }, reply: { content: "A run! Well done." }, times: 1 });
     await page.locator(".from-you").getByRole("button", { name: "Edit" }).click();
     const edit = page.getByLabel("Edit your message");
     await edit.press("Escape");

@@ -1,13 +1,9 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type RunningRose, startRose, tempDataDir } from "../helpers/rose-server.js";
-import { type Simulator, startSimulator } from "../simulator/server.js";
-import { launchChromium } from "./support/chromium.js";
-import { ensureFrontendBuilt } from "./support/frontend-build.js";
-import { spokenWav } from "./support/speech-wav.js";
+import type { Locator, Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { useWebApp } from "./support/web-app-harness.js";
 
 /**
  * The web app in a real browser (Debian's Chromium) against the real server and the provider
@@ -22,17 +18,10 @@ const HEARD = SPOKEN;
 const GARDEN_REPLY = "A garden is a gentle place to spend an afternoon. What did you plant?";
 const VOICE_REPLY = "I'm sorry the day was long. Let's take a slow breath together. What weighed on you most?";
 
-let sim: Simulator;
-let rose: RunningRose;
-let browser: Browser;
-const dataDir = tempDataDir("rose-e2e-");
-const contexts: BrowserContext[] = [];
+const app = useWebApp({ prefix: "rose-e2e-", spoken: SPOKEN, env: { TTS_PROVIDER: "espeak" } });
 
 async function newPage(width = 1280, height = 860): Promise<Page> {
-  const context = await browser.newContext({ baseURL: rose.url, viewport: { width, height } });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.setDefaultTimeout(10_000);
+  const page = await app.newPage(width, height);
   // A failure inside the page (a CSP refusal, an exception) should fail the test, not hide in a console.
   const problems: string[] = [];
   page.on("pageerror", (error) => problems.push(error.message));
@@ -56,67 +45,39 @@ async function screenshot(page: Page, name: string, width: number, height: numbe
   await page.screenshot({ path: join(SCREENSHOTS, `${name}-${width}.png`) });
 }
 
-beforeAll(async () => {
-  ensureFrontendBuilt();
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  const microphone = spokenWav(SPOKEN, join(dataDir.path, "spoken.wav"));
-  [sim, browser] = await Promise.all([startSimulator(), launchChromium(microphone)]);
-  rose = await startRose(
-    {
-      OPENAI_BASE_URL: sim.openaiBaseUrl,
-      OPENAI_API_KEY: "sim-key",
-      CHAT_MODEL: "sim-chat",
-      SMALL_MODEL: "sim-small",
-      TTS_PROVIDER: "espeak",
-      RATE_LIMIT_PER_MINUTE: "0",
-    },
-    join(dataDir.path, "rose"),
-  );
-});
-
-afterEach(async () => {
-  while (contexts.length) await contexts.pop()!.close();
-  sim.reset();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await rose?.stop();
-  await sim?.close();
-  dataDir.remove();
-});
+beforeAll(() => mkdirSync(SCREENSHOTS, { recursive: true }));
 
 describe("serving the web app", () => {
   it("answers client routes with index.html, caches hashed assets for good, and leaves the API and metrics alone", async () => {
     for (const path of ["/", "/chat", "/somewhere/else"]) {
-      const page = await fetch(`${rose.url}${path}`, { headers: { accept: "text/html" } });
+      const page = await fetch(`${app.rose.url}${path}`, { headers: { accept: "text/html" } });
       expect(page.status).toBe(200);
       expect(page.headers.get("content-type")).toMatch(/^text\/html/);
       expect(page.headers.get("cache-control")).toBe("no-cache");
       const html = await page.text();
       expect(html).toContain('<div id="root"></div>');
       const asset = /src="(\/assets\/[^"]+\.js)"/.exec(html)![1]!;
-      const script = await fetch(`${rose.url}${asset}`);
+      const script = await fetch(`${app.rose.url}${asset}`);
       expect(script.status).toBe(200);
       expect(script.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
     }
 
-    const unknownApi = await fetch(`${rose.url}/api/v1/no-such-thing`, { headers: { accept: "text/html" } });
+    const unknownApi = await fetch(`${app.rose.url}/api/v1/no-such-thing`, { headers: { accept: "text/html" } });
     expect(unknownApi.status).toBe(404);
     expect(((await unknownApi.json()) as { error: { code: string } }).error.code).toBe("not_found");
-    expect((await fetch(`${rose.url}/api/no-such-thing`, { headers: { accept: "text/html" } })).status).toBe(404);
-    const metrics = await fetch(`${rose.url}/metrics`, { headers: { accept: "text/html" } });
+    expect((await fetch(`${app.rose.url}/api/no-such-thing`, { headers: { accept: "text/html" } })).status).toBe(404);
+    const metrics = await fetch(`${app.rose.url}/metrics`, { headers: { accept: "text/html" } });
     expect(metrics.headers.get("content-type")).toMatch(/^text\/plain/);
-    expect((await fetch(`${rose.url}/metrics/extra`, { headers: { accept: "text/html" } })).status).toBe(404);
+    expect((await fetch(`${app.rose.url}/metrics/extra`, { headers: { accept: "text/html" } })).status).toBe(404);
     // A missing file is a 404, never the page (a browser would try to run HTML as a script).
-    expect((await fetch(`${rose.url}/assets/gone-1234.js`)).status).toBe(404);
+    expect((await fetch(`${app.rose.url}/assets/gone-1234.js`)).status).toBe(404);
   });
 });
 
 describe("the chat page", () => {
   it("streams Rose's reply into the page, then restores the conversation after a reload", async () => {
     // Slow tokens, so the page is seen mid-reply.
-    sim.script({ match: { model: "sim-chat", lastUser: "garden" }, reply: { content: GARDEN_REPLY }, latency: { firstTokenMs: 150, tokensPerSecond: 30 } });
+    app.sim.script({ match: { model: "sim-chat", lastUser: "garden" }, reply: { content: GARDEN_REPLY }, latency: { firstTokenMs: 150, tokensPerSecond: 30 } });
     const page = await newPage();
     await page.goto("/chat");
     await expect.poll(() => page.title()).toBe("Write to Rose · Rose");
@@ -203,8 +164,8 @@ describe("what Rose remembers", () => {
 
 describe("the voice page", () => {
   it("hears the person through the microphone, shows the transcript and the streamed reply, and plays Rose's voice", async () => {
-    sim.script({ match: { endpoint: "transcription" }, reply: { transcript: HEARD } });
-    sim.script({ match: { model: "sim-chat", lastUser: "long day" }, reply: { content: VOICE_REPLY } });
+    app.sim.script({ match: { endpoint: "transcription" }, reply: { transcript: HEARD } });
+    app.sim.script({ match: { model: "sim-chat", lastUser: "long day" }, reply: { content: VOICE_REPLY } });
     const page = await newPage();
     await page.goto("/");
     await expect.poll(() => page.title()).toBe("Talk with Rose · Rose");
@@ -219,7 +180,7 @@ describe("the voice page", () => {
     await expect.poll(() => textOf(page.getByTestId("reply")), { timeout: 20_000 }).toBe(VOICE_REPLY);
     await expect.poll(() => page.getByTestId("rose-voice").getAttribute("data-clips-played"), { timeout: 30_000 }).not.toBeNull();
 
-    const upload = sim.requests({ endpoint: "transcription" })[0]!;
+    const upload = app.sim.requests({ endpoint: "transcription" })[0]!;
     expect(upload.body).toMatchObject({ file: { format: "webm" } });
     await screenshot(page, "voice", 1280, 860);
     await screenshot(page, "voice", 360, 760);
@@ -238,8 +199,8 @@ describe("the voice page", () => {
   });
 
   it("stops Rose mid-reply when the person taps to talk over her (barge-in)", async () => {
-    sim.script({ match: { endpoint: "transcription" }, reply: { transcript: HEARD } });
-    sim.script({ match: { model: "sim-chat", lastUser: "long day" }, reply: { content: VOICE_REPLY } });
+    app.sim.script({ match: { endpoint: "transcription" }, reply: { transcript: HEARD } });
+    app.sim.script({ match: { model: "sim-chat", lastUser: "long day" }, reply: { content: VOICE_REPLY } });
     const page = await newPage();
     await page.goto("/");
     await page.getByRole("button", { name: "Talk to Rose" }).click();
@@ -254,8 +215,8 @@ describe("the voice page", () => {
   });
 
   it("records for as long as the control is held in push-to-talk mode", async () => {
-    sim.script({ match: { endpoint: "transcription" }, reply: { transcript: "Holding the button feels calmer." } });
-    sim.script({ match: { model: "sim-chat", lastUser: "calmer" }, reply: { content: "Then hold it as long as you need." } });
+    app.sim.script({ match: { endpoint: "transcription" }, reply: { transcript: "Holding the button feels calmer." } });
+    app.sim.script({ match: { model: "sim-chat", lastUser: "calmer" }, reply: { content: "Then hold it as long as you need." } });
     const page = await newPage();
     await page.goto("/");
     await page.getByRole("radio", { name: "Hold to talk" }).check();
