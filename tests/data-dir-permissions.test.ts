@@ -1,14 +1,12 @@
 import { chmodSync, lstatSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { spokenWav, voiceForm } from "./helpers/audio.js";
-import { type RunningRose, startRose, tempDataDir } from "./helpers/rose-server.js";
-import { type Simulator, startSimulator } from "./simulator/server.js";
+import { type RunningRose, startRose } from "./helpers/rose-server.js";
+import { useSimulatedRose } from "./helpers/simulated-rose.js";
 
 /** DATA_DIR holds conversations, memories and the signing secret: nothing in it may be open to group or others. */
-let sim: Simulator;
-const dirs: Array<{ remove(): void }> = [];
-const servers: RunningRose[] = [];
+const suite = useSimulatedRose();
 const umask = process.umask();
 
 /** Every path under `root` (itself included) whose mode has a group or other bit, with that mode. */
@@ -25,7 +23,7 @@ function exposed(root: string): string[] {
 }
 
 const env = () => ({
-  OPENAI_BASE_URL: sim.openaiBaseUrl,
+  OPENAI_BASE_URL: suite.sim.openaiBaseUrl,
   OPENAI_API_KEY: "k",
   CHAT_MODEL: "sim-chat",
   SMALL_MODEL: "sim-small",
@@ -35,16 +33,7 @@ const env = () => ({
   JWT_SECRET: undefined,
 });
 
-beforeAll(async () => {
-  sim = await startSimulator();
-});
-afterEach(async () => {
-  while (servers.length) await servers.pop()!.stop();
-  sim.reset();
-});
-afterAll(async () => {
-  await sim.close();
-  dirs.forEach((d) => d.remove());
+afterAll(() => {
   process.umask(umask);
 });
 
@@ -64,11 +53,9 @@ async function useEverything(server: RunningRose): Promise<void> {
 describe("DATA_DIR", () => {
   it("is created private, and every file Rose writes into it is 0600 and every folder 0700", async () => {
     process.umask(0o022); // the usual default: what made memory.db 0644
-    const parent = tempDataDir();
-    dirs.push(parent);
+    const parent = suite.tempDataDir();
     const dataDir = join(parent.path, "data");
-    const server = await startRose(env(), dataDir);
-    servers.push(server);
+    const server = await suite.rose(env(), dataDir);
     await useEverything(server);
     const names = readdirSync(dataDir);
     for (const name of ["memory.db", "memory.db-wal", "long_term_memory.db", ".signing-secret", "backups", "audio"]) expect(names).toContain(name);
@@ -77,8 +64,7 @@ describe("DATA_DIR", () => {
 
   it("left readable by an earlier version is tightened on start", async () => {
     process.umask(0o022);
-    const dir = tempDataDir();
-    dirs.push(dir);
+    const dir = suite.tempDataDir();
     chmodSync(dir.path, 0o755);
     mkdirSync(join(dir.path, "backups", "2025-01-01T00-00-00-000Z"), { recursive: true, mode: 0o755 });
     writeFileSync(join(dir.path, "backups", "2025-01-01T00-00-00-000Z", "memory.db"), "old backup", { mode: 0o644 });
@@ -88,8 +74,7 @@ describe("DATA_DIR", () => {
     chmodSync(join(dir.path, "memory.db"), 0o644);
     expect(exposed(dir.path).length).toBeGreaterThan(0);
 
-    const server = await startRose(env(), dir.path);
-    servers.push(server);
+    const server = await suite.rose(env(), dir.path);
     expect(exposed(dir.path)).toEqual([]);
     await useEverything(server);
     expect(exposed(dir.path)).toEqual([]);

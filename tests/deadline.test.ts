@@ -1,12 +1,12 @@
 import { getEventListeners } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { DeadlineExceededError, startDeadline, withDeadline } from "../src/core/resilience/deadline.js";
 import { ProviderGuard } from "../src/core/resilience/provider-guard.js";
 import { APOLOGY_REPLY } from "../src/modules/character/prompts.js";
 import { spokenWav, voiceForm } from "./helpers/audio.js";
-import { type RunningRose, startRose, tempDataDir } from "./helpers/rose-server.js";
-import { type Simulator, startSimulator } from "./simulator/server.js";
+import type { RunningRose } from "./helpers/rose-server.js";
+import { useSimulatedRose } from "./helpers/simulated-rose.js";
 
 /**
  * Timeouts must fire even when the garbage collector runs while the call hangs: a timeout signal that
@@ -119,11 +119,9 @@ describe("deadline", () => {
 });
 
 describe("hung providers behind the service, under garbage collection", () => {
-  let sim: Simulator;
-  const dirs: Array<{ remove(): void }> = [];
-  const servers: RunningRose[] = [];
+  const suite = useSimulatedRose();
   const env = (extra: Record<string, string> = {}) => ({
-    OPENAI_BASE_URL: sim.openaiBaseUrl,
+    OPENAI_BASE_URL: suite.sim.openaiBaseUrl,
     OPENAI_API_KEY: "k",
     CHAT_MODEL: "sim-chat",
     SMALL_MODEL: "sim-small",
@@ -131,44 +129,33 @@ describe("hung providers behind the service, under garbage collection", () => {
     RATE_LIMIT_PER_MINUTE: "0",
     ...extra,
   });
-  async function rose(extra: Record<string, string>): Promise<RunningRose> {
-    const dir = tempDataDir();
-    dirs.push(dir);
-    const server = await startRose(env(extra), dir.path);
-    servers.push(server);
-    return server;
-  }
-
-  beforeAll(async () => {
-    sim = await startSimulator();
-  });
-  afterEach(async () => {
-    while (servers.length) await servers.pop()!.stop();
-    sim.reset();
-  });
-  afterAll(async () => {
-    await sim.close();
-    dirs.forEach((d) => d.remove());
-  });
+  const rose = (extra: Record<string, string>): Promise<RunningRose> => suite.rose(env(extra));
 
   it("a hung chat model is cut off by LLM_TIMEOUT_MS and Rose apologises", async () => {
     const { client } = await rose({ LLM_TIMEOUT_MS: "300" });
-    sim.script({ match: { model: "sim-chat" }, fail: { hang: true } });
+    suite.sim.script({ match: { model: "sim-chat" }, fail: { hang: true } });
     const outcome = await settledUnderGc(client.json("POST", "/api/v1/chat", { message: "Are you there?" }), 300);
     expect(outcome).toMatchObject({ value: { status: 200, body: { reply: APOLOGY_REPLY, fallback: true } } });
     // The simulator notes the abort when the socket closes, which may come just after the answer.
-    await vi.waitFor(() => expect(sim.requests({ endpoint: "chat" }).find((r) => r.model === "sim-chat")).toMatchObject({ failure: "hang", aborted: true }));
+    await vi.waitFor(() =>
+      expect(suite.sim.requests({ endpoint: "chat" }).find((r) => r.model === "sim-chat")).toMatchObject({ failure: "hang", aborted: true }),
+    );
   });
 
   it("hung speech synthesis in a streamed voice reply is cut off by TTS_TIMEOUT_MS", async () => {
-    const { client } = await rose({ ELEVENLABS_API_KEY: "k", ELEVENLABS_BASE_URL: sim.elevenlabsBaseUrl, TTS_PROVIDERS: "elevenlabs", TTS_TIMEOUT_MS: "300" });
-    sim.script({ match: { endpoint: "speech" }, fail: { hang: true } });
-    sim.script({ match: { model: "sim-chat" }, reply: { content: "I am here." } });
+    const { client } = await rose({
+      ELEVENLABS_API_KEY: "k",
+      ELEVENLABS_BASE_URL: suite.sim.elevenlabsBaseUrl,
+      TTS_PROVIDERS: "elevenlabs",
+      TTS_TIMEOUT_MS: "300",
+    });
+    suite.sim.script({ match: { endpoint: "speech" }, fail: { hang: true } });
+    suite.sim.script({ match: { model: "sim-chat" }, reply: { content: "I am here." } });
     const outcome = await settledUnderGc(client.stream("/api/v1/voice/stream", voiceForm(spokenWav("Hello."), "clip.wav")), 300);
     expect(outcome).toBeDefined();
     const { events } = (outcome as { value: Awaited<ReturnType<typeof client.stream>> }).value;
     expect(events.at(-1)).toMatchObject({ event: "done", data: { text: "I am here.", tts_failed: true, audio_url: null } });
     // The simulator notes the abort when the socket closes, which may come just after the answer.
-    await vi.waitFor(() => expect(sim.requests({ endpoint: "speech" })[0]).toMatchObject({ failure: "hang", aborted: true }));
+    await vi.waitFor(() => expect(suite.sim.requests({ endpoint: "speech" })[0]).toMatchObject({ failure: "hang", aborted: true }));
   });
 });

@@ -1,8 +1,8 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { APOLOGY_REPLY } from "../src/modules/character/prompts.js";
 import { isWav, spokenWav, voiceForm } from "./helpers/audio.js";
-import { type RunningRose, startRose, tempDataDir } from "./helpers/rose-server.js";
-import { type Simulator, startSimulator } from "./simulator/server.js";
+import type { RunningRose } from "./helpers/rose-server.js";
+import { useSimulatedRose } from "./helpers/simulated-rose.js";
 
 /**
  * Providers standing in for each other, against the simulator playing several providers at once
@@ -11,9 +11,7 @@ import { type Simulator, startSimulator } from "./simulator/server.js";
  * primary once its breaker half-opens and a trial succeeds. Health says who is serving and why.
  */
 
-let sim: Simulator;
-const dirs: Array<{ remove(): void }> = [];
-const servers: RunningRose[] = [];
+const suite = useSimulatedRose();
 
 /** Room for a loaded CI machine to see an open breaker (and make a call through the fallback) before it half-opens. */
 const RESET_MS = 2_500;
@@ -28,9 +26,9 @@ const breakerEnv = {
 /** Groq first, then the OpenAI-compatible server, each with its own model names. */
 const chatChainEnv = (extra: Record<string, string> = {}) => ({
   GROQ_API_KEY: "groq-key",
-  GROQ_BASE_URL: sim.groqBaseUrl,
+  GROQ_BASE_URL: suite.sim.groqBaseUrl,
   OPENAI_API_KEY: "openai-key",
-  OPENAI_BASE_URL: sim.openaiBaseUrl,
+  OPENAI_BASE_URL: suite.sim.openaiBaseUrl,
   LLM_PROVIDERS: "groq,openai",
   GROQ_CHAT_MODEL: "groq-chat",
   GROQ_SMALL_MODEL: "groq-small",
@@ -41,33 +39,15 @@ const chatChainEnv = (extra: Record<string, string> = {}) => ({
   ...extra,
 });
 
-async function rose(env: Record<string, string>): Promise<RunningRose> {
-  const dir = tempDataDir();
-  dirs.push(dir);
-  const server = await startRose(env, dir.path);
-  servers.push(server);
-  return server;
-}
+const rose = (env: Record<string, string>): Promise<RunningRose> => suite.rose(env);
 
-const chatCalls = (model: string) => sim.requests({ endpoint: "chat" }).filter((r) => r.model === model);
+const chatCalls = (model: string) => suite.sim.requests({ endpoint: "chat" }).filter((r) => r.model === model);
 const waitForReset = () => new Promise((r) => setTimeout(r, RESET_MS + 200));
-
-beforeAll(async () => {
-  sim = await startSimulator();
-});
-afterEach(async () => {
-  while (servers.length) await servers.pop()!.stop();
-  sim.reset();
-});
-afterAll(async () => {
-  await sim.close();
-  dirs.forEach((d) => d.remove());
-});
 
 describe("chat model: Groq, then an OpenAI-compatible server", () => {
   it("serves from Groq while it is well, and health says so", async () => {
     const { client } = await rose(chatChainEnv());
-    sim.script({ match: { model: "groq-chat" }, reply: { content: "Hello from Groq." } });
+    suite.sim.script({ match: { model: "groq-chat" }, reply: { content: "Hello from Groq." } });
     const { body } = await client.json("POST", "/api/v1/chat", { message: "Hi" });
     expect(body).toMatchObject({ reply: "Hello from Groq.", fallback: false });
     expect(chatCalls("openai-chat")).toHaveLength(0);
@@ -85,8 +65,8 @@ describe("chat model: Groq, then an OpenAI-compatible server", () => {
 
   it("when Groq answers 5xx, OpenAI answers instead and the person never notices", async () => {
     const { client } = await rose(chatChainEnv());
-    sim.script({ match: { model: "groq-chat" }, fail: { status: 503 } });
-    sim.script({ match: { model: "openai-chat" }, reply: { content: "Hello from the fallback." } });
+    suite.sim.script({ match: { model: "groq-chat" }, fail: { status: 503 } });
+    suite.sim.script({ match: { model: "openai-chat" }, reply: { content: "Hello from the fallback." } });
     const { body } = await client.json("POST", "/api/v1/chat", { message: "Hi" });
     expect(body).toMatchObject({ reply: "Hello from the fallback.", fallback: false });
     expect(chatCalls("groq-chat").map((r) => r.status)).toEqual([503]);
@@ -97,8 +77,8 @@ describe("chat model: Groq, then an OpenAI-compatible server", () => {
 
   it("when Groq hangs, its timeout cuts it off and OpenAI answers, without waiting for Groq a second time", async () => {
     const { client } = await rose(chatChainEnv({ LLM_TIMEOUT_MS: "300", PROVIDER_RETRIES: "2" }));
-    sim.script({ match: { model: "groq-chat" }, fail: { hang: true } });
-    sim.script({ match: { model: "openai-chat" }, reply: { content: "Sorry for the wait." } });
+    suite.sim.script({ match: { model: "groq-chat" }, fail: { hang: true } });
+    suite.sim.script({ match: { model: "openai-chat" }, reply: { content: "Sorry for the wait." } });
     const { body } = await client.json("POST", "/api/v1/chat", { message: "Hi" });
     expect(body).toMatchObject({ reply: "Sorry for the wait.", fallback: false });
     expect(chatCalls("groq-chat")).toHaveLength(1); // a hung provider is not retried while another can take over
@@ -109,8 +89,8 @@ describe("chat model: Groq, then an OpenAI-compatible server", () => {
 
   it("skips Groq while its breaker is open, and returns to it once it recovers", async () => {
     const { client, rose: service } = await rose(chatChainEnv());
-    sim.script({ match: { model: "groq-chat" }, fail: { status: 500 } });
-    sim.script({ match: { model: "openai-chat" }, reply: { content: "OpenAI here." } });
+    suite.sim.script({ match: { model: "groq-chat" }, fail: { status: 500 } });
+    suite.sim.script({ match: { model: "openai-chat" }, reply: { content: "OpenAI here." } });
     for (let i = 0; i < 3; i++) {
       const { body } = await client.json("POST", "/api/v1/chat", { message: `Hello? (${i})` });
       expect(body).toMatchObject({ reply: "OpenAI here.", fallback: false });
@@ -125,8 +105,8 @@ describe("chat model: Groq, then an OpenAI-compatible server", () => {
     const health = await client.json("GET", "/api/v1/health");
     expect(health.body.services.llm).toMatchObject({ status: "degraded", provider: "groq", breaker: "open", serving: "openai", reason: "groq circuit open" });
 
-    sim.reset(); // Groq recovers
-    sim.script({ match: { model: "groq-chat" }, reply: { content: "Groq is back." } });
+    suite.sim.reset(); // Groq recovers
+    suite.sim.script({ match: { model: "groq-chat" }, reply: { content: "Groq is back." } });
     await waitForReset();
     expect(service.guards["chat:groq"]!.state).toBe("half_open");
     expect((await client.json("GET", "/api/v1/health")).body.services.llm).toMatchObject({
@@ -143,7 +123,7 @@ describe("chat model: Groq, then an OpenAI-compatible server", () => {
 
   it("never switches once tokens reached the person: the reply ends with the apology, nothing is said twice", async () => {
     const { client } = await rose(chatChainEnv());
-    sim.script({
+    suite.sim.script({
       match: { model: "groq-chat" },
       fail: { dropMidStream: true },
       reply: { content: "This reply breaks off somewhere in the middle of its words." },
@@ -157,7 +137,7 @@ describe("chat model: Groq, then an OpenAI-compatible server", () => {
 
   it("apologises in character when every provider fails, and health says nobody is serving", async () => {
     const { client } = await rose(chatChainEnv());
-    sim.script({ match: { endpoint: "chat" }, fail: { status: 500 } });
+    suite.sim.script({ match: { endpoint: "chat" }, fail: { status: 500 } });
     const { body } = await client.json("POST", "/api/v1/chat", { message: "Anyone?" });
     expect(body).toMatchObject({ reply: APOLOGY_REPLY, fallback: true });
     expect(chatCalls("groq-chat")).toHaveLength(1);
@@ -171,9 +151,9 @@ describe("chat model: Groq, then an OpenAI-compatible server", () => {
 
   it("the small model follows the same chain (memory analysis on OpenAI while Groq is down)", async () => {
     const { client } = await rose(chatChainEnv());
-    sim.script({ match: { provider: "groq" }, fail: { status: 502 } });
-    sim.script({ match: { model: "openai-chat" }, reply: { content: "Pottery! How lovely." } });
-    sim.script({
+    suite.sim.script({ match: { provider: "groq" }, fail: { status: 502 } });
+    suite.sim.script({ match: { model: "openai-chat" }, reply: { content: "Pottery! How lovely." } });
+    suite.sim.script({
       match: { model: "openai-small", structured: "memory_analysis" },
       reply: { structured: { action: "add", memory: "The user takes pottery classes.", type: "fact", importance: 0.6, replaces_id: "" } },
     });
@@ -204,19 +184,19 @@ describe("speech synthesis: ElevenLabs, then espeak-ng, so Rose is never silent"
   const recording = spokenWav("Hello Rose.");
   /** Chat and recognition on the OpenAI-compatible simulator; the voice is ElevenLabs, espeak-ng behind it by default. */
   const ttsEnv = (extra: Record<string, string> = {}) => ({
-    OPENAI_BASE_URL: sim.openaiBaseUrl,
+    OPENAI_BASE_URL: suite.sim.openaiBaseUrl,
     OPENAI_API_KEY: "openai-key",
     CHAT_MODEL: "sim-chat",
     SMALL_MODEL: "sim-small",
     ELEVENLABS_API_KEY: "eleven-key",
-    ELEVENLABS_BASE_URL: sim.elevenlabsBaseUrl,
+    ELEVENLABS_BASE_URL: suite.sim.elevenlabsBaseUrl,
     ...breakerEnv,
     ...extra,
   });
-  const speechCalls = () => sim.requests({ endpoint: "speech", provider: "elevenlabs" });
+  const speechCalls = () => suite.sim.requests({ endpoint: "speech", provider: "elevenlabs" });
   const speak = (client: RunningRose["client"]) => client.json("POST", "/api/v1/voice/process", voiceForm(recording, "clip.wav"));
 
-  beforeEach(() => sim.script({ match: { model: "sim-chat" }, reply: { content: "I am right here with you." } }));
+  beforeEach(() => suite.sim.script({ match: { model: "sim-chat" }, reply: { content: "I am right here with you." } }));
 
   it("speaks with ElevenLabs while it is well; health lists espeak-ng behind it", async () => {
     const { client } = await rose(ttsEnv());
@@ -233,7 +213,7 @@ describe("speech synthesis: ElevenLabs, then espeak-ng, so Rose is never silent"
 
   it("when ElevenLabs answers 5xx, espeak-ng speaks instead", async () => {
     const { client } = await rose(ttsEnv());
-    sim.script({ match: { endpoint: "speech" }, fail: { status: 500 } });
+    suite.sim.script({ match: { endpoint: "speech" }, fail: { status: 500 } });
     const { status, body } = await speak(client);
     expect(status).toBe(200);
     expect(body).toMatchObject({ text: "I am right here with you.", tts_failed: false, audio_url: expect.stringMatching(/\.wav$/) });
@@ -249,7 +229,7 @@ describe("speech synthesis: ElevenLabs, then espeak-ng, so Rose is never silent"
 
   it("when ElevenLabs hangs, TTS_TIMEOUT_MS cuts it off and espeak-ng speaks", async () => {
     const { client } = await rose(ttsEnv({ TTS_TIMEOUT_MS: "300", PROVIDER_RETRIES: "2" }));
-    sim.script({ match: { endpoint: "speech" }, fail: { hang: true } });
+    suite.sim.script({ match: { endpoint: "speech" }, fail: { hang: true } });
     const { body } = await speak(client);
     expect(body).toMatchObject({ tts_failed: false, audio_url: expect.stringMatching(/\.wav$/) });
     expect(speechCalls()).toHaveLength(1);
@@ -259,7 +239,7 @@ describe("speech synthesis: ElevenLabs, then espeak-ng, so Rose is never silent"
 
   it("skips ElevenLabs while its breaker is open, and returns to it once it recovers", async () => {
     const { client, rose: service } = await rose(ttsEnv());
-    sim.script({ match: { endpoint: "speech" }, fail: { status: 503 } });
+    suite.sim.script({ match: { endpoint: "speech" }, fail: { status: 503 } });
     for (let i = 0; i < 3; i++) expect((await speak(client)).body.audio_url).toMatch(/\.wav$/);
     expect(service.guards["tts:elevenlabs"]!.state).toBe("open");
     const callsWhenOpened = speechCalls().length;
@@ -272,8 +252,8 @@ describe("speech synthesis: ElevenLabs, then espeak-ng, so Rose is never silent"
       reason: "elevenlabs circuit open",
     });
 
-    sim.reset(); // ElevenLabs recovers
-    sim.script({ match: { model: "sim-chat" }, reply: { content: "Back to my usual voice." } });
+    suite.sim.reset(); // ElevenLabs recovers
+    suite.sim.script({ match: { model: "sim-chat" }, reply: { content: "Back to my usual voice." } });
     await waitForReset();
     expect(service.guards["tts:elevenlabs"]!.state).toBe("half_open");
     expect((await speak(client)).body.audio_url).toMatch(/\.mp3$/);
@@ -284,9 +264,9 @@ describe("speech synthesis: ElevenLabs, then espeak-ng, so Rose is never silent"
 
   it("a streamed voice reply is spoken sentence by sentence by espeak-ng while ElevenLabs is down", async () => {
     const { client } = await rose(ttsEnv());
-    sim.reset();
-    sim.script({ match: { endpoint: "speech" }, fail: { status: 502 } });
-    sim.script({ match: { model: "sim-chat" }, reply: { content: "Hello there. How are you today?" } });
+    suite.sim.reset();
+    suite.sim.script({ match: { endpoint: "speech" }, fail: { status: 502 } });
+    suite.sim.script({ match: { model: "sim-chat" }, reply: { content: "Hello there. How are you today?" } });
     const { events } = await client.stream("/api/v1/voice/stream", voiceForm(recording, "clip.wav"));
     const audio = events.filter((e) => e.event === "audio").map((e) => e.data as { mime: string; data: string });
     expect(audio).toHaveLength(2);
@@ -296,7 +276,7 @@ describe("speech synthesis: ElevenLabs, then espeak-ng, so Rose is never silent"
 
   it("TTS_PROVIDERS names the whole chain: without espeak-ng the reply is words only when ElevenLabs fails", async () => {
     const { client } = await rose(ttsEnv({ TTS_PROVIDERS: "elevenlabs" }));
-    sim.script({ match: { endpoint: "speech" }, fail: { status: 500 } });
+    suite.sim.script({ match: { endpoint: "speech" }, fail: { status: 500 } });
     expect((await speak(client)).body).toMatchObject({ tts_failed: true, audio_url: null });
     const health = await client.json("GET", "/api/v1/health");
     expect(health.body.services.tts.fallbacks).toBeUndefined();
@@ -308,9 +288,9 @@ describe("speech recognition: Groq Whisper, then an OpenAI-compatible recogniser
   /** Both recognisers configured: without STT_PROVIDER(S) both serve, Groq first. The chat model is OpenAI's. */
   const sttEnv = (extra: Record<string, string> = {}) => ({
     GROQ_API_KEY: "groq-key",
-    GROQ_BASE_URL: sim.groqBaseUrl,
+    GROQ_BASE_URL: suite.sim.groqBaseUrl,
     OPENAI_API_KEY: "openai-key",
-    OPENAI_BASE_URL: sim.openaiBaseUrl,
+    OPENAI_BASE_URL: suite.sim.openaiBaseUrl,
     LLM_PROVIDER: "openai",
     CHAT_MODEL: "sim-chat",
     SMALL_MODEL: "sim-small",
@@ -318,13 +298,13 @@ describe("speech recognition: Groq Whisper, then an OpenAI-compatible recogniser
     ...breakerEnv,
     ...extra,
   });
-  const transcriptions = (provider: "groq" | "openai") => sim.requests({ endpoint: "transcription", provider });
+  const transcriptions = (provider: "groq" | "openai") => suite.sim.requests({ endpoint: "transcription", provider });
   const talk = (client: RunningRose["client"]) => client.json("POST", "/api/v1/voice/process", voiceForm(recording, "clip.wav"));
 
   beforeEach(() => {
-    sim.script({ match: { model: "sim-chat" }, reply: { content: "I heard you." } });
-    sim.script({ match: { endpoint: "transcription", provider: "openai" }, reply: { transcript: "Heard by OpenAI." } });
-    sim.script({ match: { endpoint: "transcription", provider: "groq" }, reply: { transcript: "Heard by Groq." } });
+    suite.sim.script({ match: { model: "sim-chat" }, reply: { content: "I heard you." } });
+    suite.sim.script({ match: { endpoint: "transcription", provider: "openai" }, reply: { transcript: "Heard by OpenAI." } });
+    suite.sim.script({ match: { endpoint: "transcription", provider: "groq" }, reply: { transcript: "Heard by Groq." } });
   });
 
   it("both serve when both are configured: Groq first, health lists the OpenAI recogniser behind it", async () => {
@@ -343,7 +323,7 @@ describe("speech recognition: Groq Whisper, then an OpenAI-compatible recogniser
 
   it("when Groq answers 5xx, the OpenAI recogniser transcribes instead", async () => {
     const { client } = await rose(sttEnv());
-    sim.script({ match: { endpoint: "transcription", provider: "groq" }, fail: { status: 500 } });
+    suite.sim.script({ match: { endpoint: "transcription", provider: "groq" }, fail: { status: 500 } });
     const { status, body } = await talk(client);
     expect(status).toBe(200);
     expect(body).toMatchObject({ transcript: "Heard by OpenAI.", text: "I heard you." });
@@ -357,7 +337,7 @@ describe("speech recognition: Groq Whisper, then an OpenAI-compatible recogniser
 
   it("when Groq hangs, STT_TIMEOUT_MS cuts it off and the OpenAI recogniser transcribes", async () => {
     const { client } = await rose(sttEnv({ STT_TIMEOUT_MS: "300", PROVIDER_RETRIES: "2" }));
-    sim.script({ match: { endpoint: "transcription", provider: "groq" }, fail: { hang: true } });
+    suite.sim.script({ match: { endpoint: "transcription", provider: "groq" }, fail: { hang: true } });
     expect((await talk(client)).body).toMatchObject({ transcript: "Heard by OpenAI." });
     expect(transcriptions("groq")).toHaveLength(1);
     // The simulator notes the abort when the socket closes, which may come just after the answer.
@@ -366,7 +346,7 @@ describe("speech recognition: Groq Whisper, then an OpenAI-compatible recogniser
 
   it("skips Groq while its breaker is open, and returns to it once it recovers", async () => {
     const { client, rose: service } = await rose(sttEnv());
-    sim.script({ match: { endpoint: "transcription", provider: "groq" }, fail: { status: 503 } });
+    suite.sim.script({ match: { endpoint: "transcription", provider: "groq" }, fail: { status: 503 } });
     for (let i = 0; i < 3; i++) expect((await talk(client)).body.transcript).toBe("Heard by OpenAI.");
     expect(service.guards["stt:groq"]!.state).toBe("open");
     const callsWhenOpened = transcriptions("groq").length;
@@ -374,9 +354,9 @@ describe("speech recognition: Groq Whisper, then an OpenAI-compatible recogniser
     expect(transcriptions("groq")).toHaveLength(callsWhenOpened);
     expect((await client.json("GET", "/api/v1/health")).body.services.stt).toMatchObject({ breaker: "open", serving: "openai", reason: "groq circuit open" });
 
-    sim.reset(); // Groq recovers
-    sim.script({ match: { model: "sim-chat" }, reply: { content: "I heard you." } });
-    sim.script({ match: { endpoint: "transcription", provider: "groq" }, reply: { transcript: "Groq again." } });
+    suite.sim.reset(); // Groq recovers
+    suite.sim.script({ match: { model: "sim-chat" }, reply: { content: "I heard you." } });
+    suite.sim.script({ match: { endpoint: "transcription", provider: "groq" }, reply: { transcript: "Groq again." } });
     await waitForReset();
     expect((await talk(client)).body.transcript).toBe("Groq again.");
     expect(service.guards["stt:groq"]!.state).toBe("closed");
@@ -385,7 +365,7 @@ describe("speech recognition: Groq Whisper, then an OpenAI-compatible recogniser
 
   it("does not hand a recording Groq could not read to the next recogniser: 422, record again", async () => {
     const { client } = await rose(sttEnv());
-    sim.script({
+    suite.sim.script({
       match: { endpoint: "transcription", provider: "groq" },
       fail: { status: 400, message: "could not process file - is it a valid media file?" },
     });
@@ -398,7 +378,7 @@ describe("speech recognition: Groq Whisper, then an OpenAI-compatible recogniser
 
   it("STT_PROVIDER names one recogniser: nobody stands in for it", async () => {
     const { client } = await rose(sttEnv({ STT_PROVIDER: "groq" }));
-    sim.script({ match: { endpoint: "transcription", provider: "groq" }, fail: { status: 500 } });
+    suite.sim.script({ match: { endpoint: "transcription", provider: "groq" }, fail: { status: 500 } });
     const { status, body } = await talk(client);
     expect(status).toBe(503);
     expect(body.error.code).toBe("stt_unavailable");

@@ -1,15 +1,14 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { APOLOGY_REPLY } from "../src/modules/character/prompts.js";
 import { ApiClient, sameUserAt } from "./helpers/api-client.js";
 import { spokenWav, voiceForm } from "./helpers/audio.js";
-import { type RunningRose, startRose, tempDataDir } from "./helpers/rose-server.js";
-import { type Simulator, startSimulator } from "./simulator/server.js";
+import type { RunningRose } from "./helpers/rose-server.js";
+import { useSimulatedRose } from "./helpers/simulated-rose.js";
+import type { Simulator } from "./simulator/server.js";
 
-let sim: Simulator;
-const dirs: Array<{ remove(): void }> = [];
-const servers: RunningRose[] = [];
+const suite = useSimulatedRose();
 
 /**
  * Small breaker numbers so a test can open, half-open and close it in a couple of seconds; the reset
@@ -28,27 +27,9 @@ const breakerEnv = (sim: Simulator, extra: Record<string, string> = {}) => ({
   ...extra,
 });
 
-async function rose(env: Record<string, string>): Promise<RunningRose> {
-  const dir = tempDataDir();
-  dirs.push(dir);
-  const server = await startRose(env, dir.path);
-  servers.push(server);
-  return server;
-}
+const rose = (env: Record<string, string>): Promise<RunningRose> => suite.rose(env);
 
-const replyCalls = () => sim.requests({ endpoint: "chat" }).filter((r) => r.model === "sim-chat").length;
-
-beforeAll(async () => {
-  sim = await startSimulator();
-});
-afterEach(async () => {
-  while (servers.length) await servers.pop()!.stop();
-  sim.reset();
-});
-afterAll(async () => {
-  await sim.close();
-  dirs.forEach((d) => d.remove());
-});
+const replyCalls = () => suite.sim.requests({ endpoint: "chat" }).filter((r) => r.model === "sim-chat").length;
 
 describe("when the chat model fails", () => {
   it.each([
@@ -56,8 +37,8 @@ describe("when the chat model fails", () => {
     ["rate limits", { status: 429 }],
     ["hangs", { hang: true }],
   ])("on %s: answers in character, opens the breaker, fails fast, then recovers", async (_kind, fail) => {
-    const { client, rose: service } = await rose(breakerEnv(sim, { LLM_TIMEOUT_MS: "300" }));
-    sim.script({ match: { model: "sim-chat" }, fail });
+    const { client, rose: service } = await rose(breakerEnv(suite.sim, { LLM_TIMEOUT_MS: "300" }));
+    suite.sim.script({ match: { model: "sim-chat" }, fail });
     const sessionId = await client.startSession();
 
     for (let i = 0; i < 3; i++) {
@@ -74,7 +55,7 @@ describe("when the chat model fails", () => {
     const health = await client.json("GET", "/api/v1/health");
     expect(health.body.services.llm).toMatchObject({ status: "degraded", breaker: "open" });
 
-    sim.reset(); // the provider recovers
+    suite.sim.reset(); // the provider recovers
     await new Promise((r) => setTimeout(r, 1_700));
     expect(service.guards["chat:openai"]!.state).toBe("half_open");
     const recovered = await client.json("POST", "/api/v1/chat", { session_id: sessionId, message: "Better now?" });
@@ -87,18 +68,18 @@ describe("when the chat model fails", () => {
   });
 
   it("streams the apology too, with done marking the fallback", async () => {
-    const { client } = await rose(breakerEnv(sim));
-    sim.script({ match: { model: "sim-chat" }, fail: { status: 503 } });
+    const { client } = await rose(breakerEnv(suite.sim));
+    suite.sim.script({ match: { model: "sim-chat" }, fail: { status: 503 } });
     const { events } = await client.stream("/api/v1/chat/stream", { message: "Hello?" });
     expect(events.map((e) => e.event)).toEqual(["session", "token", "done"]);
     expect(events[2]!.data).toMatchObject({ reply: APOLOGY_REPLY, fallback: true });
   });
 
   it("retries a transient failure before the first token without the person noticing", async () => {
-    const { client } = await rose(breakerEnv(sim, { PROVIDER_RETRIES: "2" }));
+    const { client } = await rose(breakerEnv(suite.sim, { PROVIDER_RETRIES: "2" }));
     // Rules match newest first: the two failures come before the good answer.
-    sim.script({ match: { model: "sim-chat" }, reply: { content: "Third time lucky." } });
-    sim.script({ match: { model: "sim-chat" }, times: 2, fail: { status: 502 } });
+    suite.sim.script({ match: { model: "sim-chat" }, reply: { content: "Third time lucky." } });
+    suite.sim.script({ match: { model: "sim-chat" }, times: 2, fail: { status: 502 } });
     const { body } = await client.json("POST", "/api/v1/chat", { message: "Hi" });
     expect(body).toMatchObject({ reply: "Third time lucky.", fallback: false });
     expect(replyCalls()).toBe(3);
@@ -107,22 +88,23 @@ describe("when the chat model fails", () => {
 
 describe("when the small model fails", () => {
   it("still answers, and the memory is queued rather than lost", async () => {
-    const { client } = await rose(breakerEnv(sim));
-    sim.script({ match: { model: "sim-small" }, fail: { status: 500 } });
-    sim.script({ match: { model: "sim-chat" }, reply: { content: "That sounds lovely." } });
+    const server = await rose(breakerEnv(suite.sim));
+    const { client } = server;
+    suite.sim.script({ match: { model: "sim-small" }, fail: { status: 500 } });
+    suite.sim.script({ match: { model: "sim-chat" }, reply: { content: "That sounds lovely." } });
     const { body } = await client.json("POST", "/api/v1/chat", { message: "I started pottery classes." });
     expect(body).toMatchObject({ reply: "That sounds lovely.", fallback: false });
     await client.json("GET", `/api/v1/sessions/${body.session_id}/messages`); // the turn (and its memory step) finished
-    const metrics = await (await fetch(`${servers[0]!.url}/metrics`)).text();
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
     expect(metrics).toMatch(/rose_memory_operations_total\{operation="write",outcome="retry_queued"\} 1/);
   });
 });
 
 describe("readiness", () => {
   it("is 503 while the chat provider cannot be reached and 200 once it can", async () => {
-    const { client } = await rose(breakerEnv(sim));
+    const { client } = await rose(breakerEnv(suite.sim));
     expect((await client.json("GET", "/api/v1/health/ready")).status).toBe(200);
-    const down = await rose(breakerEnv(sim, { OPENAI_BASE_URL: "http://127.0.0.1:9/v1" }));
+    const down = await rose(breakerEnv(suite.sim, { OPENAI_BASE_URL: "http://127.0.0.1:9/v1" }));
     const ready = await down.client.json("GET", "/api/v1/health/ready");
     expect(ready.status).toBe(503);
     expect(ready.body.failing).toEqual([{ service: "llm", reason: "unreachable or refused" }]);
@@ -164,16 +146,15 @@ async function spawnRose(env: Record<string, string>): Promise<{ child: ChildPro
 // Spawned servers compile with tsx on start: slow on a busy machine.
 describe("a crash in the middle of a turn", { timeout: 150_000 }, () => {
   it("leaves the thread intact and usable after kill -9 and a restart", async () => {
-    const dir = tempDataDir();
-    dirs.push(dir);
-    const env = { ...breakerEnv(sim), DATA_DIR: dir.path };
+    const dir = suite.tempDataDir();
+    const env = { ...breakerEnv(suite.sim), DATA_DIR: dir.path };
     const first = await spawnRose(env);
     const sessionId = await first.client.startSession();
     await first.client.json("POST", "/api/v1/chat", { session_id: sessionId, message: "My daughter is called Ines." });
     await first.client.json("GET", `/api/v1/sessions/${sessionId}/messages`);
 
     // A slow reply: kill the process once the first tokens are out.
-    sim.script({
+    suite.sim.script({
       match: { model: "sim-chat" },
       latency: { firstTokenMs: 50, tokensPerSecond: 10 },
       reply: { content: "Oh, Ines is a beautiful name, tell me all about her please." },
@@ -189,7 +170,7 @@ describe("a crash in the middle of a turn", { timeout: 150_000 }, () => {
     first.child.kill("SIGKILL");
     await new Promise((resolve) => first.child.once("exit", resolve));
     await reader.cancel().catch(() => {});
-    sim.reset();
+    suite.sim.reset();
 
     const second = await spawnRose(env);
     const client = sameUserAt(first.client, second.client.baseUrl);
@@ -208,10 +189,9 @@ describe("a crash in the middle of a turn", { timeout: 150_000 }, () => {
 // Spawned servers compile with tsx on start: slow on a busy machine.
 describe("graceful shutdown", { timeout: 150_000 }, () => {
   it("on SIGTERM lets the turn in flight finish, then exits cleanly", async () => {
-    const dir = tempDataDir();
-    dirs.push(dir);
-    const server = await spawnRose({ ...breakerEnv(sim), DATA_DIR: dir.path });
-    sim.script({
+    const dir = suite.tempDataDir();
+    const server = await spawnRose({ ...breakerEnv(suite.sim), DATA_DIR: dir.path });
+    suite.sim.script({
       match: { model: "sim-chat" },
       latency: { firstTokenMs: 50, tokensPerSecond: 20 },
       reply: { content: "Let us take a slow breath together before you go to sleep tonight." },
@@ -226,19 +206,18 @@ describe("graceful shutdown", { timeout: 150_000 }, () => {
   });
 
   it("on SIGTERM lets a request that is not a turn yet (voice still in speech-to-text) finish with every store open", async () => {
-    const dir = tempDataDir();
-    dirs.push(dir);
-    const server = await spawnRose({ ...breakerEnv(sim), DATA_DIR: dir.path });
+    const dir = suite.tempDataDir();
+    const server = await spawnRose({ ...breakerEnv(suite.sim), DATA_DIR: dir.path });
     const sessionId = await server.client.startSession(); // a keep-alive connection, idle while the voice request runs
-    sim.script({ match: { endpoint: "transcription" }, latency: { totalMs: 1_500 }, reply: { transcript: "I could not sleep last night." } });
-    sim.script({ match: { model: "sim-chat" }, reply: { content: "I am sorry. Shall we try a slow breath together?" } });
+    suite.sim.script({ match: { endpoint: "transcription" }, latency: { totalMs: 1_500 }, reply: { transcript: "I could not sleep last night." } });
+    suite.sim.script({ match: { model: "sim-chat" }, reply: { content: "I am sorry. Shall we try a slow breath together?" } });
     const voice = server.client.json(
       "POST",
       "/api/v1/voice/process",
       voiceForm(spokenWav("I could not sleep last night."), "clip.wav", { session_id: sessionId }),
     );
-    for (let i = 0; i < 250 && sim.requests({ endpoint: "transcription" }).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
-    expect(sim.requests({ endpoint: "transcription" })).toHaveLength(1); // the recording is with the speech-to-text provider now
+    for (let i = 0; i < 250 && suite.sim.requests({ endpoint: "transcription" }).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(suite.sim.requests({ endpoint: "transcription" })).toHaveLength(1); // the recording is with the speech-to-text provider now
     const exited = new Promise<number | null>((resolve) => server.child.once("exit", (code) => resolve(code)));
     server.child.kill("SIGTERM");
 
