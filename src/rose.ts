@@ -29,6 +29,7 @@ import { MemoryWriter } from "./modules/memory/memory-writer.js";
 import type { Memory } from "./modules/memory/types.js";
 import { createSpeech } from "./modules/speech/create-speech.js";
 import type { SessionStore } from "./modules/sessions/types.js";
+import { ApiKeys } from "./modules/api-keys/api-keys.js";
 
 export interface Rose {
   app: Express;
@@ -171,6 +172,8 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
     metrics,
     health,
     isAccepting: () => accepting,
+    apiKeys: new ApiKeys(persistence.apiKeys),
+    conversationLinks: persistence.conversationLinks,
   };
   if (redis) deps.rateLimitStore = (prefix) => new RedisStore({ prefix, sendCommand: (...args: string[]) => redis.sendCommand(args) });
   const app = createHttpApp(deps);
