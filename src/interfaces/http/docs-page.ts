@@ -14,10 +14,12 @@ const SCRIPT_PATH = "/docs/scalar.js";
 const SPEC_URL = "/api/v1/openapi.json";
 
 const CONFIGURATION = JSON.stringify({
+  // Everything that would reach Scalar's servers is off: their web fonts, the "Ask AI" agent (its API
+  // registry goes through their proxy), their developer toolbar. Without proxyUrl, "Test request" calls
+  // Rose directly from the page (same origin: connect-src 'self' allows it).
   withDefaultFonts: false,
-  hideClientButton: false,
-  // The "try it" client calls Rose directly from the page, never through Scalar's proxy service.
-  proxyUrl: "",
+  agent: { disabled: true },
+  showDeveloperTools: "never",
   telemetry: false,
   metaData: { title: "Rose API" },
 }).replaceAll('"', "&quot;");
