@@ -2,6 +2,7 @@ import { domAnimation, LazyMotion, MotionConfig } from "framer-motion";
 import { type ReactNode, useEffect, useRef, useState } from "react";
 import { ChatPage } from "../chat/ChatPage";
 import { MemoryPanel } from "../memories/MemoryPanel";
+import { ApiKeysLauncher } from "../account/ApiKeysDialog";
 import { VoicePage } from "../voice/VoicePage";
 import { KeyboardIcon, MemoryIcon, MicIcon, RoseMark } from "./icons";
 import { Link, usePath } from "./router";
@@ -53,6 +54,7 @@ export function App() {
               <span className="memories-button-long">What Rose remembers</span>
               <span className="memories-button-short">Memories</span>
             </button>
+            <ApiKeysLauncher /> {/* until the account menu's "API keys" item replaces it */}
           </header>
           <main id="main" ref={main} tabIndex={-1} className="main">
             {page ? page.render() : <NotFound />}
