@@ -78,7 +78,7 @@ describe("ApiKeysDialog", () => {
     fireEvent.change(screen.getByLabelText("Name a new key"), { target: { value: "  Open WebUI  " } });
     fireEvent.click(create);
 
-    const secret = (await screen.findByLabelText("Your new API key")) as HTMLInputElement;
+    const secret = await screen.findByLabelText<HTMLInputElement>("Your new API key");
     expect(secret.value).toBe("rose_sk_XyZwSECRETSECRETSECRETSECRETSECRETSECRET0");
     expect(calls.find((c) => c.method === "POST")!.body).toEqual({ name: "Open WebUI" });
     expect(within(screen.getByRole("list", { name: "Your API keys" })).getByText("Open WebUI")).toBeTruthy();
