@@ -1,5 +1,6 @@
 import OpenAI, { toFile } from "openai";
-import { describe, expect, it } from "vitest";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isWav, spokenWav } from "./helpers/audio.js";
 import { countRows, createApiKey, openAiClient, openAiTestEnv } from "./helpers/openai-api.js";
 import { useSimulatedRose } from "./helpers/simulated-rose.js";
@@ -236,6 +237,30 @@ describe("continuity: one Rose thread per client conversation", () => {
     expect(lastPrompt.map((m) => m.content)).toEqual(["My name is Ana.", "I grow tomatoes.", "And basil."]);
   });
 
+  it("takes a resent last turn (regenerate, swipe) as a new answer in place of the old one", async () => {
+    const { server, openai } = await roseWithKey();
+    const first = await complete(openai, [{ role: "user", content: "Tell me about your garden." }]);
+    const reply1 = first.completion.choices[0]!.message.content!;
+    const asked: Message[] = [
+      { role: "user", content: "Tell me about your garden." },
+      { role: "assistant", content: reply1 },
+      { role: "user", content: "What grows there?" },
+    ];
+    harness.sim.script({ match: { model: "sim-chat" }, times: 1, reply: { content: "Chamomile and lavender, mostly." } });
+    await complete(openai, asked);
+    harness.sim.script({ match: { model: "sim-chat" }, times: 1, reply: { content: "Sage, thyme and a stubborn rose bush." } });
+    const again = await complete(openai, asked);
+    expect(again.sessionId).toBe(first.sessionId);
+    expect(again.completion.choices[0]!.message.content).toBe("Sage, thyme and a stubborn rose bush.");
+    const history = await server.client.json<{ messages: Array<{ role: string; content: string }> }>("GET", `/api/v1/sessions/${first.sessionId}/messages`);
+    expect(history.body.messages.map((m) => m.content)).toEqual([
+      "Tell me about your garden.",
+      reply1,
+      "What grows there?",
+      "Sage, thyme and a stubborn rose bush.",
+    ]);
+  });
+
   it("starts a new thread for a new conversation, even one that opens with the same words", async () => {
     harness.sim.script({ match: { model: "sim-chat" }, times: 1, reply: { content: "Hi! How was your morning?" } });
     const { openai } = await roseWithKey();
@@ -330,5 +355,38 @@ describe("Rose's voice for other clients", () => {
       .catch((e: unknown) => e);
     expect(notAudio).toBeInstanceOf(OpenAI.BadRequestError);
     expect((notAudio as InstanceType<typeof OpenAI.BadRequestError>).param).toBe("file");
+  });
+});
+
+describe("with conversations in PostgreSQL", () => {
+  const adminUrl = process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+  const database = `rose_openai_${process.pid}_${Date.now()}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: adminUrl });
+    await client.connect();
+    await client.query(sql);
+    await client.end();
+  };
+  beforeAll(() => admin(`CREATE DATABASE ${database}`));
+  afterAll(() => admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
+
+  it("keys and conversation links live there: a resent history keeps its thread across instances, a revoked key stops everywhere", async () => {
+    const databaseUrl = adminUrl.replace(/\/[^/]*$/, `/${database}`);
+    const a = await harness.rose(env({ DATABASE_URL: databaseUrl, JWT_SECRET: "shared-secret-for-all-instances-0123456789" }));
+    const b = await harness.rose(env({ DATABASE_URL: databaseUrl, JWT_SECRET: "shared-secret-for-all-instances-0123456789" }));
+    const key = await createApiKey(a.client);
+    const first = await complete(openAiClient(a, key.secret), [{ role: "user", content: "I'm Maya." }]);
+    const reply = first.completion.choices[0]!.message.content!;
+    const second = await complete(openAiClient(b, key.secret), [
+      { role: "user", content: "I'm Maya." },
+      { role: "assistant", content: reply },
+      { role: "user", content: "I teach piano." },
+    ]);
+    expect(second.sessionId).toBe(first.sessionId);
+    const history = await a.client.json<{ messages: unknown[] }>("GET", `/api/v1/sessions/${first.sessionId}/messages`);
+    expect(history.body.messages).toHaveLength(4);
+
+    expect((await a.client.json("DELETE", `/api/v1/me/api-keys/${key.id}`)).status).toBe(204);
+    await expect(openAiClient(b, key.secret).models.list()).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
   });
 });

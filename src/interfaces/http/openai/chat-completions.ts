@@ -3,7 +3,7 @@ import { z } from "zod";
 import { isAppError, AppError } from "../../../core/errors.js";
 import { newId } from "../../../core/ids.js";
 import { annotateContext } from "../../../core/request-context.js";
-import { LLM_NOT_CONFIGURED } from "../../../graph/turn-runner.js";
+import { LLM_NOT_CONFIGURED, type ThreadHistory } from "../../../graph/turn-runner.js";
 import { isTimezone } from "../../../modules/character/activity.js";
 import { type ConversationOpening, fingerprintsWithReply, openingFingerprints } from "../../../modules/client-conversations/fingerprint.js";
 import type { HttpDeps } from "../context.js";
@@ -59,6 +59,18 @@ interface Thread {
   sessionId: string;
   /** Fingerprints to link to the thread once Rose's first reply is known (a conversation just opened). */
   linkWithReply: Omit<ConversationOpening, "firstReply"> | null;
+  /** Found from the conversation's opening: the client's history is a copy of this thread. */
+  recognised: boolean;
+}
+
+/**
+ * A client asking again for the reply it already has a turn for (Open WebUI's regenerate, SillyTavern's
+ * swipe): it resends the same history, so its user messages are as many as the thread's, the last the
+ * same. That turn replaces the thread's last exchange instead of asking the same message twice.
+ */
+function isRegenerate(conversation: ClientConversation, history: ThreadHistory): boolean {
+  const asked = history.messages.filter((m) => m.role === "user");
+  return history.messages.at(-1)?.role === "assistant" && asked.length === conversation.userMessages && asked.at(-1)?.content === conversation.newest;
 }
 
 export function chatCompletionRoutes(deps: HttpDeps): Router {
@@ -84,23 +96,23 @@ export function chatCompletionRoutes(deps: HttpDeps): Router {
       const id = z.uuid().safeParse(named);
       const session = id.success ? await sessions.findOwned(id.data, req.userId) : null;
       if (!session) throw openAiError(404, "session_not_found", `No conversation of yours has the id '${String(named).slice(0, 64)}'`, param);
-      return { sessionId: session.id, linkWithReply: null };
+      return { sessionId: session.id, linkWithReply: null, recognised: false };
     }
     const opening = { userId: req.userId, model: body.model, instructions: conversation.instructions, firstUserMessage: conversation.firstUserMessage };
     if (conversation.opening) {
       // Nothing before this message: a new conversation, even when another one opened with the same words.
       const session = await sessions.create(req.userId);
-      return { sessionId: session.id, linkWithReply: opening };
+      return { sessionId: session.id, linkWithReply: opening, recognised: false };
     }
     const { withReply, withoutReply } = openingFingerprints({ ...opening, firstReply: conversation.firstReply });
     const fingerprints = withReply ? [withReply, withoutReply] : [withoutReply];
     const linked = await conversationLinks.find(req.userId, fingerprints);
     const session = linked ? await sessions.findOwned(linked, req.userId) : null;
-    if (session) return { sessionId: session.id, linkWithReply: null };
+    if (session) return { sessionId: session.id, linkWithReply: null, recognised: true };
     // A conversation Rose has not seen (begun elsewhere, or its thread since deleted): a new thread from here on.
     const created = await sessions.create(req.userId);
     await conversationLinks.link(req.userId, fingerprints, created.id);
-    return { sessionId: created.id, linkWithReply: null };
+    return { sessionId: created.id, linkWithReply: null, recognised: false };
   }
 
   async function prepare(req: Request) {
@@ -111,6 +123,7 @@ export function chatCompletionRoutes(deps: HttpDeps): Router {
     const thread = await resolveThread(req, body, conversation);
     annotateContext({ sessionId: thread.sessionId });
     const zone = req.get("x-timezone") ?? "";
+    const regenerate = thread.recognised && isRegenerate(conversation, await turns.history(thread.sessionId));
     return {
       body,
       conversation,
@@ -121,6 +134,7 @@ export function chatCompletionRoutes(deps: HttpDeps): Router {
         message: conversation.newest,
         timezone: isTimezone(zone) ? zone : config.defaultTimezone,
         clientInstructions: conversation.instructions,
+        ...(regenerate ? { replace: "last" as const } : {}),
       },
     };
   }

@@ -17,6 +17,8 @@ export interface ClientConversation {
   firstReply: string | null;
   /** True when the request holds nothing but the opening message: a conversation just begun. */
   opening: boolean;
+  /** How many user messages the client's history holds, the newest included. */
+  userMessages: number;
 }
 
 const textOf = (content: ClientMessage["content"]) =>
@@ -62,5 +64,6 @@ export function readConversation(messages: ClientMessage[], maxMessageChars: num
     firstUserMessage: textOf(dialogue[firstUserIndex]!.content),
     firstReply: firstReply ? textOf(firstReply.content) : null,
     opening: dialogue.length === 1,
+    userMessages: dialogue.filter((m) => m.role === "user").length,
   };
 }
