@@ -252,6 +252,14 @@ describe("continuity: one Rose thread per client conversation", () => {
       { role: "user", content: "And basil." },
     ]);
     expect(third.sessionId).toBe(first.sessionId);
+    // Nor does a system prompt that changes from call to call (a clock in it, lorebook entries) lose the thread.
+    const fourth = await complete(openai, [
+      { role: "system", content: "You are talking through Open WebUI. It is 10:05." },
+      { role: "user", content: "My name is Ana." },
+      { role: "assistant", content: reply1 },
+      { role: "user", content: "Do you remember me?" },
+    ]);
+    expect(fourth.sessionId).toBe(first.sessionId);
 
     const history = await server.client.json<{ messages: Array<{ role: string; content: string }> }>("GET", `/api/v1/sessions/${first.sessionId}/messages`);
     expect(history.body.messages.map((m) => [m.role, m.content])).toEqual([
@@ -261,10 +269,12 @@ describe("continuity: one Rose thread per client conversation", () => {
       ["assistant", reply2],
       ["user", "And basil."],
       ["assistant", third.completion.choices[0]!.message.content],
+      ["user", "Do you remember me?"],
+      ["assistant", fourth.completion.choices[0]!.message.content],
     ]);
     // Rose's model saw the thread she keeps, not a second copy of the client's history.
     const lastPrompt = (replyRequests().at(-1)!.body as { messages: Array<{ role: string; content: string }> }).messages.filter((m) => m.role === "user");
-    expect(lastPrompt.map((m) => m.content)).toEqual(["My name is Ana.", "I grow tomatoes.", "And basil."]);
+    expect(lastPrompt.map((m) => m.content)).toEqual(["My name is Ana.", "I grow tomatoes.", "And basil.", "Do you remember me?"]);
   });
 
   it("takes a resent last turn (regenerate, swipe) as a new answer in place of the old one", async () => {

@@ -13,20 +13,21 @@ export interface ConversationOpening {
 }
 
 /**
- * Fingerprints of a conversation's opening, most specific first. A conversation is linked under both
- * once Rose has answered its first message: with her first reply (two conversations that happen to open
- * with the same "hi" still differ there) and without it (a client that trims or edits replies still maps).
- * Hashed so the table holds no message text; the owner is inside the hash and beside it.
+ * Fingerprints of a conversation's opening, most specific first:
+ *   1. instructions, first message and Rose's first reply: two conversations that open with the same "hi"
+ *      still differ in her reply;
+ *   2. instructions and first message: a client that trims or edits replies (SillyTavern can) still maps;
+ *   3. first message and first reply without the instructions: a client whose system prompt changes from
+ *      call to call (a clock, lorebook entries) still maps.
+ * A conversation is linked under all that apply once Rose has answered it. Hashed, so the table holds no
+ * message text; the owner is inside the hash and beside it.
  */
-export function openingFingerprints(opening: ConversationOpening): { withReply: string | null; withoutReply: string } {
-  const digest = (reply: string | null) =>
+export function openingFingerprints(opening: ConversationOpening): string[] {
+  const digest = (instructions: string | null, reply: string | null) =>
     createHash("sha256")
-      .update(JSON.stringify([opening.userId, opening.model, opening.instructions.trim(), opening.firstUserMessage.trim(), reply?.trim() ?? null]))
+      .update(JSON.stringify([opening.userId, opening.model, instructions, opening.firstUserMessage.trim(), reply]))
       .digest("hex");
-  return { withReply: opening.firstReply === null ? null : digest(opening.firstReply), withoutReply: digest(null) };
+  const instructions = opening.instructions.trim();
+  const reply = opening.firstReply?.trim() ?? null;
+  return reply === null ? [digest(instructions, null)] : [digest(instructions, reply), digest(instructions, null), digest(null, reply)];
 }
-
-export const fingerprintsWithReply = (opening: Omit<ConversationOpening, "firstReply">, reply: string) => {
-  const { withReply, withoutReply } = openingFingerprints({ ...opening, firstReply: reply });
-  return [withReply!, withoutReply];
-};

@@ -5,7 +5,7 @@ import { newId } from "../../../core/ids.js";
 import { annotateContext } from "../../../core/request-context.js";
 import { LLM_NOT_CONFIGURED, type ThreadHistory } from "../../../graph/turn-runner.js";
 import { isTimezone } from "../../../modules/character/activity.js";
-import { type ConversationOpening, fingerprintsWithReply, openingFingerprints } from "../../../modules/client-conversations/fingerprint.js";
+import { type ConversationOpening, openingFingerprints } from "../../../modules/client-conversations/fingerprint.js";
 import type { HttpDeps } from "../context.js";
 import { jsonBody } from "../middleware/body-type.js";
 import { defineRoute } from "../openapi/route-docs.js";
@@ -104,8 +104,7 @@ export function chatCompletionRoutes(deps: HttpDeps): Router {
       const session = await sessions.create(req.userId);
       return { sessionId: session.id, linkWithReply: opening, recognised: false };
     }
-    const { withReply, withoutReply } = openingFingerprints({ ...opening, firstReply: conversation.firstReply });
-    const fingerprints = withReply ? [withReply, withoutReply] : [withoutReply];
+    const fingerprints = openingFingerprints({ ...opening, firstReply: conversation.firstReply });
     const linked = await conversationLinks.find(req.userId, fingerprints);
     const session = linked ? await sessions.findOwned(linked, req.userId) : null;
     if (session) return { sessionId: session.id, linkWithReply: null, recognised: true };
@@ -141,7 +140,8 @@ export function chatCompletionRoutes(deps: HttpDeps): Router {
 
   /** After the reply: a conversation that just opened is linked under its opening and Rose's first reply. */
   async function linkOpening(thread: Thread, reply: string): Promise<void> {
-    if (thread.linkWithReply) await conversationLinks.link(thread.linkWithReply.userId, fingerprintsWithReply(thread.linkWithReply, reply), thread.sessionId);
+    if (thread.linkWithReply)
+      await conversationLinks.link(thread.linkWithReply.userId, openingFingerprints({ ...thread.linkWithReply, firstReply: reply }), thread.sessionId);
   }
 
   router.post(chatCompletionsRoute.path, jsonBody, async (req: Request, res: Response) => {
