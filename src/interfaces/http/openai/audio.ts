@@ -6,7 +6,7 @@ import { ACCEPTED_AUDIO, sniffAudioFormat } from "../../../modules/speech/audio-
 import type { AudioClip } from "../../../modules/speech/types.js";
 import type { HttpDeps } from "../context.js";
 import { jsonBody, multipartBody } from "../middleware/body-type.js";
-import { defineRoute } from "../openapi/route-docs.js";
+import { defineRoute, uploadedFile } from "../openapi/route-docs.js";
 import { sendBytes } from "../send-bytes.js";
 import { isPlainText, PLAIN_TEXT_ERROR, parseInput } from "../validation.js";
 import { openAiError } from "./errors.js";
@@ -68,7 +68,7 @@ export const transcriptionRoute = defineRoute({
   auth: "apiKey",
   body: {
     contentType: "multipart/form-data",
-    schema: transcriptionFieldsSchema.extend({ file: z.string().describe(`The recording (${ACCEPTED_AUDIO}), recognised from its bytes`) }),
+    schema: transcriptionFieldsSchema.extend({ file: uploadedFile(`The recording (${ACCEPTED_AUDIO}), recognised from its bytes`) }),
   },
   responses: {
     200: { description: "The text", schema: z.object({ text: z.string() }), also: { contentType: "text/plain", description: "With response_format=text" } },

@@ -5,7 +5,7 @@ import { chatBodySchema, stopBodySchema } from "../routes/chat.js";
 import { importSchema, listQuerySchema, memoryIdSchema, memoryInputSchema } from "../routes/memories.js";
 import { sessionIdSchema } from "../routes/sessions.js";
 import { fieldsSchema as voiceFieldsSchema } from "../routes/voice.js";
-import type { RouteDoc } from "./route-docs.js";
+import { type RouteDoc, uploadedFile } from "./route-docs.js";
 
 /**
  * The documentation of the routes that predate the OpenAPI document (health, sessions, chat, memories,
@@ -237,7 +237,7 @@ export function coreApiDocs(config: Config): RouteDoc[] {
       summary: "A voice turn: a recording in, Rose's words and voice out",
       tag: "Voice",
       auth: "person",
-      body: { contentType: "multipart/form-data", schema: voiceFieldsSchema.extend({ audio: z.string().describe("The recording") }) },
+      body: { contentType: "multipart/form-data", schema: voiceFieldsSchema.extend({ audio: uploadedFile("The recording") }) },
       responses: { 200: { description: "Rose's reply", schema: voiceReplySchema } },
     },
     {
@@ -247,7 +247,7 @@ export function coreApiDocs(config: Config): RouteDoc[] {
       description: "Server-Sent Events: `transcript`, `token`, `audio` (sentence by sentence, base64), then `done` or `error`.",
       tag: "Voice",
       auth: "person",
-      body: { contentType: "multipart/form-data", schema: voiceFieldsSchema.extend({ audio: z.string().describe("The recording") }) },
+      body: { contentType: "multipart/form-data", schema: voiceFieldsSchema.extend({ audio: uploadedFile("The recording") }) },
       responses: { 200: { description: "The event stream", contentType: SSE } },
     },
     {

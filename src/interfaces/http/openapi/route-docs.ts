@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import { z } from "zod";
 
 export type HttpMethod = "get" | "post" | "put" | "patch" | "delete";
 
@@ -48,3 +48,6 @@ export interface RouteGroup {
   errorSchema: z.ZodType;
   routes: RouteDoc[];
 }
+
+/** A file in a multipart body, as OpenAPI 3.1 describes one (a string of binary content). */
+export const uploadedFile = (description: string) => z.string().meta({ description, contentMediaType: "application/octet-stream" });
