@@ -13,6 +13,8 @@ import { type AudioStore, FileAudioStore } from "./modules/speech/audio-store.js
 import { PgAudioStore } from "./modules/speech/pg-audio-store.js";
 import { SqliteSessionStore } from "./modules/sessions/sqlite-session-store.js";
 import type { SessionStore } from "./modules/sessions/types.js";
+import { type ImageStore, SqliteImageStore } from "./modules/images/image-store.js";
+import { PgImageStore } from "./modules/images/pg-image-store.js";
 
 export interface Persistence {
   kind: "sqlite" | "postgres";
@@ -23,6 +25,8 @@ export interface Persistence {
   audio: AudioStore;
   /** Memory writes waiting to be analysed and stored, where every instance can retry them. */
   memoryOutbox: MemoryOutbox;
+  /** Pictures of the conversations, the person's and Rose's, kept as long as their conversation. */
+  images: ImageStore;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -57,18 +61,20 @@ export async function openPersistence(databaseUrl: string | undefined, local: Lo
       lock: new SqliteJobLock(localDb),
       audio: new FileAudioStore(local.audioDir, local.audioTtlMs),
       memoryOutbox: new SqliteMemoryOutbox(localDb),
+      images: new SqliteImageStore(localDb),
       ping: async () => void localDb.prepare("SELECT 1").get(),
       close: async () => {},
     };
   }
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
   pool.on("error", (error) => logger.warn("postgres pool error", { error: error.message }));
-  const [threads, sessions, lock, audio, memoryOutbox] = await Promise.all([
+  const [threads, sessions, lock, audio, memoryOutbox, images] = await Promise.all([
     PgThreadStore.open(pool),
     PgSessionStore.open(pool),
     PgJobLock.open(pool),
     PgAudioStore.open(pool, local.audioTtlMs),
     PgMemoryOutbox.open(pool),
+    PgImageStore.open(pool),
   ]);
   logger.info("conversations are stored in PostgreSQL");
   return {
@@ -78,6 +84,7 @@ export async function openPersistence(databaseUrl: string | undefined, local: Lo
     lock,
     audio,
     memoryOutbox,
+    images,
     ping: async () => void (await pool.query("SELECT 1")),
     close: () => pool.end(),
   };
