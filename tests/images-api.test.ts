@@ -107,6 +107,27 @@ describe("pictures from the person", () => {
     expect(storedImageCount(server)).toBe(2);
   });
 
+  it("reaches Groq's vision model too, as an OpenAI-style image part (GROQ_VISION_MODEL)", async () => {
+    const server = await env.rose({
+      GROQ_API_KEY: "sim-key",
+      GROQ_BASE_URL: env.sim.groqBaseUrl,
+      GROQ_VISION_MODEL: "meta-llama/llama-4-scout-17b-16e-instruct",
+      RATE_LIMIT_PER_MINUTE: "0",
+    });
+    const { status } = await server.client.json(
+      "POST",
+      "/api/v1/chat",
+      chatForm({ message: "What flower is this?" }, [{ bytes: await png(), type: "image/png" }]),
+    );
+    expect(status).toBe(200);
+    const [request] = env.sim.requests({ endpoint: "chat", provider: "groq" }).filter((r) => r.model === "meta-llama/llama-4-scout-17b-16e-instruct");
+    expect(request!.messages!.at(-1)).toMatchObject({
+      role: "user",
+      content: "What flower is this?",
+      images: [{ mime: "image/png", bytes: expect.any(Number) }],
+    });
+  });
+
   it("keeps JSON turns working as before", async () => {
     const server = await env.rose(llmEnv());
     const { status, body } = await server.client.json("POST", "/api/v1/chat", { message: "hello" });
