@@ -128,6 +128,37 @@ describe("pictures from the person", () => {
     });
   });
 
+  it("answers the words with the chat model when the vision model fails before a word", async () => {
+    const server = await env.rose(llmEnv({ VISION_MODEL, PROVIDER_RETRIES: "0" }));
+    env.sim.script({ match: { model: VISION_MODEL }, fail: { status: 500 } });
+    env.sim.script({ match: { model: "sim-chat" }, reply: { content: "I can't see it just now, but tell me about it." } });
+    const { status, body } = await server.client.json("POST", "/api/v1/chat", chatForm({ message: "My new bike" }, [{ bytes: await png() }]));
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ fallback: false, images_seen: false, reply: "I can't see it just now, but tell me about it." });
+    const words = replyRequests("sim-chat").at(-1)!;
+    expect(words.messages!.at(-1)).toEqual({ role: "user", content: "My new bike" });
+    expect(words.messages![0]!.content).toContain("you cannot see pictures yet");
+  });
+
+  it("a regenerate asks about the same pictures again; an edit sends only its new words", async () => {
+    const server = await env.rose(llmEnv({ VISION_MODEL }));
+    const first = await server.client.json("POST", "/api/v1/chat", chatForm({ message: "Guess where I am" }, [{ bytes: await png() }]));
+    const sessionId = first.body.session_id as string;
+    const again = await server.client.json("POST", "/api/v1/chat", { session_id: sessionId, regenerate: true });
+    expect(again.status).toBe(200);
+    expect(replyRequests(VISION_MODEL)).toHaveLength(2);
+    expect(replyRequests(VISION_MODEL)[1]!.messages!.at(-1)!.images).toHaveLength(1);
+    let history = (await server.client.json("GET", `/api/v1/sessions/${sessionId}/messages`)).body.messages;
+    expect(history).toHaveLength(2);
+    expect(history[0].images).toEqual(first.body.attached_images);
+
+    const edited = await server.client.json("POST", "/api/v1/chat", { session_id: sessionId, edit: true, message: "Guess my city" });
+    expect(edited.status).toBe(200);
+    expect(replyRequests(VISION_MODEL)).toHaveLength(2);
+    history = (await server.client.json("GET", `/api/v1/sessions/${sessionId}/messages`)).body.messages;
+    expect(history[0]).toEqual(expect.not.objectContaining({ images: expect.anything() }));
+  });
+
   it("keeps JSON turns working as before", async () => {
     const server = await env.rose(llmEnv());
     const { status, body } = await server.client.json("POST", "/api/v1/chat", { message: "hello" });

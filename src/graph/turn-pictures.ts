@@ -1,5 +1,6 @@
-import { type BaseMessage, HumanMessage, isHumanMessage } from "@langchain/core/messages";
-import type { LanguageModel } from "../modules/llm/language-model.js";
+import { type BaseMessage, HumanMessage, isHumanMessage, SystemMessage } from "@langchain/core/messages";
+import type { Logger } from "../core/logger.js";
+import type { CallOptions, LanguageModel } from "../modules/llm/language-model.js";
 import type { Pictures } from "../modules/images/pictures.js";
 import { textOf } from "./messages.js";
 import { IMAGE_NOTE } from "./nodes/context-injection.js";
@@ -31,9 +32,15 @@ export function withPicturePlaceholders(messages: BaseMessage[]): BaseMessage[] 
   });
 }
 
+type StreamOptions = CallOptions & { onToken: (text: string) => void };
+
 export interface TurnPictures {
-  /** The model that answers: the vision model when the turn carries pictures it can see. */
-  model: LanguageModel;
+  /**
+   * Streams the reply: from the vision model when the turn carries pictures it can see; should it fail
+   * before a word, from the chat model on the words alone (and `seen` turns false), so an outage of the
+   * vision model costs the person the pictures, not the answer.
+   */
+  stream(prompt: BaseMessage[], options: StreamOptions): Promise<string>;
   /** The newest message as the model receives it (text and image content parts), or null to send it as text. */
   asked: HumanMessage | null;
   /** Appended to the system prompt (picture notes), with the words-only note dropped when Rose drew. */
@@ -47,6 +54,7 @@ export interface TurnPictures {
 export async function preparePictures(args: {
   pictures: Pictures | undefined;
   llm: { chat: LanguageModel; vision?: LanguageModel | null };
+  logger: Logger;
   userId: string;
   sessionId: string;
   text: string;
@@ -55,7 +63,7 @@ export async function preparePictures(args: {
   signal: AbortSignal | undefined;
 }): Promise<TurnPictures> {
   const { pictures, llm } = args;
-  const plain: TurnPictures = { model: llm.chat, asked: null, system: (p) => p, drawn: [], seen: true };
+  const plain: TurnPictures = { stream: (prompt, options) => llm.chat.stream(prompt, options), asked: null, system: (p) => p, drawn: [], seen: true };
   if (!pictures) return plain;
   if (args.imageIds.length > 0) {
     const vision = llm.vision ?? null;
@@ -63,7 +71,26 @@ export async function preparePictures(args: {
     const inline = await pictures.inline(args.userId, args.imageIds);
     // The shape OpenAI and Groq accept for vision: text and image_url parts in one user message.
     const content = [{ type: "text" as const, text: args.text }, ...inline.map((image) => ({ type: "image_url" as const, image_url: { url: image.dataUrl } }))];
-    return { ...plain, model: vision, asked: new HumanMessage({ content }), seen: inline.length > 0 };
+    const turn: TurnPictures = {
+      ...plain,
+      asked: new HumanMessage({ content }),
+      seen: inline.length > 0,
+      async stream(prompt, options) {
+        let streamed = false;
+        try {
+          return await vision.stream(prompt, { ...options, onToken: (text) => ((streamed = true), options.onToken(text)) });
+        } catch (error) {
+          if (streamed || options.signal?.aborted) throw error;
+          args.logger.warn("vision model failed; answering the words without the pictures", { error: (error as Error).message });
+          turn.seen = false;
+          // The same prompt, with the newest message as plain text and the note that she cannot see it.
+          const [system, ...rest] = prompt;
+          const words = [new SystemMessage(`${textOf(system!)}\n\n${UNSEEN_NOTE}`), ...rest.slice(0, -1), new HumanMessage(args.text)];
+          return llm.chat.stream(words, options);
+        }
+      },
+    };
+    return turn;
   }
   if (args.drawRequested && pictures.canDraw) {
     const id = await pictures.draw(args.userId, args.sessionId, args.text, args.signal);

@@ -40,12 +40,14 @@ export function createGenerateNode({ llm, logger, pictures }: GraphDeps) {
     const seeing = await preparePictures({
       pictures,
       llm,
+      logger,
       userId: state.userId,
       sessionId: state.sessionId,
       text: pending?.content ?? "",
       imageIds,
       drawRequested: state.route === "image",
-      signal: config?.signal ?? stop,
+      // Drawing ends when the person leaves or presses Stop, like the reply's own generation.
+      signal: AbortSignal.any([config?.signal, stop].filter((signal): signal is AbortSignal => signal !== undefined)),
     });
     const prompt = [new SystemMessage(seeing.system(state.systemPrompt)), ...withPicturePlaceholders(kept), ...(seeing.asked ? [seeing.asked] : asked)];
     // The reply's id lets the turn runner recognise the checkpoint that holds it.
@@ -78,7 +80,7 @@ export function createGenerateNode({ llm, logger, pictures }: GraphDeps) {
       // Retries and fallback providers happen only before the first token: nothing reaches the person twice.
       // The turn's signal (the person left) and the stop signal both end the call; neither needs a timer.
       const reply = await withDeadline(undefined, [config?.signal, stop], (signal) =>
-        seeing.model.stream(prompt, {
+        seeing.stream(prompt, {
           signal,
           onToken: (text) => {
             written += text;
