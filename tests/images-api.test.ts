@@ -229,6 +229,62 @@ describe("pictures refused: a clear 4xx, nothing stored or changed", () => {
     expect((await server.client.json("GET", `/api/v1/sessions/${sessionId}/messages`)).body.messages).toHaveLength(2);
   });
 
+  it("hostile multipart: odd field names, traversal file names, too many fields, truncated or boundary-less bodies", async () => {
+    const server = await env.rose(llmEnv());
+    const picture = await png();
+    const raw = (parts: Array<{ name: string; filename?: string; data: string | Buffer }>, truncate = false) => {
+      const chunks = parts.flatMap((p) => [
+        Buffer.from(
+          `--b0undary\r\nContent-Disposition: form-data; name="${p.name}"${p.filename ? `; filename="${p.filename}"` : ""}\r\n${p.filename ? "Content-Type: image/png\r\n" : ""}\r\n`,
+        ),
+        Buffer.from(p.data),
+        Buffer.from("\r\n"),
+      ]);
+      const body = Buffer.concat([...chunks, Buffer.from("--b0undary--\r\n")]);
+      return truncate ? body.subarray(0, body.length - 40) : body;
+    };
+    const image = { name: "images", filename: "a.png", data: picture };
+    const probes: Array<{ type: string; body: Buffer; ok?: true }> = [
+      { type: "multipart/form-data; boundary=b0undary", body: raw([{ name: "__proto__", data: "x" }, { name: "message", data: "hi" }, image]), ok: true },
+      {
+        type: "multipart/form-data; boundary=b0undary",
+        body: raw([
+          { name: "message", data: "hi" },
+          { ...image, filename: "../../etc/passwd\u0000.png" },
+        ]),
+      },
+      { type: "multipart/form-data; boundary=b0undary", body: raw([...Array.from({ length: 20 }, (_, i) => ({ name: `f${i}`, data: "x" })), image]) },
+      { type: "multipart/form-data; boundary=b0undary", body: raw([{ name: "message", data: "hi" }, image], true) },
+      { type: "multipart/form-data", body: raw([{ name: "message", data: "hi" }, image]) },
+      { type: "multipart/form-data; boundary=b0undary", body: raw([{ name: "message", data: "\u0000" }, image]) },
+      { type: "multipart/form-data; boundary=b0undary", body: raw([{ name: "message", data: "hi" }, { name: "retry", data: "maybe" }, image]) },
+      {
+        type: "multipart/form-data; boundary=b0undary",
+        body: raw([
+          { name: "message", data: "hi" },
+          { ...image, data: Buffer.alloc(0) },
+        ]),
+      },
+    ];
+    for (const [i, probe] of probes.entries()) {
+      const before = storedImageCount(server);
+      // Raw bytes, exactly as written (a new anonymous person each time: the store is counted as a whole).
+      const response = await fetch(`${server.url}/api/v1/chat`, { method: "POST", body: new Uint8Array(probe.body), headers: { "content-type": probe.type } });
+      const body = (await response.json()) as { error?: { code: string } };
+      if (probe.ok) {
+        expect(response.status, JSON.stringify(body)).toBe(200);
+        expect(storedImageCount(server)).toBe(before + 1);
+      } else {
+        expect(response.status, `probe ${i}: ${JSON.stringify(body)}`).toBeGreaterThanOrEqual(400);
+        expect(response.status).toBeLessThan(500);
+        expect(body.error?.code).toEqual(expect.any(String));
+        expect(storedImageCount(server)).toBe(before);
+      }
+    }
+    // The odd field name polluted nothing.
+    expect(Object.getPrototypeOf({})).toBe(Object.prototype);
+  });
+
   it("a turn that fails after its pictures were stored takes them back", async () => {
     const server = await env.rose(llmEnv({ VISION_MODEL }));
     const sessionId = await server.client.startSession();
