@@ -118,6 +118,18 @@ describe("pictures in the chat", () => {
     expect(await screen.findByText("Rose can't see pictures yet, so she answered your words.")).toBeTruthy();
   });
 
+  it("takes pictures dropped on the message box, showing where they will land while dragging", () => {
+    stubFetch();
+    render(<ChatPage />);
+    const form = document.querySelector("form.composer")!;
+    fireEvent.dragOver(form, { dataTransfer: { types: ["Files"], files: [] } });
+    expect(form.classList.contains("composer-dropping")).toBe(true);
+    fireEvent.drop(form, { dataTransfer: { types: ["Files"], files: [picture("dropped.webp", "image/webp")] } });
+    expect(form.classList.contains("composer-dropping")).toBe(false);
+    expect(previews()).toHaveLength(1);
+    expect(screen.getByRole("button", { name: "Send" })).toHaveProperty("disabled", false);
+  });
+
   it("shows the pictures of the saved conversation after a reload", async () => {
     localStorage.setItem("rose.session_id", SESSION);
     stubFetch(
