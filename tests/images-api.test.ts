@@ -190,6 +190,12 @@ describe("pictures refused: a clear 4xx, nothing stored or changed", () => {
     },
     { name: "an animation past the frame limit", make: async () => [{ bytes: await animatedGif(6), type: "image/gif" }], status: 413, message: /6 frames/ },
     {
+      name: "an animation whose frames together are too many pixels (each frame alone is fine)",
+      make: async () => [{ bytes: await animatedGif(4, 600), type: "image/gif" }],
+      status: 413,
+      message: /4 frames of 600×600 pixels/,
+    },
+    {
       name: "too many pictures in one message",
       make: async () => Promise.all(Array.from({ length: 5 }, async () => ({ bytes: await png(), type: "image/png" }))),
       status: 400,
@@ -200,7 +206,7 @@ describe("pictures refused: a clear 4xx, nothing stored or changed", () => {
 
   for (const refused of cases) {
     it(refused.name, async () => {
-      const server = await env.rose(llmEnv({ MAX_IMAGE_MB: "1", MAX_IMAGE_FRAMES: "5" }));
+      const server = await env.rose(llmEnv({ MAX_IMAGE_MB: "1", MAX_IMAGE_FRAMES: "5", MAX_IMAGE_MEGAPIXELS: "1" }));
       const sessionId = await server.client.startSession();
       for (const path of ["/api/v1/chat", "/api/v1/chat/stream"]) {
         const { status, body } = await server.client.json("POST", path, chatForm({ session_id: sessionId, message: "look" }, await refused.make()));

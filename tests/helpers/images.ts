@@ -20,10 +20,10 @@ export async function png(width = 40, height = 30): Promise<Buffer> {
     .toBuffer();
 }
 
-/** An animated GIF of `frames` frames. */
-export async function animatedGif(frames: number): Promise<Buffer> {
+/** An animated GIF of `frames` frames, each `size`×`size`. */
+export async function animatedGif(frames: number, size = 16): Promise<Buffer> {
   const frame = (i: number) =>
-    sharp({ create: { width: 16, height: 16, channels: 3, background: { r: (i * 40) % 255, g: 10, b: 10 } } })
+    sharp({ create: { width: size, height: size, channels: 3, background: { r: (i * 40) % 255, g: 10, b: 10 } } })
       .png()
       .toBuffer();
   const pages = await Promise.all(Array.from({ length: frames }, (_, i) => frame(i)));

@@ -66,9 +66,13 @@ export async function cleanImage(bytes: Buffer, limits: ImageLimits): Promise<Cl
   const frames = header.pages ?? 1;
   if (frames > limits.maxFrames)
     throw payloadTooLarge(`This animation has ${frames} frames, more than the ${limits.maxFrames} Rose accepts: send a shorter one or a still picture`);
+  // An animation is decoded as one tall image: all its frames together count against the same pixel budget.
+  if (frames > 1 && header.width * frameHeight * frames > limits.maxPixels)
+    throw payloadTooLarge(
+      `This animation is too large to open (${frames} frames of ${header.width}×${frameHeight} pixels): send a shorter or smaller one, or a still picture`,
+    );
   try {
-    // Every frame together stays under the limit too (an animation is decoded as one tall image).
-    const pipeline = sharp(bytes, { limitInputPixels: limits.maxPixels * Math.max(1, frames), animated, failOn: "error" }).rotate();
+    const pipeline = sharp(bytes, { limitInputPixels: limits.maxPixels, animated, failOn: "error" }).rotate();
     const encoded =
       mime === "image/jpeg"
         ? pipeline.jpeg({ quality: 88, mozjpeg: true })
