@@ -77,6 +77,15 @@ describe("pictures from the person", () => {
     expect((await server.client.request("GET", "/api/v1/images/00000000-0000-4000-8000-000000000000")).status).toBe(404);
     expect((await server.client.request("GET", "/api/v1/images/..%2Fmemory.db")).status).toBe(404);
 
+    // The thread's checkpoints hold the picture's id, never its bytes.
+    const db = new Database(join(server.dataDir, "memory.db"), { readonly: true });
+    const blobs = db.prepare("SELECT checkpoint AS data FROM checkpoints UNION ALL SELECT value AS data FROM writes").all() as Array<{ data: Buffer | string }>;
+    db.close();
+    const saved = blobs.map((b) => Buffer.from(b.data).toString("utf8")).join("\n");
+    expect(saved).toContain(id);
+    expect(saved).not.toContain("data:image");
+    expect(saved).not.toContain(bytes.subarray(0, 60).toString("base64"));
+
     // History names the picture (by id) after a reload.
     const history = await server.client.json("GET", `/api/v1/sessions/${sessionId}/messages`);
     expect(history.body.messages[0]).toMatchObject({ role: "user", content: "This is my garden", images: [id] });
