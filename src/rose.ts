@@ -30,6 +30,8 @@ import type { Memory } from "./modules/memory/types.js";
 import { createSpeech } from "./modules/speech/create-speech.js";
 import type { SessionStore } from "./modules/sessions/types.js";
 import { ApiKeys } from "./modules/api-keys/api-keys.js";
+import { createPictures } from "./modules/images/create-pictures.js";
+import type { ImageStore } from "./modules/images/image-store.js";
 
 export interface Rose {
   app: Express;
@@ -50,13 +52,14 @@ export interface Rose {
 }
 
 /** Forgets threads nobody has touched for the retention period: checkpoints, writes and the session row. */
-async function removeIdleThreads(sessions: SessionStore, turns: TurnRunner, cutoff: Date): Promise<{ removed: number }> {
+async function removeIdleThreads(sessions: SessionStore, turns: TurnRunner, images: ImageStore, cutoff: Date): Promise<{ removed: number }> {
   let removed = 0;
   for (;;) {
     const idle = await sessions.idleSince(cutoff, 100);
     if (idle.length === 0) return { removed };
     for (const session of idle) {
       await turns.clear(session.id);
+      await images.deleteSession(session.id);
       await sessions.delete(session.id);
       removed++;
     }
@@ -95,6 +98,7 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
   const memory = await createLongTermMemory(config, memoryGuards, logger);
   // The databases and their -wal/-shm exist now: private even where the umask could not be set.
   tighten(config.dataDir);
+  const pictures = createPictures(config, persistence.images, guards, logger);
   const models = createLanguageModels(config.llm.providers, { temperature: config.llm.temperature }, guards, logger);
   let graph: RoseGraph | null = null;
   let memoryWriter: MemoryWriter | null = null;
@@ -114,6 +118,7 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
         memoryTopK: config.memory.topK,
         summary: config.summary,
         metrics,
+        pictures,
       },
       threads.saver,
     );
@@ -134,7 +139,7 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
   jobs.schedule({
     name: "thread-cleanup",
     intervalMs: 60 * 60_000,
-    run: () => removeIdleThreads(sessions, turns, new Date(Date.now() - config.sessionRetentionDays * 86_400_000)),
+    run: () => removeIdleThreads(sessions, turns, persistence.images, new Date(Date.now() - config.sessionRetentionDays * 86_400_000)),
   });
   const speech = createSpeech(config, guards, logger);
   const audioStore = persistence.audio;
@@ -169,6 +174,7 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
     memoryOutbox: memoryWriter,
     speech,
     audioStore,
+    pictures,
     metrics,
     health,
     isAccepting: () => accepting,

@@ -11,6 +11,7 @@ import { roleOf, textOf } from "./messages.js";
 import type { Route } from "./state.js";
 import { LOCAL_THREAD_GATE, type ThreadGate } from "./thread-gate.js";
 import type { ThreadStore } from "./thread-store.js";
+import { imageIdsOf } from "./turn-pictures.js";
 
 export interface TurnInput {
   userId: string;
@@ -27,6 +28,8 @@ export interface TurnInput {
   replace?: "failed" | "last";
   /** An OpenAI-style client's system prompt: Rose reads it beneath her own rules, for this turn only. */
   clientInstructions?: string;
+  /** Ids of stored pictures the person attached to this message. */
+  images?: string[];
 }
 
 export interface TurnReply {
@@ -37,6 +40,10 @@ export interface TurnReply {
   /** True when the person stopped the reply (TurnRunner.stop): `reply` is what was written until then. */
   stopped: boolean;
   memoriesUsed: number;
+  /** Ids of the pictures Rose made for this reply. */
+  images: string[];
+  /** False when the person's pictures reached no model (none configured can see pictures). */
+  imagesSeen: boolean;
 }
 
 export interface RunningTurn {
@@ -50,7 +57,16 @@ export interface ThreadHistory {
   summary: string;
   /** `failed`: Rose's fallback apology stood in for a reply (retry with `replaceFailed`); `stopped`: cut short by the person. */
   /** `created_at`: when the message was saved (ISO 8601); absent on messages older than timestamps. */
-  messages: Array<{ id?: string; role: "user" | "assistant" | "system"; content: string; created_at?: string; failed?: true; stopped?: true }>;
+  /** `images`: the pictures the message carries, ids only (served at /images/:id). */
+  messages: Array<{
+    id?: string;
+    role: "user" | "assistant" | "system";
+    content: string;
+    created_at?: string;
+    failed?: true;
+    stopped?: true;
+    images?: string[];
+  }>;
 }
 
 export const LLM_NOT_CONFIGURED = serviceUnavailable(
@@ -71,10 +87,18 @@ async function waitBounded(work: Promise<unknown>[], ms: number): Promise<void> 
 }
 
 /** The thread's last exchange (the person's message and Rose's reply to it), else null. */
-function lastExchange(messages: BaseMessage[]): { ids: [string, string]; asked: string; askedAt: string | undefined; failed: boolean } | null {
+function lastExchange(
+  messages: BaseMessage[],
+): { ids: [string, string]; asked: string; askedAt: string | undefined; askedImages: string[]; failed: boolean } | null {
   const [asked, answer] = messages.slice(-2);
   if (!asked || !answer || !isHumanMessage(asked) || !isAIMessage(answer) || !asked.id || !answer.id) return null;
-  return { ids: [asked.id, answer.id], asked: textOf(asked), askedAt: createdAt(asked), failed: answer.additional_kwargs?.fallback === true };
+  return {
+    ids: [asked.id, answer.id],
+    asked: textOf(asked),
+    askedAt: createdAt(asked),
+    askedImages: imageIdsOf(asked),
+    failed: answer.additional_kwargs?.fallback === true,
+  };
 }
 
 /** The exchange a turn with `replace` would take out of the thread, else null. */
@@ -141,12 +165,19 @@ export class TurnRunner {
         // Checked before the request was accepted too; here it is checked again after the turns queued before it.
         if (input.replace === "last" && !replaced) throw NOTHING_TO_REPLACE;
         const message = input.message ?? replaced?.asked;
-        if (!message) throw NOTHING_TO_REPLACE;
+        // An empty message is a picture sent on its own; no message at all has nothing to ask.
+        if (message === undefined || (!message && !(input.images?.length ?? 0) && !replaced?.askedImages.length)) throw NOTHING_TO_REPLACE;
         const stream = await graph.stream(
           {
             replacesMessageIds: replaced?.ids ?? [],
             // Regenerate asks the same message again: it keeps the time the person sent it.
-            pendingUserMessage: { id: newId(), content: message, createdAt: (input.message === null ? replaced?.askedAt : undefined) ?? sentAt },
+            pendingUserMessage: {
+              id: newId(),
+              content: message,
+              createdAt: (input.message === null ? replaced?.askedAt : undefined) ?? sentAt,
+              // A regenerate or a retry asks about the same pictures again; an edit sends only what it names.
+              images: input.images ?? (input.replace === "last" && input.message !== null ? [] : (replaced?.askedImages ?? [])),
+            },
             userId: input.userId,
             sessionId: input.sessionId,
             timezone: input.timezone,
@@ -171,6 +202,8 @@ export class TurnRunner {
                 stopped: event.stopped,
                 memoriesUsed: event.memoriesUsed,
                 messageId: event.messageId,
+                images: event.images ?? [],
+                imagesSeen: event.imagesSeen ?? true,
               };
           } else if (answer && !replied && savedReply(payload, answer.messageId)) {
             // Only now is the reply durable: the person is told (done / the JSON answer) after this point.
@@ -252,6 +285,7 @@ export class TurnRunner {
         ...(createdAt(m) ? { created_at: createdAt(m) } : {}),
         ...(m.additional_kwargs?.fallback === true ? { failed: true as const } : {}),
         ...(m.additional_kwargs?.stopped === true ? { stopped: true as const } : {}),
+        ...(imageIdsOf(m).length > 0 ? { images: imageIdsOf(m) } : {}),
       })),
     };
   }

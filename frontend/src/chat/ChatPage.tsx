@@ -1,4 +1,5 @@
 import { Fragment, useRef, useState } from "react";
+import type { Attachment } from "./attachments";
 import { friendlyError } from "../api/http";
 import { RoseMark } from "../app/icons";
 import type { ChatEntry } from "./chat-state";
@@ -17,9 +18,9 @@ export function ChatPage() {
   const [startOverError, setStartOverError] = useState<string | null>(null);
   const log = useRef<HTMLDivElement>(null);
   const { onScroll, follow } = useFollowLog(log, state.entries);
-  const sendAndFollow = (text: string) => {
+  const sendAndFollow = (text: string, pictures: Attachment[] = []) => {
     follow();
-    void send(text);
+    void send(text, pictures);
   };
 
   const newConversation = async () => {
@@ -155,6 +156,19 @@ interface BubbleProps {
   onEdit?: ((text: string) => void) | undefined;
 }
 
+/** A message's pictures; each opens full size in a new tab. */
+function MessagePictures({ sources, rose }: { sources: string[]; rose: boolean }) {
+  return (
+    <div className="bubble-pictures">
+      {sources.map((src, i) => (
+        <a key={src} href={src} target="_blank" rel="noreferrer" className="bubble-picture">
+          <img src={src} alt={rose ? "A picture Rose made for you" : `Picture ${i + 1} you shared`} loading="lazy" />
+        </a>
+      ))}
+    </div>
+  );
+}
+
 function ChatBubble({ entry, onRetry, onRegenerate, onEdit }: BubbleProps) {
   const rose = entry.role === "assistant";
   const [editing, setEditing] = useState(false);
@@ -189,10 +203,14 @@ function ChatBubble({ entry, onRetry, onRegenerate, onEdit }: BubbleProps) {
                 <span className="typing-dot" aria-hidden="true" />
               </span>
             ) : (
-              <MessageText text={entry.text} />
+              <>
+                {entry.images && <MessagePictures sources={entry.images} rose={rose} />}
+                {entry.text.trim() && <MessageText text={entry.text} />}
+              </>
             )}
           </div>
         )}
+        {entry.imagesUnseen && <p className="bubble-note">Rose can't see pictures yet, so she answered your words.</p>}
         {entry.state === "failed" && (
           // A failed reply of Rose's is her apology for a model that was down: said so, not passed off as an answer.
           <div className="bubble-error" role="alert">

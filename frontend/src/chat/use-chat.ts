@@ -2,6 +2,7 @@ import { useCallback, useEffect, useReducer, useRef } from "react";
 import { fetchHistory, type Redo, startSession, stopReply, streamChat } from "../api/chat-api";
 import { ApiError, friendlyError } from "../api/http";
 import { currentSessionId, forgetSessionId, inCurrentSession, rememberSessionId } from "../api/session";
+import type { Attachment } from "./attachments";
 import { chatReducer, initialChatState } from "./chat-state";
 
 let nextKey = 0;
@@ -13,6 +14,8 @@ export function useChat() {
   const inFlight = useRef<AbortController | null>(null);
   /** The reply being written: whose it is (the user message's key) and its session, for Stop. */
   const pending = useRef<{ key: string; sessionId: string | null; controller: AbortController } | null>(null);
+  /** Pictures of messages not yet answered, by message key: a Try again sends them again. */
+  const unsent = useRef(new Map<string, Attachment[]>());
 
   const loadHistory = useCallback(async (signal?: AbortSignal) => {
     const sessionId = currentSessionId();
@@ -47,7 +50,7 @@ export function useChat() {
     try {
       const done = await inCurrentSession((sessionId, remember) =>
         streamChat(
-          { sessionId, message: text, redo },
+          { sessionId, message: text, redo, pictures: unsent.current.get(key)?.map((a) => a.file) },
           (token) => dispatch({ type: "token", key, text: token }),
           controller.signal,
           (id) => {
@@ -57,7 +60,20 @@ export function useChat() {
           },
         ),
       );
-      dispatch({ type: "replied", key, reply: done.reply, fallback: done.fallback, stopped: done.stopped ?? false, at: new Date().toISOString() });
+      dispatch({
+        type: "replied",
+        key,
+        reply: done.reply,
+        fallback: done.fallback,
+        stopped: done.stopped ?? false,
+        at: new Date().toISOString(),
+        ...(done.attached_images ? { attachedImages: done.attached_images } : {}),
+        ...(done.images ? { images: done.images } : {}),
+        ...(done.images_seen === false ? { imagesSeen: false } : {}),
+      });
+      // The server's copies are shown now: the local previews can go.
+      unsent.current.get(key)?.forEach((a) => URL.revokeObjectURL(a.preview));
+      unsent.current.delete(key);
     } catch (error) {
       if (controller.signal.aborted) return;
       const message = friendlyError(error);
@@ -97,9 +113,10 @@ export function useChat() {
   }, []);
 
   const send = useCallback(
-    (text: string) => {
+    (text: string, pictures: Attachment[] = []) => {
       const key = newKey();
-      dispatch({ type: "sent", key, text, at: new Date().toISOString() });
+      if (pictures.length > 0) unsent.current.set(key, pictures);
+      dispatch({ type: "sent", key, text, at: new Date().toISOString(), images: pictures.map((a) => a.preview) });
       return run(key, text);
     },
     [run],

@@ -14,6 +14,7 @@ import { allowedOriginSet } from "./middleware/request-origin.js";
 import { corsPolicy, permissionsPolicy, securityHeaders } from "./middleware/security.js";
 import { chatRoutes } from "./routes/chat.js";
 import { healthRoutes } from "./routes/health.js";
+import { imageRoutes } from "./routes/images.js";
 import { MEMORY_IMPORT_LIMIT, memoryRoutes } from "./routes/memories.js";
 import { metricsRoute } from "./routes/metrics.js";
 import { sessionRoutes } from "./routes/sessions.js";
@@ -59,6 +60,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   api.use(voiceRoutes(deps));
   api.use(apiKeyRoutes(deps));
   api.use(openApiRoutes(deps));
+  api.use(imageRoutes(deps));
   api.use(methodNotAllowed(api));
   api.use(apiNotFound);
 

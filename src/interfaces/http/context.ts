@@ -10,6 +10,7 @@ import type { Speech } from "../../modules/speech/speech.js";
 import type { SessionStore } from "../../modules/sessions/types.js";
 import type { ApiKeys } from "../../modules/api-keys/api-keys.js";
 import type { ConversationLinkStore } from "../../modules/client-conversations/types.js";
+import type { Pictures } from "../../modules/images/pictures.js";
 
 /** What the HTTP layer needs from the rest of the service. */
 export interface HttpDeps {
@@ -27,6 +28,8 @@ export interface HttpDeps {
   speech: Speech;
   /** Spoken replies kept for a short while under DATA_DIR/audio. */
   audioStore: AudioStore;
+  /** The conversations' pictures: stored per owner, served only to them. */
+  pictures: Pictures;
   health: ServiceHealth;
   /** False once shutdown began: readiness turns 503 so the load balancer stops sending new turns. */
   isAccepting: () => boolean;
