@@ -29,6 +29,11 @@ import { MemoryWriter } from "./modules/memory/memory-writer.js";
 import type { Memory } from "./modules/memory/types.js";
 import { createSpeech } from "./modules/speech/create-speech.js";
 import type { SessionStore } from "./modules/sessions/types.js";
+import { PersonalDataRegistry } from "./core/personal-data.js";
+import { conversationData } from "./graph/conversation-data.js";
+import { memoryData } from "./modules/memory/memory-data.js";
+import { ConversationIndex } from "./modules/sessions/conversation-index.js";
+import { modelNamer } from "./modules/sessions/titles.js";
 
 export interface Rose {
   app: Express;
@@ -124,6 +129,17 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
   // Conversations in PostgreSQL may be served by several instances: a thread's turns take a shared lease.
   const gate = persistence.kind === "postgres" ? new LeaseThreadGate(lock, logger) : LOCAL_THREAD_GATE;
   const turns = new TurnRunner(graph, threads, logger, metrics, gate);
+  // The conversation list: each saved turn updates its session row; first exchanges are named in the background.
+  const conversationIndex = new ConversationIndex(sessions, models ? modelNamer(models.small) : null, logger);
+  turns.onTurnSaved((turn) => conversationIndex.recordTurn(turn));
+
+  // Every store holding a person's data, in erasure order: conversations first (erasing a thread waits for
+  // its turn in flight), then queued memory writes (one could store a memory again), then the memories.
+  const personalData = new PersonalDataRegistry(logger)
+    .register(conversationData(sessions, turns))
+    .register(persistence.memoryOutbox)
+    .register(memoryData(memory))
+    .register(persistence.audio);
 
   const jobs = new JobScheduler(lock, logger);
   const backupSources: BackupSource[] = [{ name: "memory.db", backup: (path) => conversationDb.backup(path) }];
@@ -170,6 +186,7 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
     audioStore,
     metrics,
     health,
+    personalData,
     isAccepting: () => accepting,
   };
   if (redis) deps.rateLimitStore = (prefix) => new RedisStore({ prefix, sendCommand: (...args: string[]) => redis.sendCommand(args) });
@@ -188,6 +205,7 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
       await stopHttp?.();
       await jobsStopped;
       await turns.drain();
+      await conversationIndex.drain();
       await memoryWriter?.stop();
       guards.shutdown();
       await memory.close();

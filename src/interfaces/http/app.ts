@@ -15,6 +15,7 @@ import { corsPolicy, permissionsPolicy, securityHeaders } from "./middleware/sec
 import { chatRoutes } from "./routes/chat.js";
 import { healthRoutes } from "./routes/health.js";
 import { MEMORY_IMPORT_LIMIT, memoryRoutes } from "./routes/memories.js";
+import { meDataRoutes } from "./routes/me-data.js";
 import { metricsRoute } from "./routes/metrics.js";
 import { sessionRoutes } from "./routes/sessions.js";
 import { voiceRoutes } from "./routes/voice.js";
@@ -53,6 +54,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   api.use(chatRoutes(deps));
   api.use(memoryRoutes(deps));
   api.use(voiceRoutes(deps));
+  api.use(meDataRoutes(deps));
   api.use(methodNotAllowed(api));
   api.use(apiNotFound);
 

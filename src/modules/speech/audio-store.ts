@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import { mkdir, readdir, readFile, rmdir, stat, unlink, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, rmdir, stat, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { isUuid, newId } from "../../core/ids.js";
+import type { PersonalDataHolder } from "../../core/personal-data.js";
 import { extensionForMime, mimeForExtension } from "./audio-format.js";
 import type { SpokenAudio } from "./types.js";
 
@@ -15,13 +16,17 @@ export interface StoredAudio {
  * finds their audio: anyone else's id answers "not found", like someone else's session. Expired audio is
  * never served; `removeExpired`, which a job runs on an interval, frees the space.
  */
-export interface AudioStore {
+export interface AudioStore extends PersonalDataHolder {
   /** Stores the audio and returns its id. */
   save(ownerId: string, audio: SpokenAudio): Promise<string>;
   /** The owner's unexpired audio for a well-formed id, or null. */
   find(ownerId: string, id: string): Promise<StoredAudio | null>;
   /** Deletes everything past its TTL. */
   removeExpired(now?: number): Promise<{ removed: number }>;
+  /** What the owner has stored (ids, types, times; the audio itself is Rose's spoken replies, kept minutes). */
+  exportUser(ownerId: string): Promise<Array<{ id: string; mime: string; created_at: string }>>;
+  /** Deletes every reply spoken for the owner. */
+  eraseUser(ownerId: string): Promise<void>;
 }
 
 /** Ids are a UUID and a known extension, nothing else: no separators, no dots to climb out with. */
@@ -51,6 +56,8 @@ export const ownerKey = (ownerId: string) => createHash("sha256").update(ownerId
  * after their owner key; a file's age is its modification time.
  */
 export class FileAudioStore implements AudioStore {
+  readonly name = "reply_audio";
+
   constructor(
     readonly dir: string,
     readonly ttlMs: number,
@@ -105,6 +112,22 @@ export class FileAudioStore implements AudioStore {
       if (kept === 0) await rmdir(path).catch(() => {}); // a file saved meanwhile keeps it: ENOTEMPTY
     }
     return { removed };
+  }
+
+  async exportUser(ownerId: string): Promise<Array<{ id: string; mime: string; created_at: string }>> {
+    const folder = this.folderOf(ownerId);
+    const files = (await readdir(folder).catch(() => [] as string[])).filter(isAudioId);
+    const listed = await Promise.all(
+      files.map(async (id) => {
+        const info = await stat(join(folder, id)).catch(() => null);
+        return info && { id, mime: mimeOfId(id), created_at: info.mtime.toISOString() };
+      }),
+    );
+    return listed.filter((entry) => entry !== null);
+  }
+
+  async eraseUser(ownerId: string): Promise<void> {
+    await rm(this.folderOf(ownerId), { recursive: true, force: true });
   }
 
   private isExpired(modifiedMs: number, now: number): boolean {
