@@ -78,7 +78,10 @@ function ConversationItem({ conversation, current, onSelect, onRename, onDelete 
   const label = conversationLabel(conversation);
 
   useEffect(() => {
-    if (mode === "renaming") titleInput.current?.select();
+    if (mode === "renaming") {
+      titleInput.current?.focus();
+      titleInput.current?.select();
+    }
     // The safe choice gets focus: a stray Enter keeps the conversation.
     if (mode === "confirming") keepButton.current?.focus();
   }, [mode]);
