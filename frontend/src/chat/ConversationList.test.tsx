@@ -109,7 +109,7 @@ describe("the conversation list", () => {
     const rename = await screen.findByRole("button", { name: "Rename Old title" });
 
     fireEvent.click(rename);
-    const input = screen.getByLabelText("New title for Old title") as HTMLInputElement;
+    const input = screen.getByLabelText<HTMLInputElement>("New title for Old title");
     expect(document.activeElement).toBe(input);
     expect(input.maxLength).toBe(80);
     fireEvent.keyDown(input, { key: "Escape" });
