@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Locator, Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
+import { axeViolations } from "./support/axe.js";
 import { useWebApp } from "./support/web-app-harness.js";
 
 /**
@@ -61,6 +62,10 @@ async function twoConversations(page: Page, list: () => Promise<Locator>): Promi
   await page.goto("/chat");
   await say(page, "I planted tomatoes today.");
   await expect.poll(async () => listed(await list()), { timeout: 15_000 }).toEqual([{ title: "Tomato garden", current: true }]);
+  // On a phone the list is a drawer over the chat: closed (Escape) before going on.
+  const drawer = page.getByRole("dialog", { name: "Conversations" });
+  if ((await drawer.count()) > 0) await page.keyboard.press("Escape");
+  await expect.poll(() => drawer.count()).toBe(0);
   await page.getByRole("button", { name: "New conversation" }).click();
   await expect.poll(() => page.getByText("Hello, I'm Rose.").count()).toBe(1);
   await say(page, "My cat is called Pixel.");
@@ -171,4 +176,31 @@ describe("the conversation list on a phone", () => {
     expect(await serverTitles(page)).toEqual(["Pixel"]);
     expect(page.problems).toEqual([]);
   });
+});
+
+describe("the conversation list's accessibility (axe-core)", () => {
+  for (const [name, width, height] of [
+    ["desktop", 1280, 860],
+    ["phone", 390, 844],
+  ] as const) {
+    it(`has no violation of moderate or higher impact on a ${name}, with a rename and a delete confirmation open`, async () => {
+      nameConversations();
+      const page = await app.newPage(width, height, { bypassCSP: true, reducedMotion: "reduce" });
+      const list = async () => {
+        if (name === "desktop") return page.getByRole("navigation", { name: "Conversations" });
+        const drawer = page.getByRole("dialog", { name: "Conversations" });
+        if ((await drawer.count()) === 0) await page.getByRole("button", { name: "Conversations" }).click();
+        return drawer;
+      };
+      await twoConversations(page, list);
+      const shown = await list();
+      await expect
+        .poll(() => page.evaluate("[...document.querySelectorAll('.conversations-drawer, .scrim')].every((e) => getComputedStyle(e).opacity === '1')"))
+        .toBe(true);
+      expect(await axeViolations(page)).toEqual([]);
+      await shown.getByRole("button", { name: "Rename Tomato garden" }).click();
+      await shown.getByRole("button", { name: "Delete A cat called Pixel" }).click();
+      expect(await axeViolations(page)).toEqual([]);
+    });
+  }
 });
