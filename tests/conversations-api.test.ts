@@ -1,6 +1,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { ApiClient } from "./helpers/api-client.js";
+import { spokenWav, voiceForm } from "./helpers/audio.js";
 import { useSimulatedRose } from "./helpers/simulated-rose.js";
 
 /** The conversation list through the HTTP API: order, pages, previews, counts, titles, rename and delete. */
@@ -282,6 +283,25 @@ describe.each(stores)("with the %s session store", (_name, environment) => {
       expect((await list(client)).sessions.map((s) => s.id)).toEqual([kept]);
       expect((await client.json("GET", `/api/v1/sessions/${kept}/messages`)).body.messages).toHaveLength(2);
       expect((await client.json("DELETE", `/api/v1/sessions/${removed}`)).status).toBe(404);
+    });
+
+    it("removes the conversation's spoken replies too, and only that conversation's", async () => {
+      const { client } = await rose(env());
+      const spoken = async (sessionId: string, words: string) => {
+        sim().script({ match: { endpoint: "transcription" }, times: 1, reply: { transcript: words } });
+        const { status, body } = await client.json("POST", "/api/v1/voice/process", voiceForm(spokenWav("Hello Rose."), "clip.wav", { session_id: sessionId }));
+        expect(status).toBe(200);
+        return body.audio_url as string;
+      };
+      const removed = await client.startSession();
+      const kept = await client.startSession();
+      const removedAudio = await spoken(removed, "Say something to me.");
+      const keptAudio = await spoken(kept, "And something else.");
+      expect((await client.request("GET", removedAudio)).status).toBe(200);
+
+      expect((await client.json("DELETE", `/api/v1/sessions/${removed}`)).status).toBe(204);
+      expect((await client.request("GET", removedAudio)).status).toBe(404);
+      expect((await client.request("GET", keptAudio)).status).toBe(200);
     });
 
     it("clearing the messages empties the listing's preview and count but keeps the title", async () => {

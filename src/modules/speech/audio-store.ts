@@ -17,8 +17,10 @@ export interface StoredAudio {
  * never served; `removeExpired`, which a job runs on an interval, frees the space.
  */
 export interface AudioStore extends PersonalDataHolder {
-  /** Stores the audio and returns its id. */
-  save(ownerId: string, audio: SpokenAudio): Promise<string>;
+  /** Stores the audio and returns its id; `sessionId` links it to its conversation, so deleting that removes it too. */
+  save(ownerId: string, audio: SpokenAudio, sessionId?: string): Promise<string>;
+  /** Deletes the owner's audio linked to the conversation. */
+  eraseSession(ownerId: string, sessionId: string): Promise<void>;
   /** The owner's unexpired audio for a well-formed id, or null. */
   find(ownerId: string, id: string): Promise<StoredAudio | null>;
   /** Deletes everything past its TTL. */
@@ -48,6 +50,9 @@ export function newAudioId(mime: string): string {
   return `${newId()}.${extension}`;
 }
 
+/** Between an audio id and its conversation's id in the name of the marker that links them (FileAudioStore). */
+const SESSION_MARK = ".session-";
+
 /** Owners are kept as a hash of their id: the store needs to tell them apart, not to know them. */
 export const ownerKey = (ownerId: string) => createHash("sha256").update(ownerId).digest("hex").slice(0, 32);
 
@@ -63,12 +68,14 @@ export class FileAudioStore implements AudioStore {
     readonly ttlMs: number,
   ) {}
 
-  async save(ownerId: string, audio: SpokenAudio): Promise<string> {
+  async save(ownerId: string, audio: SpokenAudio, sessionId?: string): Promise<string> {
     const id = newAudioId(audio.mime);
     const folder = this.folderOf(ownerId);
     const write = async () => {
       await mkdir(folder, { recursive: true, mode: 0o700 });
       await writeFile(join(folder, id), audio.bytes, { mode: 0o600 });
+      // The link to the conversation is an empty marker beside the file (it expires with it).
+      if (sessionId && isUuid(sessionId)) await writeFile(join(folder, `${id}${SESSION_MARK}${sessionId}`), "", { mode: 0o600 });
     };
     // The cleanup job may remove the owner's emptied folder between mkdir and write: make it again, once.
     await write().catch((error: NodeJS.ErrnoException) => (error.code === "ENOENT" ? write() : Promise.reject(error)));
@@ -128,6 +135,15 @@ export class FileAudioStore implements AudioStore {
 
   async eraseUser(ownerId: string): Promise<void> {
     await rm(this.folderOf(ownerId), { recursive: true, force: true });
+  }
+
+  async eraseSession(ownerId: string, sessionId: string): Promise<void> {
+    const folder = this.folderOf(ownerId);
+    const suffix = `${SESSION_MARK}${sessionId}`;
+    for (const marker of (await readdir(folder).catch(() => [] as string[])).filter((name) => name.endsWith(suffix))) {
+      await rm(join(folder, marker.slice(0, -suffix.length)), { force: true });
+      await rm(join(folder, marker), { force: true });
+    }
   }
 
   private isExpired(modifiedMs: number, now: number): boolean {

@@ -26,20 +26,26 @@ export class PgAudioStore implements AudioStore {
       );
       CREATE INDEX IF NOT EXISTS rose_audio_created ON rose_audio(created_at);
       CREATE INDEX IF NOT EXISTS rose_audio_owner ON rose_audio(owner_key);
+      ALTER TABLE rose_audio ADD COLUMN IF NOT EXISTS session_id TEXT;
     `);
     return new PgAudioStore(pool, ttlMs);
   }
 
-  async save(ownerId: string, audio: SpokenAudio): Promise<string> {
+  async save(ownerId: string, audio: SpokenAudio, sessionId?: string): Promise<string> {
     const id = newAudioId(audio.mime);
-    await this.pool.query("INSERT INTO rose_audio (id, owner_key, mime, bytes, created_at) VALUES ($1, $2, $3, $4, $5)", [
+    await this.pool.query("INSERT INTO rose_audio (id, owner_key, mime, bytes, created_at, session_id) VALUES ($1, $2, $3, $4, $5, $6)", [
       id,
       ownerKey(ownerId),
       audio.mime,
       audio.bytes,
       new Date(),
+      sessionId ?? null,
     ]);
     return id;
+  }
+
+  async eraseSession(ownerId: string, sessionId: string): Promise<void> {
+    await this.pool.query("DELETE FROM rose_audio WHERE owner_key = $1 AND session_id = $2", [ownerKey(ownerId), sessionId]);
   }
 
   async find(ownerId: string, id: string): Promise<StoredAudio | null> {

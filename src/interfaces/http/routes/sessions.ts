@@ -19,7 +19,7 @@ export async function ownedSession(sessions: SessionStore, req: Request, rawId: 
   return session;
 }
 
-export function sessionRoutes({ sessions, turns }: HttpDeps): Router {
+export function sessionRoutes({ sessions, turns, audioStore }: HttpDeps): Router {
   const router = Router();
 
   router.post("/session/start", jsonBody, async (req, res) => {
@@ -57,10 +57,11 @@ export function sessionRoutes({ sessions, turns }: HttpDeps): Router {
     res.status(204).end();
   });
 
-  // Everything of the conversation: its checkpoints first, then the row (its title and preview).
+  // Everything of the conversation: its checkpoints, its spoken replies, then the row (its title and preview).
   router.delete("/sessions/:id", jsonBody, async (req, res) => {
     const session = await ownedSession(sessions, req, req.params.id);
     await turns.clear(session.id);
+    await audioStore.eraseSession(req.userId, session.id);
     await sessions.delete(session.id);
     res.status(204).end();
   });
