@@ -205,7 +205,7 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
       await stopHttp?.();
       await jobsStopped;
       await turns.drain();
-      await conversationIndex.drain();
+      await conversationIndex.close();
       await memoryWriter?.stop();
       guards.shutdown();
       await memory.close();

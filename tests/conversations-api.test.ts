@@ -2,6 +2,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { ApiClient } from "./helpers/api-client.js";
 import { spokenWav, voiceForm } from "./helpers/audio.js";
+import { startRose } from "./helpers/rose-server.js";
 import { useSimulatedRose } from "./helpers/simulated-rose.js";
 
 /** The conversation list through the HTTP API: order, pages, previews, counts, titles, rename and delete. */
@@ -179,6 +180,38 @@ describe.each(stores)("with the %s session store", (_name, environment) => {
       const reply = await say(client, sessionId, "My   grandmother's garden is full of roses this summer, and I miss her.");
       expect(reply).toContain("grandmother");
       expect(await titleOf(client, sessionId)).toBe("My grandmother's garden is full of");
+    });
+
+    it("never hold up the reply: a title request that hangs leaves the turn, and shutdown, unharmed", async () => {
+      // Started here, not by the harness: this test stops it itself.
+      const server = await startRose({ ...env(), ...storeEnv() }, harness.tempDataDir().path);
+      try {
+        sim().script({ match: TITLE_RULE, fail: { hang: true } });
+        const sessionId = await server.client.startSession();
+        // Were the title awaited by the turn, this would never answer.
+        const reply = await say(server.client, sessionId, "The kettle is on and the rain has stopped.");
+        expect(reply).toContain("kettle");
+        const asked = () =>
+          sim()
+            .requests({ endpoint: "chat" })
+            .filter((r) => JSON.stringify(r.body).includes("name conversations"));
+        await vi.waitFor(() => expect(asked()).toHaveLength(1));
+        expect(asked()[0]!.finishedAt).toBeUndefined(); // the model is still "thinking"
+        expect((await list(server.client)).sessions[0]).toMatchObject({ title: null, message_count: 2 });
+      } finally {
+        // Stopping gives the request up (a hanging model must not hold the process) and names it by its first words.
+        await server.stop();
+      }
+      const again = await harness.rose({ ...env(), ...storeEnv() }, server.dataDir);
+      expect((await list(server.client.at(again.url))).sessions[0]!.title).toBe("The kettle is on and the");
+    });
+
+    it("fall back to the first words when the small model answers nothing usable", async () => {
+      const { client } = await rose(env());
+      sim().script({ match: TITLE_RULE, reply: { content: ' "" \n' } });
+      const sessionId = await client.startSession();
+      await say(client, sessionId, "Tell me a story about lighthouses.");
+      expect(await titleOf(client, sessionId)).toBe("Tell me a story about lighthouses");
     });
 
     it("never replace the person's own title", async () => {

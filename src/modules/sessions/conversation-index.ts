@@ -19,6 +19,8 @@ export interface SavedExchange {
  */
 export class ConversationIndex {
   private readonly naming = new Set<Promise<void>>();
+  /** Fires on shutdown: titles still being asked for are given up (the first words stand in). */
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly sessions: SessionStore,
@@ -42,7 +44,7 @@ export class ConversationIndex {
     let title: string | null = null;
     if (this.namer) {
       try {
-        title = await this.namer(turn.message, turn.reply);
+        title = await this.namer(turn.message, turn.reply, this.stopping.signal);
         if (!title) this.logger.warn("the small model gave no usable conversation title; using the first words", { session_id: turn.sessionId });
       } catch (error) {
         this.logger.warn("naming the conversation failed; using the first words", { session_id: turn.sessionId, error: (error as Error).message });
@@ -56,8 +58,14 @@ export class ConversationIndex {
     }
   }
 
-  /** Resolves once every title being found has been stored (shutdown waits for it). */
+  /** Resolves once every title being found has been stored. */
   async drain(): Promise<void> {
     while (this.naming.size > 0) await Promise.allSettled([...this.naming]);
+  }
+
+  /** Shutdown: gives up on titles still being asked for (a slow model must not hold the process) and waits for the rest. */
+  async close(): Promise<void> {
+    this.stopping.abort();
+    await this.drain();
   }
 }

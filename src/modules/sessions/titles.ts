@@ -47,19 +47,22 @@ export function cleanTitle(raw: string): string | null {
 /** When no model names it: the plain first words of the person's first message. */
 export function firstWordsTitle(message: string): string {
   const words = flatten(message).split(" ").filter(Boolean);
-  const start = words.slice(0, FIRST_WORDS).join(" ");
+  const start = words
+    .slice(0, FIRST_WORDS)
+    .join(" ")
+    .replace(/[.!?,;:…]+$/u, "");
   return cut(start, FOUND_TITLE_CHARS) || "Conversation";
 }
 
-export type ConversationNamer = (message: string, reply: string) => Promise<string | null>;
+export type ConversationNamer = (message: string, reply: string, signal?: AbortSignal) => Promise<string | null>;
 
 /** Asks the small model for a title (null when its answer holds none). */
 export function modelNamer(model: LanguageModel): ConversationNamer {
-  return async (message, reply) => {
-    const answer = await model.invoke([
-      new SystemMessage(TITLE_PROMPT),
-      new HumanMessage(`The person's first message:\n${message.slice(0, 2000)}\n\nThe reply:\n${reply.slice(0, 1000)}`),
-    ]);
+  return async (message, reply, signal) => {
+    const answer = await model.invoke(
+      [new SystemMessage(TITLE_PROMPT), new HumanMessage(`The person's first message:\n${message.slice(0, 2000)}\n\nThe reply:\n${reply.slice(0, 1000)}`)],
+      signal ? { signal } : {},
+    );
     return cleanTitle(answer);
   };
 }
