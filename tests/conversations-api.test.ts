@@ -195,7 +195,7 @@ describe.each(stores)("with the %s session store", (_name, environment) => {
           sim()
             .requests({ endpoint: "chat" })
             .filter((r) => JSON.stringify(r.body).includes("name conversations"));
-        await vi.waitFor(() => expect(asked()).toHaveLength(1));
+        await vi.waitFor(() => expect(asked()).toHaveLength(1), { timeout: 10_000 });
         expect(asked()[0]!.finishedAt).toBeUndefined(); // the model is still "thinking"
         expect((await list(server.client)).sessions[0]).toMatchObject({ title: null, message_count: 2 });
       } finally {

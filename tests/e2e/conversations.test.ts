@@ -65,9 +65,9 @@ async function twoConversations(page: Page, list: () => Promise<Locator>): Promi
   // On a phone the list is a drawer over the chat: closed (Escape) before going on.
   const drawer = page.getByRole("dialog", { name: "Conversations" });
   if ((await drawer.count()) > 0) await page.keyboard.press("Escape");
-  await expect.poll(() => drawer.count()).toBe(0);
+  await expect.poll(() => drawer.count(), { timeout: 10_000 }).toBe(0);
   await page.getByRole("button", { name: "New conversation" }).click();
-  await expect.poll(() => page.getByText("Hello, I'm Rose.").count()).toBe(1);
+  await expect.poll(() => page.getByText("Hello, I'm Rose.").count(), { timeout: 10_000 }).toBe(1);
   await say(page, "My cat is called Pixel.");
   await expect
     .poll(async () => listed(await list()), { timeout: 15_000 })
@@ -77,7 +77,7 @@ async function twoConversations(page: Page, list: () => Promise<Locator>): Promi
     ]);
 }
 
-describe("the conversation list on a desktop", () => {
+describe("the conversation list on a desktop", { timeout: 90_000 }, () => {
   it("sits beside the chat: switch, rename and delete, newest first", async () => {
     nameConversations();
     const page = await newPage(1280, 860);
@@ -88,7 +88,7 @@ describe("the conversation list on a desktop", () => {
 
     // Switch: the other conversation's history comes back, and it is the current one.
     await column.getByRole("button", { name: /^Tomato garden/ }).click();
-    await expect.poll(() => bubbles(page)).toEqual(["I planted tomatoes today.", 'I hear you. You said: "I planted tomatoes today.".']);
+    await expect.poll(() => bubbles(page), { timeout: 10_000 }).toEqual(["I planted tomatoes today.", 'I hear you. You said: "I planted tomatoes today.".']);
     await expect
       .poll(() => listed(column))
       .toEqual([
@@ -101,10 +101,10 @@ describe("the conversation list on a desktop", () => {
     await page.keyboard.press("Control+A");
     await page.keyboard.type("Summer garden");
     await page.keyboard.press("Enter");
-    await expect.poll(() => listed(column)).toContainEqual({ title: "Summer garden", current: true });
+    await expect.poll(() => listed(column), { timeout: 10_000 }).toContainEqual({ title: "Summer garden", current: true });
     await page.reload();
     await expect.poll(() => listed(column), { timeout: 10_000 }).toContainEqual({ title: "Summer garden", current: true });
-    await expect.poll(() => bubbles(page)).toHaveLength(2);
+    await expect.poll(() => bubbles(page), { timeout: 10_000 }).toHaveLength(2);
 
     // Delete asks first; keeping it changes nothing, confirming removes it from the list and the server.
     await column.getByRole("button", { name: "Delete A cat called Pixel" }).click();
@@ -112,14 +112,14 @@ describe("the conversation list on a desktop", () => {
     expect(await serverTitles(page)).toEqual(["A cat called Pixel", "Summer garden"]);
     await column.getByRole("button", { name: "Delete A cat called Pixel" }).click();
     await column.getByRole("button", { name: "Delete it" }).click();
-    await expect.poll(() => listed(column)).toEqual([{ title: "Summer garden", current: true }]);
+    await expect.poll(() => listed(column), { timeout: 10_000 }).toEqual([{ title: "Summer garden", current: true }]);
     expect(await serverTitles(page)).toEqual(["Summer garden"]);
-    await expect.poll(() => bubbles(page)).toHaveLength(2); // the open conversation was not the one deleted
+    await expect.poll(() => bubbles(page), { timeout: 10_000 }).toHaveLength(2); // the open conversation was not the one deleted
     expect(page.problems).toEqual([]);
   });
 });
 
-describe("the conversation list on a phone", () => {
+describe("the conversation list on a phone", { timeout: 90_000 }, () => {
   it("opens as a drawer from the chat's header: switch, rename and delete the current one", async () => {
     nameConversations();
     const page = await newPage(390, 844);
@@ -130,7 +130,7 @@ describe("the conversation list on a phone", () => {
     };
     const closeDrawer = async () => {
       if ((await drawer.count()) > 0) await page.keyboard.press("Escape");
-      await expect.poll(() => drawer.count()).toBe(0);
+      await expect.poll(() => drawer.count(), { timeout: 10_000 }).toBe(0);
     };
     await page.goto("/chat");
     expect(await page.getByRole("navigation", { name: "Conversations" }).count()).toBe(0);
@@ -152,8 +152,8 @@ describe("the conversation list on a phone", () => {
     const box = (await drawer.boundingBox())!;
     expect(box.width).toBeLessThanOrEqual(390);
     await drawer.getByRole("button", { name: /^Tomato garden/ }).click();
-    await expect.poll(() => drawer.count()).toBe(0);
-    await expect.poll(() => bubbles(page)).toEqual(["I planted tomatoes today.", 'I hear you. You said: "I planted tomatoes today.".']);
+    await expect.poll(() => drawer.count(), { timeout: 10_000 }).toBe(0);
+    await expect.poll(() => bubbles(page), { timeout: 10_000 }).toEqual(["I planted tomatoes today.", 'I hear you. You said: "I planted tomatoes today.".']);
 
     await openDrawer();
     await drawer.getByRole("button", { name: "Rename A cat called Pixel" }).click();
@@ -170,15 +170,15 @@ describe("the conversation list on a phone", () => {
     // Deleting the conversation on screen empties the chat; the next message starts a new conversation.
     await drawer.getByRole("button", { name: "Delete Tomato garden" }).click();
     await drawer.getByRole("button", { name: "Delete it" }).click();
-    await expect.poll(() => listed(drawer)).toEqual([{ title: "Pixel", current: false }]);
+    await expect.poll(() => listed(drawer), { timeout: 10_000 }).toEqual([{ title: "Pixel", current: false }]);
     await closeDrawer();
-    await expect.poll(() => page.getByText("Hello, I'm Rose.").count()).toBe(1);
+    await expect.poll(() => page.getByText("Hello, I'm Rose.").count(), { timeout: 10_000 }).toBe(1);
     expect(await serverTitles(page)).toEqual(["Pixel"]);
     expect(page.problems).toEqual([]);
   });
 });
 
-describe("the conversation list's accessibility (axe-core)", () => {
+describe("the conversation list's accessibility (axe-core)", { timeout: 90_000 }, () => {
   for (const [name, width, height] of [
     ["desktop", 1280, 860],
     ["phone", 390, 844],
