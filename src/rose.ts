@@ -32,6 +32,11 @@ import type { SessionStore } from "./modules/sessions/types.js";
 import { ApiKeys } from "./modules/api-keys/api-keys.js";
 import { createPictures } from "./modules/images/create-pictures.js";
 import type { ImageStore } from "./modules/images/image-store.js";
+import { type PersonalDataHolder, PersonalDataRegistry } from "./core/personal-data.js";
+import { conversationData } from "./graph/conversation-data.js";
+import { memoryData } from "./modules/memory/memory-data.js";
+import { ConversationIndex } from "./modules/sessions/conversation-index.js";
+import { modelNamer } from "./modules/sessions/titles.js";
 
 export interface Rose {
   app: Express;
@@ -130,6 +135,27 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
   // Conversations in PostgreSQL may be served by several instances: a thread's turns take a shared lease.
   const gate = persistence.kind === "postgres" ? new LeaseThreadGate(lock, logger) : LOCAL_THREAD_GATE;
   const turns = new TurnRunner(graph, threads, logger, metrics, gate);
+  // The conversation list: each saved turn updates its session row; first exchanges are named in the background.
+  const conversationIndex = new ConversationIndex(sessions, models ? modelNamer(models.small) : null, logger);
+  turns.onTurnSaved((turn) => conversationIndex.recordTurn(turn));
+
+  // Every store holding a person's data, in erasure order: conversations first (erasing a thread waits for
+  // its turn in flight), then queued memory writes (one could store a memory again), then the memories.
+  const apiKeys = new ApiKeys(persistence.apiKeys);
+  const holder = (name: string, store: Pick<PersonalDataHolder, "exportUser" | "eraseUser">): PersonalDataHolder => ({
+    name,
+    exportUser: (userId) => store.exportUser(userId),
+    eraseUser: (userId) => store.eraseUser(userId),
+  });
+  const personalData = new PersonalDataRegistry(logger)
+    // Keys first: a program holding one can no longer act for the person while the rest is erased.
+    .register(holder("api_keys", apiKeys))
+    .register(holder("client_conversations", persistence.conversationLinks))
+    .register(holder("images", persistence.images))
+    .register(conversationData(sessions, turns))
+    .register(persistence.memoryOutbox)
+    .register(memoryData(memory))
+    .register(persistence.audio);
 
   const jobs = new JobScheduler(lock, logger);
   const backupSources: BackupSource[] = [{ name: "memory.db", backup: (path) => conversationDb.backup(path) }];
@@ -177,8 +203,9 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
     pictures,
     metrics,
     health,
+    personalData,
     isAccepting: () => accepting,
-    apiKeys: new ApiKeys(persistence.apiKeys),
+    apiKeys,
     conversationLinks: persistence.conversationLinks,
   };
   if (redis) deps.rateLimitStore = (prefix) => new RedisStore({ prefix, sendCommand: (...args: string[]) => redis.sendCommand(args) });
@@ -197,6 +224,7 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
       await stopHttp?.();
       await jobsStopped;
       await turns.drain();
+      await conversationIndex.close();
       await memoryWriter?.stop();
       guards.shutdown();
       await memory.close();

@@ -69,6 +69,21 @@ export interface ThreadHistory {
   }>;
 }
 
+/** A turn whose exchange is now saved in its thread (what listeners of TurnRunner.onTurnSaved get). */
+export interface SavedTurn {
+  userId: string;
+  sessionId: string;
+  /** The person's message of the saved exchange. */
+  message: string;
+  reply: string;
+  /** True when the exchange replaced the thread's last one (retry, regenerate, edit) instead of adding one. */
+  replaced: boolean;
+  fallback: boolean;
+  at: Date;
+}
+
+export type TurnSavedListener = (turn: SavedTurn) => Promise<void> | void;
+
 export const LLM_NOT_CONFIGURED = serviceUnavailable(
   "llm_not_configured",
   "No chat model is configured. Set GROQ_API_KEY for Groq, or OPENAI_BASE_URL (and OPENAI_API_KEY if the server needs one) for an OpenAI-compatible server, then restart Rose.",
@@ -124,6 +139,7 @@ export class TurnRunner {
   private readonly inFlightByUser = new Map<string, Set<Promise<void>>>();
   /** Per session, the newest turn's stop: aborting it ends that reply's generation (see stop()). */
   private readonly stops = new Map<string, AbortController>();
+  private readonly savedListeners: TurnSavedListener[] = [];
 
   /** `graph` is null when no chat model is configured: history still reads, turns are refused with a 503. */
   constructor(
@@ -133,6 +149,25 @@ export class TurnRunner {
     private readonly metrics?: Metrics,
     private readonly gate: ThreadGate = LOCAL_THREAD_GATE,
   ) {}
+
+  /**
+   * Calls `listener` once a turn's exchange is saved, before the person is told (so what it records is
+   * there for their next read). Keep it quick: slow work belongs in the background. Its failures are
+   * logged and never fail the turn.
+   */
+  onTurnSaved(listener: TurnSavedListener): void {
+    this.savedListeners.push(listener);
+  }
+
+  private async notifySaved(turn: SavedTurn): Promise<void> {
+    for (const listener of this.savedListeners) {
+      try {
+        await listener(turn);
+      } catch (error) {
+        this.logger.warn("a saved-turn listener failed", { session_id: turn.sessionId, error: (error as Error).message });
+      }
+    }
+  }
 
   get canTakeTurns(): boolean {
     return this.graph !== null;
@@ -209,6 +244,15 @@ export class TurnRunner {
             // Only now is the reply durable: the person is told (done / the JSON answer) after this point.
             replied = true;
             const { messageId: _saved, ...turnReply } = answer;
+            await this.notifySaved({
+              userId: input.userId,
+              sessionId: input.sessionId,
+              message,
+              reply: turnReply.reply,
+              replaced: replaced !== null,
+              fallback: turnReply.fallback,
+              at: new Date(),
+            });
             this.metrics?.turns.inc({ kind, outcome: turnReply.fallback ? "fallback" : "ok" });
             resolveReply(turnReply);
           }

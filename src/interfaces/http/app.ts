@@ -16,6 +16,7 @@ import { chatRoutes } from "./routes/chat.js";
 import { healthRoutes } from "./routes/health.js";
 import { imageRoutes } from "./routes/images.js";
 import { MEMORY_IMPORT_LIMIT, memoryRoutes } from "./routes/memories.js";
+import { meDataRoutes } from "./routes/me-data.js";
 import { metricsRoute } from "./routes/metrics.js";
 import { sessionRoutes } from "./routes/sessions.js";
 import { voiceRoutes } from "./routes/voice.js";
@@ -61,6 +62,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   api.use(apiKeyRoutes(deps));
   api.use(openApiRoutes(deps));
   api.use(imageRoutes(deps));
+  api.use(meDataRoutes(deps));
   api.use(methodNotAllowed(api));
   api.use(apiNotFound);
 

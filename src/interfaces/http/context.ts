@@ -3,6 +3,7 @@ import type { Config } from "../../core/config.js";
 import type { Logger } from "../../core/logger.js";
 import type { ServiceHealth } from "../../core/health/service-health.js";
 import type { Metrics } from "../../core/metrics.js";
+import type { PersonalDataRegistry } from "../../core/personal-data.js";
 import type { TurnRunner } from "../../graph/turn-runner.js";
 import type { LongTermMemory } from "../../modules/memory/long-term-memory.js";
 import type { AudioStore } from "../../modules/speech/audio-store.js";
@@ -31,6 +32,8 @@ export interface HttpDeps {
   /** The conversations' pictures: stored per owner, served only to them. */
   pictures: Pictures;
   health: ServiceHealth;
+  /** Every store holding a person's data: their export and their erasure. */
+  personalData: PersonalDataRegistry;
   /** False once shutdown began: readiness turns 503 so the load balancer stops sending new turns. */
   isAccepting: () => boolean;
   /** Shared rate-limit counters (Redis) when several instances serve the same users. */

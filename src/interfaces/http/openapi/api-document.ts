@@ -6,6 +6,7 @@ import { openAiErrorSchema } from "../openai/errors.js";
 import { openAiRouteDocs } from "../openai/router.js";
 import { apiKeyRouteDocs } from "../routes/api-keys.js";
 import { coreApiDocs, rootRouteDocs } from "./core-api-docs.js";
+import { conversationRouteDocs } from "./conversation-docs.js";
 import { openApiDocument } from "./document.js";
 import { defineRoute, type RouteGroup } from "./route-docs.js";
 
@@ -28,7 +29,7 @@ export const openApiJsonRoute = defineRoute({
  */
 export function apiRouteGroups(deps: HttpDeps): RouteGroup[] {
   return [
-    { base: "/api/v1", errorSchema: roseErrorSchema, routes: [...coreApiDocs(deps.config), ...apiKeyRouteDocs, openApiJsonRoute] },
+    { base: "/api/v1", errorSchema: roseErrorSchema, routes: [...coreApiDocs(deps.config), ...conversationRouteDocs, ...apiKeyRouteDocs, openApiJsonRoute] },
     { base: "/v1", errorSchema: openAiErrorSchema, routes: openAiRouteDocs },
     { base: "", errorSchema: roseErrorSchema, routes: [...rootRouteDocs, docsPageRoute, docsScriptRoute] },
   ];
