@@ -13,6 +13,9 @@ import { type AudioStore, FileAudioStore } from "./modules/speech/audio-store.js
 import { PgAudioStore } from "./modules/speech/pg-audio-store.js";
 import { SqliteSessionStore } from "./modules/sessions/sqlite-session-store.js";
 import type { SessionStore } from "./modules/sessions/types.js";
+import { PgCharacterStore, PgCompanionStore } from "./modules/companion/pg-companion-store.js";
+import { SqliteCharacterStore, SqliteCompanionStore } from "./modules/companion/sqlite-companion-store.js";
+import type { CharacterStore, CompanionStore } from "./modules/companion/types.js";
 
 export interface Persistence {
   kind: "sqlite" | "postgres";
@@ -23,6 +26,9 @@ export interface Persistence {
   audio: AudioStore;
   /** Memory writes waiting to be analysed and stored, where every instance can retry them. */
   memoryOutbox: MemoryOutbox;
+  /** The companion's settings and state per person and character, and the characters people imported. */
+  companion: CompanionStore;
+  characters: CharacterStore;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -57,6 +63,8 @@ export async function openPersistence(databaseUrl: string | undefined, local: Lo
       lock: new SqliteJobLock(localDb),
       audio: new FileAudioStore(local.audioDir, local.audioTtlMs),
       memoryOutbox: new SqliteMemoryOutbox(localDb),
+      companion: new SqliteCompanionStore(localDb),
+      characters: new SqliteCharacterStore(localDb),
       ping: async () => void localDb.prepare("SELECT 1").get(),
       close: async () => {},
     };
@@ -70,6 +78,7 @@ export async function openPersistence(databaseUrl: string | undefined, local: Lo
     PgAudioStore.open(pool, local.audioTtlMs),
     PgMemoryOutbox.open(pool),
   ]);
+  const [companion, characters] = await Promise.all([PgCompanionStore.open(pool), PgCharacterStore.open(pool)]);
   logger.info("conversations are stored in PostgreSQL");
   return {
     kind: "postgres",
@@ -78,6 +87,8 @@ export async function openPersistence(databaseUrl: string | undefined, local: Lo
     lock,
     audio,
     memoryOutbox,
+    companion,
+    characters,
     ping: async () => void (await pool.query("SELECT 1")),
     close: () => pool.end(),
   };

@@ -1,3 +1,4 @@
+import type { SpeechStyle } from "../modules/speech/types.js";
 import type { Route } from "./state.js";
 
 /** What the graph streams to the turn runner through LangGraph's custom stream (config.writer). */
@@ -5,7 +6,9 @@ export type TurnEvent =
   | { type: "token"; text: string }
   /** `messageId` is the reply's id in the thread; `stopped`: the person stopped it, `text` is what was written. */
   | { type: "reply"; text: string; fallback: boolean; stopped: boolean; route: Route; memoriesUsed: number; messageId: string }
-  | { type: "memory"; status: "added" | "updated" | "duplicate" | "failed" | "pending"; text?: string };
+  | { type: "memory"; status: "added" | "updated" | "duplicate" | "failed" | "pending"; text?: string }
+  /** Before the reply: what Rose noticed, and how her voice should sound for it (spoken replies use it from the first sentence). */
+  | { type: "perceived"; emotion: string; intensity: number; crisis: boolean; speechStyle: SpeechStyle };
 
 export type EmitTurnEvent = (event: TurnEvent) => void;
 

@@ -12,7 +12,9 @@ import { requestContext } from "./middleware/request-context.js";
 import { methodNotAllowed } from "./middleware/method-not-allowed.js";
 import { allowedOriginSet } from "./middleware/request-origin.js";
 import { corsPolicy, permissionsPolicy, securityHeaders } from "./middleware/security.js";
+import { CARD_JSON_LIMIT, characterRoutes } from "./routes/characters.js";
 import { chatRoutes } from "./routes/chat.js";
+import { companionRoutes } from "./routes/companion.js";
 import { healthRoutes } from "./routes/health.js";
 import { MEMORY_IMPORT_LIMIT, memoryRoutes } from "./routes/memories.js";
 import { metricsRoute } from "./routes/metrics.js";
@@ -42,6 +44,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   api.use(crossSiteGuard(allowedOrigins));
   // An import's JSON is parsed first with its own, larger limit; the general parser then leaves it be.
   api.post("/memories", express.json({ limit: MEMORY_IMPORT_LIMIT }));
+  api.post("/characters", express.json({ limit: CARD_JSON_LIMIT }));
   api.use(express.json({ limit: JSON_LIMIT }));
   api.use(checkJsonBody);
   api.use(cookieParser(deps.signingSecret));
@@ -53,6 +56,8 @@ export function createHttpApp(deps: HttpDeps): Express {
   api.use(chatRoutes(deps));
   api.use(memoryRoutes(deps));
   api.use(voiceRoutes(deps));
+  api.use(characterRoutes(deps));
+  api.use(companionRoutes(deps));
   api.use(methodNotAllowed(api));
   api.use(apiNotFound);
 

@@ -4,6 +4,7 @@ import type { Logger } from "../../core/logger.js";
 import type { ServiceHealth } from "../../core/health/service-health.js";
 import type { Metrics } from "../../core/metrics.js";
 import type { TurnRunner } from "../../graph/turn-runner.js";
+import type { Companion } from "../../modules/companion/companion.js";
 import type { LongTermMemory } from "../../modules/memory/long-term-memory.js";
 import type { AudioStore } from "../../modules/speech/audio-store.js";
 import type { Speech } from "../../modules/speech/speech.js";
@@ -25,6 +26,8 @@ export interface HttpDeps {
   speech: Speech;
   /** Spoken replies kept for a short while under DATA_DIR/audio. */
   audioStore: AudioStore;
+  /** Characters, the companion's state and each person's settings. */
+  companion: Companion;
   health: ServiceHealth;
   /** False once shutdown began: readiness turns 503 so the load balancer stops sending new turns. */
   isAccepting: () => boolean;

@@ -88,6 +88,7 @@ export function chatRoutes(deps: HttpDeps): Router {
       fallback: result.fallback,
       stopped: result.stopped,
       memories_used: result.memoriesUsed,
+      emotion: result.emotion ?? null,
       timings: { total_ms: Math.round(performance.now() - started) },
     });
   });
@@ -121,6 +122,7 @@ export function chatRoutes(deps: HttpDeps): Router {
         fallback: result.fallback,
         stopped: result.stopped,
         memories_used: result.memoriesUsed,
+        emotion: result.emotion ?? null,
         timings: { total_ms: Math.round(performance.now() - started) },
       });
     } catch (error) {
