@@ -14,7 +14,12 @@ const resourcesSchema = z.strictObject({
 });
 const fileSchema = z.strictObject({
   international: resourcesSchema.optional(),
-  countries: z.record(z.string().regex(/^[A-Z]{2}$/, { error: "country codes are two capital letters (ISO 3166-1), such as PT" }), resourcesSchema).default({}),
+  countries: z
+    .record(z.string(), resourcesSchema)
+    .refine((countries) => Object.keys(countries).every((code) => /^[A-Z]{2}$/.test(code)), {
+      error: "country codes are two capital letters (ISO 3166-1), such as PT",
+    })
+    .default({}),
 });
 
 export type Resources = z.infer<typeof resourcesSchema>;
