@@ -267,7 +267,7 @@ describe("speech follows the person's feeling", () => {
     const { client } = await suite.rose(env({ TTS_PROVIDER: "elevenlabs", ELEVENLABS_API_KEY: "sim-key", ELEVENLABS_BASE_URL: suite.sim.elevenlabsBaseUrl }));
     suite.sim.script({ match: { endpoint: "transcription" }, reply: { transcript: "My mother died last week and I miss her so much." } });
     grieving();
-    const answer = await client.json("POST", "/api/v1/voice/process", voiceForm(recording));
+    const answer = await client.json("POST", "/api/v1/voice/process", voiceForm(recording, "clip.wav"));
     expect(answer.status).toBe(200);
     const speech = suite.sim.requests({ endpoint: "speech", provider: "elevenlabs" }).at(-1)!;
     expect(speech.path).toContain("21m00Tcm4TlvDq8ikWAM"); // Rose's card voice
@@ -282,7 +282,7 @@ describe("speech follows the person's feeling", () => {
     suite.sim.script({ match: { endpoint: "transcription" }, reply: { transcript: "My mother died last week and I miss her so much." } });
     suite.sim.script({ match: { model: "sim-chat" }, reply: { content: "Oh, my dear. I'm so sorry. Tell me about her." } });
     grieving();
-    const response = await client.request("POST", "/api/v1/voice/stream", voiceForm(recording));
+    const response = await client.request("POST", "/api/v1/voice/stream", voiceForm(recording, "clip.wav"));
     expect(response.status).toBe(200);
     await response.text();
     const speech = suite.sim.requests({ endpoint: "speech", provider: "openai" });
