@@ -147,9 +147,9 @@ export function useChat() {
   /** A new, empty conversation; the old one stays on the server (and in Rose's memories). */
   const startOver = useCallback(async () => {
     inFlight.current?.abort();
-    const sessionId = await startSession();
+    const { sessionId, opener } = await startSession();
     rememberSessionId(sessionId);
-    dispatch({ type: "cleared" });
+    dispatch(opener ? { type: "opened", key: newKey(), text: opener, at: new Date().toISOString() } : { type: "cleared" });
   }, []);
 
   const streaming = state.entries.some((e) => e.state === "streaming");

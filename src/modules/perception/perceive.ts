@@ -56,10 +56,14 @@ export async function perceive(
     );
     const modelCrisis = reading.crisis === "none" ? null : reading.crisis;
     const crisis = offline.crisis ?? modelCrisis;
+    // A model that reads nothing in "I'm so nervous" missed it: an explicit feeling word is never hidden by a neutral reading.
+    const modelSawNothing = reading.emotion === "neutral" || reading.intensity < 0.1;
+    const feeling =
+      modelSawNothing && offline.emotion !== "neutral" ? { emotion: offline.emotion, intensity: offline.intensity, source: "lexicon" as const } : null;
     return {
-      emotion: reading.emotion,
-      intensity: Math.round(reading.intensity * 100) / 100,
-      source: "model",
+      emotion: feeling?.emotion ?? reading.emotion,
+      intensity: feeling?.intensity ?? Math.round(reading.intensity * 100) / 100,
+      source: feeling?.source ?? "model",
       crisis,
       crisisSource: offline.crisis ? "rules" : modelCrisis ? "model" : null,
       asksIfAi: offline.asksIfAi || reading.asks_if_ai,
