@@ -118,6 +118,13 @@ describe("the turn graph with the companion layer", () => {
     expect(state!.lastSeenAt).toEqual(expect.any(String));
   });
 
+  it("keeps an explicit feeling word the model's neutral reading missed", async () => {
+    sim.script({ match: { structured: "perception" }, reply: { structured: { emotion: "neutral", intensity: 0, crisis: "none", asks_if_ai: false } } });
+    const reply = await turns.start({ userId: USER, sessionId: SESSION, message: "I feel so lonely, nobody calls me", timezone: "UTC" }).reply;
+    expect(reply.emotion?.label).toBe("loneliness");
+    expect(reply.speechStyle?.delivery).toBe("gentle");
+  });
+
   it("counts a crisis turn by kind and detector", async () => {
     const turn = turns.start({ userId: USER, sessionId: SESSION, message: "he hits me and I'm scared he will kill me", timezone: "Europe/Dublin" });
     const reply = await turn.reply;

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../src/core/config.js";
 import { BUILT_IN_RESOURCES, CrisisResources, mentionsHelp } from "../src/modules/care/crisis-resources.js";
 import { AI_TRUTH, crisisFallbackReply, safetyAdditions } from "../src/modules/care/safety-net.js";
 import { BUILT_IN_CARDS_DIR, CardError, ROSE } from "../src/modules/character/card.js";
@@ -179,6 +180,22 @@ describe("character cards", () => {
     expect(() => loadCardFolders([BUILT_IN_CARDS_DIR, dir])).toThrow(/wren\.json: traits\.big_five\.openness: must be at most 1/);
     writeFileSync(join(dir, "wren.json"), "{ not json");
     expect(() => loadCardFolders([dir])).toThrow(/wren\.json: not valid JSON/);
+  });
+
+  it("stops the start-up on a broken card in CHARACTERS_DIR, naming the file and the field", () => {
+    const dir = mkdtempSync(join(tmpdir(), "rose-cards-"));
+    dirs.push(dir);
+    writeFileSync(join(dir, "kit.json"), JSON.stringify({ id: "kit", name: "Kit", description: "A fox.", greetings: "hello" }));
+    let problem: unknown;
+    try {
+      loadConfig({ CHARACTERS_DIR: dir, LOG_LEVEL: "silent" });
+    } catch (error) {
+      problem = error;
+    }
+    expect(problem).toBeInstanceOf(ConfigError);
+    expect((problem as ConfigError).problems.join("\n")).toMatch(/kit\.json: greetings: /);
+    writeFileSync(join(dir, "kit.json"), JSON.stringify({ id: "kit", name: "Kit", description: "A fox." }));
+    expect(loadConfig({ CHARACTERS_DIR: dir, LOG_LEVEL: "silent" }).companion.cards.map((c) => c.id)).toEqual(["rose", "sage", "kit"]);
   });
 
   it("converts V2 and V3 cards, keeping the uploaded card whole", () => {
