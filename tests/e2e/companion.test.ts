@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
 import { useWebApp } from "./support/web-app-harness.js";
 
@@ -49,5 +51,19 @@ describe("the companion in the web app", () => {
       .poll(() => page.locator(".from-rose .bubble").first().textContent(), { timeout: 10_000 })
       .toMatch(/Welcome back, Ana\. How did the interview go\?/);
     expect(await page.locator(".from-you").count()).toBe(0);
+  });
+
+  it("has nothing of moderate or higher impact for axe-core in the companion panel (phone)", async () => {
+    const page = await app.newPage(390, 844, { bypassCSP: true, reducedMotion: "reduce" });
+    await page.goto("/chat");
+    await page.locator(".companion-button").click();
+    const dialog = page.getByRole("dialog", { name: "Your companion" });
+    await expect.poll(() => dialog.getByRole("radio").count(), { timeout: 10_000 }).toBeGreaterThan(1);
+    await expect.poll(() => page.evaluate("getComputedStyle(document.querySelector('.companion-panel')).opacity")).toBe("1");
+    await page.addScriptTag({ content: readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8") });
+    const found = await page.evaluate<Array<{ id: string; impact: string | null; help: string }>>(
+      "axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations)",
+    );
+    expect(found.filter((v) => ["moderate", "serious", "critical"].includes(v.impact ?? "")).map((v) => `${v.id}: ${v.help}`)).toEqual([]);
   });
 });
