@@ -5,6 +5,7 @@ import { CardError } from "../../../modules/character/card.js";
 import { cardFromPng, isPng, PngCardError } from "../../../modules/character/png-card.js";
 import type { HttpDeps } from "../context.js";
 import { assertJsonShape } from "../json-limits.js";
+import { jsonBody } from "../middleware/body-type.js";
 import { parseInput } from "../validation.js";
 import { z } from "zod";
 
@@ -85,7 +86,7 @@ export function characterRoutes({ companion }: HttpDeps): Router {
     }
   });
 
-  router.delete("/characters/:id", async (req, res) => {
+  router.delete("/characters/:id", jsonBody, async (req, res) => {
     const { id } = parseInput(characterIdSchema, { id: req.params.id });
     if (companion.characters.isBuiltIn(id)) throw new AppError(403, "built_in_character", "Built-in characters are everyone's and cannot be deleted");
     if (!(await companion.forgetCharacter(req.userId, id))) throw notFound("Character");
