@@ -116,8 +116,8 @@ describe("router", () => {
 });
 
 describe("context_injection", () => {
-  it("puts the character, memories, summary, local time and activity into the system prompt", () => {
-    const update = createContextInjectionNode(deps)(
+  it("puts the character, memories, summary, local time and activity into the system prompt", async () => {
+    const update = await createContextInjectionNode(deps)(
       state({
         timezone: "Asia/Tokyo",
         summary: "They talked about moving house.",
@@ -126,7 +126,7 @@ describe("context_injection", () => {
       }),
     );
     const prompt = update.systemPrompt!;
-    expect(prompt).toContain("You are Rose.");
+    expect(prompt).toContain("You are Rose,");
     expect(prompt).toContain("The user loves jasmine tea.");
     expect(prompt).toContain("They talked about moving house.");
     expect(prompt).toContain("Friday, 16:30"); // 07:30 UTC is 16:30 in Tokyo

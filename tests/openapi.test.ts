@@ -128,6 +128,9 @@ describe("the OpenAPI document", () => {
     await call("POST", "/api/v1/chat", { session_id: sessionId, message: "Hello Rose" });
     await call("GET", `/api/v1/sessions/${sessionId}/messages`);
     await call("GET", "/api/v1/sessions");
+    await call("GET", "/api/v1/characters");
+    await call("GET", "/api/v1/companion");
+    await call("PUT", "/api/v1/companion/settings", { call_me: "Ana" });
     await call("PATCH", `/api/v1/sessions/${sessionId}`, { title: "By the sea" });
     await call("POST", "/api/v1/memories", { text: "The user loves the sea." });
     await call("GET", "/api/v1/memories");

@@ -1,6 +1,7 @@
 import { domAnimation, LazyMotion, MotionConfig } from "framer-motion";
 import { type ReactNode, useEffect, useRef, useState } from "react";
 import { ChatPage } from "../chat/ChatPage";
+import { CompanionButton } from "../companion/CompanionButton";
 import { MemoryPanel } from "../memories/MemoryPanel";
 import { ApiKeysLauncher } from "../account/ApiKeysDialog";
 import { VoicePage } from "../voice/VoicePage";
@@ -49,6 +50,7 @@ export function App() {
                 <KeyboardIcon /> <span>Write</span>
               </Link>
             </nav>
+            <CompanionButton />
             <button type="button" className="memories-button" onClick={() => setMemoriesOpen(true)} aria-haspopup="dialog">
               <MemoryIcon />
               <span className="memories-button-long">What Rose remembers</span>

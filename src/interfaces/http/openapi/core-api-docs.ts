@@ -3,7 +3,7 @@ import type { Config } from "../../../core/config.js";
 import { MEMORY_TYPES } from "../../../modules/memory/types.js";
 import { chatBodySchema, stopBodySchema } from "../routes/chat.js";
 import { importSchema, listQuerySchema, memoryIdSchema, memoryInputSchema } from "../routes/memories.js";
-import { sessionIdSchema } from "../routes/sessions.js";
+import { sessionIdSchema, startBodySchema } from "../routes/sessions.js";
 import { fieldsSchema as voiceFieldsSchema } from "../routes/voice.js";
 import { type RouteDoc, uploadedFile } from "./route-docs.js";
 
@@ -38,6 +38,7 @@ const turnReplySchema = z.object({
   attached_images: z.array(z.string()).describe("Ids of the pictures the person attached (GET /images/:id)"),
   images: z.array(z.string()).describe("Ids of the pictures Rose made for this reply"),
   images_seen: z.boolean().describe("False when pictures were attached but no configured model can see them"),
+  emotion: z.object({ label: z.string(), intensity: z.number() }).nullable().describe("What Rose noticed in the person's message"),
 });
 
 const voiceReplySchema = z.looseObject({
@@ -87,7 +88,17 @@ export function coreApiDocs(config: Config): RouteDoc[] {
       summary: "Start a conversation",
       tag: "Conversations",
       auth: "person",
-      responses: { 201: { description: "The new conversation", schema: z.object({ session_id: z.uuid(), created_at: isoTime }) } },
+      body: { schema: startBodySchema },
+      responses: {
+        201: {
+          description: "The new conversation",
+          schema: z.object({
+            session_id: z.uuid(),
+            created_at: isoTime,
+            opener: z.string().nullable().describe("Rose's first words, when she has something to ask"),
+          }),
+        },
+      },
     },
     {
       method: "get",
