@@ -79,12 +79,16 @@ describe("LongTermMemory", () => {
     expect((await memory.remember(BOB, { text: "The user lives in Lisbon.", type: "fact", importance: 0.8 })).status).toBe("added");
   });
 
-  it("supersedes a fact that changed instead of keeping both", async () => {
+  it("supersedes a fact that changed: the old one is history, not retrieved as current, but answers a question about before", async () => {
     const old = await memory.remember(ALICE, { text: "The user works as a barista.", type: "fact", importance: 0.5 });
     const updated = await memory.remember(ALICE, { text: "The user now works as a pastry chef.", type: "fact", importance: 0.6, supersedes: old.memory.id });
-    expect(updated).toMatchObject({ status: "updated", memory: { id: old.memory.id, text: "The user now works as a pastry chef." } });
-    expect((await memory.search(ALICE, "pastry chef job", { limit: 5 }))[0]?.memory.id).toBe(old.memory.id);
+    expect(updated).toMatchObject({ status: "updated", memory: { text: "The user now works as a pastry chef.", supersedes: old.memory.id } });
+    expect(updated.memory.id).not.toBe(old.memory.id);
+    expect((await memory.search(ALICE, "pastry chef job", { limit: 5 }))[0]?.memory.id).toBe(updated.memory.id);
     expect(await memory.search(ALICE, "barista", { limit: 5 })).toEqual([]);
+    const before = await memory.search(ALICE, "did I work as a barista before?", { limit: 5 });
+    expect(before[0]?.memory).toMatchObject({ id: old.memory.id, supersededBy: updated.memory.id });
+    expect(Date.parse(before[0]!.memory.supersededAt!)).toBeGreaterThanOrEqual(Date.parse(old.memory.createdAt));
   });
 
   it("recalls through the conversation summary when the latest turn alone says little", async () => {

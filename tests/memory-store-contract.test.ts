@@ -27,7 +27,7 @@ const later = () => new Date((clock += 60_000)).toISOString();
 
 function memoryOf(userId: string, text: string, extra: Partial<Memory> = {}): Memory {
   const at = later();
-  return { id: randomUUID(), userId, text, type: "fact", importance: 0.5, createdAt: at, updatedAt: at, ...extra };
+  return { id: randomUUID(), userId, text, type: "fact", importance: 0.5, createdAt: at, updatedAt: at, occurredAt: at, ...extra };
 }
 
 async function add(store: MemoryStore, userId: string, text: string, extra: Partial<Memory> = {}, embedderId = embedder.id): Promise<Memory> {
@@ -208,13 +208,15 @@ function describeMemoryStoreContract(name: string, makeStore: () => Promise<Stor
       expect(await ids(1, 0)).toEqual([m1.id]);
     });
 
-    it("lists the user's memories of a period, newest first, end excluded", async () => {
+    it("lists the user's memories of a period by when they happened (not when told), newest first, end excluded", async () => {
       const [t1, t2, t3, t4] = [later(), later(), later(), later()] as [string, string, string, string];
-      await add(store, alice, "before", { createdAt: t1, updatedAt: t1 });
-      const m2 = await add(store, alice, "in it, first", { createdAt: t2, updatedAt: t2 });
-      const m3 = await add(store, alice, "in it, second", { createdAt: t3, updatedAt: t3 });
-      await add(store, alice, "at the end", { createdAt: t4, updatedAt: t4 });
-      await add(store, bob, "bob's, in it", { createdAt: t3, updatedAt: t3 });
+      // Told later, in the reverse order: only their own times decide.
+      const told = () => ({ createdAt: later(), updatedAt: later() });
+      await add(store, alice, "at the end", { ...told(), occurredAt: t4 });
+      const m3 = await add(store, alice, "in it, second", { ...told(), occurredAt: t3 });
+      const m2 = await add(store, alice, "in it, first", { ...told(), occurredAt: t2 });
+      await add(store, alice, "before", { ...told(), occurredAt: t1 });
+      await add(store, bob, "bob's, in it", { ...told(), occurredAt: t3 });
       expect((await store.inPeriod(alice, { from: t2, to: t4 }, 10)).map((m) => m.id)).toEqual([m3.id, m2.id]);
       expect((await store.inPeriod(alice, { from: t2, to: t4 }, 1)).map((m) => m.id)).toEqual([m3.id]);
       expect(await store.inPeriod(alice, { from: later(), to: later() }, 10)).toEqual([]);
@@ -382,6 +384,10 @@ describe("QdrantMemoryStore against the loopback Qdrant fake", () => {
         normalized: "keyword",
         text: { type: "text", tokenizer: "word", lowercase: true, ascii_folding: true },
         updated_at: "datetime",
+        created_at: "datetime",
+        source_session_id: "keyword",
+        entity_keys: "keyword",
+        occurred_at: "datetime",
       });
       expect(requests.filter((r) => r.path.endsWith("/index")).every((r) => r.query.wait === "true")).toBe(true);
 
@@ -431,6 +437,12 @@ describe("QdrantMemoryStore against the loopback Qdrant fake", () => {
         source_session_id: "s-1",
         metadata: { a: 1 },
         embedder: embedder.id,
+        occurred_at: memory.occurredAt,
+        entities: null,
+        entity_keys: [],
+        supersedes: null,
+        superseded_by: null,
+        superseded_at: null,
       });
       const deletes = sentTo(collection).filter((r) => r.path.endsWith("/points/delete"));
       await store.deleteAll("u1");

@@ -21,7 +21,13 @@ export function createMemoryInjectionNode({ memoryWriter, logger, memoryWriteWai
     const emit = emitterFrom(config);
     const message = turnUserText(state);
     if (!message.trim()) return {};
-    const writing = memoryWriter.submit({ userId: state.userId, sessionId: state.sessionId, message, recalledIds: state.memories.map((m) => m.id) });
+    const writing = memoryWriter.submit({
+      userId: state.userId,
+      sessionId: state.sessionId,
+      message,
+      recalledIds: state.memories.map((m) => m.id),
+      timeZone: state.timezone,
+    });
     const waited = new AbortController();
     const result = await Promise.race([writing, sleep(memoryWriteWaitMs, STILL_WRITING, { signal: waited.signal })]).finally(() => waited.abort());
     if (result === STILL_WRITING) {

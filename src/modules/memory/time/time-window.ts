@@ -63,6 +63,13 @@ function zoneOffset(at: Date, timeZone: string): number {
   return Date.UTC(parts.year!, parts.month! - 1, parts.day, parts.hour, parts.minute, parts.second) - Math.floor(at.getTime() / 1000) * 1000;
 }
 const monthIndex = (name: string) => MONTHS.findIndex((m) => m.startsWith(name.slice(0, 3)));
+const WEEKDAYS = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"];
+/** The latest `weekday` before today ("last Friday", "on Saturday": people say these of the days just past). */
+const lastWeekday = (now: Date, weekday: number): Period => {
+  const back = (now.getUTCDay() - weekday + 7) % 7 || 7;
+  const from = days(startOfDay(now), -back);
+  return { from, to: days(from, 1) };
+};
 
 /** Tried in order; the first that matches names the period. */
 const RULES: Array<[RegExp, (m: RegExpExecArray, now: Date) => Period]> = [
@@ -76,7 +83,16 @@ const RULES: Array<[RegExp, (m: RegExpExecArray, now: Date) => Period]> = [
     },
   ],
   [/\b(?:in|during|since|of) (\d{4})\b/, (m) => ({ from: new Date(Date.UTC(Number(m[1]), 0, 1)), to: new Date(Date.UTC(Number(m[1]) + 1, 0, 1)) })],
-  [/\byesterday\b/, (_m, now) => ({ from: days(startOfDay(now), -1), to: startOfDay(now) })],
+  [/\b(?:the )?day before yesterday\b/, (_m, now) => ({ from: days(startOfDay(now), -2), to: days(startOfDay(now), -1) })],
+  [/\b(?:yesterday|last night)\b/, (_m, now) => ({ from: days(startOfDay(now), -1), to: startOfDay(now) })],
+  [new RegExp(`\\b(?:last|on|this past) (${WEEKDAYS.join("|")})\\b`), (m, now) => lastWeekday(now, WEEKDAYS.indexOf(m[1]!))],
+  [
+    /\b(?:last|this past|over the) weekend\b/,
+    (_m, now) => {
+      const saturday = lastWeekday(now, 6).from;
+      return { from: saturday, to: days(saturday, 2) };
+    },
+  ],
   [/\b(?:today|this morning|tonight)\b/, (_m, now) => ({ from: startOfDay(now), to: days(startOfDay(now), 1) })],
   [/\blast week\b/, (_m, now) => ({ from: days(startOfDay(now), -14), to: startOfDay(now) })],
   [/\bthis week\b/, (_m, now) => ({ from: days(startOfDay(now), -7), to: days(startOfDay(now), 1) })],
