@@ -190,6 +190,27 @@ describe.each([
     expect((await memory.list(ALICE)).map((m) => m.text)).toEqual(["The user adopted a kitten named Pepper."]);
   });
 
+  it("dates a memory by what the person said, in their time zone, against when they said it, even when retried later", async () => {
+    const memory = freshMemory();
+    const queue = await storage();
+    let failing = true;
+    const analyse = async (): Promise<MemoryDecision> => {
+      if (failing) throw Object.assign(new Error("small model down"), { status: 503 });
+      // The model's summary drops the date: it is read from the person's own words.
+      return { action: "add", memory: "The user went to a pottery workshop.", type: "event", importance: 0.5, replaces_id: "" };
+    };
+    const writer = new MemoryWriter(await queue.open(), memory, analyse, createLogger("silent"));
+    const said = Date.now();
+    const job = { userId: ALICE, sessionId: "s", message: "I went to a pottery workshop yesterday!", recalledIds: [], timeZone: "Pacific/Kiritimati" };
+    expect(await writer.submit(job)).toBeNull();
+    failing = false;
+    expect(await writer.processDue(Date.now() + 60_000)).toBe(1);
+    const [stored] = await memory.list(ALICE);
+    const day = (t: number | string) => new Intl.DateTimeFormat("en-CA", { timeZone: "Pacific/Kiritimati" }).format(new Date(t));
+    expect(day(stored!.occurredAt!)).toBe(day(said - 86_400_000));
+    expect(Math.abs(Date.parse(stored!.createdAt) - said)).toBeLessThan(60_000);
+  });
+
   /** An analysis that waits until the test lets it answer. */
   function heldAnalysis(decision: MemoryDecision) {
     const calls: Array<() => void> = [];

@@ -259,6 +259,54 @@ function describeMemoryStoreContract(name: string, makeStore: () => Promise<Stor
       expect(await store.get(bob, bobs[0]!.id)).toEqual(bobs[0]);
     });
 
+    it("marks a memory as replaced, once, only for its owner, and returns its history fields", async () => {
+      const old = await add(store, alice, "Alice lives in York.");
+      const bobs = await add(store, bob, "Bob lives in York.");
+      const at = later();
+      expect(await store.markSuperseded(bob, old.id, bobs.id, at)).toBe(false);
+      expect(await store.markSuperseded(alice, old.id, "a-newer-memory", at)).toBe(true);
+      expect(await store.markSuperseded(alice, old.id, "yet-another", later())).toBe(false);
+      expect(await store.get(alice, old.id)).toEqual({ ...old, supersededBy: "a-newer-memory", supersededAt: at });
+      expect(await store.get(bob, bobs.id)).toEqual(bobs);
+      // Still found by words and vectors: whether history is shown is the caller's choice.
+      expect((await store.keywordSearch(alice, ["york"], 5)).map((h) => h.memory.id)).toEqual([old.id]);
+    });
+
+    it("finds a user's memories by entity key, newest first, never another user's", async () => {
+      const sister = { name: "Marguerite", kind: "person" as const, relation: "sister" };
+      const intro = await add(store, alice, "My sister Marguerite is visiting.", { entities: [sister], occurredAt: later() });
+      const job = await add(store, alice, "Marguerite teaches piano.", { entities: [{ name: "Marguerite", kind: "name" }], occurredAt: later() });
+      await add(store, alice, "I like tea.");
+      await add(store, bob, "My sister Marguerite is visiting.", { entities: [sister] });
+      expect((await store.byEntities(alice, ["rel:sister"], 10)).map((m) => m.id)).toEqual([intro.id]);
+      expect((await store.byEntities(alice, ["name:marguerite", "rel:nobody"], 10)).map((m) => m.id)).toEqual([job.id, intro.id]);
+      expect((await store.byEntities(alice, ["name:marguerite"], 1)).map((m) => m.id)).toEqual([job.id]);
+      expect((await store.get(alice, intro.id))?.entities).toEqual([sister]);
+      expect(await store.byEntities(alice, [], 10)).toEqual([]);
+      // Changing the text replaces the entities it is found by.
+      await store.update(
+        alice,
+        intro.id,
+        { text: "I like coffee.", type: "fact", importance: 0.5, updatedAt: later(), entities: [] },
+        await vectorOf("I like coffee."),
+        embedder.id,
+      );
+      expect((await store.byEntities(alice, ["rel:sister"], 10)).map((m) => m.id)).toEqual([]);
+      await store.delete(alice, job.id);
+      expect(await store.byEntities(alice, ["name:marguerite"], 10)).toEqual([]);
+    });
+
+    it("returns the episode around a memory: the same conversation's neighbours in the order told, only the user's", async () => {
+      const told = [later(), later(), later(), later(), later()];
+      const m = await Promise.all(told.map((at, i) => add(store, alice, `turn ${i}`, { createdAt: at, updatedAt: at, sourceSessionId: "conv-1" })));
+      await add(store, alice, "another conversation", { createdAt: told[2], sourceSessionId: "conv-2" });
+      await add(store, bob, "bob's turn", { createdAt: told[2], sourceSessionId: "conv-1" });
+      expect((await store.episode(alice, "conv-1", told[2]!, 1, 1)).map((x) => x.id)).toEqual([m[1]!.id, m[3]!.id]);
+      expect((await store.episode(alice, "conv-1", told[2]!, 2, 0)).map((x) => x.id)).toEqual([m[0]!.id, m[1]!.id]);
+      expect((await store.episode(alice, "conv-1", told[0]!, 1, 1)).map((x) => x.id)).toEqual([m[1]!.id]);
+      expect(await store.episode(bob, "conv-2", told[2]!, 1, 1)).toEqual([]);
+    });
+
     it("lists vectors of other embedders for re-embedding and replaces them", async () => {
       const current = await add(store, alice, "The user speaks Portuguese.");
       const stale = await add(store, alice, "The user studies Japanese.", {}, OTHER_EMBEDDER);
@@ -406,6 +454,60 @@ describe("QdrantMemoryStore against the loopback Qdrant fake", () => {
       const after = sentTo(collection, mark);
       expect(after.filter((r) => r.method === "PUT")).toEqual([]);
       expect(after.map((r) => `${r.method} ${r.path.replace(`/collections/${collection}`, "")}`)).toEqual(["GET /exists", "GET ", "POST /points/count"]);
+    });
+
+    it("back-fills a collection written before memories had their own time and entities, once", async () => {
+      const collection = `old_${randomUUID().replaceAll("-", "")}`;
+      const client = new QdrantClient({ url: fake.url, checkCompatibility: false });
+      await client.createCollection(collection, { vectors: { size: 384, distance: "Cosine" } });
+      for (const [field_name, field_schema] of [
+        ["user_id", { type: "keyword", is_tenant: true }],
+        ["embedder", "keyword"],
+        ["normalized", "keyword"],
+        ["text", { type: "text", tokenizer: "word", lowercase: true, ascii_folding: true }],
+        ["updated_at", "datetime"],
+      ] as const) {
+        await client.createPayloadIndex(collection, { field_name, field_schema, wait: true });
+      }
+      const text = "My sister Marguerite lives in Porto.";
+      const id = randomUUID();
+      const at = "2024-02-01T10:00:00.000Z";
+      await client.upsert(collection, {
+        wait: true,
+        points: [
+          {
+            id,
+            vector: Array.from(await vectorOf(text)),
+            payload: {
+              user_id: "u1",
+              text,
+              normalized: normalizeMemoryText(text),
+              type: "fact",
+              importance: 0.5,
+              created_at: at,
+              updated_at: at,
+              source_session_id: null,
+              metadata: null,
+              embedder: embedder.id,
+            },
+          },
+        ],
+      });
+
+      const { store } = fresh({ collection });
+      expect(await store.get("u1", id)).toMatchObject({
+        occurredAt: at,
+        entities: [
+          { name: "Marguerite", kind: "person", relation: "sister" },
+          { name: "Porto", kind: "place" },
+        ],
+      });
+      expect((await store.byEntities("u1", ["rel:sister"], 5)).map((m) => m.id)).toEqual([id]);
+      expect((await store.inPeriod("u1", { from: "2024-02-01T00:00:00.000Z", to: "2024-02-02T00:00:00.000Z" }, 5)).map((m) => m.id)).toEqual([id]);
+      const mark = fake.requests.length;
+      const { store: again } = fresh({ collection });
+      await again.count("u1");
+      expect(sentTo(collection, mark).filter((r) => r.method === "PUT")).toEqual([]);
     });
 
     it("refuses an existing collection made for another vector size", async () => {

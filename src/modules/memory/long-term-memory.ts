@@ -230,12 +230,9 @@ export class LongTermMemory implements MemoryService {
     if (followed.names.length === 0) return { reached: [], links: followed.links };
     const nameWords = keywordTerms(followed.names.join(" "));
     const reached = await this.store.keywordSearch(userId, [...new Set([...terms, ...nameWords])], limit);
-    // Only memories that name whom the relations led to: the question's other words found the rest already.
-    const named = new Set(followed.names.map((n) => n.toLowerCase()));
-    return {
-      reached: reached.filter((hit) => (hit.memory.entities ?? []).some((e) => named.has(e.name.toLowerCase()) || named.has(e.of?.toLowerCase() ?? ""))),
-      links: followed.links,
-    };
+    // Only memories that name whom the relations led to (as a word, capitalised): the question's other words found the rest already.
+    const named = followed.names.map((name) => new RegExp(`(?<![\\p{L}\\p{N}])${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\p{L}\\p{N}])`, "u"));
+    return { reached: reached.filter((hit) => named.some((pattern) => pattern.test(hit.memory.text))), links: followed.links };
   }
 
   /**

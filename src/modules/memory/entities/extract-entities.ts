@@ -124,7 +124,7 @@ const PATTERNS: Array<{ pattern: RegExp; entity: (m: RegExpExecArray) => MemoryE
   // "moved to Lisbon", "live in Porto", "Life in Porto", "a trip to New York"
   {
     pattern: new RegExp(
-      `\\b(?:[Ll]ive|[Ll]iving|[Ll]ived|[Mm]oved|[Mm]oving|[Mm]ove|[Bb]ased|[Bb]orn|[Gg]rew up|[Ll]ife|[Tt]rip|[Vv]isit(?:ed|ing)?|[Ff]lew|[Tt]ravel(?:led|ed|ing)?) (?:in|to|from|back to) ${NAME}`,
+      `\\b(?:[Ll]ive[sd]?|[Ll]iving|[Mm]oved|[Mm]oving|[Mm]ove|[Bb]ased|[Bb]orn|[Gg]rew up|[Ll]ife|[Tt]rip|[Vv]isit(?:ed|ing)?|[Ff]lew|[Tt]ravel(?:led|ed|ing)?) (?:in|to|from|back to) ${NAME}`,
       "gu",
     ),
     entity: (m) => ({ name: m[1]!, kind: "place" }),
