@@ -47,6 +47,9 @@ describe("when a memory happened", () => {
 
     // No date in it: it happened when it was told. A month said after the fact is never later than the telling.
     expect((await add(memory, ALICE, "I like green tea", { createdAt: "2024-06-03T12:00:00.000Z" })).occurredAt).toBe("2024-06-03T12:00:00.000Z");
+    // A plan names a time to come: it is not dated to the last such month.
+    const plan = await add(memory, ALICE, "In May the kids want to go to the lake", { createdAt: "2024-01-10T08:00:00.000Z" });
+    expect(plan.occurredAt).toBe("2024-01-10T08:00:00.000Z");
     const may = await add(memory, ALICE, "I painted a mural in June", { createdAt: "2024-06-02T08:00:00.000Z" });
     expect(Date.parse(may.occurredAt!)).toBeLessThanOrEqual(Date.parse("2024-06-02T08:00:00.000Z"));
   });

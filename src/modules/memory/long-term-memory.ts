@@ -44,6 +44,11 @@ const HISTORY_BOOST = 0.3;
 /** Words that ask about what used to be true: only such questions retrieve replaced memories. */
 const ASKS_ABOUT_THE_PAST =
   /\b(before|used to|previous(ly)?|formerly|former|earlier|originally|at first|in the past|anymore|any more|old|until|no longer|history)\b/i;
+/** A memory dated by what it says ("last Friday") rather than by when it was told is about its period: it counts this much more in it. */
+const DATED_BOOST = 0.5;
+/** "Where" questions about homes and travels are answered by places: the person's memories naming one are candidates. */
+const ASKS_WHERE =
+  /\bwhere\b.*\b(live|lives|living|lived|move|moved|moving|based|from|stay|stays|stayed|home|grew up|born|travel|go|went|trip|visit|visited)\b/i;
 /** Episode context: the neighbours of this many top hits, this many on each side, told at most this long apart. */
 const EPISODE_HITS = 2;
 const EPISODE_RADIUS = 1;
@@ -121,6 +126,8 @@ function newMemory(userId: string, text: string, input: NewMemory, now: string):
 }
 
 const isCurrent = (memory: Memory) => !memory.supersededBy;
+/** Dated by what it says, or by the caller, rather than by when it was told. */
+const isDated = (memory: Memory) => memory.occurredAt !== undefined && memory.occurredAt !== memory.createdAt;
 
 /**
  * Long-term memory: hybrid retrieval (vectors + keywords fused by reciprocal rank, a relevance floor,
@@ -163,7 +170,7 @@ export class LongTermMemory implements MemoryService {
       vectorSearch(),
       mode === "vector" ? [] : this.store.keywordSearch(userId, terms, candidates),
       mode === "vector" || !period ? [] : this.periodCandidates(userId, terms, candidates, period),
-      follow ? this.entityCandidates(userId, query, terms, candidates) : { reached: [], links: [] },
+      follow ? this.entityCandidates(userId, query, terms, candidates) : { reached: [], links: [], places: [] },
     ]);
 
     const weights = this.embedder.fusionWeights;
@@ -204,6 +211,12 @@ export class LongTermMemory implements MemoryService {
       e.rrf += (weights.keyword * ENTITY_WEIGHT * 0.5) / (RRF_K + rank + 1);
       e.relevant = true;
     });
+    // A "where" question's places count like a keyword list: they are the kind of memory that answers it.
+    entityHits.places.forEach((memory, rank) => {
+      const e = entry(memory);
+      e.rrf += weights.keyword / (RRF_K + rank + 1);
+      e.relevant = true;
+    });
 
     // What is no longer true is history: only a question about the past retrieves it, and then prefers it.
     const aboutThePast = ASKS_ABOUT_THE_PAST.test(query);
@@ -214,7 +227,7 @@ export class LongTermMemory implements MemoryService {
         score:
           e.rrf *
           recencyBoost(e.memory, now) *
-          (window && within(window, memoryTime(e.memory)) ? 1 + PERIOD_BOOST : 1) *
+          (window && within(window, memoryTime(e.memory)) ? 1 + PERIOD_BOOST + (isDated(e.memory) ? DATED_BOOST : 0) : 1) *
           (aboutThePast && !isCurrent(e.memory) ? 1 + HISTORY_BOOST : 1),
       }))
       .sort((a, b) => b.score - a.score)
@@ -225,14 +238,22 @@ export class LongTermMemory implements MemoryService {
    * Multi-hop: the question's relations followed through the person's entities ("my sister's husband" → Tom),
    * then the memories about whom they lead to, ranked by the question's words with the names added.
    */
-  private async entityCandidates(userId: string, query: string, terms: string[], limit: number): Promise<{ reached: KeywordHit[]; links: Memory[] }> {
-    const followed = await followEntities({ byEntities: (keys, n) => this.store.byEntities(userId, keys, n) }, query, limit);
-    if (followed.names.length === 0) return { reached: [], links: followed.links };
+  private async entityCandidates(
+    userId: string,
+    query: string,
+    terms: string[],
+    limit: number,
+  ): Promise<{ reached: KeywordHit[]; links: Memory[]; places: Memory[] }> {
+    const [followed, places] = await Promise.all([
+      followEntities({ byEntities: (keys, n) => this.store.byEntities(userId, keys, n) }, query, limit),
+      ASKS_WHERE.test(query) ? this.store.byEntities(userId, ["kind:place"], limit) : [],
+    ]);
+    if (followed.names.length === 0) return { reached: [], links: followed.links, places };
     const nameWords = keywordTerms(followed.names.join(" "));
     const reached = await this.store.keywordSearch(userId, [...new Set([...terms, ...nameWords])], limit);
     // Only memories that name whom the relations led to (as a word, capitalised): the question's other words found the rest already.
     const named = followed.names.map((name) => new RegExp(`(?<![\\p{L}\\p{N}])${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\p{L}\\p{N}])`, "u"));
-    return { reached: reached.filter((hit) => named.some((pattern) => pattern.test(hit.memory.text))), links: followed.links };
+    return { reached: reached.filter((hit) => named.some((pattern) => pattern.test(hit.memory.text))), links: followed.links, places };
   }
 
   /**

@@ -154,12 +154,16 @@ export function extractEntities(text: string): MemoryEntity[] {
   return [...found.values()].slice(0, 20);
 }
 
-/** The keys a memory is found by: its entities' names ("name:marguerite") and, for relations, whose ("rel:sister" for the person's own). */
+/**
+ * The keys a memory is found by: its entities' names ("name:marguerite"), their kinds ("kind:place") and, for
+ * relations, whose ("rel:sister" for the person's own, "rel:marguerite:partner" for someone else's).
+ */
 export function entityKeys(entities: readonly MemoryEntity[] = []): string[] {
   const keys = new Set<string>();
   for (const e of entities) {
     keys.add(`name:${e.name.toLowerCase()}`);
     if (e.of) keys.add(`name:${e.of.toLowerCase()}`);
+    if (e.kind !== "name") keys.add(`kind:${e.kind}`);
     if (e.relation) keys.add(e.of ? `rel:${e.of.toLowerCase()}:${e.relation}` : `rel:${e.relation}`);
   }
   return [...keys];

@@ -71,8 +71,20 @@ const lastWeekday = (now: Date, weekday: number): Period => {
   return { from, to: days(from, 1) };
 };
 
+function dayOf(monthName: string, day: number, year: string | undefined, now: Date): Period {
+  const month = monthIndex(monthName);
+  let from = new Date(Date.UTC(year ? Number(year) : now.getUTCFullYear(), month, day));
+  if (!year && from.getTime() > now.getTime()) from = new Date(Date.UTC(now.getUTCFullYear() - 1, month, day));
+  return { from, to: days(from, 1) };
+}
+
 /** Tried in order; the first that matches names the period. */
 const RULES: Array<[RegExp, (m: RegExpExecArray, now: Date) => Period]> = [
+  // A given day: "on May 4, 2023", "May 4th", "on 4 May 2023". Without a year, the latest such day not after today.
+  [new RegExp(`\\b${MONTH}\\.? (\\d{1,2})(?:st|nd|rd|th)?\\b(?:,? (\\d{4}))?`), (m, now) => dayOf(m[1]!, Number(m[2]), m[3], now)],
+  // Day first only after "on"/"the" or before a year, so "I have 3 may-bugs" is not a date.
+  [new RegExp(`\\b(?:on|the) (\\d{1,2})(?:st|nd|rd|th)? (?:of )?${MONTH}\\b\\.?(?:,? (\\d{4}))?`), (m, now) => dayOf(m[2]!, Number(m[1]), m[3], now)],
+  [new RegExp(`\\b(\\d{1,2})(?:st|nd|rd|th)? (?:of )?${MONTH}\\.?,? (\\d{4})\\b`), (m, now) => dayOf(m[2]!, Number(m[1]), m[3], now)],
   [new RegExp(`\\b(?:in |during |since |of )?${MONTH}\\.?,? (\\d{4})\\b`), (m) => monthOf(Number(m[2]), monthIndex(m[1]!))],
   [
     new RegExp(`\\b(?:in|during|since|last|this|early|late|mid|of) ${MONTH}\\b`),
