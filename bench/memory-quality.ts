@@ -168,11 +168,16 @@ async function latency(dir: string) {
   const questions = conversations.slice(0, 300).flatMap((c, p) => c.questions.slice(0, 2).map((q) => ({ p, q: q.question })));
   // Warm-up: one pass over the same searches, so the timed pass measures search, not the first reads of a cold file.
   for (const { p, q } of questions) await memory.search(userId(p), q, { limit: 10 });
+  // Interleaved, so the machine's load falls on both alike: Rose's search, and the same without following entities.
   const timings: number[] = [];
+  const withoutEntities: number[] = [];
   for (const { p, q } of questions) {
-    const started = performance.now();
+    let started = performance.now();
     await memory.search(userId(p), q, { limit: 10 });
     timings.push(performance.now() - started);
+    started = performance.now();
+    await memory.search(userId(p), q, { limit: 10, followEntities: false });
+    withoutEntities.push(performance.now() - started);
   }
   await memory.close();
   return {
@@ -181,6 +186,8 @@ async function latency(dir: string) {
     searches: timings.length,
     search_p50_ms: round(percentile(timings, 50), 2),
     search_p95_ms: round(percentile(timings, 95), 2),
+    without_entity_links_p50_ms: round(percentile(withoutEntities, 50), 2),
+    without_entity_links_p95_ms: round(percentile(withoutEntities, 95), 2),
   };
 }
 
