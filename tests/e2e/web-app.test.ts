@@ -200,7 +200,7 @@ describe("what Rose remembers: editing, undoing and history", () => {
     await expect.poll(listed, { timeout: 10_000 }).toContain("fact: My sister Marguerite teaches the cello.");
     await expect.poll(() => items.allInnerTexts()).toContain("My sister Marguerite teaches the cello.");
     await expect
-      .poll(() => page.evaluate(() => document.activeElement?.getAttribute("aria-label") ?? ""))
+      .poll(() => page.evaluate<string>("document.activeElement?.getAttribute('aria-label') ?? ''"))
       .toBe("Edit: My sister Marguerite teaches the cello.");
 
     // Forget, then undo: forgotten on the server at once, back after Undo.
