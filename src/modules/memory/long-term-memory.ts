@@ -43,7 +43,7 @@ const ENTITY_WEIGHT = 0.6;
 const HISTORY_BOOST = 0.3;
 /** Words that ask about what used to be true: only such questions retrieve replaced memories. */
 const ASKS_ABOUT_THE_PAST =
-  /\b(before|used to|previous(ly)?|formerly|former|earlier|originally|at first|in the past|anymore|any more|old|until|no longer|history)\b/i;
+  /\b(before|used to|previous(ly)?|formerly|former|earlier|originally|at first|in the past|anymore|any more|until|no longer|back then)\b/i;
 /** A memory dated by what it says ("last Friday") rather than by when it was told is about its period: it counts this much more in it. */
 const DATED_BOOST = 0.5;
 /** "Where" questions about homes and travels are answered by places: the person's memories naming one are candidates. */
