@@ -14,7 +14,7 @@ const FUTURE_SLACK_MS = 86_400_000;
 /** Metadata is the client's own notes on a memory; it is stored and sent back, never shown to the model. */
 const MAX_METADATA_CHARS = 8000;
 
-const memoryInputSchema = z.object({
+export const memoryInputSchema = z.object({
   text: z
     .string({ error: "is required and must be text" })
     .refine((t) => t.trim().length > 0, { error: "must not be empty" })
@@ -45,7 +45,7 @@ const memoryInputSchema = z.object({
   supersedes: z.uuid({ error: "must be a memory id (a UUID)" }).optional(),
 });
 
-const editSchema = z
+export const editSchema = z
   .object({
     text: memoryInputSchema.shape.text.optional(),
     type: z.enum(MEMORY_TYPES, { error: `must be one of ${MEMORY_TYPES.join(", ")}` }).optional(),
@@ -54,7 +54,7 @@ const editSchema = z
   .strict()
   .refine((e) => e.text !== undefined || e.type !== undefined || e.importance !== undefined, { error: "must change text, type or importance" });
 
-const listQuerySchema = z.object({
+export const listQuerySchema = z.object({
   query: z.string().max(MAX_MEMORY_CHARS).refine(isPlainText, { error: PLAIN_TEXT_ERROR }).optional(),
   limit: z.coerce
     .number({ error: "must be a number" })
@@ -67,7 +67,7 @@ const listQuerySchema = z.object({
   episodes: z.enum(["true", "false"], { error: "must be true or false" }).optional(),
 });
 
-const memoryIdSchema = z.object({ id: z.uuid({ error: "must be a memory id (a UUID)" }) });
+export const memoryIdSchema = z.object({ id: z.uuid({ error: "must be a memory id (a UUID)" }) });
 
 export function memoryJson(memory: Memory) {
   return {
@@ -124,7 +124,7 @@ function parseJsonLines(body: string): NewMemory[] {
   });
 }
 
-const importSchema = z.object({
+export const importSchema = z.object({
   memories: z
     .array(memoryInputSchema)
     .min(1, { error: "must hold at least one memory" })
