@@ -45,15 +45,6 @@ export const memoryInputSchema = z.object({
   supersedes: z.uuid({ error: "must be a memory id (a UUID)" }).optional(),
 });
 
-export const editSchema = z
-  .object({
-    text: memoryInputSchema.shape.text.optional(),
-    type: z.enum(MEMORY_TYPES, { error: `must be one of ${MEMORY_TYPES.join(", ")}` }).optional(),
-    importance: z.number().min(0).max(1).optional(),
-  })
-  .strict()
-  .refine((e) => e.text !== undefined || e.type !== undefined || e.importance !== undefined, { error: "must change text, type or importance" });
-
 export const listQuerySchema = z.object({
   query: z.string().max(MAX_MEMORY_CHARS).refine(isPlainText, { error: PLAIN_TEXT_ERROR }).optional(),
   limit: z.coerce
@@ -86,6 +77,16 @@ export function memoryJson(memory: Memory) {
     superseded_at: memory.supersededAt ?? null,
   };
 }
+
+/** The person's correction of one memory (PATCH /memories/:id). */
+export const editSchema = z
+  .object({
+    text: memoryInputSchema.shape.text.optional(),
+    type: z.enum(MEMORY_TYPES, { error: `must be one of ${MEMORY_TYPES.join(", ")}` }).optional(),
+    importance: z.number().min(0).max(1).optional(),
+  })
+  .strict()
+  .refine((e) => e.text !== undefined || e.type !== undefined || e.importance !== undefined, { error: "must change text, type or importance" });
 
 function toNewMemory(input: z.infer<typeof memoryInputSchema>): NewMemory {
   return {
