@@ -9,9 +9,11 @@ import { join } from "node:path";
 import { tempDataDir } from "../tests/helpers/rose-server.js";
 import { newId } from "../src/core/ids.js";
 import { LexicalHashEmbedder } from "../src/modules/memory/embeddings/lexical-embedder.js";
+import { extractEntities } from "../src/modules/memory/entities/extract-entities.js";
 import type { Embedder } from "../src/modules/memory/embeddings/types.js";
 import { LongTermMemory, type SearchOptions } from "../src/modules/memory/long-term-memory.js";
 import { SqliteVecMemoryStore } from "../src/modules/memory/sqlite-vec-store.js";
+import { resolveOccurredAt } from "../src/modules/memory/time/occurred-at.js";
 import { type Conversation, generateConversations, type QuestionKind } from "./data/conversations.js";
 import { percentile, round } from "./stats.js";
 
@@ -157,7 +159,18 @@ async function latency(dir: string) {
     const vectors = await embedder.embed(turns.map((t) => t.text));
     await store.insertMany(
       turns.map((t, i) => ({
-        memory: { id: newId(), userId: userId(p), text: t.text, type: "event" as const, importance: 0.5, createdAt: t.at, updatedAt: t.at },
+        // With what a write through LongTermMemory would add (when it happened, its entities), so links are there to follow.
+        memory: {
+          id: newId(),
+          userId: userId(p),
+          text: t.text,
+          type: "event" as const,
+          importance: 0.5,
+          createdAt: t.at,
+          updatedAt: t.at,
+          occurredAt: resolveOccurredAt(t.text, new Date(t.at)) ?? t.at,
+          entities: extractEntities(t.text),
+        },
         vector: vectors[i]!,
       })),
       embedder.id,
