@@ -27,7 +27,13 @@ export function createMemoryInjectionNode({ memoryWriter, companion, logger, mem
         ? companion.recordExchange(state.userId, state.companion.characterId, state.timezone, message, state.perception)
         : null;
     await remembered?.catch((error: Error) => logger.warn("could not save the companion's state after the exchange", { error: error.message }));
-    const writing = memoryWriter.submit({ userId: state.userId, sessionId: state.sessionId, message, recalledIds: state.memories.map((m) => m.id) });
+    const writing = memoryWriter.submit({
+      userId: state.userId,
+      sessionId: state.sessionId,
+      message,
+      recalledIds: state.memories.map((m) => m.id),
+      timeZone: state.timezone,
+    });
     const waited = new AbortController();
     const result = await Promise.race([writing, sleep(memoryWriteWaitMs, STILL_WRITING, { signal: waited.signal })]).finally(() => waited.abort());
     if (result === STILL_WRITING) {

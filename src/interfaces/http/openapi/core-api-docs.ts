@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Config } from "../../../core/config.js";
 import { MEMORY_TYPES } from "../../../modules/memory/types.js";
 import { chatBodySchema, stopBodySchema } from "../routes/chat.js";
-import { importSchema, listQuerySchema, memoryIdSchema, memoryInputSchema } from "../routes/memories.js";
+import { editSchema, importSchema, listQuerySchema, memoryIdSchema, memoryInputSchema } from "../routes/memories.js";
 import { sessionIdSchema, startBodySchema } from "../routes/sessions.js";
 import { fieldsSchema as voiceFieldsSchema } from "../routes/voice.js";
 import { type RouteDoc, uploadedFile } from "./route-docs.js";
@@ -25,6 +25,11 @@ const memorySchema = z.object({
   updated_at: isoTime,
   source_session_id: z.string().nullable(),
   metadata: z.record(z.string(), z.unknown()),
+  occurred_at: isoTime.describe("When it happened (from the words, e.g. 'last Friday'), else when it was told"),
+  entities: z.array(z.object({ name: z.string(), kind: z.string(), relation: z.string().nullable(), of: z.string().nullable() })),
+  supersedes: z.string().nullable().describe("The memory this one replaced (a changed fact)"),
+  superseded_by: z.string().nullable(),
+  superseded_at: isoTime.nullable(),
 });
 
 const turnReplySchema = z.object({
@@ -186,7 +191,7 @@ export function coreApiDocs(config: Config): RouteDoc[] {
         200: {
           description: "Memories (with `query`: the best matches, each with its score)",
           schema: z.object({
-            memories: z.array(memorySchema.extend({ score: z.number().optional() })),
+            memories: z.array(memorySchema.extend({ score: z.number().optional(), episode: z.array(memorySchema).optional() })),
             total: z.number().int(),
             limit: z.number().int().optional(),
             offset: z.number().int().optional(),
@@ -229,6 +234,30 @@ export function coreApiDocs(config: Config): RouteDoc[] {
       auth: "person",
       params: memoryIdSchema,
       responses: { 200: { description: "The memory", schema: memorySchema } },
+    },
+    {
+      method: "patch",
+      path: "/memories/:id",
+      summary: "Correct one of your memories (text, kind or importance)",
+      tag: "Memories",
+      auth: "person",
+      params: memoryIdSchema,
+      body: { schema: editSchema },
+      responses: { 200: { description: "The corrected memory", schema: memorySchema } },
+    },
+    {
+      method: "get",
+      path: "/memories/:id/history",
+      summary: "A fact's history: what it replaced (oldest first) and what replaced it",
+      tag: "Memories",
+      auth: "person",
+      params: memoryIdSchema,
+      responses: {
+        200: {
+          description: "The fact and its history",
+          schema: z.object({ memory: memorySchema, earlier: z.array(memorySchema), later: z.array(memorySchema) }),
+        },
+      },
     },
     {
       method: "delete",
