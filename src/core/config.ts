@@ -3,6 +3,8 @@ import { z } from "zod";
 import type { ChatProvider, ChatProviderContext } from "../modules/llm/chat-provider.js";
 import { CHAT_CAPABILITY } from "../modules/llm/providers/index.js";
 import { STT_CAPABILITY } from "../modules/speech/stt/index.js";
+import { STREAMING_STT_CAPABILITY } from "../modules/speech/stt/streaming.js";
+import type { StreamingSpeechToText } from "../modules/speech/stt/streaming-types.js";
 import { TTS_CAPABILITY } from "../modules/speech/tts/index.js";
 import type { SpeechToText, TextToSpeech } from "../modules/speech/types.js";
 import { booleanish, optionalString, positiveInt, url } from "./env-schema.js";
@@ -74,6 +76,10 @@ const envSchema = z.object({
   LLM_TEMPERATURE: z.coerce.number().min(0).max(2).default(0.7),
 
   MAX_AUDIO_MB: positiveInt(1, 25).default(10),
+  // Live voice (GET /api/v1/voice/live): the pause that ends a turn, the voice detector, how long a silent socket stays open.
+  VOICE_END_OF_TURN_MS: positiveInt(100, 5000).default(700),
+  VOICE_VAD: z.enum(["silero", "energy"], { error: "use silero (the model) or energy (loudness only)" }).default("silero"),
+  VOICE_LIVE_IDLE_SECONDS: positiveInt(5, 3600).default(30),
 
   EMBEDDINGS_PROVIDER: z.enum(["local", "openai"], { error: "use local or openai" }).default("local"),
   EMBEDDINGS_MODEL: optionalString,
@@ -124,6 +130,13 @@ export interface Config {
     providers: ChatChain;
     timeoutMs: number;
     temperature: number;
+  };
+  voiceLive: {
+    endOfTurnMs: number;
+    vad: "silero" | "energy";
+    idleMs: number;
+    /** STREAMING_STT_PROVIDERS (or every live recogniser whose credentials are set): Deepgram. */
+    streamingStt: ResolvedProvider<StreamingSpeechToText, void>[];
   };
   speech: {
     /** The first recogniser, or "none". */
@@ -271,7 +284,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const chat = resolveChain(CHAT_CAPABILITY, source, quoteRejected);
   const stt = resolveChain(STT_CAPABILITY, source, quoteRejected);
   const tts = resolveChain(TTS_CAPABILITY, source, quoteRejected);
-  problems.push(...chat.problems, ...stt.problems, ...tts.problems);
+  const streamingStt = resolveChain(STREAMING_STT_CAPABILITY, source, quoteRejected);
+  problems.push(...chat.problems, ...stt.problems, ...tts.problems, ...streamingStt.problems);
   if (!parsed.success || problems.length > 0) throw new ConfigError(unique(problems));
   const env = parsed.data;
   const crossField = crossFieldProblems(env, chat.chain.providers);
@@ -288,6 +302,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       providers: chat.chain.providers,
       timeoutMs: env.LLM_TIMEOUT_MS,
       temperature: env.LLM_TEMPERATURE,
+    },
+    voiceLive: {
+      endOfTurnMs: env.VOICE_END_OF_TURN_MS,
+      vad: env.VOICE_VAD,
+      idleMs: env.VOICE_LIVE_IDLE_SECONDS * 1000,
+      streamingStt: streamingStt.chain.providers,
     },
     speech: {
       sttProvider: stt.chain.providers[0]?.id ?? "none",

@@ -52,7 +52,13 @@ function results(text: string, start: number, duration: number, isFinal: boolean
           words: text
             .split(/\s+/)
             .filter(Boolean)
-            .map((word) => ({ word: word.toLowerCase().replace(/[^\p{L}\p{N}']/gu, ""), punctuated_word: word, start, end: start + duration, confidence: 0.98 })),
+            .map((word) => ({
+              word: word.toLowerCase().replace(/[^\p{L}\p{N}']/gu, ""),
+              punctuated_word: word,
+              start,
+              end: start + duration,
+              confidence: 0.98,
+            })),
         },
       ],
     },
@@ -116,7 +122,15 @@ export function deepgramLive({ rules, log }: { rules: RuleBook; log: RequestLog 
         if (message.type === "Finalize" && current) finish(current, true);
         if (message.type === "CloseStream") {
           if (current) finish(current, true);
-          send({ type: "Metadata", transaction_key: "deprecated", request_id: randomUUID(), sha256: "", created: new Date().toISOString(), duration: audioMs / 1000, channels: 1 });
+          send({
+            type: "Metadata",
+            transaction_key: "deprecated",
+            request_id: randomUUID(),
+            sha256: "",
+            created: new Date().toISOString(),
+            duration: audioMs / 1000,
+            channels: 1,
+          });
           ws.close(1000);
         }
         return;
@@ -140,7 +154,9 @@ export function deepgramLive({ rules, log }: { rules: RuleBook; log: RequestLog 
         const due = Math.min(utterance.words.length - 1, Math.floor(utterance.voicedMs / PARTIAL_EVERY_MS));
         if (interim && due > utterance.revealed) {
           utterance.revealed = due;
-          send(results(utterance.words.slice(0, due).join(" "), utterance.startedAtAudioMs / 1000, (audioMs - utterance.startedAtAudioMs) / 1000, false, false));
+          send(
+            results(utterance.words.slice(0, due).join(" "), utterance.startedAtAudioMs / 1000, (audioMs - utterance.startedAtAudioMs) / 1000, false, false),
+          );
           if (dropMidStream) ws.terminate();
         }
       } else if (current && current.silentSince === null) {
@@ -176,7 +192,9 @@ export function deepgramLive({ rules, log }: { rules: RuleBook; log: RequestLog 
         record.status = status;
         record.finishedAt = Date.now();
         const body = JSON.stringify({ err_code: status === 401 ? "INVALID_AUTH" : "REQUEST_REFUSED", err_msg: message, request_id: randomUUID() });
-        socket.end(`HTTP/1.1 ${status} Refused\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+        socket.end(
+          `HTTP/1.1 ${status} Refused\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+        );
       };
       if (!credential(req)) {
         refuse(401, "Invalid credentials.");

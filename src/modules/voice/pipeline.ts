@@ -93,9 +93,7 @@ export class VoicePipeline {
   /** A transcript from any recogniser, checked the same way: too long is refused, Whisper's silence phrases are no speech. */
   heard(transcript: string, sttMs: number): Transcription {
     if (transcript.length > this.deps.maxMessageChars) {
-      throw validationFailed(
-        `The recording is too long for one turn: ${transcript.length} characters once transcribed, at most ${this.deps.maxMessageChars}`,
-      );
+      throw validationFailed(`The recording is too long for one turn: ${transcript.length} characters once transcribed, at most ${this.deps.maxMessageChars}`);
     }
     const noSpeech = isNoSpeech(transcript);
     // Whisper's "Thanks for watching!" for silence is not what the person said: no words are theirs.

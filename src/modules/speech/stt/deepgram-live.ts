@@ -50,7 +50,6 @@ export class DeepgramLiveRecognizer implements StreamingSpeechToText {
       endpointing: options.endOfSpeechMs,
       // Reconnecting mid-call would lose the utterance in flight; the call falls back to batch recognition instead.
       reconnectAttempts: 0,
-      abortSignal: signal,
     });
     let partial = "";
     let settled = "";
@@ -82,11 +81,21 @@ export class DeepgramLiveRecognizer implements StreamingSpeechToText {
       open = false;
     });
     socket.connect();
+    // The signal bounds the opening only (the guard's attempt timeout); the stream then lives as long as the call.
+    let onAbort = () => {};
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(new Error("timed out"));
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
     try {
-      await socket.waitForOpen();
+      signal.throwIfAborted();
+      await Promise.race([socket.waitForOpen(), aborted]);
     } catch (error) {
       socket.close();
       throw new ProviderError({ provider: this.provider, kind: "network", message: `could not open the live stream: ${(error as Error).message}` });
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+      aborted.catch(() => {});
     }
     open = true;
     return {
