@@ -27,7 +27,12 @@ export class LiveClient {
   private constructor(readonly ws: WebSocket) {
     ws.on("message", (data, isBinary) => {
       if (isBinary) return;
-      this.events.push({ ...(JSON.parse(data.toString()) as { type: string }), at: performance.now() });
+      const text = Buffer.isBuffer(data)
+        ? data.toString("utf8")
+        : Array.isArray(data)
+          ? Buffer.concat(data).toString("utf8")
+          : Buffer.from(data).toString("utf8");
+      this.events.push({ ...(JSON.parse(text) as { type: string }), at: performance.now() });
       this.notify();
     });
     ws.on("close", (code, reason) => {

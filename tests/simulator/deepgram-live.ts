@@ -27,6 +27,8 @@ const PARTIAL_EVERY_MS = 250;
 /** Mean absolute sample value above which a frame counts as speech (espeak-ng speech is far louder; silence is 0). */
 const SPEECH_LEVEL = 300;
 
+const bytesOf = (data: RawData): Buffer => (Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data));
+
 function meanLevel(pcm: Buffer): number {
   const samples = Math.floor(pcm.length / 2);
   if (samples === 0) return 0;
@@ -112,9 +114,9 @@ export function deepgramLive({ rules, log }: { rules: RuleBook; log: RequestLog 
     };
     ws.on("message", (data: RawData, isBinary: boolean) => {
       if (!isBinary) {
-        let message: { type?: string } = {};
+        let message: { type?: string };
         try {
-          message = JSON.parse(data.toString()) as { type?: string };
+          message = JSON.parse(bytesOf(data).toString("utf8")) as { type?: string };
         } catch {
           ws.close(1008, "DATA-0000: the control message is not JSON");
           return;
@@ -135,7 +137,7 @@ export function deepgramLive({ rules, log }: { rules: RuleBook; log: RequestLog 
         }
         return;
       }
-      const pcm = Buffer.isBuffer(data) ? data : Buffer.concat(data as Buffer[]);
+      const pcm = bytesOf(data);
       const frameMs = (pcm.length / 2 / sampleRate) * 1000;
       const voiced = meanLevel(pcm) > SPEECH_LEVEL;
       const at = audioMs;

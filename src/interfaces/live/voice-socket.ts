@@ -41,6 +41,8 @@ const clientMessage = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("stop") }),
 ]);
 
+const bytesOf = (data: RawData): Buffer => (Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data));
+
 export interface LiveVoiceOptions {
   app: Express;
   signingSecret: string;
@@ -156,13 +158,13 @@ export function attachLiveVoice(server: Server, options: LiveVoiceOptions): Live
     ws.on("message", (data: RawData, isBinary: boolean) => {
       try {
         if (isBinary) {
-          const frame = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+          const frame = bytesOf(data);
           if (!call.started && starting) throw new LiveCallError("not_started", "Wait for the ready event before sending audio");
           return call.audio(frame);
         }
         let json: unknown;
         try {
-          json = JSON.parse(data.toString());
+          json = JSON.parse(bytesOf(data).toString("utf8"));
         } catch {
           throw new LiveCallError("bad_message", 'Text frames must be JSON messages, such as {"type":"start","sample_rate":16000}');
         }
