@@ -169,3 +169,107 @@ describe("barge-in", () => {
     call.close();
   });
 });
+
+describe("bad input on the live socket", () => {
+  /** A started call on a fresh Rose (batch recognition: nothing but the socket is under test). */
+  async function startedCall(extra: Record<string, string> = {}) {
+    const server = await startRose(env(extra));
+    const cookie = await identityCookie(server.url);
+    const call = await LiveClient.open(server.url, cookie);
+    return { server, cookie, call };
+  }
+
+  async function expectErrorAndClose(call: LiveClient, code: string, closeCode = 1008) {
+    const error = await call.next("error");
+    expect(error.code).toBe(code);
+    expect(typeof error.message).toBe("string");
+    expect((await call.waitClosed()).code).toBe(closeCode);
+  }
+
+  it("refuses audio before start", async () => {
+    const { call } = await startedCall();
+    call.ws.send(silence(20));
+    await expectErrorAndClose(call, "not_started");
+  });
+
+  it("refuses a sample rate other than 16 kHz, and a start message that is not the protocol's", async () => {
+    const { server, cookie, call } = await startedCall();
+    call.send({ type: "start", sample_rate: 44100 });
+    await expectErrorAndClose(call, "unsupported_sample_rate");
+    const second = await LiveClient.open(server.url, cookie);
+    second.send({ type: "start", sample_rate: "fast" });
+    await expectErrorAndClose(second, "bad_message");
+    const third = await LiveClient.open(server.url, cookie);
+    third.ws.send("not json");
+    await expectErrorAndClose(third, "bad_message");
+  });
+
+  it("refuses frames that are not 16-bit PCM (odd length) or too large for one frame", async () => {
+    const { server, cookie, call } = await startedCall();
+    await call.start();
+    call.ws.send(Buffer.alloc(641));
+    await expectErrorAndClose(call, "bad_frame");
+    const second = await LiveClient.open(server.url, cookie);
+    await second.start();
+    second.ws.send(Buffer.alloc(16_000)); // 500 ms in one frame
+    await expectErrorAndClose(second, "frame_too_large");
+    // Past the socket's own limit the frame is never buffered: ws closes with 1009 (message too big).
+    const third = await LiveClient.open(server.url, cookie);
+    await third.start();
+    third.ws.send(Buffer.alloc(256 * 1024));
+    expect((await third.waitClosed()).code).toBe(1009);
+  });
+
+  it("refuses a flood of audio faster than real time", async () => {
+    const { call } = await startedCall();
+    await call.start();
+    await call.stream(silence(10_000), { realTime: false });
+    await expectErrorAndClose(call, "too_fast");
+  });
+
+  it("refuses a socket from another origin, and one without an identity, with a JSON error before upgrading", async () => {
+    const server = await startRose(env());
+    const cookie = await identityCookie(server.url);
+    const foreign = await LiveClient.open(server.url, cookie, { origin: "https://evil.example" }).catch((e: { status: number; body: unknown }) => e);
+    expect(foreign).toMatchObject({ status: 403, body: { error: { code: "cross_site_request" } } });
+    const anonymous = await LiveClient.open(server.url, "").catch((e: { status: number; body: unknown }) => e);
+    expect(anonymous).toMatchObject({ status: 401, body: { error: { code: "unauthorized" } } });
+    // The app's own origin is welcome.
+    const own = await LiveClient.open(server.url, cookie, { origin: server.url });
+    expect(await own.start()).toMatch(/^[0-9a-f-]{36}$/);
+    own.close();
+  });
+
+  it("refuses a second concurrent call on the same conversation, and someone else's conversation, revealing nothing", async () => {
+    const { server, cookie, call } = await startedCall();
+    const sessionId = await call.start();
+    const second = await LiveClient.open(server.url, cookie);
+    second.send({ type: "start", sample_rate: 16000, session_id: sessionId });
+    await expectErrorAndClose(second, "call_in_progress");
+    const stranger = await LiveClient.open(server.url, await identityCookie(server.url));
+    stranger.send({ type: "start", sample_rate: 16000, session_id: sessionId });
+    const refused = await stranger.next("error");
+    expect(refused).toMatchObject({ code: "not_found", message: "Session not found" });
+    await stranger.waitClosed();
+    // The first call is untouched; once it ends, the conversation can be called again.
+    expect(call.closed).toBeNull();
+    call.send({ type: "stop" });
+    await call.waitClosed();
+    const again = await LiveClient.open(server.url, cookie);
+    expect(await again.start({ session_id: sessionId })).toBe(sessionId);
+    again.close();
+  });
+
+  it("ends an idle call with an error event and a clean close", async () => {
+    const { call } = await startedCall({ VOICE_LIVE_IDLE_SECONDS: "5" });
+    await call.start();
+    await expectErrorAndClose(call, "idle", 1000);
+  });
+
+  it("answers a plain GET with 426 and how to connect", async () => {
+    const server = await startRose(env());
+    const response = await fetch(`${server.url}/api/v1/voice/live`);
+    expect(response.status).toBe(426);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("upgrade_required");
+  });
+});

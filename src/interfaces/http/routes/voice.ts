@@ -128,6 +128,13 @@ export function voiceRoutes(deps: HttpDeps): Router {
     }
   });
 
+  // The live call is a WebSocket (src/interfaces/live/voice-socket.ts); a plain GET is told how to open it.
+  router.get("/voice/live", (req, res) => {
+    res.setHeader("Upgrade", "websocket");
+    const error = new AppError(426, "upgrade_required", "The live voice call is a WebSocket: connect with ws:// or wss:// (Upgrade: websocket)");
+    res.status(426).json(errorBody(error, req.id));
+  });
+
   router.get("/voice/audio/:id", async (req, res) => {
     const id = req.params.id;
     if (!isAudioId(id)) throw badRequest("Not an audio id: use the audio_url a voice reply gave you");
