@@ -96,10 +96,10 @@ export async function loadSileroVad(modelPath = sileroModelPath()): Promise<Voic
 }
 
 /** Silero when it loads; the energy detector otherwise, with a log line that says why and what it means. */
-export async function loadVoiceActivity(logger: Logger, choice: "silero" | "energy" = "silero"): Promise<VoiceActivityModel> {
+export async function loadVoiceActivity(logger: Logger, choice: "silero" | "energy" = "silero", modelPath?: string): Promise<VoiceActivityModel> {
   if (choice === "energy") return new EnergyVoiceActivity();
   try {
-    const model = await loadSileroVad();
+    const model = await loadSileroVad(modelPath);
     logger.info("live voice: Silero VAD loaded", { model: "silero-v5", runtime: "onnxruntime-node" });
     return model;
   } catch (error) {
