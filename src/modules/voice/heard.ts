@@ -7,16 +7,36 @@ import type { SpokenAudio } from "../speech/types.js";
  * reports (exact); a client that sends none is assumed to have played each clip as it arrived.
  */
 
-/** ElevenLabs' and OpenAI's default MP3s are 128 kbit/s: the duration follows from the size. */
-const MP3_BYTES_PER_MS = 128_000 / 8 / 1000;
+/** Layer III bitrates (kbit/s) by header index: MPEG-1, and MPEG-2/2.5. */
+const MPEG1_KBPS = [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320];
+const MPEG2_KBPS = [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160];
+/** ElevenLabs' and OpenAI's default MP3s: when no frame header can be read. */
+const DEFAULT_MP3_KBPS = 128;
 
+/** The bitrate in the first MP3 frame header (after an ID3 tag, if any): TTS providers send constant-bitrate MP3. */
+function mp3Kbps(bytes: Buffer): number | undefined {
+  let offset = 0;
+  if (bytes.toString("latin1", 0, 3) === "ID3" && bytes.length >= 10) {
+    offset = 10 + (((bytes[6]! & 0x7f) << 21) | ((bytes[7]! & 0x7f) << 14) | ((bytes[8]! & 0x7f) << 7) | (bytes[9]! & 0x7f));
+  }
+  for (let i = offset; i + 2 < bytes.length && i < offset + 4096; i++) {
+    if (bytes[i] !== 0xff || (bytes[i + 1]! & 0xe0) !== 0xe0 || ((bytes[i + 1]! >> 1) & 0b11) !== 0b01) continue; // sync + Layer III
+    const kbps = ((bytes[i + 1]! >> 3) & 0b11) === 0b11 ? MPEG1_KBPS : MPEG2_KBPS;
+    const rate = kbps[(bytes[i + 2]! >> 4) & 0x0f];
+    if (rate) return rate;
+  }
+  return undefined;
+}
+
+/** How long a clip plays: exact for WAV, from the bitrate for (constant-bitrate) MP3. */
 export function clipDurationMs(audio: SpokenAudio): number {
   const wav = parseWav(audio.bytes);
   if (wav && wav.fmt.length >= 16) {
     const byteRate = wav.fmt.readUInt32LE(8);
     if (byteRate > 0) return (wav.pcm.length / byteRate) * 1000;
   }
-  return audio.bytes.length / MP3_BYTES_PER_MS;
+  const kbps = mp3Kbps(audio.bytes) ?? DEFAULT_MP3_KBPS;
+  return (audio.bytes.length * 8) / kbps;
 }
 
 /** The words spoken in the first `fraction` of a clip (speech runs at a roughly even pace). */

@@ -59,7 +59,7 @@ export const DEFAULT_LIVE_LIMITS: LiveCallLimits = {
   maxUtteranceMs: 30_000,
   idleMs: 30_000,
   burstMs: 2_000,
-  maxQueuedFrames: 64,
+  maxQueuedFrames: 150,
   maxFrameMs: 200,
 };
 
@@ -232,8 +232,12 @@ export class LiveCall {
     }
     this.audioMs += frameMs;
     const elapsed = performance.now() - this.startedAt;
-    if (this.audioMs > elapsed + this.deps.limits.burstMs || this.queuedFrames >= this.deps.limits.maxQueuedFrames) {
+    if (this.audioMs > elapsed + this.deps.limits.burstMs) {
       throw new LiveCallError("too_fast", "Audio is arriving faster than real time: stream the microphone as it records");
+    }
+    // The listening has fallen behind (a busy server): the backlog is bounded, and the call ends rather than grow it.
+    if (this.queuedFrames >= this.deps.limits.maxQueuedFrames) {
+      throw new LiveCallError("overloaded", "Rose is too busy to listen to this call right now; please call again in a moment");
     }
     this.armIdle();
     this.recognition?.send(frame);

@@ -11,7 +11,8 @@ import { rms } from "./pcm.js";
  * onnxruntime-node. Its interface, as the package's own wrapper and silero-vad's OnnxWrapper use it:
  * inputs `input` float32 [1, 64 + 512] (the previous frame's last 64 samples, then 512 new ones),
  * `state` float32 [2, 1, 128] and `sr` int64 [16000]; outputs `output` [1, 1] (speech probability) and
- * `stateN` (the next state). One model session serves every call; each call keeps its own state.
+ * `stateN` (the next state). One model session serves every call, frames batched across calls; each call
+ * keeps its own state.
  * When the model or the runtime cannot load, an energy detector stands in (and says so in the log).
  */
 
@@ -33,19 +34,87 @@ export interface VoiceActivityModel {
 type Ort = typeof import("onnxruntime-node");
 type Session = Awaited<ReturnType<Ort["InferenceSession"]["create"]>>;
 
-class SileroClassifier implements FrameClassifier {
-  private state: Float32Array = new Float32Array(STATE_SIZE);
-  private context = new Float32Array(CONTEXT_SAMPLES);
-  /** Calls share one session; frames of one call must run in order, so they queue here. */
-  private queue: Promise<unknown> = Promise.resolve();
+/** Below this level (about -54 dBFS) a frame is silence: the model is not asked, which keeps many quiet calls cheap. */
+const SILENCE_RMS = 0.002;
+
+interface PendingFrame {
+  input: Float32Array;
+  state: Float32Array;
+  resolve(result: { probability: number; state: Float32Array }): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Frames from every call that arrive in the same turn of the event loop run as one batch (Silero takes a
+ * batch dimension: input [N, 576], state [2, N, 128]): one model call for twenty calls' frames instead of
+ * twenty, which is what lets many calls share a small machine.
+ */
+class SileroBatcher {
+  private pending: PendingFrame[] = [];
+  private scheduled = false;
 
   constructor(
     private readonly ort: Ort,
     private readonly session: Session,
     private readonly sampleRate: InstanceType<Ort["Tensor"]>,
+    private readonly maxBatch = 64,
   ) {}
 
+  classify(input: Float32Array, state: Float32Array): Promise<{ probability: number; state: Float32Array }> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ input, state, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => void this.flush());
+      }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.scheduled = false;
+    while (this.pending.length > 0) {
+      const batch = this.pending.splice(0, this.maxBatch);
+      const n = batch.length;
+      const width = CONTEXT_SAMPLES + VAD_FRAME_SAMPLES;
+      const input = new Float32Array(n * width);
+      const state = new Float32Array(2 * n * 128);
+      batch.forEach((item, b) => {
+        input.set(item.input, b * width);
+        // State layout [2, N, 128]: each call's two halves go to their own rows.
+        state.set(item.state.subarray(0, 128), b * 128);
+        state.set(item.state.subarray(128, 256), (n + b) * 128);
+      });
+      try {
+        const out = await this.session.run({
+          input: new this.ort.Tensor("float32", input, [n, width]),
+          state: new this.ort.Tensor("float32", state, [2, n, 128]),
+          sr: this.sampleRate,
+        });
+        const probabilities = out.output!.data as Float32Array;
+        const next = out.stateN!.data as Float32Array;
+        batch.forEach((item, b) => {
+          const own = new Float32Array(STATE_SIZE);
+          own.set(next.subarray(b * 128, (b + 1) * 128), 0);
+          own.set(next.subarray((n + b) * 128, (n + b + 1) * 128), 128);
+          item.resolve({ probability: probabilities[b]!, state: own });
+        });
+      } catch (error) {
+        for (const item of batch) item.reject(error);
+      }
+    }
+  }
+}
+
+class SileroClassifier implements FrameClassifier {
+  private state: Float32Array = new Float32Array(STATE_SIZE);
+  private context = new Float32Array(CONTEXT_SAMPLES);
+  /** One frame of a call in flight at a time: the next one needs this one's state. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly batcher: SileroBatcher) {}
+
   speechProbability(frame: Float32Array): Promise<number> {
+    if (rms(frame) < SILENCE_RMS) return Promise.resolve(0);
     const run = this.queue.then(() => this.run(frame));
     this.queue = run.catch(() => {});
     return run;
@@ -56,13 +125,9 @@ class SileroClassifier implements FrameClassifier {
     input.set(this.context, 0);
     input.set(frame, CONTEXT_SAMPLES);
     this.context = frame.slice(-CONTEXT_SAMPLES);
-    const out = await this.session.run({
-      input: new this.ort.Tensor("float32", input, [1, input.length]),
-      state: new this.ort.Tensor("float32", this.state, [2, 1, 128]),
-      sr: this.sampleRate,
-    });
-    this.state = out.stateN!.data as Float32Array;
-    return (out.output!.data as Float32Array)[0]!;
+    const { probability, state } = await this.batcher.classify(input, this.state);
+    this.state = state;
+    return probability;
   }
 }
 
@@ -92,7 +157,8 @@ export async function loadSileroVad(modelPath = sileroModelPath()): Promise<Voic
     if (!session.inputNames.includes(name)) throw new Error(`the model at ${modelPath} has no input "${name}": not Silero VAD v5`);
   }
   const sampleRate = new runtime.Tensor("int64", BigInt64Array.from([16000n]), [1]);
-  return { name: "silero-v5", newClassifier: () => new SileroClassifier(runtime, session, sampleRate) };
+  const batcher = new SileroBatcher(runtime, session, sampleRate);
+  return { name: "silero-v5", newClassifier: () => new SileroClassifier(batcher) };
 }
 
 /** Silero when it loads; the energy detector otherwise, with a log line that says why and what it means. */
