@@ -15,11 +15,13 @@
  * Barge-in: in a call where Rose is speaking, from the first frame of the person's speech to the
  * `interrupted` event (no audio is sent after it, so this bounds "Rose's last audio frame sent").
  * Concurrency: 20 calls at once, each one turn; on time = first audio within 1.5× the single-call median.
+ * Rose runs as her own process (src/main.ts); the simulator and the clients share this one.
  */
 import { SentenceSplitter, spokenSentenceSplitter } from "../src/modules/speech/sentence-splitter.js";
 import { spokenPcm16k } from "../tests/helpers/audio.js";
 import { FRAME_BYTES, identityCookie, LiveClient, silence } from "../tests/helpers/live-client.js";
-import { type RunningRose, startRose, tempDataDir } from "../tests/helpers/rose-server.js";
+import { type ChildRose, spawnRose } from "../tests/helpers/child-rose.js";
+import { tempDataDir } from "../tests/helpers/rose-server.js";
 import { startSimulator } from "../tests/simulator/server.js";
 import { percentile, round } from "./stats.js";
 import { LATENCY, physicalLimitMs, REPLY, scriptProviders, streamingFirstAudioMs } from "./voice-latency.js";
@@ -92,24 +94,24 @@ export async function voiceLiveBenchmark(iterations = 7, concurrentCalls = 20) {
     latency: { totalMs: STREAMING_FINAL_MS },
   });
   const dir = tempDataDir("rose-bench-live-");
-  let server: RunningRose | undefined;
+  let rose: ChildRose | undefined;
   try {
-    server = await startRose(
-      {
-        OPENAI_BASE_URL: sim.openaiBaseUrl,
-        OPENAI_API_KEY: "bench",
-        CHAT_MODEL: "sim-chat",
-        SMALL_MODEL: "sim-small",
-        ELEVENLABS_API_KEY: "bench",
-        ELEVENLABS_BASE_URL: sim.elevenlabsBaseUrl,
-        DEEPGRAM_API_KEY: "bench",
-        DEEPGRAM_BASE_URL: sim.deepgramBaseUrl,
-        RATE_LIMIT_PER_MINUTE: "0",
-      },
-      dir.path,
-    );
+    // Rose in her own process, as in production: the simulator and the twenty clients here do not share her event loop.
+    rose = await spawnRose({
+      DATA_DIR: dir.path,
+      OPENAI_BASE_URL: sim.openaiBaseUrl,
+      OPENAI_API_KEY: "bench",
+      CHAT_MODEL: "sim-chat",
+      SMALL_MODEL: "sim-small",
+      ELEVENLABS_API_KEY: "bench",
+      ELEVENLABS_BASE_URL: sim.elevenlabsBaseUrl,
+      DEEPGRAM_API_KEY: "bench",
+      DEEPGRAM_BASE_URL: sim.deepgramBaseUrl,
+      RATE_LIMIT_PER_MINUTE: "0",
+    });
+    const server = { url: rose.client.baseUrl };
     // A fresh person per call, as the upload path gets: no earlier turn of theirs is still finishing (memory, summary).
-    const person = () => identityCookie(server!.url);
+    const person = () => identityCookie(server.url);
     const cookie = await person();
     // Warm-up: the embedder, the VAD session, hot paths.
     await streamingFirstAudioMs(server.url);
@@ -129,8 +131,8 @@ export async function voiceLiveBenchmark(iterations = 7, concurrentCalls = 20) {
     for (let i = 0; i < Math.max(10, iterations); i++) bargeIns.push(await bargeIn(server.url, await person()));
 
     const liveMedian = median(live);
-    const cookies = await Promise.all(Array.from({ length: concurrentCalls }, () => identityCookie(server!.url)));
-    const concurrent = await Promise.all(cookies.map((c) => liveTurn(server!.url, c)));
+    const cookies = await Promise.all(Array.from({ length: concurrentCalls }, () => identityCookie(server.url)));
+    const concurrent = await Promise.all(cookies.map((c) => liveTurn(server.url, c)));
     const concurrentFirst = concurrent.map((t) => t.firstAudioMs);
     const onTime = concurrentFirst.filter((ms) => ms <= liveMedian * 1.5).length;
 
@@ -187,7 +189,7 @@ export async function voiceLiveBenchmark(iterations = 7, concurrentCalls = 20) {
       live_runs_ms: live.map((v) => round(v, 0)),
     };
   } finally {
-    await server?.stop();
+    await rose?.stop();
     await sim.close();
     dir.remove();
   }

@@ -84,6 +84,22 @@ async function thread(url: string, cookie: string, sessionId: string) {
 }
 
 describe("live voice call with batch recognition (no streaming recogniser)", () => {
+  it("carries on with Whisper when Deepgram cannot be reached", async () => {
+    const server = await startRose(deepgramEnv());
+    harness.sim.script({ match: { endpoint: "listen" }, fail: { status: 503, message: "Service unavailable" } });
+    harness.sim.script({ match: { endpoint: "transcription" }, reply: { transcript: "I went for a long walk by the river this evening." } });
+    harness.sim.script({ match: { model: "sim-chat" }, reply: { content: "That sounds peaceful." } });
+    const call = await LiveClient.open(server.url, await identityCookie(server.url));
+    await call.start();
+    await call.speak(firstUtterance);
+    expect(await call.next("done")).toMatchObject({ transcript: "I went for a long walk by the river this evening.", text: "That sounds peaceful." });
+    // The live recogniser was tried (and retried) through its guard, then the utterance went to Whisper.
+    expect(harness.sim.requests({ endpoint: "listen" }).every((r) => r.status === 503)).toBe(true);
+    expect(harness.sim.requests({ endpoint: "listen" }).length).toBeGreaterThanOrEqual(1);
+    expect(harness.sim.requests({ endpoint: "transcription" })).toHaveLength(1);
+    call.close();
+  });
+
   it("cuts each utterance with the server's voice detection and sends it to Whisper as a WAV", async () => {
     const server = await startRose(env());
     harness.sim.script({ match: { endpoint: "transcription" }, reply: { transcript: "I went for a long walk by the river this evening." } });

@@ -224,6 +224,7 @@ export class LiveCall {
 
   /** One binary frame: 16-bit PCM, checked before anything buffers it. */
   audio(frame: Buffer): void {
+    if (this.ended) return; // frames already in flight when the call ended
     if (!this.started || !this.detector) throw new LiveCallError("not_started", 'Send {"type":"start","sample_rate":16000} before any audio');
     if (frame.length === 0 || frame.length % 2 !== 0) throw new LiveCallError("bad_frame", "Audio frames must be 16-bit PCM: a whole, even number of bytes");
     const frameMs = pcmDurationMs(frame.length);
