@@ -5,6 +5,7 @@ import { memoryQualityBenchmark } from "./memory-quality.js";
 import { memoryBenchmark } from "./memory-search.js";
 import { turnOverheadBenchmark } from "./turn-overhead.js";
 import { voiceLatencyBenchmark } from "./voice-latency.js";
+import { voiceLiveBenchmark } from "./voice-live.js";
 
 const benchmarks: Record<string, () => Promise<unknown>> = {
   "turn overhead (500 turns, zero-latency simulator)": () => turnOverheadBenchmark(Number(process.env.BENCH_TURNS ?? 500)),
@@ -13,6 +14,8 @@ const benchmarks: Record<string, () => Promise<unknown>> = {
   "load (50 sessions, 60 s, 1% provider failures)": () => loadBenchmark({ seconds: Number(process.env.BENCH_LOAD_SECONDS ?? 60) }),
   "conversations (listing cost with 10 and 200 conversations, and with one long thread)": () => conversationListBenchmark(),
   "voice latency (time to first audio: streaming vs serial vs physical limit)": () => voiceLatencyBenchmark(Number(process.env.BENCH_VOICE_ITERATIONS ?? 7)),
+  "voice-live (end of speech to first audio: live socket vs /voice/stream; barge-in; 20 concurrent calls)": () =>
+    voiceLiveBenchmark(Number(process.env.BENCH_VOICE_ITERATIONS ?? 7), Number(process.env.BENCH_LIVE_CALLS ?? 20)),
 };
 
 const only = process.argv[2];

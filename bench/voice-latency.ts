@@ -20,20 +20,20 @@ import { splitTokens } from "../tests/simulator/chat.js";
 import { type Simulator, startSimulator } from "../tests/simulator/server.js";
 import { percentile, round } from "./stats.js";
 
-const LATENCY = { sttMs: 800, firstTokenMs: 300, tokensPerSecond: 280, ttsFirstByteMs: 300, ttsWholeReplyMs: 1200 };
+export const LATENCY = { sttMs: 800, firstTokenMs: 300, tokensPerSecond: 280, ttsFirstByteMs: 300, ttsWholeReplyMs: 1200 };
 
 /** Three short sentences, as the spoken-style prompt asks for. */
-const REPLY =
+export const REPLY =
   "Oh, that sounds like such a lovely walk. The river must have been beautiful in the evening light, with the city slowly going quiet around you. Did you stop anywhere for a coffee on the way back home?";
 
 const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** How long the provider takes to deliver one request's audio: first byte, then its share of the transfer. */
-function ttsTotalMs(text: string): number {
+export function ttsTotalMs(text: string): number {
   return LATENCY.ttsFirstByteMs + ((LATENCY.ttsWholeReplyMs - LATENCY.ttsFirstByteMs) * text.length) / REPLY.length;
 }
 
-function scriptProviders(sim: Simulator, pieces: string[]): void {
+export function scriptProviders(sim: Simulator, pieces: string[]): void {
   sim.script({
     match: { endpoint: "transcription" },
     reply: { transcript: "I went for a long walk by the river this evening." },
@@ -54,9 +54,9 @@ function scriptProviders(sim: Simulator, pieces: string[]): void {
 }
 
 /** STT + first token + the rest of the text's tokens + TTS first byte. */
-function physicalLimitMs(text: string): number {
+export function physicalLimitMs(text: string, sttMs: number = LATENCY.sttMs): number {
   const tokens = splitTokens(text).length;
-  return LATENCY.sttMs + LATENCY.firstTokenMs + ((tokens - 1) * 1000) / LATENCY.tokensPerSecond + LATENCY.ttsFirstByteMs;
+  return sttMs + LATENCY.firstTokenMs + ((tokens - 1) * 1000) / LATENCY.tokensPerSecond + LATENCY.ttsFirstByteMs;
 }
 
 function voiceForm(): FormData {
@@ -66,7 +66,7 @@ function voiceForm(): FormData {
 }
 
 /** Time from sending the recording until the first `audio` event has arrived, read as the bytes come in. */
-async function streamingFirstAudioMs(url: string): Promise<{ firstAudioMs: number; serverTimings: Record<string, number> }> {
+export async function streamingFirstAudioMs(url: string): Promise<{ firstAudioMs: number; serverTimings: Record<string, number> }> {
   const started = performance.now();
   const response = await fetch(`${url}/api/v1/voice/stream`, { method: "POST", body: voiceForm() });
   if (!response.ok) throw new Error(`voice/stream answered ${response.status}: ${await response.text()}`);

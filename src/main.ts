@@ -48,6 +48,7 @@ async function main(): Promise<void> {
     const port = typeof address === "object" && address ? address.port : config.port;
     logger.info(`Rose is listening on http://localhost:${port}`, { port, environment: config.environment });
   });
+  rose.attach(server);
 
   let stopping = false;
   const stop = async (signal: string) => {

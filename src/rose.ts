@@ -1,4 +1,5 @@
 import type { Express } from "express";
+import type { Server } from "node:http";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "./core/config.js";
@@ -38,6 +39,9 @@ import { conversationData } from "./graph/conversation-data.js";
 import { memoryData } from "./modules/memory/memory-data.js";
 import { ConversationIndex } from "./modules/sessions/conversation-index.js";
 import { modelNamer } from "./modules/sessions/titles.js";
+import { attachLiveVoice, type LiveVoiceSocket } from "./interfaces/live/voice-socket.js";
+import { createLiveVoiceParts } from "./modules/voice/live-voice.js";
+import { VoicePipeline } from "./modules/voice/pipeline.js";
 
 export interface Rose {
   app: Express;
@@ -45,6 +49,8 @@ export interface Rose {
   /** Every provider guard by name ("chat:groq", "small:groq", "tts", "embeddings"...): breaker states for tests and operators. */
   guards: Record<string, ProviderGuard>;
   backups: SqliteBackups;
+  /** Serves the live voice socket (GET /api/v1/voice/live) on the HTTP server the app listens on; close() ends its calls. */
+  attach(server: Server): LiveVoiceSocket;
   /** Runs a background job now (under its lease); false when another instance holds it. */
   runJob(name: string): Promise<boolean>;
   /** Bytes a thread's checkpoints occupy (benchmarks and operators' checks). */
@@ -226,16 +232,42 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
   };
   if (redis) deps.rateLimitStore = (prefix) => new RedisStore({ prefix, sendCommand: (...args: string[]) => redis.sendCommand(args) });
   const app = createHttpApp(deps);
+  const live = await createLiveVoiceParts(config, guards, logger);
+  const liveSockets: LiveVoiceSocket[] = [];
 
   return {
     app,
     turns,
     guards: guards.byName(),
     backups,
+    attach(server) {
+      const socket = attachLiveVoice(server, {
+        app,
+        signingSecret: secret,
+        corsOrigins: config.corsOrigins,
+        rateLimitPerMinute: config.rateLimitPerMinute,
+        defaultTimezone: config.defaultTimezone,
+        limits: live.limits,
+        logger,
+        ...(deps.rateLimitStore ? { rateLimitStore: deps.rateLimitStore } : {}),
+        call: {
+          pipeline: new VoicePipeline({ turns, speech, sessions, audioStore, logger, maxMessageChars: config.maxMessageChars }),
+          sessions,
+          turns,
+          vad: live.vad,
+          openRecognition: live.openRecognition,
+          assertCanTranscribe: () => speech.assertCanTranscribe(),
+        },
+      });
+      liveSockets.push(socket);
+      return socket;
+    },
     runJob: (name) => jobs.runNow(name),
     threadBytes: (threadId) => threads.storedBytes(threadId),
     async close({ stopHttp } = {}) {
       accepting = false;
+      // Live calls cannot finish "in flight" like a request: they are told and closed first.
+      for (const socket of liveSockets) socket.close();
       const jobsStopped = jobs.stop(); // no new runs from here; a run in progress finishes
       await stopHttp?.();
       await jobsStopped;

@@ -6,6 +6,8 @@ import { CrisisResources } from "../modules/care/crisis-resources.js";
 import { BUILT_IN_CARDS_DIR, type CharacterCard } from "../modules/character/card.js";
 import { loadCardFolders } from "../modules/character/card-files.js";
 import { STT_CAPABILITY } from "../modules/speech/stt/index.js";
+import { STREAMING_STT_CAPABILITY } from "../modules/speech/stt/streaming.js";
+import type { StreamingSpeechToText } from "../modules/speech/stt/streaming-types.js";
 import { TTS_CAPABILITY } from "../modules/speech/tts/index.js";
 import { IMAGE_GENERATION_CAPABILITY } from "../modules/images/generation/index.js";
 import type { ImageGenerator } from "../modules/images/generation/types.js";
@@ -84,6 +86,10 @@ const envSchema = z.object({
   MAX_IMAGE_MEGAPIXELS: positiveInt(1, 200).default(40),
   MAX_IMAGE_FRAMES: positiveInt(1, 1000).default(100),
   MAX_IMAGES_PER_MESSAGE: positiveInt(1, 10).default(4),
+  // Live voice (GET /api/v1/voice/live): the pause that ends a turn, the voice detector, how long a silent socket stays open.
+  VOICE_END_OF_TURN_MS: positiveInt(100, 5000).default(700),
+  VOICE_VAD: z.enum(["silero", "energy"], { error: "use silero (the model) or energy (loudness only)" }).default("silero"),
+  VOICE_LIVE_IDLE_SECONDS: positiveInt(5, 3600).default(30),
 
   EMBEDDINGS_PROVIDER: z.enum(["local", "openai"], { error: "use local or openai" }).default("local"),
   EMBEDDINGS_MODEL: optionalString,
@@ -140,6 +146,13 @@ export interface Config {
     providers: ChatChain;
     timeoutMs: number;
     temperature: number;
+  };
+  voiceLive: {
+    endOfTurnMs: number;
+    vad: "silero" | "energy";
+    idleMs: number;
+    /** STREAMING_STT_PROVIDERS (or every live recogniser whose credentials are set): Deepgram. */
+    streamingStt: ResolvedProvider<StreamingSpeechToText, void>[];
   };
   speech: {
     /** The first recogniser, or "none". */
@@ -303,7 +316,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const stt = resolveChain(STT_CAPABILITY, source, quoteRejected);
   const tts = resolveChain(TTS_CAPABILITY, source, quoteRejected);
   const imageGeneration = resolveChain(IMAGE_GENERATION_CAPABILITY, source, quoteRejected);
-  problems.push(...chat.problems, ...stt.problems, ...tts.problems, ...imageGeneration.problems);
+  const streamingStt = resolveChain(STREAMING_STT_CAPABILITY, source, quoteRejected);
+  problems.push(...chat.problems, ...stt.problems, ...tts.problems, ...imageGeneration.problems, ...streamingStt.problems);
   if (!parsed.success || problems.length > 0) throw new ConfigError(unique(problems));
   const env = parsed.data;
   const crossField = crossFieldProblems(env, chat.chain.providers);
@@ -328,6 +342,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       providers: chat.chain.providers,
       timeoutMs: env.LLM_TIMEOUT_MS,
       temperature: env.LLM_TEMPERATURE,
+    },
+    voiceLive: {
+      endOfTurnMs: env.VOICE_END_OF_TURN_MS,
+      vad: env.VOICE_VAD,
+      idleMs: env.VOICE_LIVE_IDLE_SECONDS * 1000,
+      streamingStt: streamingStt.chain.providers,
     },
     speech: {
       sttProvider: stt.chain.providers[0]?.id ?? "none",

@@ -1,4 +1,4 @@
-import { type BaseMessage, isAIMessage, isHumanMessage } from "@langchain/core/messages";
+import { AIMessage, type BaseMessage, isAIMessage, isHumanMessage } from "@langchain/core/messages";
 import { conflict, serviceUnavailable } from "../core/errors.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import { newId } from "../core/ids.js";
@@ -64,7 +64,7 @@ export interface ThreadHistory {
   summary: string;
   /** `failed`: Rose's fallback apology stood in for a reply (retry with `replaceFailed`); `stopped`: cut short by the person. */
   /** `created_at`: when the message was saved (ISO 8601); absent on messages older than timestamps. */
-  /** `images`: the pictures the message carries, ids only (served at /images/:id). */
+  /** `images`: the pictures the message carries, ids only (served at /images/:id). `interrupted`: the person spoke over Rose (live voice); the reply holds only what they heard. */
   messages: Array<{
     id?: string;
     role: "user" | "assistant" | "system";
@@ -73,6 +73,7 @@ export interface ThreadHistory {
     failed?: true;
     stopped?: true;
     images?: string[];
+    interrupted?: true;
   }>;
 }
 
@@ -319,6 +320,30 @@ export class TurnRunner {
     if (this.styles.size > 10_000) this.styles.delete(this.styles.keys().next().value!);
   }
 
+  /**
+   * Barge-in: the person spoke over Rose, so her last reply keeps only what they heard, marked interrupted
+   * (and stopped), with a dash where she was cut off so her next turn's model sees it. Runs after the turns
+   * queued on the thread (the reply is usually saved before its audio has finished playing). False when the
+   * thread does not end with a reply of hers.
+   */
+  keepHeardPart(sessionId: string, heard: string): Promise<boolean> {
+    const graph = this.graph;
+    if (!graph) return Promise.resolve(false);
+    return this.exclusive(sessionId, async () => {
+      const last = (await this.threadMessages(sessionId)).at(-1);
+      if (!last?.id || !isAIMessage(last)) return false;
+      const content = heard.trim() ? `${heard.trim()} —` : "—";
+      // Same id: the messages reducer replaces the reply in place. As the last node, so nothing is left to run.
+      await graph.updateState(
+        { configurable: { thread_id: sessionId } },
+        { messages: [new AIMessage({ id: last.id, content, additional_kwargs: { ...last.additional_kwargs, stopped: true, interrupted: true } })] },
+        "summarize",
+      );
+      await this.store.prune(sessionId);
+      return true;
+    });
+  }
+
   /** True when the thread (after its queued turns) ends with a failed exchange that a retry would replace. */
   hasFailedExchange(sessionId: string): Promise<boolean> {
     return this.hasExchangeToReplace(sessionId, "failed");
@@ -356,6 +381,7 @@ export class TurnRunner {
         ...(m.additional_kwargs?.fallback === true ? { failed: true as const } : {}),
         ...(m.additional_kwargs?.stopped === true ? { stopped: true as const } : {}),
         ...(imageIdsOf(m).length > 0 ? { images: imageIdsOf(m) } : {}),
+        ...(m.additional_kwargs?.interrupted === true ? { interrupted: true as const } : {}),
       })),
     };
   }

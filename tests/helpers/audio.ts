@@ -90,3 +90,13 @@ export function voiceForm(bytes: Buffer, filename: string, fields: Record<string
 export function isWav(bytes: Buffer): boolean {
   return bytes.toString("latin1", 0, 4) === "RIFF" && bytes.toString("latin1", 8, 12) === "WAVE" && bytes.length > 44;
 }
+
+/** espeak-ng saying the text as the live socket's audio: 16 kHz, 16-bit little-endian mono PCM (sox resamples it). */
+export function spokenPcm16k(text: string): Buffer {
+  const wav = spokenWav(text);
+  return inTempDir((dir) => {
+    writeFileSync(join(dir, "in.wav"), wav);
+    runOrThrow("sox", [join(dir, "in.wav"), "-r", "16000", "-c", "1", "-b", "16", "-e", "signed-integer", "-t", "raw", join(dir, "out.raw")]);
+    return readFileSync(join(dir, "out.raw"));
+  });
+}

@@ -29,6 +29,7 @@ export async function startRose(env: Record<string, string | undefined>, dataDir
   const server: Server = await new Promise((resolve) => {
     const s = rose.app.listen(0, "127.0.0.1", () => resolve(s));
   });
+  const live = rose.attach(server);
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     rose,
@@ -36,6 +37,7 @@ export async function startRose(env: Record<string, string | undefined>, dataDir
     dataDir,
     client: new ApiClient(url),
     async stop() {
+      live.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await rose.close();

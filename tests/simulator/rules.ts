@@ -9,13 +9,13 @@ import { z } from "zod";
  * fields (lastUser, system, anyMessage, text) and an exact name for `model`.
  */
 
-/** The provider endpoints tests script. */
-export type Endpoint = "chat" | "transcription" | "speech" | "embeddings" | "images";
+/** The provider endpoints tests script; `listen` is Deepgram's live (WebSocket) recognition. */
+export type Endpoint = "chat" | "transcription" | "speech" | "embeddings" | "images" | "listen";
 /** Catalogue and health endpoints: recorded and scriptable, but only by rules that name them. */
 export type MetaEndpoint = "models" | "voices" | "user";
 /** Everything the request log can hold; `unknown` is a route the simulator does not serve. */
 export type RecordedEndpoint = Endpoint | MetaEndpoint | "unknown";
-export type Provider = "openai" | "groq" | "elevenlabs";
+export type Provider = "openai" | "groq" | "elevenlabs" | "deepgram";
 
 export type Pattern = string | RegExp;
 
@@ -45,13 +45,14 @@ export interface SimReply {
   content?: string;
   /** The object sent as tool-call arguments or JSON content; not validated against the schema. */
   structured?: Record<string, unknown>;
-  /** Transcription text. */
+  /** Transcription text (for `listen`: the utterance's final transcript; partial results reveal it word by word). */
   transcript?: string;
 }
 
 /**
  * Chat uses firstTokenMs, then tokensPerSecond (or totalMs spread over the tokens). Audio uses
  * firstByteMs, then totalMs spread over the chunks. One-shot JSON replies wait totalMs (else firstByteMs).
+ * Live recognition (`listen`) sends the final result once the audio has been silent for totalMs after speech.
  */
 export interface SimLatency {
   firstTokenMs?: number;
@@ -97,7 +98,7 @@ export interface RequestFacts {
   text?: string;
 }
 
-const CORE_ENDPOINTS: ReadonlySet<RecordedEndpoint> = new Set<Endpoint>(["chat", "transcription", "speech", "embeddings", "images"]);
+const CORE_ENDPOINTS: ReadonlySet<RecordedEndpoint> = new Set<Endpoint>(["chat", "transcription", "speech", "embeddings", "images", "listen"]);
 
 // ---------------------------------------------------------------------------------------------
 // Validation: rules arrive from TypeScript and as JSON over HTTP, so both go through one schema
@@ -109,8 +110,8 @@ const nonNegative = z.number().finite().min(0);
 const ruleSchema = z.strictObject({
   match: z
     .strictObject({
-      endpoint: z.enum(["chat", "transcription", "speech", "embeddings", "images", "models", "voices", "user"]).optional(),
-      provider: z.enum(["openai", "groq", "elevenlabs"]).optional(),
+      endpoint: z.enum(["chat", "transcription", "speech", "embeddings", "images", "listen", "models", "voices", "user"]).optional(),
+      provider: z.enum(["openai", "groq", "elevenlabs", "deepgram"]).optional(),
       model: patternSchema.optional(),
       lastUser: patternSchema.optional(),
       system: patternSchema.optional(),

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { CONTROL_PREFIX, handleControl } from "./control.js";
+import { deepgramLive } from "./deepgram-live.js";
 import { errorBody } from "./errors.js";
 import { type Exchange, sendError } from "./exchange.js";
 import { type RecordedRequest, type RequestFilter, RequestLog } from "./recorder.js";
@@ -8,7 +9,7 @@ import { credentialProblem, resolveRoute } from "./routes.js";
 import { RuleBook, type SimRule } from "./rules.js";
 
 /**
- * A loopback stand-in for OpenAI, Groq and ElevenLabs that the real SDK clients talk to through
+ * A loopback stand-in for OpenAI, Groq, ElevenLabs and Deepgram (live recognition) that the real SDK clients talk to through
  * their base-URL settings: scripted replies, latency, injected failures, and a log of every request.
  *
  *   const sim = await startSimulator();
@@ -29,6 +30,8 @@ export interface Simulator {
   groqBaseUrl: string;
   /** `${url}`: ElevenLabsClient `baseUrl` (or `environment`), ELEVENLABS_BASE_URL (the SDK adds /v1/...). */
   elevenlabsBaseUrl: string;
+  /** `ws://host:port`: Deepgram's live recognition (the SDK adds /v1/listen), DEEPGRAM_BASE_URL. */
+  deepgramBaseUrl: string;
   /** Adds a rule; the newest matching rule wins. Throws RuleError on a malformed rule. */
   script(rule: SimRule): void;
   /** Removes all rules and recorded requests. */
@@ -149,6 +152,11 @@ export async function startSimulator(opts: { port?: number; host?: string } = {}
     });
   });
 
+  const live = deepgramLive({ rules, log });
+  server.on("upgrade", (req, socket, head) => {
+    if (!live.upgrade(req, socket, head)) socket.end("HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n");
+  });
+
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(opts.port ?? 0, host, () => {
@@ -163,6 +171,7 @@ export async function startSimulator(opts: { port?: number; host?: string } = {}
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= new Promise<void>((resolve, reject) => {
+      live.close();
       server.close((error) => (error ? reject(error) : resolve()));
       // close() alone waits for every connection to end; hanging and keep-alive sockets never would.
       server.closeAllConnections();
@@ -173,6 +182,7 @@ export async function startSimulator(opts: { port?: number; host?: string } = {}
     openaiBaseUrl: `${url}/v1`,
     groqBaseUrl: url,
     elevenlabsBaseUrl: url,
+    deepgramBaseUrl: url.replace(/^http/, "ws"),
     script: (rule) => rules.add(rule),
     reset,
     requests: (filter) => log.list(filter),

@@ -7,6 +7,7 @@ import { VoiceConversation } from "./voice-conversation";
 import type { MicProblem, VoiceNotice, VoiceState } from "./voice-machine";
 import { MIC_HELP, NoticeBox } from "./VoiceNotice";
 import { ConversationSoFar } from "./ConversationSoFar";
+import { LiveCallPanel } from "./LiveCallPanel";
 import { type SpokenMessage, useVoiceHistory } from "./use-voice-history";
 
 /** One thing at a time: a microphone that cannot be used is the status, not "speak when you're ready" above it. */
@@ -107,6 +108,8 @@ export function VoicePage() {
           </button>
         )}
       </div>
+
+      <LiveCallPanel />
 
       {history.length > 0 && <ConversationSoFar messages={history} />}
 

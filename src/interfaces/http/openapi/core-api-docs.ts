@@ -306,6 +306,19 @@ export function coreApiDocs(config: Config): RouteDoc[] {
     },
     {
       method: "get",
+      path: "/voice/live",
+      summary: "Live voice: a WebSocket carrying a whole call (upgrade only)",
+      description:
+        "Client → server: a text frame `{type:'start', session_id?, sample_rate: 16000, timezone?}`, then binary frames of 16-bit little-endian mono PCM " +
+        "(20–100 ms each), `{type:'playback', index, played_ms}`, `{type:'interrupt'}`, `{type:'stop'}`. Server → client (text frames): `ready`, " +
+        "`speech_started`, `speech_stopped`, `transcript` (text, final), `token`, `audio` (index, text, mime, data base64), `interrupted` (heard), " +
+        "`done` (as /voice/stream's; timings.first_audio_ms from speech_stopped), `error` (code, message). A plain GET is 426.",
+      tag: "Voice",
+      auth: "person",
+      responses: { 101: { description: "Switching to the WebSocket protocol" }, 426: { description: "Not a WebSocket upgrade" } },
+    },
+    {
+      method: "get",
       path: "/images/:id",
       summary: "A picture of one of the person's conversations (theirs or Rose's)",
       tag: "Chat",

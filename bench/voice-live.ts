@@ -1,0 +1,196 @@
+/**
+ * Live voice: time from the end of the person's speech to Rose's first audio, over today's upload path
+ * (POST /voice/stream: the recording is sent when speech ends, then transcribed whole) and over the live
+ * socket with streaming recognition (the words are known while the person speaks), in one run against
+ * the simulator: batch recognition 800 ms; streaming recognition's final result 150 ms after speech
+ * stops; LLM 300 ms to the first token then 280 tokens/s; TTS 300 ms to the first byte.
+ *
+ * Each is shown beside its physical limit: recognition + first token + the rest of the first sentence's
+ * tokens + TTS first byte (the same formula as bench/voice-latency.ts, with 150 ms of recognition for the
+ * live path). Rose speaks the first clause on its own, so she can come in under the sentence's limit.
+ *
+ * "End of speech" on the socket is when the audio of the last frame holding speech ends: real-time
+ * 20 ms frames, as a microphone sends them, of espeak-ng speech followed by silence.
+ *
+ * Barge-in: in a call where Rose is speaking, from the first frame of the person's speech to the
+ * `interrupted` event (no audio is sent after it, so this bounds "Rose's last audio frame sent").
+ * Concurrency: 20 calls at once, each one turn; on time = first audio within 1.5× the single-call median.
+ * Rose runs as her own process (src/main.ts); the simulator and the clients share this one.
+ */
+import { SentenceSplitter, spokenSentenceSplitter } from "../src/modules/speech/sentence-splitter.js";
+import { spokenPcm16k } from "../tests/helpers/audio.js";
+import { FRAME_BYTES, identityCookie, LiveClient, silence } from "../tests/helpers/live-client.js";
+import { type ChildRose, spawnRose } from "../tests/helpers/child-rose.js";
+import { tempDataDir } from "../tests/helpers/rose-server.js";
+import { startSimulator } from "../tests/simulator/server.js";
+import { percentile, round } from "./stats.js";
+import { LATENCY, physicalLimitMs, REPLY, scriptProviders, streamingFirstAudioMs } from "./voice-latency.js";
+
+const STREAMING_FINAL_MS = 150;
+const FRAME_MS = (FRAME_BYTES / 2 / 16_000) * 1000;
+const median = (values: number[]) => percentile(values, 50);
+const utterance = spokenPcm16k("I went for a long walk by the river this evening.");
+const bargeInSpeech = spokenPcm16k("Sorry to stop you");
+
+/** One turn on a fresh call: end of speech → first audio event, as the client sees it; plus the server's own timings. */
+async function liveTurn(url: string, cookie: string): Promise<{ firstAudioMs: number; serverFirstAudioMs: number; stoppedMs: number; firstTokenMs: number }> {
+  const call = await LiveClient.open(url, cookie);
+  try {
+    await call.start();
+    await call.stream(utterance);
+    const speechEnded = call.lastSpeechFrameAt + FRAME_MS;
+    const trailing = call.stream(silence(1500));
+    const audio = await call.next("audio");
+    const done = await call.next("done");
+    await trailing;
+    const stopped = call.events.find((e) => e.type === "speech_stopped")!;
+    const timings = done.timings as { first_audio_ms: number; first_token_ms: number };
+    return {
+      firstAudioMs: audio.at - speechEnded,
+      serverFirstAudioMs: timings.first_audio_ms,
+      stoppedMs: stopped.at - speechEnded,
+      firstTokenMs: timings.first_token_ms,
+    };
+  } finally {
+    call.close();
+  }
+}
+
+/** Speaks over Rose once her first audio has arrived: first speech frame → `interrupted`. */
+async function bargeIn(url: string, cookie: string): Promise<{ bargeInMs: number; audioAfterSpeechMs: number }> {
+  const call = await LiveClient.open(url, cookie);
+  try {
+    await call.start();
+    await call.stream(utterance);
+    const trailing = call.stream(silence(600));
+    await call.next("audio");
+    await trailing;
+    call.firstSpeechFrameAt = 0;
+    const speaking = call.stream(Buffer.concat([bargeInSpeech, silence(300)]));
+    const interrupted = await call.next("interrupted");
+    await speaking;
+    const started = call.firstSpeechFrameAt;
+    const lastAudio = call.events.filter((e) => e.type === "audio" && e.at < interrupted.at).at(-1)!;
+    return { bargeInMs: interrupted.at - started, audioAfterSpeechMs: Math.max(0, lastAudio.at - started) };
+  } finally {
+    call.close();
+  }
+}
+
+export async function voiceLiveBenchmark(iterations = 7, concurrentCalls = 20) {
+  const sentences = (() => {
+    const splitter = new SentenceSplitter();
+    return [...splitter.push(REPLY), ...splitter.flush()];
+  })();
+  const pieces = (() => {
+    const splitter = spokenSentenceSplitter();
+    return [...splitter.push(REPLY), ...splitter.flush()];
+  })();
+  const sim = await startSimulator();
+  scriptProviders(sim, pieces);
+  sim.script({
+    match: { endpoint: "listen" },
+    reply: { transcript: "I went for a long walk by the river this evening." },
+    latency: { totalMs: STREAMING_FINAL_MS },
+  });
+  const dir = tempDataDir("rose-bench-live-");
+  let rose: ChildRose | undefined;
+  try {
+    // Rose in her own process, as in production: the simulator and the twenty clients here do not share her event loop.
+    rose = await spawnRose({
+      DATA_DIR: dir.path,
+      OPENAI_BASE_URL: sim.openaiBaseUrl,
+      OPENAI_API_KEY: "bench",
+      CHAT_MODEL: "sim-chat",
+      SMALL_MODEL: "sim-small",
+      ELEVENLABS_API_KEY: "bench",
+      ELEVENLABS_BASE_URL: sim.elevenlabsBaseUrl,
+      DEEPGRAM_API_KEY: "bench",
+      DEEPGRAM_BASE_URL: sim.deepgramBaseUrl,
+      RATE_LIMIT_PER_MINUTE: "0",
+    });
+    const server = { url: rose.client.baseUrl };
+    // A fresh person per call, as the upload path gets: no earlier turn of theirs is still finishing (memory, summary).
+    const person = () => identityCookie(server.url);
+    const cookie = await person();
+    // Warm-up: the embedder, the VAD session, hot paths.
+    await streamingFirstAudioMs(server.url);
+    await liveTurn(server.url, cookie);
+
+    const upload: number[] = [];
+    const live: number[] = [];
+    const liveServer: number[] = [];
+    for (let i = 0; i < iterations; i++) {
+      upload.push((await streamingFirstAudioMs(server.url)).firstAudioMs);
+      const turn = await liveTurn(server.url, await person());
+      live.push(turn.firstAudioMs);
+      liveServer.push(turn.serverFirstAudioMs);
+    }
+
+    const bargeIns: Array<{ bargeInMs: number; audioAfterSpeechMs: number }> = [];
+    for (let i = 0; i < Math.max(10, iterations); i++) bargeIns.push(await bargeIn(server.url, await person()));
+
+    const liveMedian = median(live);
+    const cookies = await Promise.all(Array.from({ length: concurrentCalls }, () => identityCookie(server.url)));
+    const concurrent = await Promise.all(cookies.map((c) => liveTurn(server.url, c)));
+    const concurrentFirst = concurrent.map((t) => t.firstAudioMs);
+    const onTime = concurrentFirst.filter((ms) => ms <= liveMedian * 1.5).length;
+
+    const uploadLimit = physicalLimitMs(sentences[0]!);
+    const liveLimit = physicalLimitMs(sentences[0]!, STREAMING_FINAL_MS);
+    const uploadMedian = median(upload);
+    const bargeInP95 = percentile(
+      bargeIns.map((b) => b.bargeInMs),
+      95,
+    );
+    return {
+      provider_latency: { ...LATENCY, streamingFinalMs: STREAMING_FINAL_MS },
+      first_sentence: sentences[0],
+      first_spoken_piece: pieces[0],
+      iterations,
+      upload_stream: {
+        physical_limit_ms: round(uploadLimit, 0),
+        first_audio_ms: round(uploadMedian, 0),
+        to_limit: round(uploadMedian / uploadLimit),
+      },
+      live_socket: {
+        physical_limit_ms: round(liveLimit, 0),
+        first_piece_limit_ms: round(physicalLimitMs(pieces[0]!, STREAMING_FINAL_MS), 0),
+        first_audio_ms: round(liveMedian, 0),
+        server_first_audio_ms_from_speech_stopped: round(median(liveServer), 0),
+        to_limit: round(liveMedian / liveLimit),
+        to_upload_stream: round(liveMedian / uploadMedian),
+        within_1_1x_limit: liveMedian <= liveLimit * 1.1,
+        within_0_6x_upload: liveMedian <= uploadMedian * 0.6,
+      },
+      barge_in: {
+        samples: bargeIns.length,
+        first_speech_frame_to_interrupted_p50_ms: round(median(bargeIns.map((b) => b.bargeInMs)), 0),
+        first_speech_frame_to_interrupted_p95_ms: round(bargeInP95, 0),
+        last_audio_after_first_speech_frame_p95_ms: round(
+          percentile(
+            bargeIns.map((b) => b.audioAfterSpeechMs),
+            95,
+          ),
+          0,
+        ),
+        within_300_ms: bargeInP95 <= 300,
+      },
+      concurrent_calls: {
+        calls: concurrentCalls,
+        first_audio_p50_ms: round(median(concurrentFirst), 0),
+        first_audio_p95_ms: round(percentile(concurrentFirst, 95), 0),
+        first_audio_max_ms: round(Math.max(...concurrentFirst), 0),
+        speech_stopped_after_speech_end_p50_ms: round(median(concurrent.map((t) => t.stoppedMs)), 0),
+        server_first_token_from_speech_stopped_p50_ms: round(median(concurrent.map((t) => t.firstTokenMs)), 0),
+        on_time: `${onTime}/${concurrentCalls} within 1.5× the single-call median (${round(liveMedian * 1.5, 0)} ms)`,
+      },
+      upload_runs_ms: upload.map((v) => round(v, 0)),
+      live_runs_ms: live.map((v) => round(v, 0)),
+    };
+  } finally {
+    await rose?.stop();
+    await sim.close();
+    dir.remove();
+  }
+}

@@ -1,0 +1,55 @@
+import { describe, expect, it } from "vitest";
+import { useWebApp } from "./support/web-app-harness.js";
+
+/**
+ * The voice page's live call in Chromium over the real socket: the fake microphone (espeak-ng, looped
+ * with a pause after the words) is captured by the page's AudioWorklet, resampled to 16 kHz PCM and
+ * streamed; Rose's server hears each utterance end by itself (Silero VAD), recognises it (the simulator
+ * standing in for Whisper) and answers; the next loop of the microphone is the next turn, without a tap.
+ */
+
+const SPOKEN = "Hello Rose, I had a long day at work today.";
+const REPLY = "I'm sorry the day was long. What weighed on you most?";
+
+const app = useWebApp({ prefix: "rose-e2e-live-", spoken: SPOKEN, env: { TTS_PROVIDER: "espeak" } });
+
+describe("the voice page's live call", () => {
+  it("flows turn after turn over the socket without tapping, showing a running transcript", { timeout: 90_000 }, async () => {
+    app.sim.script({ match: { endpoint: "transcription" }, reply: { transcript: SPOKEN } });
+    app.sim.script({ match: { model: "sim-chat" }, reply: { content: REPLY } });
+    const page = await app.newPage(1280, 860);
+    const problems: string[] = [];
+    page.on("pageerror", (error) => problems.push(error.message));
+    page.on("console", (message) => {
+      if (message.type() === "error") problems.push(message.text());
+    });
+    await page.goto("/");
+    await page.getByRole("button", { name: "Start a live call" }).click();
+    await expect
+      .poll(
+        async () =>
+          (await page.locator("[data-reason]").count()) > 0
+            ? `failed: ${await page.locator("[data-reason]").getAttribute("data-reason")} ${problems.join("; ")}`
+            : page.locator(".live-call").getAttribute("data-status"),
+        { timeout: 15_000 },
+      )
+      .toBe("listening");
+
+    // Two of the person's turns recognised and answered: the second came by itself, from the microphone's next loop.
+    const yourLines = page.locator(".live-line.you:not(.partial)");
+    const roseLines = page.locator(".live-line.rose:not(.partial)");
+    await expect.poll(() => yourLines.count(), { timeout: 60_000 }).toBeGreaterThanOrEqual(2);
+    await expect.poll(() => roseLines.count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(1);
+    expect(await yourLines.first().innerText()).toContain(SPOKEN);
+    expect(await roseLines.first().innerText()).toMatch(/^Rose:/);
+
+    // The server cut the utterances itself and sent each as a WAV; the page sent no upload of its own.
+    const uploads = app.sim.requests({ endpoint: "transcription" });
+    expect(uploads.length).toBeGreaterThanOrEqual(2);
+    expect(uploads.every((u) => (u.body as { file: { format: string } }).file.format === "wav")).toBe(true);
+
+    await page.getByRole("button", { name: "End call" }).click();
+    await expect.poll(() => page.getByRole("button", { name: "Start a live call" }).count()).toBe(1);
+    expect(problems).toEqual([]);
+  });
+});

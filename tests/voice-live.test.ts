@@ -1,0 +1,291 @@
+import { describe, expect, it } from "vitest";
+import { spokenSentenceSplitter } from "../src/modules/speech/sentence-splitter.js";
+import { spokenPcm16k } from "./helpers/audio.js";
+import { identityCookie, LiveClient, silence } from "./helpers/live-client.js";
+import { useSimulatedRose } from "./helpers/simulated-rose.js";
+
+const harness = useSimulatedRose();
+const startRose = (env: Record<string, string>) => harness.rose(env);
+
+/** How the pipeline cuts a reply into spoken pieces (the first clause alone). */
+const pieces = (text: string) => {
+  const splitter = spokenSentenceSplitter();
+  return [...splitter.push(text), ...splitter.flush()];
+};
+
+const firstUtterance = spokenPcm16k("I went for a long walk by the river this evening.");
+const secondUtterance = spokenPcm16k("Yes, and then I had a coffee.");
+
+const env = (extra: Record<string, string> = {}) => ({
+  OPENAI_BASE_URL: harness.sim.openaiBaseUrl,
+  OPENAI_API_KEY: "sim-key",
+  CHAT_MODEL: "sim-chat",
+  SMALL_MODEL: "sim-small",
+  TTS_PROVIDER: "espeak",
+  RATE_LIMIT_PER_MINUTE: "0",
+  PROVIDER_RETRIES: "1",
+  ...extra,
+});
+const deepgramEnv = (extra: Record<string, string> = {}) => env({ DEEPGRAM_API_KEY: "sim-key", DEEPGRAM_BASE_URL: harness.sim.deepgramBaseUrl, ...extra });
+
+describe("live voice call with streaming recognition", () => {
+  it("flows turn after turn: speech detected, partial then final transcripts, tokens, audio in order, done", async () => {
+    const server = await startRose(deepgramEnv());
+    // Newest rule first: the second utterance's rule is scripted before the first's.
+    harness.sim.script({ match: { endpoint: "listen" }, times: 1, reply: { transcript: "Yes, and then I had a coffee." } });
+    harness.sim.script({ match: { endpoint: "listen" }, times: 1, reply: { transcript: "I went for a long walk by the river this evening." } });
+    harness.sim.script({ match: { model: "sim-chat", lastUser: /river/ }, reply: { content: "Oh, that sounds lovely. Was the water calm tonight?" } });
+    harness.sim.script({ match: { model: "sim-chat", lastUser: /coffee/ }, reply: { content: "A coffee by the river, perfect. Where did you go?" } });
+    const call = await LiveClient.open(server.url, await identityCookie(server.url));
+    const sessionId = await call.start({ timezone: "Europe/Lisbon" });
+
+    await call.speak(firstUtterance);
+    await call.next("speech_started");
+    const firstDone = await call.next("done");
+    await call.speak(secondUtterance);
+    const secondDone = await call.next("done");
+
+    const types = call.events.map((e) => e.type);
+    const partials = call.events.filter((e) => e.type === "transcript" && e.final === false);
+    const finals = call.events.filter((e) => e.type === "transcript" && e.final === true).map((e) => e.text);
+    expect(partials.length).toBeGreaterThan(0);
+    expect(String(partials[0]!.text)).toMatch(/^I/);
+    expect(finals).toEqual(["I went for a long walk by the river this evening.", "Yes, and then I had a coffee."]);
+    expect(types.indexOf("speech_stopped")).toBeLessThan(types.indexOf("token"));
+    expect(firstDone).toMatchObject({
+      session_id: sessionId,
+      transcript: finals[0],
+      text: "Oh, that sounds lovely. Was the water calm tonight?",
+      no_speech: false,
+    });
+    expect(secondDone).toMatchObject({ session_id: sessionId, text: "A coffee by the river, perfect. Where did you go?" });
+    expect((firstDone.timings as { first_audio_ms: number }).first_audio_ms).toBeGreaterThan(0);
+    // Audio per clause, in order, each a WAV from espeak-ng, for each turn.
+    const audio = call.events.filter((e) => e.type === "audio");
+    expect(audio.map((a) => a.text)).toEqual([...pieces(String(firstDone.text)), ...pieces(String(secondDone.text))]);
+    expect(audio.map((a) => a.index)).toEqual([...pieces(String(firstDone.text)).keys(), ...pieces(String(secondDone.text)).keys()]);
+    expect(audio.every((a) => a.mime === "audio/wav" && Buffer.from(String(a.data), "base64").toString("latin1", 0, 4) === "RIFF")).toBe(true);
+    // The recogniser heard the call as Deepgram is asked to: raw 16 kHz linear16 with partial results.
+    const listen = harness.sim.requests({ endpoint: "listen" });
+    expect(listen).toHaveLength(1);
+    expect(listen[0]!.query).toMatchObject({ encoding: "linear16", sample_rate: "16000", interim_results: "true", model: "nova-3" });
+    // Both exchanges are in the thread, as voice turns.
+    call.send({ type: "stop" });
+    expect((await call.waitClosed()).code).toBe(1000);
+    const chat = harness.sim.requests({ endpoint: "chat" }).filter((r) => r.model === "sim-chat");
+    expect(chat.map((r) => r.messages!.at(-1)!.content)).toEqual(finals);
+  });
+});
+
+/** The person's thread, as the API shows it. */
+async function thread(url: string, cookie: string, sessionId: string) {
+  const response = await fetch(`${url}/api/v1/sessions/${sessionId}/messages`, { headers: { cookie } });
+  return ((await response.json()) as { messages: Array<{ role: string; content: string; interrupted?: true; stopped?: true }> }).messages;
+}
+
+describe("live voice call with batch recognition (no streaming recogniser)", () => {
+  it("carries on with Whisper when Deepgram cannot be reached", async () => {
+    const server = await startRose(deepgramEnv());
+    harness.sim.script({ match: { endpoint: "listen" }, fail: { status: 503, message: "Service unavailable" } });
+    harness.sim.script({ match: { endpoint: "transcription" }, reply: { transcript: "I went for a long walk by the river this evening." } });
+    harness.sim.script({ match: { model: "sim-chat" }, reply: { content: "That sounds peaceful." } });
+    const call = await LiveClient.open(server.url, await identityCookie(server.url));
+    await call.start();
+    await call.speak(firstUtterance);
+    expect(await call.next("done")).toMatchObject({ transcript: "I went for a long walk by the river this evening.", text: "That sounds peaceful." });
+    // The live recogniser was tried (and retried) through its guard, then the utterance went to Whisper.
+    expect(harness.sim.requests({ endpoint: "listen" }).every((r) => r.status === 503)).toBe(true);
+    expect(harness.sim.requests({ endpoint: "listen" }).length).toBeGreaterThanOrEqual(1);
+    expect(harness.sim.requests({ endpoint: "transcription" })).toHaveLength(1);
+    call.close();
+  });
+
+  it("cuts each utterance with the server's voice detection and sends it to Whisper as a WAV", async () => {
+    const server = await startRose(env());
+    harness.sim.script({ match: { endpoint: "transcription" }, reply: { transcript: "I went for a long walk by the river this evening." } });
+    harness.sim.script({ match: { model: "sim-chat" }, reply: { content: "That sounds peaceful. Tell me more?" } });
+    const cookie = await identityCookie(server.url);
+    const call = await LiveClient.open(server.url, cookie);
+    const sessionId = await call.start();
+    await call.speak(firstUtterance);
+    const done = await call.next("done");
+    expect(done).toMatchObject({ transcript: "I went for a long walk by the river this evening.", text: "That sounds peaceful. Tell me more?" });
+    expect(call.events.filter((e) => e.type === "transcript").map((e) => e.final)).toEqual([true]);
+    const uploads = harness.sim.requests({ endpoint: "transcription" });
+    expect(uploads).toHaveLength(1);
+    const file = (uploads[0]!.body as { file: { format: string; durationMs: number } }).file;
+    expect(file.format).toBe("wav");
+    // The utterance, not the whole call: roughly the speech's own length plus a short lead-in and the pause.
+    const speechMs = (firstUtterance.length / 32_000) * 1000;
+    expect(file.durationMs).toBeGreaterThan(speechMs * 0.6);
+    expect(file.durationMs).toBeLessThan(speechMs + 1500);
+    expect((await thread(server.url, cookie, sessionId)).map((m) => m.role)).toEqual(["user", "assistant"]);
+    call.close();
+  });
+});
+
+describe("barge-in", () => {
+  it("stops Rose's audio when the person speaks over her, and the thread keeps only what was heard", async () => {
+    const server = await startRose(deepgramEnv());
+    const reply =
+      "Oh, walks by the river are the best. The light on the water in the evening is something I love to hear about. Tell me, did you see any birds, or boats going by slowly?";
+    harness.sim.script({ match: { endpoint: "listen" }, times: 1, reply: { transcript: "Wait a moment please." } });
+    harness.sim.script({ match: { endpoint: "listen" }, times: 1, reply: { transcript: "I went for a long walk by the river this evening." } });
+    harness.sim.script({ match: { model: "sim-chat", lastUser: /river/ }, reply: { content: reply } });
+    harness.sim.script({ match: { model: "sim-chat", lastUser: /moment/ }, reply: { content: "Of course, I'm listening." } });
+    const cookie = await identityCookie(server.url);
+    const call = await LiveClient.open(server.url, cookie);
+    const sessionId = await call.start();
+    await call.speak(firstUtterance, 600);
+    const first = await call.next("audio");
+    const second = await call.next("audio");
+    // The client heard the first clause and half of the second, then the person spoke.
+    const secondMs = ((Buffer.from(String(second.data), "base64").length - 44) / (22050 * 2)) * 1000;
+    call.send({ type: "playback", index: first.index, played_ms: 5000 });
+    call.send({ type: "playback", index: second.index, played_ms: secondMs / 2 });
+    await call.stream(spokenPcm16k("Wait a moment please"));
+    const interrupted = await call.next("interrupted");
+    const words = String(second.text).split(" ");
+    expect(interrupted.heard).toBe(`${String(first.text)} ${words.slice(0, Math.floor(words.length / 2)).join(" ")}`.trim());
+    await call.stream(silence(1000));
+    const done = await call.next("done");
+    expect(done.text).toBe("Of course, I'm listening.");
+    // No audio of the interrupted reply after `interrupted`; the next audio is the new reply's.
+    const afterInterruption = call.events.slice(call.events.indexOf(interrupted) + 1);
+    expect(afterInterruption.filter((e) => e.type === "audio").map((e) => e.text)).toEqual(pieces(String(done.text)));
+    const messages = await thread(server.url, cookie, sessionId);
+    expect(messages.map((m) => m.role)).toEqual(["user", "assistant", "user", "assistant"]);
+    expect(messages[1]).toMatchObject({ content: `${String(interrupted.heard)} —`, interrupted: true, stopped: true });
+    // Rose's next turn saw that she was cut off.
+    const chats = harness.sim.requests({ endpoint: "chat" }).filter((r) => r.model === "sim-chat");
+    expect(chats.at(-1)!.messages!.some((m) => m.role === "assistant" && m.content === `${String(interrupted.heard)} —`)).toBe(true);
+    call.close();
+  });
+
+  it("stops at once on an interrupt message, even before any audio was played", async () => {
+    const server = await startRose(deepgramEnv());
+    harness.sim.script({ match: { endpoint: "listen" }, reply: { transcript: "Tell me a long story." } });
+    harness.sim.script({
+      match: { model: "sim-chat" },
+      reply: { content: "Once upon a time, there was a river. It ran past a town where everyone knew each other." },
+      latency: { firstTokenMs: 50, tokensPerSecond: 40 },
+    });
+    const cookie = await identityCookie(server.url);
+    const call = await LiveClient.open(server.url, cookie);
+    const sessionId = await call.start();
+    await call.speak(firstUtterance, 400);
+    await call.next("token");
+    call.send({ type: "interrupt" });
+    const interrupted = await call.next("interrupted");
+    expect(interrupted.heard).toBe("");
+    await new Promise((r) => setTimeout(r, 800));
+    expect(call.events.slice(call.events.indexOf(interrupted) + 1).filter((e) => ["token", "audio", "done"].includes(e.type))).toEqual([]);
+    const messages = await thread(server.url, cookie, sessionId);
+    expect(messages.at(-1)).toMatchObject({ role: "assistant", content: "—", interrupted: true });
+    call.close();
+  });
+});
+
+describe("bad input on the live socket", () => {
+  /** A started call on a fresh Rose (batch recognition: nothing but the socket is under test). */
+  async function startedCall(extra: Record<string, string> = {}) {
+    const server = await startRose(env(extra));
+    const cookie = await identityCookie(server.url);
+    const call = await LiveClient.open(server.url, cookie);
+    return { server, cookie, call };
+  }
+
+  async function expectErrorAndClose(call: LiveClient, code: string, closeCode = 1008) {
+    const error = await call.next("error");
+    expect(error.code).toBe(code);
+    expect(typeof error.message).toBe("string");
+    expect((await call.waitClosed()).code).toBe(closeCode);
+  }
+
+  it("refuses audio before start", async () => {
+    const { call } = await startedCall();
+    call.ws.send(silence(20));
+    await expectErrorAndClose(call, "not_started");
+  });
+
+  it("refuses a sample rate other than 16 kHz, and a start message that is not the protocol's", async () => {
+    const { server, cookie, call } = await startedCall();
+    call.send({ type: "start", sample_rate: 44100 });
+    await expectErrorAndClose(call, "unsupported_sample_rate");
+    const second = await LiveClient.open(server.url, cookie);
+    second.send({ type: "start", sample_rate: "fast" });
+    await expectErrorAndClose(second, "bad_message");
+    const third = await LiveClient.open(server.url, cookie);
+    third.ws.send("not json");
+    await expectErrorAndClose(third, "bad_message");
+  });
+
+  it("refuses frames that are not 16-bit PCM (odd length) or too large for one frame", async () => {
+    const { server, cookie, call } = await startedCall();
+    await call.start();
+    call.ws.send(Buffer.alloc(641));
+    await expectErrorAndClose(call, "bad_frame");
+    const second = await LiveClient.open(server.url, cookie);
+    await second.start();
+    second.ws.send(Buffer.alloc(16_000)); // 500 ms in one frame
+    await expectErrorAndClose(second, "frame_too_large");
+    // Past the socket's own limit the frame is never buffered: ws closes with 1009 (message too big).
+    const third = await LiveClient.open(server.url, cookie);
+    await third.start();
+    third.ws.send(Buffer.alloc(256 * 1024));
+    expect((await third.waitClosed()).code).toBe(1009);
+  });
+
+  it("refuses a flood of audio faster than real time", async () => {
+    const { call } = await startedCall();
+    await call.start();
+    await call.stream(silence(10_000), { realTime: false });
+    await expectErrorAndClose(call, "too_fast");
+  });
+
+  it("refuses a socket from another origin, and one without an identity, with a JSON error before upgrading", async () => {
+    const server = await startRose(env());
+    const cookie = await identityCookie(server.url);
+    const foreign = await LiveClient.open(server.url, cookie, { origin: "https://evil.example" }).catch((e: { status: number; body: unknown }) => e);
+    expect(foreign).toMatchObject({ status: 403, body: { error: { code: "cross_site_request" } } });
+    const anonymous = await LiveClient.open(server.url, "").catch((e: { status: number; body: unknown }) => e);
+    expect(anonymous).toMatchObject({ status: 401, body: { error: { code: "unauthorized" } } });
+    // The app's own origin is welcome.
+    const own = await LiveClient.open(server.url, cookie, { origin: server.url });
+    expect(await own.start()).toMatch(/^[0-9a-f-]{36}$/);
+    own.close();
+  });
+
+  it("refuses a second concurrent call on the same conversation, and someone else's conversation, revealing nothing", async () => {
+    const { server, cookie, call } = await startedCall();
+    const sessionId = await call.start();
+    const second = await LiveClient.open(server.url, cookie);
+    second.send({ type: "start", sample_rate: 16000, session_id: sessionId });
+    await expectErrorAndClose(second, "call_in_progress");
+    const stranger = await LiveClient.open(server.url, await identityCookie(server.url));
+    stranger.send({ type: "start", sample_rate: 16000, session_id: sessionId });
+    const refused = await stranger.next("error");
+    expect(refused).toMatchObject({ code: "not_found", message: "Session not found" });
+    await stranger.waitClosed();
+    // The first call is untouched; once it ends, the conversation can be called again.
+    expect(call.closed).toBeNull();
+    call.send({ type: "stop" });
+    await call.waitClosed();
+    const again = await LiveClient.open(server.url, cookie);
+    expect(await again.start({ session_id: sessionId })).toBe(sessionId);
+    again.close();
+  });
+
+  it("ends an idle call with an error event and a clean close", async () => {
+    const { call } = await startedCall({ VOICE_LIVE_IDLE_SECONDS: "5" });
+    await call.start();
+    await expectErrorAndClose(call, "idle", 1000);
+  });
+
+  it("answers a plain GET with 426 and how to connect", async () => {
+    const server = await startRose(env());
+    const response = await fetch(`${server.url}/api/v1/voice/live`);
+    expect(response.status).toBe(426);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("upgrade_required");
+  });
+});
