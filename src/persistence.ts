@@ -5,6 +5,9 @@ import { PgJobLock } from "./core/jobs/pg-job-lock.js";
 import type { Logger } from "./core/logger.js";
 import { PgThreadStore } from "./graph/pg-thread-store.js";
 import { SqliteThreadStore, type ThreadStore } from "./graph/thread-store.js";
+import { PgAccountStore } from "./modules/accounts/pg-account-store.js";
+import { SqliteAccountStore } from "./modules/accounts/sqlite-account-store.js";
+import type { AccountStore } from "./modules/accounts/types.js";
 import { PgMemoryOutbox } from "./modules/memory/outbox/pg-outbox.js";
 import { SqliteMemoryOutbox } from "./modules/memory/outbox/sqlite-outbox.js";
 import type { MemoryOutbox } from "./modules/memory/outbox/types.js";
@@ -23,6 +26,8 @@ export interface Persistence {
   audio: AudioStore;
   /** Memory writes waiting to be analysed and stored, where every instance can retry them. */
   memoryOutbox: MemoryOutbox;
+  /** Accounts, sign-in sessions, passkeys. */
+  accounts: AccountStore;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -57,18 +62,20 @@ export async function openPersistence(databaseUrl: string | undefined, local: Lo
       lock: new SqliteJobLock(localDb),
       audio: new FileAudioStore(local.audioDir, local.audioTtlMs),
       memoryOutbox: new SqliteMemoryOutbox(localDb),
+      accounts: new SqliteAccountStore(localDb),
       ping: async () => void localDb.prepare("SELECT 1").get(),
       close: async () => {},
     };
   }
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
   pool.on("error", (error) => logger.warn("postgres pool error", { error: error.message }));
-  const [threads, sessions, lock, audio, memoryOutbox] = await Promise.all([
+  const [threads, sessions, lock, audio, memoryOutbox, accounts] = await Promise.all([
     PgThreadStore.open(pool),
     PgSessionStore.open(pool),
     PgJobLock.open(pool),
     PgAudioStore.open(pool, local.audioTtlMs),
     PgMemoryOutbox.open(pool),
+    PgAccountStore.open(pool),
   ]);
   logger.info("conversations are stored in PostgreSQL");
   return {
@@ -78,6 +85,7 @@ export async function openPersistence(databaseUrl: string | undefined, local: Lo
     lock,
     audio,
     memoryOutbox,
+    accounts,
     ping: async () => void (await pool.query("SELECT 1")),
     close: () => pool.end(),
   };

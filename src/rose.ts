@@ -20,6 +20,8 @@ import { RedisStore } from "rate-limit-redis";
 import type { HttpDeps } from "./interfaces/http/context.js";
 import { createHttpApp } from "./interfaces/http/app.js";
 import { openPersistence, openSqlite } from "./persistence.js";
+import { Accounts } from "./modules/accounts/accounts.js";
+import { Passkeys } from "./modules/accounts/passkeys.js";
 import { ROSE } from "./modules/character/card.js";
 import { chainHealth } from "./core/health/chain-health.js";
 import { createLanguageModels } from "./modules/llm/language-model.js";
@@ -157,6 +159,12 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
   health.register("checkpoints", { provider: persistence.kind, probe: () => persistence.ping(), requiredForReadiness: true });
   speech.registerHealth(health);
 
+  const accounts = new Accounts(persistence.accounts, secret, config.auth);
+  const passkeys = new Passkeys(accounts, {
+    rpName: config.auth.webauthnRpName,
+    origins: config.auth.webauthnOrigins,
+    ...(config.auth.webauthnRpId ? { rpId: config.auth.webauthnRpId } : {}),
+  });
   const deps: HttpDeps = {
     config,
     logger,
@@ -171,6 +179,8 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
     metrics,
     health,
     isAccepting: () => accepting,
+    accounts,
+    passkeys,
   };
   if (redis) deps.rateLimitStore = (prefix) => new RedisStore({ prefix, sendCommand: (...args: string[]) => redis.sendCommand(args) });
   const app = createHttpApp(deps);

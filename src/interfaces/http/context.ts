@@ -3,6 +3,8 @@ import type { Config } from "../../core/config.js";
 import type { Logger } from "../../core/logger.js";
 import type { ServiceHealth } from "../../core/health/service-health.js";
 import type { Metrics } from "../../core/metrics.js";
+import type { Accounts } from "../../modules/accounts/accounts.js";
+import type { Passkeys } from "../../modules/accounts/passkeys.js";
 import type { TurnRunner } from "../../graph/turn-runner.js";
 import type { LongTermMemory } from "../../modules/memory/long-term-memory.js";
 import type { AudioStore } from "../../modules/speech/audio-store.js";
@@ -28,6 +30,9 @@ export interface HttpDeps {
   health: ServiceHealth;
   /** False once shutdown began: readiness turns 503 so the load balancer stops sending new turns. */
   isAccepting: () => boolean;
+  /** Accounts, sign-in sessions and tokens; passkey ceremonies. */
+  accounts: Accounts;
+  passkeys: Passkeys;
   /** Shared rate-limit counters (Redis) when several instances serve the same users. */
   rateLimitStore?: (prefix: string) => Store;
 }
