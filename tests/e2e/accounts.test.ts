@@ -80,6 +80,20 @@ describe("accounts in the web app", () => {
     expect(history.status()).toBe(404);
   });
 
+  it("keeps focus in the sign-in dialog, closes it with Escape back to its button, and leaves the person anonymous", async () => {
+    const page = await app.newPage(390, 844);
+    await page.goto("/");
+    const dialog = await openAuthDialog(page);
+    await expect.poll(() => page.evaluate("document.activeElement?.getAttribute('type')")).toBe("email");
+    for (let i = 0; i < 12; i++) await page.keyboard.press("Tab");
+    expect(await dialog.count()).toBe(1);
+    expect(await page.evaluate("document.querySelector('[role=dialog]').contains(document.activeElement)")).toBe(true);
+    await page.keyboard.press("Escape");
+    await expect.poll(() => page.getByRole("dialog").count()).toBe(0);
+    await expect.poll(() => page.evaluate("document.activeElement?.textContent")).toBe("Sign in");
+    expect((await page.request.get("/api/v1/me")).status()).toBe(401);
+  });
+
   it("adds a passkey to the account and signs in with it, through Chromium's virtual authenticator", async () => {
     // WebAuthn needs a domain for its relying party: localhost, not a bare IP address.
     const page = await app.newPage(1280, 860, { baseURL: app.rose.url.replace("127.0.0.1", "localhost") });
