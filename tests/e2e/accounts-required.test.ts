@@ -13,7 +13,10 @@ import { useWebApp } from "./support/web-app-harness.js";
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const SERIOUS = new Set(["moderate", "serious", "critical"]);
 
-const app = useWebApp({ prefix: "rose-e2e-accounts-required-", env: { REQUIRE_AUTHENTICATION: "true", AUTH_RATE_LIMIT_PER_MINUTE: "0" } });
+const app = useWebApp({
+  prefix: "rose-e2e-accounts-required-",
+  env: { REQUIRE_AUTHENTICATION: "true", AUTH_RATE_LIMIT_PER_MINUTE: "0", ACCESS_TOKEN_MINUTES: "0.05" }, // 3-second access tokens
+});
 
 async function violations(page: Page): Promise<string[]> {
   if (!(await page.evaluate("typeof window.axe !== 'undefined'"))) await page.addScriptTag({ content: AXE_SOURCE });
@@ -55,5 +58,38 @@ describe("when accounts are required", () => {
     await account.click();
     await page.getByRole("menuitem", { name: "Sign out", exact: true }).click();
     await expect.poll(() => page.getByRole("heading", { name: "Sign in to talk with Rose" }).count()).toBe(1);
+  });
+
+  it("renews an expired access token silently, in two tabs at once, without either tab signing the other out", async () => {
+    const page = await app.newPage(1280, 860);
+    await page.goto("/");
+    const email = `tabs.${process.pid}@example.com`;
+    await page.getByRole("button", { name: "Create an account" }).click();
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill("quiet-river-stones");
+    await page.getByRole("button", { name: "Create my account" }).click();
+    await expect.poll(() => page.getByRole("button", { name: email }).count()).toBe(1);
+    const second = await page.context().newPage();
+    await second.goto("/");
+    await expect.poll(() => second.getByRole("button", { name: email }).count()).toBe(1);
+
+    await new Promise((resolve) => setTimeout(resolve, 4000)); // both tabs' access token has expired
+    await Promise.all([page.reload(), second.reload()]);
+    for (const tab of [page, second]) {
+      await expect.poll(() => tab.getByRole("button", { name: email }).count(), { timeout: 10_000 }).toBe(1);
+      expect(await tab.getByRole("heading", { name: "Sign in to talk with Rose" }).count()).toBe(0);
+    }
+    // Still one live sign-in: the memory panel loads in either tab.
+    await second.getByRole("button", { name: /What Rose remembers|Memories/ }).click();
+    await expect
+      .poll(
+        () =>
+          second
+            .getByRole("dialog", { name: "What Rose remembers" })
+            .getByText(/Nothing yet/)
+            .count(),
+        { timeout: 10_000 },
+      )
+      .toBe(1);
   });
 });

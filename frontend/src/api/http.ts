@@ -51,19 +51,27 @@ let renewing: Promise<boolean> | null = null;
 
 /**
  * Renews the access token with the refresh cookie, once for however many requests found it expired at
- * the same time (two renewals racing would present one refresh token twice, which ends the session).
+ * the same time. Two renewals racing would present one refresh token twice, which the server takes for
+ * a stolen token and ends the session: so one per page, and across tabs one at a time (a Web Lock), the
+ * later one sending the cookie the earlier one just received.
  */
 export function renewSession(): Promise<boolean> {
-  renewing ??= fetch(`${API}/auth/refresh`, { method: "POST", credentials: "same-origin" })
-    .then((response) => {
-      if (!response.ok) window.dispatchEvent(new Event(SESSION_ENDED_EVENT));
-      return response.ok;
-    })
-    .catch(() => false)
-    .finally(() => {
-      renewing = null;
-    });
+  renewing ??= renewOnce().finally(() => {
+    renewing = null;
+  });
   return renewing;
+}
+
+async function renewOnce(): Promise<boolean> {
+  const refresh = async () => (await fetch(`${API}/auth/refresh`, { method: "POST", credentials: "same-origin" })).ok;
+  try {
+    const locks = typeof navigator !== "undefined" ? navigator.locks : undefined;
+    const ok = locks ? await locks.request("rose-session-renewal", refresh) : await refresh();
+    if (!ok) window.dispatchEvent(new Event(SESSION_ENDED_EVENT));
+    return ok;
+  } catch {
+    return false; // offline: the request that needed it reports the network error itself
+  }
 }
 
 async function isExpiredToken(response: Response): Promise<boolean> {
