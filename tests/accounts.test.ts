@@ -307,6 +307,36 @@ describe.each([
     });
   });
 
+  it("refuses every account route another site's page sends through the person's browser, and bodies a form could send", async () => {
+    const { client, url } = await start();
+    const email = freshEmail();
+    const signed = await register(client, email);
+    const foreign = { origin: "http://evil.example", "sec-fetch-site": "cross-site" };
+    const attacks: Array<[string, string, unknown]> = [
+      ["POST", "/api/v1/auth/register", { email: freshEmail(), password: PASSWORD }],
+      ["POST", "/api/v1/auth/login", { email, password: PASSWORD }], // signing the victim in to the attacker's account
+      ["POST", "/api/v1/auth/refresh", {}],
+      ["POST", "/api/v1/auth/logout", {}],
+      ["POST", "/api/v1/auth/logout-all", {}],
+      ["PATCH", "/api/v1/me", { current_password: PASSWORD, new_password: "attacker-chosen-secret" }],
+      ["DELETE", "/api/v1/me/passkeys/c29tZQ", undefined],
+      ["POST", "/api/v1/auth/passkeys/register/options", {}],
+      ["POST", "/api/v1/auth/passkeys/login/options", {}],
+    ];
+    for (const [method, path, body] of attacks) {
+      const answer = await client.json(method, path, body, foreign);
+      expect({ path, status: answer.status, code: answer.body.error.code }).toEqual({ path, status: 403, code: "cross_site_request" });
+      if (body !== undefined) {
+        const form = await client.json(method, path, JSON.stringify(body), { "content-type": "text/plain" });
+        expect({ path, status: form.status }).toEqual({ path, status: 415 });
+      }
+    }
+    // Nothing changed: the same session still works and the password is the old one.
+    expect((await client.json("GET", "/api/v1/me")).status).toBe(200);
+    expect((await client.json("GET", "/api/v1/me", undefined, bearer(signed.access_token))).status).toBe(200);
+    expect((await new ApiClient(url).json("POST", "/api/v1/auth/login", { email, password: PASSWORD })).status).toBe(200);
+  });
+
   it("offers passkey ceremonies bound to the page's own origin, refusing unknown and replayed ceremonies", async () => {
     const { client, url } = await start();
     const browser = { origin: url, "sec-fetch-site": "same-origin" };
