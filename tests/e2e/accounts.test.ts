@@ -94,6 +94,43 @@ describe("accounts in the web app", () => {
     expect((await page.request.get("/api/v1/me")).status()).toBe(401);
   });
 
+  it("changes the password from the account menu, which signs the other browser out, then signs out everywhere", async () => {
+    const laptop = await app.newPage(1280, 860);
+    await laptop.goto("/");
+    const email = freshEmail();
+    await signUpWithPassword(laptop, email);
+    const phone = await app.newPage(390, 844);
+    await phone.goto("/");
+    const dialog = await openAuthDialog(phone);
+    await dialog.getByLabel("Email").fill(email);
+    await dialog.getByLabel("Password").fill(PASSWORD);
+    await dialog.locator("form").getByRole("button", { name: "Sign in" }).click();
+    await expect.poll(() => phone.getByRole("button", { name: email }).count()).toBe(1);
+
+    await laptop.getByRole("button", { name: email }).click();
+    await laptop.getByRole("menuitem", { name: "Change password" }).click();
+    const change = laptop.getByRole("dialog", { name: "Change your password" });
+    await expect.poll(() => laptop.evaluate("document.activeElement?.getAttribute('autocomplete')")).toBe("current-password");
+    await change.getByLabel("Current password").fill("not my password");
+    await change.getByLabel("New password").fill("winter-garden-letters");
+    await change.getByRole("button", { name: "Save password" }).click();
+    await expect.poll(() => change.getByRole("alert").textContent()).toMatch(/current password is not right/);
+    await change.getByLabel("Current password").fill(PASSWORD);
+    await change.getByRole("button", { name: "Save password" }).click();
+    await expect.poll(() => laptop.getByRole("dialog").count()).toBe(0);
+
+    // The phone's session ended with the password change: on its next visit it is signed out.
+    await phone.reload();
+    await expect.poll(() => phone.getByRole("button", { name: "Sign in", exact: true }).count()).toBe(1);
+    expect((await phone.request.get("/api/v1/me")).status()).toBe(401);
+
+    await laptop.getByRole("button", { name: email }).click();
+    await laptop.getByRole("menuitem", { name: "Sign out everywhere" }).click();
+    await expect.poll(() => laptop.getByRole("button", { name: "Sign in", exact: true }).count()).toBe(1);
+    const login = await laptop.request.post("/api/v1/auth/login", { data: { email, password: "winter-garden-letters" } });
+    expect(login.status()).toBe(200);
+  });
+
   it("adds a passkey to the account and signs in with it, through Chromium's virtual authenticator", async () => {
     // WebAuthn needs a domain for its relying party: localhost, not a bare IP address.
     const page = await app.newPage(1280, 860, { baseURL: app.rose.url.replace("127.0.0.1", "localhost") });
