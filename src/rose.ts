@@ -160,6 +160,8 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
   speech.registerHealth(health);
 
   const accounts = new Accounts(persistence.accounts, secret, config.auth);
+  if (config.environment === "production" && (!config.auth.webauthnRpId || config.auth.webauthnOrigins.length === 0))
+    logger.warn("WEBAUTHN_RP_ID / WEBAUTHN_ORIGINS are not set: passkeys bind to whatever host name the page was served from; set both to your public domain");
   const passkeys = new Passkeys(accounts, {
     rpName: config.auth.webauthnRpName,
     origins: config.auth.webauthnOrigins,

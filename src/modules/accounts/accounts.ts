@@ -1,7 +1,7 @@
 import { newId } from "../../core/ids.js";
 import { failureKey } from "./account-export.js";
 import { emailUnavailable, invalidCredentials, invalidToken, refreshReused, tooManyAttempts, weakPassword, wrongCurrentPassword } from "./auth-errors.js";
-import { burnVerification, hashPassword, passwordWeakness, verifyPassword } from "./passwords.js";
+import { burnVerification, hashPassword, passwordWeakness, prepareDummyHash, verifyPassword } from "./passwords.js";
 import { type AccessClaims, AccessTokens, hashRefreshToken, newRefreshToken } from "./tokens.js";
 import type { AccountRecord, AccountStore, PasskeyRecord } from "./types.js";
 
@@ -62,6 +62,7 @@ export class Accounts {
     private readonly now: () => number = Date.now,
   ) {
     this.tokens = new AccessTokens(signingSecret, settings.accessTokenSeconds);
+    prepareDummyHash().catch(() => undefined); // a failure shows on first use instead
   }
 
   isAccount(userId: string): Promise<boolean> {

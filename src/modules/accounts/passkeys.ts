@@ -7,8 +7,7 @@ import {
   verifyRegistrationResponse,
 } from "@simplewebauthn/server";
 import { newId } from "../../core/ids.js";
-import type { Accounts, IssuedTokens, PasskeyView } from "./accounts.js";
-import { passkeyView } from "./accounts.js";
+import { type Accounts, type IssuedTokens, passkeyView, type PasskeyView } from "./accounts.js";
 import { ceremonyFailed, invalidCredentials } from "./auth-errors.js";
 import type { ChallengeRecord } from "./types.js";
 

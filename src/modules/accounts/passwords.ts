@@ -1,4 +1,5 @@
 import { hash, verify } from "@node-rs/argon2";
+import { randomUUID } from "node:crypto";
 import { COMMON_PASSWORDS } from "./common-passwords.js";
 
 /** NIST SP 800-63B asks for at least 8; 10 leaves brute force hopeless behind a lockout. */
@@ -24,13 +25,15 @@ export async function verifyPassword(stored: string, password: string): Promise<
 }
 
 let dummyHash: Promise<string> | null = null;
+/** The hash unknown emails are checked against, made once (at start-up, so the first such sign-in is not slower). */
+export const prepareDummyHash = () => (dummyHash ??= hashPassword(`rose-dummy-${randomUUID()}`));
+
 /**
  * Verifies against a hash of nothing anyone knows, so a sign-in for an unknown email costs the same time
  * as one with a wrong password: timing tells no one whether the address has an account.
  */
 export async function burnVerification(password: string): Promise<void> {
-  dummyHash ??= hashPassword(`rose-dummy-${Math.random()}-${Date.now()}`);
-  await verifyPassword(await dummyHash, password);
+  await verifyPassword(await prepareDummyHash(), password);
 }
 
 /** Why a new password is refused, or null when it is acceptable. Length is checked by the input schema. */
