@@ -126,6 +126,22 @@ describe.each([
     for (const token of [a.access_token, d.access_token]) expect((await client.json("GET", "/api/v1/me", undefined, bearer(token))).status).toBe(401);
   });
 
+  it("counts wrong current passwords on a password change toward the same lockout, so a stolen session cannot guess it", async () => {
+    const { client } = await start();
+    const email = freshEmail();
+    const signed = await register(client.stranger(), email);
+    const codes: string[] = [];
+    for (let i = 0; i < 5; i++)
+      codes.push(
+        (await client.json("PATCH", "/api/v1/me", { current_password: `guess-number-${i}`, new_password: "stolen-session-pick" }, bearer(signed.access_token)))
+          .body.error.code,
+      );
+    expect(codes).toEqual(["wrong_current_password", "wrong_current_password", "wrong_current_password", "wrong_current_password", "too_many_attempts"]);
+    const right = await client.json("PATCH", "/api/v1/me", { current_password: PASSWORD, new_password: "stolen-session-pick" }, bearer(signed.access_token));
+    expect(right.status).toBe(429);
+    expect((await client.stranger().json("POST", "/api/v1/auth/login", { email, password: PASSWORD })).status).toBe(429);
+  });
+
   it("locks an email after five failed sign-ins, answering the same whether or not it has an account, and lets it in once the lock expires", async () => {
     const { client } = await start({ AUTH_LOCKOUT_MINUTES: "0.05" }); // three seconds
     const email = freshEmail();

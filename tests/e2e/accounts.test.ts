@@ -194,5 +194,9 @@ describe("accounts in the web app", () => {
     const me = (await (await page.request.get("/api/v1/me")).json()) as { email: string | null; has_password: boolean; passkeys: unknown[] };
     expect(me).toMatchObject({ email: null, has_password: false });
     expect(me.passkeys).toHaveLength(1);
+    // Its only way in stays: removing the last passkey of an account without a password is refused.
+    const passkeyId = (me.passkeys[0] as { id: string }).id;
+    expect((await page.request.delete(`/api/v1/me/passkeys/${passkeyId}`)).status()).toBe(409);
+    expect(((await (await page.request.get("/api/v1/me/passkeys")).json()) as { passkeys: unknown[] }).passkeys).toHaveLength(1);
   });
 });
