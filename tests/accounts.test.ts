@@ -271,6 +271,14 @@ describe.each([
       expect(answer, token).toMatchObject({ status: 401, body: { error: { code: "invalid_token" } } });
       expect(answer.headers.get("set-cookie"), "no anonymous identity is issued").toBeNull();
     }
+    // Adding a passkey with a stale token is refused (the app renews and retries), never mistaken for a
+    // visitor creating a new passkey account.
+    const adding = await client.stranger().json("POST", "/api/v1/auth/passkeys/register/options", undefined, {
+      ...bearer(tampered[0]!),
+      origin: "http://localhost",
+      "sec-fetch-site": "same-origin",
+    });
+    expect(adding).toMatchObject({ status: 401, body: { error: { code: "invalid_token" } } });
     // A stale token never stands in the way of signing in again.
     expect((await client.stranger().json("POST", "/api/v1/auth/login", { email: signed.user.email, password: PASSWORD }, bearer("garbage"))).status).toBe(200);
 

@@ -86,7 +86,7 @@ async function isExpiredToken(response: Response): Promise<boolean> {
 /** A request that meets an expired access token renews it and goes again, once. */
 async function send(path: string, init: RequestInit): Promise<Response> {
   const response = await sendOnce(path, init);
-  if (path.startsWith("/auth/") || !(await isExpiredToken(response)) || !(await renewSession())) return response;
+  if (path === "/auth/refresh" || !(await isExpiredToken(response)) || !(await renewSession())) return response;
   return sendOnce(path, init);
 }
 

@@ -27,7 +27,22 @@ const OPEN_PATHS = new Set([
   "/auth/passkeys/login/verify",
 ]);
 
-const isOpen = (req: Request) => OPEN_PATHS.has(req.path.replace(/\/+$/, "") || "/");
+/**
+ * Where a stale token is ignored rather than refused, so one can always sign in again. Not the passkey
+ * registration routes: there an expired token must be renewed, or "add a passkey to my account" would
+ * quietly become "create a new account with this passkey".
+ */
+const SIGN_IN_PATHS = new Set([
+  "/auth/register",
+  "/auth/login",
+  "/auth/refresh",
+  "/auth/logout",
+  "/auth/passkeys/login/options",
+  "/auth/passkeys/login/verify",
+]);
+
+const routePath = (req: Request) => req.path.replace(/\/+$/, "") || "/";
+const isOpen = (req: Request) => OPEN_PATHS.has(routePath(req));
 
 function presentedToken(req: Request): string | undefined {
   const header = req.get("authorization");
@@ -42,8 +57,7 @@ function presentedToken(req: Request): string | undefined {
 /**
  * Who is calling. A valid access token (Bearer header or the HttpOnly cookie) makes the caller its
  * account. A bad, expired or revoked one is a 401 `invalid_token`, never a quiet fall back to
- * anonymous (which would show the person an empty Rose); only the sign-in routes let a stale token pass,
- * so one can always sign in again. Without a token: anonymous as before, unless REQUIRE_AUTHENTICATION.
+ * anonymous (which would show the person an empty Rose); only the sign-in routes let a stale token pass. Without a token: anonymous as before, unless REQUIRE_AUTHENTICATION.
  * An anonymous cookie whose id has become an account no longer speaks for it: a fresh one is issued.
  */
 export function authentication({
@@ -68,7 +82,7 @@ export function authentication({
         annotateContext({ userId: claims.userId });
         return next();
       }
-      if (!isOpen(req)) return next(invalidToken());
+      if (!SIGN_IN_PATHS.has(routePath(req))) return next(invalidToken());
     }
     if (requireAuthentication) {
       if (!isOpen(req)) return next(authenticationRequired(true));
