@@ -16,6 +16,12 @@ import { type AudioStore, FileAudioStore } from "./modules/speech/audio-store.js
 import { PgAudioStore } from "./modules/speech/pg-audio-store.js";
 import { SqliteSessionStore } from "./modules/sessions/sqlite-session-store.js";
 import type { SessionStore } from "./modules/sessions/types.js";
+import { PgApiKeyStore } from "./modules/api-keys/pg-api-key-store.js";
+import { SqliteApiKeyStore } from "./modules/api-keys/sqlite-api-key-store.js";
+import type { ApiKeyStore } from "./modules/api-keys/types.js";
+import { PgConversationLinkStore } from "./modules/client-conversations/pg-link-store.js";
+import { SqliteConversationLinkStore } from "./modules/client-conversations/sqlite-link-store.js";
+import type { ConversationLinkStore } from "./modules/client-conversations/types.js";
 
 export interface Persistence {
   kind: "sqlite" | "postgres";
@@ -28,6 +34,10 @@ export interface Persistence {
   memoryOutbox: MemoryOutbox;
   /** Accounts, sign-in sessions, passkeys. */
   accounts: AccountStore;
+  /** API keys for programs (hashed secrets). */
+  apiKeys: ApiKeyStore;
+  /** Which thread an OpenAI-style client's conversation maps to. */
+  conversationLinks: ConversationLinkStore;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -63,12 +73,15 @@ export async function openPersistence(databaseUrl: string | undefined, local: Lo
       audio: new FileAudioStore(local.audioDir, local.audioTtlMs),
       memoryOutbox: new SqliteMemoryOutbox(localDb),
       accounts: new SqliteAccountStore(localDb),
+      apiKeys: new SqliteApiKeyStore(localDb),
+      conversationLinks: new SqliteConversationLinkStore(localDb),
       ping: async () => void localDb.prepare("SELECT 1").get(),
       close: async () => {},
     };
   }
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
   pool.on("error", (error) => logger.warn("postgres pool error", { error: error.message }));
+  const [apiKeys, conversationLinks] = await Promise.all([PgApiKeyStore.open(pool), PgConversationLinkStore.open(pool)]);
   const [threads, sessions, lock, audio, memoryOutbox, accounts] = await Promise.all([
     PgThreadStore.open(pool),
     PgSessionStore.open(pool),
@@ -86,6 +99,8 @@ export async function openPersistence(databaseUrl: string | undefined, local: Lo
     audio,
     memoryOutbox,
     accounts,
+    apiKeys,
+    conversationLinks,
     ping: async () => void (await pool.query("SELECT 1")),
     close: () => pool.end(),
   };

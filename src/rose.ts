@@ -31,6 +31,7 @@ import { MemoryWriter } from "./modules/memory/memory-writer.js";
 import type { Memory } from "./modules/memory/types.js";
 import { createSpeech } from "./modules/speech/create-speech.js";
 import type { SessionStore } from "./modules/sessions/types.js";
+import { ApiKeys } from "./modules/api-keys/api-keys.js";
 
 export interface Rose {
   app: Express;
@@ -183,6 +184,8 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
     isAccepting: () => accepting,
     accounts,
     passkeys,
+    apiKeys: new ApiKeys(persistence.apiKeys),
+    conversationLinks: persistence.conversationLinks,
   };
   if (redis) deps.rateLimitStore = (prefix) => new RedisStore({ prefix, sendCommand: (...args: string[]) => redis.sendCommand(args) });
   const app = createHttpApp(deps);

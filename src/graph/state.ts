@@ -43,6 +43,8 @@ export const RoseState = Annotation.Root({
   timezone: latest<string>(() => "UTC"),
   /** Set by the interface (voice turns are answered aloud); the router honours it. */
   forcedRoute: latest<Route | null>(() => null),
+  /** An OpenAI-style client's system prompt, given to Rose beneath her own rules (see context_injection); "" for none. */
+  clientInstructions: latest<string>(() => ""),
   summary: latest<string>(() => ""),
   route: latest<Route>(() => "conversation"),
   memories: latest<RecalledMemory[]>(() => []),

@@ -25,6 +25,8 @@ export interface TurnInput {
    * by this turn. `last`: regenerate or edit, the thread's last exchange (whatever its reply) is replaced.
    */
   replace?: "failed" | "last";
+  /** An OpenAI-style client's system prompt: Rose reads it beneath her own rules, for this turn only. */
+  clientInstructions?: string;
 }
 
 export interface TurnReply {
@@ -149,6 +151,7 @@ export class TurnRunner {
             sessionId: input.sessionId,
             timezone: input.timezone,
             forcedRoute: input.forcedRoute ?? null,
+            clientInstructions: input.clientInstructions ?? "",
           },
           // "sync": each step's checkpoint is saved before the next step starts, so the exchange is on disk
           // before memory storage and summarization run. The turn stays atomic because the person's message

@@ -14,7 +14,7 @@ type Open = "none" | "menu" | "password" | "delete" | "api_keys";
  * once signed in. `ApiKeysDialog` is the API-keys dialog (frontend/src/account/ApiKeysDialog.tsx); its
  * menu item appears as soon as it is passed in.
  */
-export function AccountMenu({ ApiKeysDialog }: { ApiKeysDialog?: ComponentType<{ onClose: () => void }> }) {
+export function AccountMenu({ ApiKeysDialog }: { ApiKeysDialog?: ComponentType<{ open: boolean; onClose: () => void }> }) {
   const { state, signOut } = useAccount();
   const [open, setOpen] = useState<Open>("none");
   const [auth, setAuth] = useState<AuthMode | null>(null);
@@ -36,6 +36,15 @@ export function AccountMenu({ ApiKeysDialog }: { ApiKeysDialog?: ComponentType<{
   if (state.status === "anonymous") {
     return (
       <>
+        {/* Without an account, keys belong to this browser's anonymous identity (where accounts are optional). */}
+        {ApiKeysDialog && !state.accountsRequired && (
+          <>
+            <button type="button" className="memories-button api-keys-button" onClick={() => setOpen("api_keys")} aria-haspopup="dialog">
+              <span>API keys</span>
+            </button>
+            <ApiKeysDialog open={open === "api_keys"} onClose={() => setOpen("none")} />
+          </>
+        )}
         <button type="button" className="account-button" onClick={() => setAuth("sign_in")} aria-haspopup="dialog">
           Sign in
         </button>
@@ -117,7 +126,7 @@ export function AccountMenu({ ApiKeysDialog }: { ApiKeysDialog?: ComponentType<{
         {open === "password" && <ChangePasswordDialog key="password" account={account} onClose={() => setOpen("none")} />}
         {open === "delete" && <DeleteAccountDialog key="delete" onClose={() => setOpen("none")} />}
       </AnimatePresence>
-      {open === "api_keys" && ApiKeysDialog && <ApiKeysDialog onClose={() => setOpen("none")} />}
+      {ApiKeysDialog && <ApiKeysDialog open={open === "api_keys"} onClose={() => setOpen("none")} />}
     </div>
   );
 }

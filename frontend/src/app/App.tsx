@@ -5,6 +5,7 @@ import { AccountMenu } from "../account/AccountMenu";
 import { AccountProvider } from "../account/use-account";
 import { ChatPage } from "../chat/ChatPage";
 import { MemoryPanel } from "../memories/MemoryPanel";
+import { ApiKeysDialog } from "../account/ApiKeysDialog";
 import { VoicePage } from "../voice/VoicePage";
 import { KeyboardIcon, MemoryIcon, MicIcon, RoseMark } from "./icons";
 import { Link, usePath } from "./router";
@@ -59,8 +60,7 @@ export function App() {
                   <span className="memories-button-short">Memories</span>
                 </button>
               </AccountGate>
-              {/* The API-keys dialog plugs in here: <AccountMenu ApiKeysDialog={ApiKeysDialog} /> */}
-              <AccountMenu />
+              <AccountMenu ApiKeysDialog={ApiKeysDialog} />
             </header>
             <main id="main" ref={main} tabIndex={-1} className="main">
               <AccountGate>{page ? page.render() : <NotFound />}</AccountGate>

@@ -1,5 +1,6 @@
 import { localMoment } from "../../modules/character/activity.js";
 import { systemPrompt } from "../../modules/character/prompts.js";
+import { clientInstructionsSection } from "../../modules/character/client-instructions.js";
 import type { GraphDeps } from "../deps.js";
 import type { RoseStateType, RoseStateUpdate } from "../state.js";
 
@@ -15,6 +16,9 @@ export function createContextInjectionNode({ character, now = () => new Date() }
       memories: state.memories.map((m) => m.text),
       spoken: state.route === "audio",
     });
-    return { systemPrompt: state.route === "image" ? `${prompt}\n\n${IMAGE_NOTE}` : prompt };
+    const withImageNote = state.route === "image" ? `${prompt}\n\n${IMAGE_NOTE}` : prompt;
+    // A client's own system prompt (the OpenAI-compatible API) comes last, fenced and beneath Rose's rules.
+    const clientSection = clientInstructionsSection(state.clientInstructions);
+    return { systemPrompt: clientSection ? `${withImageNote}\n\n${clientSection}` : withImageNote };
   };
 }

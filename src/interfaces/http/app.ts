@@ -20,6 +20,10 @@ import { meRoutes } from "./routes/me.js";
 import { metricsRoute } from "./routes/metrics.js";
 import { sessionRoutes } from "./routes/sessions.js";
 import { voiceRoutes } from "./routes/voice.js";
+import { apiKeyRoutes } from "./routes/api-keys.js";
+import { docsPageRoutes } from "./docs-page.js";
+import { openAiRouter } from "./openai/router.js";
+import { openApiRoutes } from "./openapi/api-document.js";
 
 /** JSON bodies are small: the longest message plus some room for the envelope. */
 const JSON_LIMIT = "256kb";
@@ -58,11 +62,16 @@ export function createHttpApp(deps: HttpDeps): Express {
   api.use(chatRoutes(deps));
   api.use(memoryRoutes(deps));
   api.use(voiceRoutes(deps));
+  api.use(apiKeyRoutes(deps));
+  api.use(openApiRoutes(deps));
   api.use(methodNotAllowed(api));
   api.use(apiNotFound);
 
   // /api/v1 is canonical; /api is kept as an alias for clients of the original Rose API.
   app.use(["/api/v1", "/api"], api);
+  // OpenAI-compatible, for other chat apps and scripts: API keys, OpenAI's error shape, no cookies.
+  app.use("/v1", openAiRouter(deps, allowedOrigins));
+  app.use(docsPageRoutes());
   // The web app last: it answers only what the API and /metrics did not (client routes fall back to index.html).
   app.use(frontendRoutes());
   // Past the web app (which answers GET anywhere) and /metrics: other methods are 405, a missing file a JSON 404.

@@ -10,6 +10,8 @@ import type { LongTermMemory } from "../../modules/memory/long-term-memory.js";
 import type { AudioStore } from "../../modules/speech/audio-store.js";
 import type { Speech } from "../../modules/speech/speech.js";
 import type { SessionStore } from "../../modules/sessions/types.js";
+import type { ApiKeys } from "../../modules/api-keys/api-keys.js";
+import type { ConversationLinkStore } from "../../modules/client-conversations/types.js";
 
 /** What the HTTP layer needs from the rest of the service. */
 export interface HttpDeps {
@@ -35,4 +37,8 @@ export interface HttpDeps {
   passkeys: Passkeys;
   /** Shared rate-limit counters (Redis) when several instances serve the same users. */
   rateLimitStore?: (prefix: string) => Store;
+  /** API keys for programs, checked by the OpenAI-compatible API under /v1. */
+  apiKeys: ApiKeys;
+  /** Which thread an OpenAI-style client's conversation maps to. */
+  conversationLinks: ConversationLinkStore;
 }

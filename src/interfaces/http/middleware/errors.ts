@@ -13,7 +13,7 @@ export function errorBody(error: AppError, requestId: string): ErrorBody {
 }
 
 /** body-parser and multer report client mistakes as errors with a status or a type; name them plainly. */
-function fromFrameworkError(error: unknown): AppError | null {
+export function fromFrameworkError(error: unknown): AppError | null {
   const e = error as { type?: string; status?: number; code?: string; message?: string };
   if (e.type === "entity.parse.failed") return new AppError(400, "malformed_json", "The request body is not valid JSON");
   if (e.type === "entity.too.large") return new AppError(413, "payload_too_large", "The request body is too large");
@@ -26,7 +26,7 @@ function fromFrameworkError(error: unknown): AppError | null {
 const PROVIDER_RETRY_AFTER_S = 30;
 
 /** A provider that is down (breaker open, or failed after retries) is a 503 to retry later, never a 500. */
-function fromProviderError(error: unknown): AppError | null {
+export function fromProviderError(error: unknown): AppError | null {
   // A provider's refusal that no retry can mend (a revoked key, a removed model) is still the service's
   // problem, not the person's: a 503 like an outage, never a 500.
   if (isProviderError(error))

@@ -1,10 +1,9 @@
 import type { Request, RequestHandler } from "express";
 import { ipKeyGenerator, rateLimit, type Store } from "express-rate-limit";
 import { AppError } from "../../../core/errors.js";
-import { errorBody } from "./errors.js";
 
 /** Turns cost model calls; everything else is a cheap read and gets a looser limit. */
-const TURN_ROUTES = /^\/(chat|chat\/stream|voice\/process|voice\/stream)\/?$/;
+const TURN_ROUTES = /^\/(chat|chat\/stream|voice\/process|voice\/stream|chat\/completions|audio\/speech|audio\/transcriptions)\/?$/;
 const READS_PER_TURN = 10;
 
 export const isTurn = (req: Request) => req.method === "POST" && TURN_ROUTES.test(req.path);
@@ -30,9 +29,9 @@ function limiter(
     keyGenerator: key,
     skip,
     ...(makeStore ? { store: makeStore(`rose:rl:${name}:`) } : {}),
-    handler: (req, res) => {
-      const error = new AppError(429, "rate_limited", `Too many requests: at most ${limit} per minute. Please wait a moment and try again.`);
-      res.status(429).json(errorBody(error, req.id));
+    // Through the router's error handler, so each API answers in its own error shape (Rose's, or OpenAI's under /v1).
+    handler: (_req, _res, next) => {
+      next(new AppError(429, "rate_limited", `Too many requests: at most ${limit} per minute. Please wait a moment and try again.`));
     },
   });
 }

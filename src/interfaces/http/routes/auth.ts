@@ -28,12 +28,12 @@ const presentedPassword = z
   .min(1, { error: "is required" })
   .max(MAX_PASSWORD_LENGTH, { error: `must be at most ${MAX_PASSWORD_LENGTH} characters` });
 
-const registerBody = z.object({ email: emailSchema, password: newPasswordSchema });
-const loginBody = z.object({ email: z.string({ error: "is required" }).trim().min(1, { error: "is required" }).max(254), password: presentedPassword });
-const refreshBody = z.object({ refresh_token: z.string().min(1).max(200).optional() });
+export const registerBody = z.object({ email: emailSchema, password: newPasswordSchema });
+export const loginBody = z.object({ email: z.string({ error: "is required" }).trim().min(1, { error: "is required" }).max(254), password: presentedPassword });
+export const refreshBody = z.object({ refresh_token: z.string().min(1).max(200).optional() });
 
 /** The browser's credential as JSON (@simplewebauthn/browser's output); the library checks the rest. */
-const credentialJson = z.looseObject({
+export const credentialJson = z.looseObject({
   id: z.string().min(1).max(1024),
   rawId: z.string().min(1).max(1024),
   type: z.literal("public-key"),
@@ -41,8 +41,8 @@ const credentialJson = z.looseObject({
   clientExtensionResults: z.looseObject({}).default({}),
 });
 const ceremonyId = z.uuid({ error: "must be the ceremony_id from the options call" });
-const registerVerifyBody = z.object({ ceremony_id: ceremonyId, response: credentialJson, name: z.string().trim().max(60).optional() });
-const loginVerifyBody = z.object({ ceremony_id: ceremonyId, response: credentialJson });
+export const registerVerifyBody = z.object({ ceremony_id: ceremonyId, response: credentialJson, name: z.string().trim().max(60).optional() });
+export const loginVerifyBody = z.object({ ceremony_id: ceremonyId, response: credentialJson });
 
 /** Sign-in and sign-up attempts per address: what makes guessing slow on top of the per-email lockout. */
 function attemptLimiter(deps: HttpDeps): RequestHandler {

@@ -12,7 +12,7 @@ import { isPlainText, PLAIN_TEXT_ERROR, parseInput } from "../validation.js";
 import { ownedSession, sessionIdSchema } from "./sessions.js";
 import { LLM_NOT_CONFIGURED } from "../../../graph/turn-runner.js";
 
-function chatBodySchema(maxChars: number) {
+export function chatBodySchema(maxChars: number) {
   return z
     .object({
       session_id: sessionIdSchema.optional(),
@@ -43,7 +43,7 @@ function chatBodySchema(maxChars: number) {
     });
 }
 
-const stopBodySchema = z.object({ session_id: sessionIdSchema });
+export const stopBodySchema = z.object({ session_id: sessionIdSchema });
 
 export function chatRoutes(deps: HttpDeps): Router {
   const { sessions, turns, config, logger } = deps;

@@ -7,7 +7,7 @@ import { jsonBody } from "../middleware/body-type.js";
 import { parseInput } from "../validation.js";
 import { emailSchema, newPasswordSchema } from "./auth.js";
 
-const updateBody = z
+export const updateBody = z
   .object({
     current_password: z.string().max(256).optional(),
     new_password: newPasswordSchema.optional(),
@@ -20,6 +20,7 @@ const passkeyId = z
   .min(1)
   .max(1024)
   .regex(/^[A-Za-z0-9_-]+$/, { error: "must be a passkey id from GET /api/v1/me/passkeys" });
+export const passkeyIdParams = z.object({ id: passkeyId });
 
 /**
  * The signed-in person's account. (`DELETE /me` and `GET /me/export`, which reach every kind of data a
@@ -53,7 +54,7 @@ export function meRoutes({ accounts, config }: HttpDeps): Router {
 
   router.delete("/me/passkeys/:id", jsonBody, async (req, res) => {
     const { userId } = signedIn(req);
-    const id = parseInput(z.object({ id: passkeyId }), { id: req.params.id }).id;
+    const id = parseInput(passkeyIdParams, { id: req.params.id }).id;
     const view = await accounts.describe(userId);
     const mine = view?.passkeys.find((p) => p.id === id);
     if (!view || !mine) throw notFound("Passkey");

@@ -14,7 +14,7 @@ const FUTURE_SLACK_MS = 86_400_000;
 /** Metadata is the client's own notes on a memory; it is stored and sent back, never shown to the model. */
 const MAX_METADATA_CHARS = 8000;
 
-const memoryInputSchema = z.object({
+export const memoryInputSchema = z.object({
   text: z
     .string({ error: "is required and must be text" })
     .refine((t) => t.trim().length > 0, { error: "must not be empty" })
@@ -38,7 +38,7 @@ const memoryInputSchema = z.object({
   source_session_id: z.string().max(100).refine(isPlainText, { error: PLAIN_TEXT_ERROR }).optional(),
 });
 
-const listQuerySchema = z.object({
+export const listQuerySchema = z.object({
   query: z.string().max(MAX_MEMORY_CHARS).refine(isPlainText, { error: PLAIN_TEXT_ERROR }).optional(),
   limit: z.coerce
     .number({ error: "must be a number" })
@@ -49,7 +49,7 @@ const listQuerySchema = z.object({
   offset: z.coerce.number({ error: "must be a number" }).int().min(0).max(1_000_000).default(0),
 });
 
-const memoryIdSchema = z.object({ id: z.uuid({ error: "must be a memory id (a UUID)" }) });
+export const memoryIdSchema = z.object({ id: z.uuid({ error: "must be a memory id (a UUID)" }) });
 
 export function memoryJson(memory: Memory) {
   return {
@@ -99,7 +99,7 @@ function parseJsonLines(body: string): NewMemory[] {
   });
 }
 
-const importSchema = z.object({
+export const importSchema = z.object({
   memories: z
     .array(memoryInputSchema)
     .min(1, { error: "must hold at least one memory" })

@@ -34,7 +34,7 @@ const AUDIO_PATH = "/api/v1/voice/audio";
 
 /** Form fields; browsers send an empty string for a field left blank, which means "none" here. */
 const blankAsMissing = (value: unknown) => (value === "" ? undefined : value);
-const fieldsSchema = z.object({
+export const fieldsSchema = z.object({
   session_id: z.preprocess(blankAsMissing, sessionIdSchema.optional()),
   timezone: z.preprocess(blankAsMissing, z.string().refine(isTimezone, { error: "must be an IANA time zone such as Europe/Lisbon" }).optional()),
 });

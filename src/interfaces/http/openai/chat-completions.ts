@@ -1,0 +1,216 @@
+import { type Request, type Response, Router } from "express";
+import { z } from "zod";
+import { isAppError, AppError } from "../../../core/errors.js";
+import { newId } from "../../../core/ids.js";
+import { annotateContext } from "../../../core/request-context.js";
+import { LLM_NOT_CONFIGURED, type ThreadHistory } from "../../../graph/turn-runner.js";
+import { isTimezone } from "../../../modules/character/activity.js";
+import { type ConversationOpening, openingFingerprints } from "../../../modules/client-conversations/fingerprint.js";
+import type { HttpDeps } from "../context.js";
+import { jsonBody } from "../middleware/body-type.js";
+import { defineRoute } from "../openapi/route-docs.js";
+import { parseInput } from "../validation.js";
+import {
+  chatCompletionChunkSchema,
+  chatCompletionRequestSchema,
+  chatCompletionSchema,
+  sessionHeaderSchema,
+  type ChatCompletionRequest,
+} from "./chat-schemas.js";
+import { type ClientConversation, readConversation } from "./conversation.js";
+import { openAiError, openAiErrorBody } from "./errors.js";
+import { characterModels } from "./models.js";
+
+export const SESSION_HEADER = "X-Rose-Session";
+
+export const chatCompletionsRoute = defineRoute({
+  method: "post",
+  path: "/chat/completions",
+  summary: "Talk with Rose (OpenAI Chat Completions)",
+  description: [
+    "Compatible with OpenAI's Chat Completions as clients use it. The reply is Rose's: her graph runs the turn on the person's thread (memory, character),",
+    "so only the newest user message is a new turn; the history before it is the client's copy. The thread is named by the X-Rose-Session header or",
+    "`metadata.session_id` (the person's own, else 404); otherwise it is found from the conversation's opening messages, so a client that resends a",
+    "conversation keeps one thread and a new conversation starts a new one. The response's X-Rose-Session header names the thread.",
+    "System messages reach Rose as the client's instructions, beneath her own rules. `temperature`, `top_p` and `max_tokens` are accepted and",
+    "validated; Rose answers with her configured model settings and her own short, spoken style.",
+  ].join(" "),
+  tag: "OpenAI-compatible",
+  auth: "apiKey",
+  headers: sessionHeaderSchema,
+  body: { schema: chatCompletionRequestSchema },
+  responses: {
+    200: {
+      description: "`chat.completion`, or with `stream: true` Server-Sent Events of `chat.completion.chunk` objects ending with `data: [DONE]`",
+      schema: chatCompletionSchema,
+      also: {
+        contentType: "text/event-stream",
+        schema: chatCompletionChunkSchema,
+        description: "Each `data:` line holds one chunk; the last line is `data: [DONE]`",
+      },
+    },
+  },
+});
+
+/** About four characters a token for English: an estimate, said so in the documentation. */
+const estimateTokens = (text: string) => Math.ceil(text.length / 4);
+
+interface Thread {
+  sessionId: string;
+  /** Fingerprints to link to the thread once Rose's first reply is known (a conversation just opened). */
+  linkWithReply: Omit<ConversationOpening, "firstReply"> | null;
+  /** Found from the conversation's opening: the client's history is a copy of this thread. */
+  recognised: boolean;
+}
+
+/**
+ * A client asking again for the reply it already has a turn for (Open WebUI's regenerate, SillyTavern's
+ * swipe): it resends the same history, so its user messages are as many as the thread's, the last the
+ * same. That turn replaces the thread's last exchange instead of asking the same message twice.
+ */
+function isRegenerate(conversation: ClientConversation, history: ThreadHistory): boolean {
+  const asked = history.messages.filter((m) => m.role === "user");
+  return history.messages.at(-1)?.role === "assistant" && asked.length === conversation.userMessages && asked.at(-1)?.content === conversation.newest;
+}
+
+export function chatCompletionRoutes(deps: HttpDeps): Router {
+  const { sessions, turns, config, conversationLinks, logger } = deps;
+  const router = Router();
+
+  async function requireModel(userId: string, model: string): Promise<void> {
+    const known = await characterModels(userId);
+    if (!known.some((m) => m.id === model))
+      throw openAiError(
+        404,
+        "model_not_found",
+        `The model '${model}' does not exist: GET /v1/models lists Rose's (${known.map((m) => m.id).join(", ")})`,
+        "model",
+      );
+  }
+
+  /** The thread this request continues: named, found from the conversation's opening, or a new one. Nothing is stored before validation passed. */
+  async function resolveThread(req: Request, body: ChatCompletionRequest, conversation: ClientConversation): Promise<Thread> {
+    const named = req.get(SESSION_HEADER) ?? body.metadata?.session_id;
+    if (named !== undefined) {
+      const param = req.get(SESSION_HEADER) !== undefined ? null : "metadata.session_id";
+      const id = z.uuid().safeParse(named);
+      const session = id.success ? await sessions.findOwned(id.data, req.userId) : null;
+      if (!session) throw openAiError(404, "session_not_found", `No conversation of yours has the id '${String(named).slice(0, 64)}'`, param);
+      return { sessionId: session.id, linkWithReply: null, recognised: false };
+    }
+    const opening = { userId: req.userId, model: body.model, instructions: conversation.instructions, firstUserMessage: conversation.firstUserMessage };
+    if (conversation.opening) {
+      // Nothing before this message: a new conversation, even when another one opened with the same words.
+      const session = await sessions.create(req.userId);
+      return { sessionId: session.id, linkWithReply: opening, recognised: false };
+    }
+    const fingerprints = openingFingerprints({ ...opening, firstReply: conversation.firstReply });
+    const linked = await conversationLinks.find(req.userId, fingerprints);
+    const session = linked ? await sessions.findOwned(linked, req.userId) : null;
+    if (session) return { sessionId: session.id, linkWithReply: null, recognised: true };
+    // A conversation Rose has not seen (begun elsewhere, or its thread since deleted): a new thread from here on.
+    const created = await sessions.create(req.userId);
+    await conversationLinks.link(req.userId, fingerprints, created.id);
+    return { sessionId: created.id, linkWithReply: null, recognised: false };
+  }
+
+  async function prepare(req: Request) {
+    const body = parseInput(chatCompletionRequestSchema, req.body);
+    const conversation = readConversation(body.messages, config.maxMessageChars);
+    await requireModel(req.userId, body.model);
+    if (!turns.canTakeTurns) throw LLM_NOT_CONFIGURED;
+    const thread = await resolveThread(req, body, conversation);
+    annotateContext({ sessionId: thread.sessionId });
+    const zone = req.get("x-timezone") ?? "";
+    const regenerate = thread.recognised && isRegenerate(conversation, await turns.history(thread.sessionId));
+    return {
+      body,
+      conversation,
+      thread,
+      input: {
+        userId: req.userId,
+        sessionId: thread.sessionId,
+        message: conversation.newest,
+        timezone: isTimezone(zone) ? zone : config.defaultTimezone,
+        clientInstructions: conversation.instructions,
+        ...(regenerate ? { replace: "last" as const } : {}),
+      },
+    };
+  }
+
+  /** After the reply: a conversation that just opened is linked under its opening and Rose's first reply. */
+  async function linkOpening(thread: Thread, reply: string): Promise<void> {
+    if (thread.linkWithReply)
+      await conversationLinks.link(thread.linkWithReply.userId, openingFingerprints({ ...thread.linkWithReply, firstReply: reply }), thread.sessionId);
+  }
+
+  router.post(chatCompletionsRoute.path, jsonBody, async (req: Request, res: Response) => {
+    const { body, conversation, thread, input } = await prepare(req);
+    const id = `chatcmpl-${newId().replaceAll("-", "")}`;
+    const created = Math.floor(Date.now() / 1000);
+    const promptTokens = estimateTokens(conversation.instructions) + estimateTokens(conversation.newest);
+    res.setHeader(SESSION_HEADER, thread.sessionId);
+
+    if (!body.stream) {
+      const result = await turns.start(input).reply;
+      await sessions.touch(thread.sessionId);
+      await linkOpening(thread, result.reply);
+      const completionTokens = estimateTokens(result.reply);
+      res.json({
+        id,
+        object: "chat.completion",
+        created,
+        model: body.model,
+        choices: [{ index: 0, message: { role: "assistant", content: result.reply, refusal: null }, logprobs: null, finish_reason: "stop" }],
+        usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+      });
+      return;
+    }
+
+    res.status(200);
+    res.setHeader("Content-Type", "text/event-stream; charset=utf-8");
+    res.setHeader("Cache-Control", "no-cache, no-transform");
+    res.setHeader("X-Accel-Buffering", "no");
+    res.flushHeaders();
+    let open = true;
+    res.on("close", () => (open = false));
+    const send = (data: unknown) => open && res.write(`data: ${JSON.stringify(data)}\n\n`);
+    const chunk = (delta: { role?: "assistant"; content?: string }, finish: "stop" | null) => ({
+      id,
+      object: "chat.completion.chunk",
+      created,
+      model: body.model,
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+      ...(body.stream_options?.include_usage ? { usage: null } : {}),
+    });
+    try {
+      send(chunk({ role: "assistant", content: "" }, null));
+      // A client that leaves does not stop the turn: the reply is kept in the thread, as in Rose's own chat.
+      const result = await turns.start(input, (text) => send(chunk({ content: text }, null))).reply;
+      await sessions.touch(thread.sessionId);
+      await linkOpening(thread, result.reply);
+      send(chunk({}, "stop"));
+      if (body.stream_options?.include_usage) {
+        const completionTokens = estimateTokens(result.reply);
+        send({
+          id,
+          object: "chat.completion.chunk",
+          created,
+          model: body.model,
+          choices: [],
+          usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+        });
+      }
+      if (open) res.write("data: [DONE]\n\n");
+    } catch (error) {
+      if (!isAppError(error)) logger.error("streamed completion failed", { error: (error as Error).message });
+      const safe = isAppError(error) ? error : new AppError(500, "internal_error", "Rose could not finish this reply; please try again");
+      // OpenAI's clients read an `error` object in the stream as the request's failure.
+      send(openAiErrorBody(safe));
+    } finally {
+      res.end();
+    }
+  });
+
+  return router;
+}
