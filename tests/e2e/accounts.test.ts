@@ -156,6 +156,14 @@ describe("accounts in the web app", () => {
     const me = (await (await page.request.get("/api/v1/me")).json()) as { passkeys: unknown[] };
     expect(me.passkeys).toHaveLength(1);
 
+    // The menu's API keys item opens the keys dialog, for this account.
+    await page.getByRole("button", { name: email }).click();
+    await page.getByRole("menuitem", { name: "API keys" }).click();
+    const keys = page.getByRole("dialog", { name: "API keys" });
+    await keys.getByText("No keys yet.").waitFor();
+    await page.keyboard.press("Escape");
+    await expect.poll(() => page.getByRole("dialog").count()).toBe(0);
+
     await signOut(page, email);
     const dialog = await openAuthDialog(page);
     await dialog.getByRole("button", { name: "Sign in with a passkey" }).click();
