@@ -22,6 +22,8 @@ import type { ApiKeyStore } from "./modules/api-keys/types.js";
 import { PgConversationLinkStore } from "./modules/client-conversations/pg-link-store.js";
 import { SqliteConversationLinkStore } from "./modules/client-conversations/sqlite-link-store.js";
 import type { ConversationLinkStore } from "./modules/client-conversations/types.js";
+import { type ImageStore, SqliteImageStore } from "./modules/images/image-store.js";
+import { PgImageStore } from "./modules/images/pg-image-store.js";
 
 export interface Persistence {
   kind: "sqlite" | "postgres";
@@ -38,6 +40,8 @@ export interface Persistence {
   apiKeys: ApiKeyStore;
   /** Which thread an OpenAI-style client's conversation maps to. */
   conversationLinks: ConversationLinkStore;
+  /** Pictures of the conversations, the person's and Rose's, kept as long as their conversation. */
+  images: ImageStore;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -75,6 +79,7 @@ export async function openPersistence(databaseUrl: string | undefined, local: Lo
       accounts: new SqliteAccountStore(localDb),
       apiKeys: new SqliteApiKeyStore(localDb),
       conversationLinks: new SqliteConversationLinkStore(localDb),
+      images: new SqliteImageStore(localDb),
       ping: async () => void localDb.prepare("SELECT 1").get(),
       close: async () => {},
     };
@@ -82,12 +87,13 @@ export async function openPersistence(databaseUrl: string | undefined, local: Lo
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
   pool.on("error", (error) => logger.warn("postgres pool error", { error: error.message }));
   const [apiKeys, conversationLinks] = await Promise.all([PgApiKeyStore.open(pool), PgConversationLinkStore.open(pool)]);
-  const [threads, sessions, lock, audio, memoryOutbox, accounts] = await Promise.all([
+  const [threads, sessions, lock, audio, memoryOutbox, images, accounts] = await Promise.all([
     PgThreadStore.open(pool),
     PgSessionStore.open(pool),
     PgJobLock.open(pool),
     PgAudioStore.open(pool, local.audioTtlMs),
     PgMemoryOutbox.open(pool),
+    PgImageStore.open(pool),
     PgAccountStore.open(pool),
   ]);
   logger.info("conversations are stored in PostgreSQL");
@@ -101,6 +107,7 @@ export async function openPersistence(databaseUrl: string | undefined, local: Lo
     accounts,
     apiKeys,
     conversationLinks,
+    images,
     ping: async () => void (await pool.query("SELECT 1")),
     close: () => pool.end(),
   };

@@ -32,6 +32,13 @@ import type { Memory } from "./modules/memory/types.js";
 import { createSpeech } from "./modules/speech/create-speech.js";
 import type { SessionStore } from "./modules/sessions/types.js";
 import { ApiKeys } from "./modules/api-keys/api-keys.js";
+import { createPictures } from "./modules/images/create-pictures.js";
+import type { ImageStore } from "./modules/images/image-store.js";
+import { type PersonalDataHolder, PersonalDataRegistry } from "./core/personal-data.js";
+import { conversationData } from "./graph/conversation-data.js";
+import { memoryData } from "./modules/memory/memory-data.js";
+import { ConversationIndex } from "./modules/sessions/conversation-index.js";
+import { modelNamer } from "./modules/sessions/titles.js";
 
 export interface Rose {
   app: Express;
@@ -52,13 +59,14 @@ export interface Rose {
 }
 
 /** Forgets threads nobody has touched for the retention period: checkpoints, writes and the session row. */
-async function removeIdleThreads(sessions: SessionStore, turns: TurnRunner, cutoff: Date): Promise<{ removed: number }> {
+async function removeIdleThreads(sessions: SessionStore, turns: TurnRunner, images: ImageStore, cutoff: Date): Promise<{ removed: number }> {
   let removed = 0;
   for (;;) {
     const idle = await sessions.idleSince(cutoff, 100);
     if (idle.length === 0) return { removed };
     for (const session of idle) {
       await turns.clear(session.id);
+      await images.deleteSession(session.id);
       await sessions.delete(session.id);
       removed++;
     }
@@ -97,6 +105,7 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
   const memory = await createLongTermMemory(config, memoryGuards, logger);
   // The databases and their -wal/-shm exist now: private even where the umask could not be set.
   tighten(config.dataDir);
+  const pictures = createPictures(config, persistence.images, guards, logger);
   const models = createLanguageModels(config.llm.providers, { temperature: config.llm.temperature }, guards, logger);
   let graph: RoseGraph | null = null;
   let memoryWriter: MemoryWriter | null = null;
@@ -116,6 +125,7 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
         memoryTopK: config.memory.topK,
         summary: config.summary,
         metrics,
+        pictures,
       },
       threads.saver,
     );
@@ -127,6 +137,29 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
   // Conversations in PostgreSQL may be served by several instances: a thread's turns take a shared lease.
   const gate = persistence.kind === "postgres" ? new LeaseThreadGate(lock, logger) : LOCAL_THREAD_GATE;
   const turns = new TurnRunner(graph, threads, logger, metrics, gate);
+  // The conversation list: each saved turn updates its session row; first exchanges are named in the background.
+  const conversationIndex = new ConversationIndex(sessions, models ? modelNamer(models.small) : null, logger);
+  turns.onTurnSaved((turn) => conversationIndex.recordTurn(turn));
+
+  // Every store holding a person's data, in erasure order: conversations first (erasing a thread waits for
+  // its turn in flight), then queued memory writes (one could store a memory again), then the memories.
+  const apiKeys = new ApiKeys(persistence.apiKeys);
+  const holder = (name: string, store: Pick<PersonalDataHolder, "exportUser" | "eraseUser">): PersonalDataHolder => ({
+    name,
+    exportUser: (userId) => store.exportUser(userId),
+    eraseUser: (userId) => store.eraseUser(userId),
+  });
+  const personalData = new PersonalDataRegistry(logger)
+    // Keys first: a program holding one can no longer act for the person while the rest is erased.
+    .register(holder("api_keys", apiKeys))
+    .register(holder("client_conversations", persistence.conversationLinks))
+    .register(holder("images", persistence.images))
+    .register(conversationData(sessions, turns))
+    .register(persistence.memoryOutbox)
+    .register(memoryData(memory))
+    .register(persistence.audio)
+    // The account last: if erasure stops part-way, the person can still sign in and ask again.
+    .register(holder("account", persistence.accounts));
 
   const jobs = new JobScheduler(lock, logger);
   const backupSources: BackupSource[] = [{ name: "memory.db", backup: (path) => conversationDb.backup(path) }];
@@ -136,7 +169,7 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
   jobs.schedule({
     name: "thread-cleanup",
     intervalMs: 60 * 60_000,
-    run: () => removeIdleThreads(sessions, turns, new Date(Date.now() - config.sessionRetentionDays * 86_400_000)),
+    run: () => removeIdleThreads(sessions, turns, persistence.images, new Date(Date.now() - config.sessionRetentionDays * 86_400_000)),
   });
   const speech = createSpeech(config, guards, logger);
   const audioStore = persistence.audio;
@@ -179,12 +212,14 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
     memoryOutbox: memoryWriter,
     speech,
     audioStore,
+    pictures,
     metrics,
     health,
+    personalData,
     isAccepting: () => accepting,
     accounts,
     passkeys,
-    apiKeys: new ApiKeys(persistence.apiKeys),
+    apiKeys,
     conversationLinks: persistence.conversationLinks,
   };
   if (redis) deps.rateLimitStore = (prefix) => new RedisStore({ prefix, sendCommand: (...args: string[]) => redis.sendCommand(args) });
@@ -203,6 +238,7 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
       await stopHttp?.();
       await jobsStopped;
       await turns.drain();
+      await conversationIndex.close();
       await memoryWriter?.stop();
       guards.shutdown();
       await memory.close();

@@ -361,6 +361,26 @@ describe.each([
     expect((await new ApiClient(url).json("POST", "/api/v1/auth/login", { email, password: PASSWORD })).status).toBe(200);
   });
 
+  it("exports the account in the person's archive without secrets, and erases it with everything else", async () => {
+    const { client } = await start();
+    const email = freshEmail();
+    const signed = await register(client, email);
+    const archive = await client.json("GET", "/api/v1/me/export");
+    expect(archive.status).toBe(200);
+    expect(archive.body.data.account).toMatchObject({ id: signed.user.id, email, has_password: true, sign_in_sessions: [{ method: "password" }] });
+    const text = JSON.stringify(archive.body);
+    for (const secret of ["argon2", signed.refresh_token, signed.access_token]) expect(text).not.toContain(secret);
+
+    const erased = await client.request("DELETE", "/api/v1/me");
+    expect(erased.status).toBe(204);
+    expect(erased.headers.getSetCookie().join("\n")).toMatch(/rose_at=;.*Path=\/api/);
+    expect((await client.stranger().json("GET", "/api/v1/me", undefined, bearer(signed.access_token))).status).toBe(401);
+    expect((await client.stranger().json("POST", "/api/v1/auth/refresh", { refresh_token: signed.refresh_token })).status).toBe(401);
+    expect((await client.stranger().json("POST", "/api/v1/auth/login", { email, password: PASSWORD })).status).toBe(401);
+    // The address is free again.
+    expect((await client.stranger().json("POST", "/api/v1/auth/register", { email, password: PASSWORD })).status).toBe(201);
+  });
+
   it("offers passkey ceremonies bound to the page's own origin, refusing unknown and replayed ceremonies", async () => {
     const { client, url } = await start();
     const browser = { origin: url, "sec-fetch-site": "same-origin" };

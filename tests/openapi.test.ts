@@ -127,6 +127,8 @@ describe("the OpenAPI document", () => {
     const sessionId = session.body.session_id as string;
     await call("POST", "/api/v1/chat", { session_id: sessionId, message: "Hello Rose" });
     await call("GET", `/api/v1/sessions/${sessionId}/messages`);
+    await call("GET", "/api/v1/sessions");
+    await call("PATCH", `/api/v1/sessions/${sessionId}`, { title: "By the sea" });
     await call("POST", "/api/v1/memories", { text: "The user loves the sea." });
     await call("GET", "/api/v1/memories");
     await call("POST", "/api/v1/chat", { message: "" }); // a 400, in Rose's error shape

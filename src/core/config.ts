@@ -4,6 +4,8 @@ import type { ChatProvider, ChatProviderContext } from "../modules/llm/chat-prov
 import { CHAT_CAPABILITY } from "../modules/llm/providers/index.js";
 import { STT_CAPABILITY } from "../modules/speech/stt/index.js";
 import { TTS_CAPABILITY } from "../modules/speech/tts/index.js";
+import { IMAGE_GENERATION_CAPABILITY } from "../modules/images/generation/index.js";
+import type { ImageGenerator } from "../modules/images/generation/types.js";
 import type { SpeechToText, TextToSpeech } from "../modules/speech/types.js";
 import { booleanish, optionalString, positiveInt, url } from "./env-schema.js";
 import { type ResolvedProvider, resolveChain } from "./providers.js";
@@ -74,6 +76,11 @@ const envSchema = z.object({
   LLM_TEMPERATURE: z.coerce.number().min(0).max(2).default(0.7),
 
   MAX_AUDIO_MB: positiveInt(1, 25).default(10),
+  // Pictures in chat: per file, per frame (checked from the header, before decoding), per animation, per message.
+  MAX_IMAGE_MB: positiveInt(1, 50).default(10),
+  MAX_IMAGE_MEGAPIXELS: positiveInt(1, 200).default(40),
+  MAX_IMAGE_FRAMES: positiveInt(1, 1000).default(100),
+  MAX_IMAGES_PER_MESSAGE: positiveInt(1, 10).default(4),
 
   EMBEDDINGS_PROVIDER: z.enum(["local", "openai"], { error: "use local or openai" }).default("local"),
   EMBEDDINGS_MODEL: optionalString,
@@ -144,6 +151,14 @@ export interface Config {
     /** TTS_PROVIDERS (or TTS_PROVIDER, or the first configured, then espeak-ng as the last resort), in order. */
     tts: ResolvedProvider<TextToSpeech, void>[];
     maxAudioBytes: number;
+  };
+  images: {
+    maxBytes: number;
+    maxPixels: number;
+    maxFrames: number;
+    maxPerMessage: number;
+    /** IMAGE_GENERATION_PROVIDER(S), or the provider whose IMAGE_GENERATION_* is set; empty: Rose paints in words. */
+    generation: ResolvedProvider<ImageGenerator, void>[];
   };
   memory: {
     embeddingsProvider: "local" | "openai";
@@ -301,7 +316,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const chat = resolveChain(CHAT_CAPABILITY, source, quoteRejected);
   const stt = resolveChain(STT_CAPABILITY, source, quoteRejected);
   const tts = resolveChain(TTS_CAPABILITY, source, quoteRejected);
-  problems.push(...chat.problems, ...stt.problems, ...tts.problems);
+  const imageGeneration = resolveChain(IMAGE_GENERATION_CAPABILITY, source, quoteRejected);
+  problems.push(...chat.problems, ...stt.problems, ...tts.problems, ...imageGeneration.problems);
   if (!parsed.success || problems.length > 0) throw new ConfigError(unique(problems));
   const env = parsed.data;
   const crossField = crossFieldProblems(env, chat.chain.providers);
@@ -325,6 +341,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       ttsProvider: tts.chain.providers[0]?.id ?? "none",
       tts: tts.chain.providers,
       maxAudioBytes: env.MAX_AUDIO_MB * 1024 * 1024,
+    },
+    images: {
+      maxBytes: env.MAX_IMAGE_MB * 1024 * 1024,
+      maxPixels: env.MAX_IMAGE_MEGAPIXELS * 1_000_000,
+      maxFrames: env.MAX_IMAGE_FRAMES,
+      maxPerMessage: env.MAX_IMAGES_PER_MESSAGE,
+      generation: imageGeneration.chain.providers,
     },
     memory: {
       embeddingsProvider: env.EMBEDDINGS_PROVIDER,

@@ -4,11 +4,12 @@ import type { CharacterCard } from "../modules/character/card.js";
 import type { LanguageModel } from "../modules/llm/language-model.js";
 import type { MemoryWriter } from "../modules/memory/memory-writer.js";
 import type { MemoryService } from "../modules/memory/types.js";
+import type { Pictures } from "../modules/images/pictures.js";
 
 /** What the nodes need from the outside world, passed in once when the graph is compiled. */
 export interface GraphDeps {
   /** Guarded, with providers standing in for each other: nodes just call them. */
-  llm: { chat: LanguageModel; small: LanguageModel };
+  llm: { chat: LanguageModel; small: LanguageModel; vision?: LanguageModel | null };
   memory: MemoryService;
   memoryWriter: MemoryWriter;
   character: CharacterCard;
@@ -19,4 +20,6 @@ export interface GraphDeps {
   summary: { trigger: number; keep: number };
   now?: () => Date;
   metrics?: Metrics;
+  /** The person's pictures (for a vision model) and Rose's (image generation); absent: a text-only turn. */
+  pictures?: Pictures;
 }

@@ -4,7 +4,19 @@ import type { Route } from "./state.js";
 export type TurnEvent =
   | { type: "token"; text: string }
   /** `messageId` is the reply's id in the thread; `stopped`: the person stopped it, `text` is what was written. */
-  | { type: "reply"; text: string; fallback: boolean; stopped: boolean; route: Route; memoriesUsed: number; messageId: string }
+  | {
+      type: "reply";
+      text: string;
+      fallback: boolean;
+      stopped: boolean;
+      route: Route;
+      memoriesUsed: number;
+      messageId: string;
+      /** Ids of pictures Rose made for this reply (stored; served at /images/:id). */
+      images?: string[];
+      /** False when the person's pictures reached no model (none can see pictures). */
+      imagesSeen?: boolean;
+    }
   | { type: "memory"; status: "added" | "updated" | "duplicate" | "failed" | "pending"; text?: string };
 
 export type EmitTurnEvent = (event: TurnEvent) => void;

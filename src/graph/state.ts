@@ -9,6 +9,8 @@ export interface PendingUserMessage {
   content: string;
   /** When the person sent it (ISO 8601); saved with the message as `additional_kwargs.created_at`. */
   createdAt?: string;
+  /** Ids of the pictures the person attached (stored in the image store): ids only, never bytes. */
+  images?: string[];
 }
 
 /** A remembered fact as the turn sees it: just enough to prompt with it and to dedupe against it. */

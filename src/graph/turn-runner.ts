@@ -11,6 +11,7 @@ import { roleOf, textOf } from "./messages.js";
 import type { Route } from "./state.js";
 import { LOCAL_THREAD_GATE, type ThreadGate } from "./thread-gate.js";
 import type { ThreadStore } from "./thread-store.js";
+import { imageIdsOf } from "./turn-pictures.js";
 
 export interface TurnInput {
   userId: string;
@@ -27,6 +28,8 @@ export interface TurnInput {
   replace?: "failed" | "last";
   /** An OpenAI-style client's system prompt: Rose reads it beneath her own rules, for this turn only. */
   clientInstructions?: string;
+  /** Ids of stored pictures the person attached to this message. */
+  images?: string[];
 }
 
 export interface TurnReply {
@@ -37,6 +40,10 @@ export interface TurnReply {
   /** True when the person stopped the reply (TurnRunner.stop): `reply` is what was written until then. */
   stopped: boolean;
   memoriesUsed: number;
+  /** Ids of the pictures Rose made for this reply. */
+  images: string[];
+  /** False when the person's pictures reached no model (none configured can see pictures). */
+  imagesSeen: boolean;
 }
 
 export interface RunningTurn {
@@ -50,8 +57,32 @@ export interface ThreadHistory {
   summary: string;
   /** `failed`: Rose's fallback apology stood in for a reply (retry with `replaceFailed`); `stopped`: cut short by the person. */
   /** `created_at`: when the message was saved (ISO 8601); absent on messages older than timestamps. */
-  messages: Array<{ id?: string; role: "user" | "assistant" | "system"; content: string; created_at?: string; failed?: true; stopped?: true }>;
+  /** `images`: the pictures the message carries, ids only (served at /images/:id). */
+  messages: Array<{
+    id?: string;
+    role: "user" | "assistant" | "system";
+    content: string;
+    created_at?: string;
+    failed?: true;
+    stopped?: true;
+    images?: string[];
+  }>;
 }
+
+/** A turn whose exchange is now saved in its thread (what listeners of TurnRunner.onTurnSaved get). */
+export interface SavedTurn {
+  userId: string;
+  sessionId: string;
+  /** The person's message of the saved exchange. */
+  message: string;
+  reply: string;
+  /** True when the exchange replaced the thread's last one (retry, regenerate, edit) instead of adding one. */
+  replaced: boolean;
+  fallback: boolean;
+  at: Date;
+}
+
+export type TurnSavedListener = (turn: SavedTurn) => Promise<void> | void;
 
 export const LLM_NOT_CONFIGURED = serviceUnavailable(
   "llm_not_configured",
@@ -71,10 +102,18 @@ async function waitBounded(work: Promise<unknown>[], ms: number): Promise<void> 
 }
 
 /** The thread's last exchange (the person's message and Rose's reply to it), else null. */
-function lastExchange(messages: BaseMessage[]): { ids: [string, string]; asked: string; askedAt: string | undefined; failed: boolean } | null {
+function lastExchange(
+  messages: BaseMessage[],
+): { ids: [string, string]; asked: string; askedAt: string | undefined; askedImages: string[]; failed: boolean } | null {
   const [asked, answer] = messages.slice(-2);
   if (!asked || !answer || !isHumanMessage(asked) || !isAIMessage(answer) || !asked.id || !answer.id) return null;
-  return { ids: [asked.id, answer.id], asked: textOf(asked), askedAt: createdAt(asked), failed: answer.additional_kwargs?.fallback === true };
+  return {
+    ids: [asked.id, answer.id],
+    asked: textOf(asked),
+    askedAt: createdAt(asked),
+    askedImages: imageIdsOf(asked),
+    failed: answer.additional_kwargs?.fallback === true,
+  };
 }
 
 /** The exchange a turn with `replace` would take out of the thread, else null. */
@@ -100,6 +139,7 @@ export class TurnRunner {
   private readonly inFlightByUser = new Map<string, Set<Promise<void>>>();
   /** Per session, the newest turn's stop: aborting it ends that reply's generation (see stop()). */
   private readonly stops = new Map<string, AbortController>();
+  private readonly savedListeners: TurnSavedListener[] = [];
 
   /** `graph` is null when no chat model is configured: history still reads, turns are refused with a 503. */
   constructor(
@@ -109,6 +149,25 @@ export class TurnRunner {
     private readonly metrics?: Metrics,
     private readonly gate: ThreadGate = LOCAL_THREAD_GATE,
   ) {}
+
+  /**
+   * Calls `listener` once a turn's exchange is saved, before the person is told (so what it records is
+   * there for their next read). Keep it quick: slow work belongs in the background. Its failures are
+   * logged and never fail the turn.
+   */
+  onTurnSaved(listener: TurnSavedListener): void {
+    this.savedListeners.push(listener);
+  }
+
+  private async notifySaved(turn: SavedTurn): Promise<void> {
+    for (const listener of this.savedListeners) {
+      try {
+        await listener(turn);
+      } catch (error) {
+        this.logger.warn("a saved-turn listener failed", { session_id: turn.sessionId, error: (error as Error).message });
+      }
+    }
+  }
 
   get canTakeTurns(): boolean {
     return this.graph !== null;
@@ -141,12 +200,19 @@ export class TurnRunner {
         // Checked before the request was accepted too; here it is checked again after the turns queued before it.
         if (input.replace === "last" && !replaced) throw NOTHING_TO_REPLACE;
         const message = input.message ?? replaced?.asked;
-        if (!message) throw NOTHING_TO_REPLACE;
+        // An empty message is a picture sent on its own; no message at all has nothing to ask.
+        if (message === undefined || (!message && !(input.images?.length ?? 0) && !replaced?.askedImages.length)) throw NOTHING_TO_REPLACE;
         const stream = await graph.stream(
           {
             replacesMessageIds: replaced?.ids ?? [],
             // Regenerate asks the same message again: it keeps the time the person sent it.
-            pendingUserMessage: { id: newId(), content: message, createdAt: (input.message === null ? replaced?.askedAt : undefined) ?? sentAt },
+            pendingUserMessage: {
+              id: newId(),
+              content: message,
+              createdAt: (input.message === null ? replaced?.askedAt : undefined) ?? sentAt,
+              // A regenerate or a retry asks about the same pictures again; an edit sends only what it names.
+              images: input.images ?? (input.replace === "last" && input.message !== null ? [] : (replaced?.askedImages ?? [])),
+            },
             userId: input.userId,
             sessionId: input.sessionId,
             timezone: input.timezone,
@@ -171,11 +237,22 @@ export class TurnRunner {
                 stopped: event.stopped,
                 memoriesUsed: event.memoriesUsed,
                 messageId: event.messageId,
+                images: event.images ?? [],
+                imagesSeen: event.imagesSeen ?? true,
               };
           } else if (answer && !replied && savedReply(payload, answer.messageId)) {
             // Only now is the reply durable: the person is told (done / the JSON answer) after this point.
             replied = true;
             const { messageId: _saved, ...turnReply } = answer;
+            await this.notifySaved({
+              userId: input.userId,
+              sessionId: input.sessionId,
+              message,
+              reply: turnReply.reply,
+              replaced: replaced !== null,
+              fallback: turnReply.fallback,
+              at: new Date(),
+            });
             this.metrics?.turns.inc({ kind, outcome: turnReply.fallback ? "fallback" : "ok" });
             resolveReply(turnReply);
           }
@@ -252,6 +329,7 @@ export class TurnRunner {
         ...(createdAt(m) ? { created_at: createdAt(m) } : {}),
         ...(m.additional_kwargs?.fallback === true ? { failed: true as const } : {}),
         ...(m.additional_kwargs?.stopped === true ? { stopped: true as const } : {}),
+        ...(imageIdsOf(m).length > 0 ? { images: imageIdsOf(m) } : {}),
       })),
     };
   }

@@ -34,8 +34,25 @@ function textOf(content: unknown): string {
     .join("\n");
 }
 
+const DATA_URL = /^data:([\w/+.-]+);base64,(.*)$/s;
+
+/** OpenAI-style image parts (`{type:"image_url", image_url:{url}}`), described for the log: what the model was shown. */
+function imagesOf(content: unknown): NonNullable<RecordedMessage["images"]> {
+  if (!Array.isArray(content)) return [];
+  return content.flatMap((part) => {
+    if (!isObject(part) || part.type !== "image_url") return [];
+    const url = isObject(part.image_url) ? part.image_url.url : part.image_url;
+    if (typeof url !== "string") return [];
+    const inline = DATA_URL.exec(url);
+    return [inline ? { mime: inline[1]!, bytes: Buffer.from(inline[2]!, "base64").length } : { url }];
+  });
+}
+
 function normaliseMessages(raw: unknown[]): RecordedMessage[] {
-  return raw.filter(isObject).map((m) => ({ role: typeof m.role === "string" ? m.role : "", content: textOf(m.content) }));
+  return raw.filter(isObject).map((m) => {
+    const images = imagesOf(m.content);
+    return { role: typeof m.role === "string" ? m.role : "", content: textOf(m.content), ...(images.length > 0 ? { images } : {}) };
+  });
 }
 
 function toolsOf(body: JsonObject): Array<{ name: string; schema: unknown }> {

@@ -11,6 +11,8 @@ export interface RecordedMessage {
   role: string;
   /** Text of the message; array content is flattened to its text parts. */
   content: string;
+  /** Image content parts (vision), described: the type and size of each inline picture, or its URL. */
+  images?: Array<{ mime: string; bytes: number } | { url: string }>;
 }
 
 export interface RecordedFile {

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import { handleCatalog } from "./catalog.js";
 import { handleChat } from "./chat.js";
 import { handleEmbeddings } from "./embeddings.js";
+import { handleImageGeneration } from "./images.js";
 import type { Exchange } from "./exchange.js";
 import type { Provider, RecordedEndpoint } from "./rules.js";
 import { handleElevenLabsSpeech, handleOpenAiSpeech } from "./speech.js";
@@ -40,6 +41,7 @@ const ROUTES: RouteEntry[] = [
   { method: "POST", path: /^\/openai\/v1\/embeddings$/, provider: "groq", endpoint: "embeddings", handle: handleEmbeddings },
   { method: "POST", path: /^\/v1\/audio\/transcriptions$/, provider: "openai", endpoint: "transcription", handle: handleTranscription },
   { method: "POST", path: /^\/openai\/v1\/audio\/transcriptions$/, provider: "groq", endpoint: "transcription", handle: handleTranscription },
+  { method: "POST", path: /^\/v1\/images\/generations$/, provider: "openai", endpoint: "images", handle: handleImageGeneration },
   { method: "POST", path: /^\/v1\/audio\/speech$/, provider: "openai", endpoint: "speech", handle: handleOpenAiSpeech },
   { method: "POST", path: /^\/openai\/v1\/audio\/speech$/, provider: "groq", endpoint: "speech", handle: handleOpenAiSpeech },
   {

@@ -9,8 +9,8 @@ import { z } from "zod";
  * fields (lastUser, system, anyMessage, text) and an exact name for `model`.
  */
 
-/** The four provider endpoints tests script. */
-export type Endpoint = "chat" | "transcription" | "speech" | "embeddings";
+/** The provider endpoints tests script. */
+export type Endpoint = "chat" | "transcription" | "speech" | "embeddings" | "images";
 /** Catalogue and health endpoints: recorded and scriptable, but only by rules that name them. */
 export type MetaEndpoint = "models" | "voices" | "user";
 /** Everything the request log can hold; `unknown` is a route the simulator does not serve. */
@@ -36,7 +36,7 @@ export interface SimMatch {
    */
   structured?: string;
   stream?: boolean;
-  /** TTS input text. */
+  /** TTS input text; an image generation's prompt. */
   text?: Pattern;
 }
 
@@ -97,7 +97,7 @@ export interface RequestFacts {
   text?: string;
 }
 
-const CORE_ENDPOINTS: ReadonlySet<RecordedEndpoint> = new Set<Endpoint>(["chat", "transcription", "speech", "embeddings"]);
+const CORE_ENDPOINTS: ReadonlySet<RecordedEndpoint> = new Set<Endpoint>(["chat", "transcription", "speech", "embeddings", "images"]);
 
 // ---------------------------------------------------------------------------------------------
 // Validation: rules arrive from TypeScript and as JSON over HTTP, so both go through one schema
@@ -109,7 +109,7 @@ const nonNegative = z.number().finite().min(0);
 const ruleSchema = z.strictObject({
   match: z
     .strictObject({
-      endpoint: z.enum(["chat", "transcription", "speech", "embeddings", "models", "voices", "user"]).optional(),
+      endpoint: z.enum(["chat", "transcription", "speech", "embeddings", "images", "models", "voices", "user"]).optional(),
       provider: z.enum(["openai", "groq", "elevenlabs"]).optional(),
       model: patternSchema.optional(),
       lastUser: patternSchema.optional(),

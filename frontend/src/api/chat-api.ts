@@ -1,4 +1,4 @@
-import { ApiError, apiErrorFrom, localTimezone, postForEvents, requestJson } from "./http";
+import { API, ApiError, apiErrorFrom, localTimezone, postForEvents, requestJson } from "./http";
 
 export interface HistoryMessage {
   id?: string;
@@ -10,7 +10,12 @@ export interface HistoryMessage {
   failed?: boolean;
   /** A reply the person stopped; `content` is what was written until then. */
   stopped?: boolean;
+  /** Ids of the pictures the message carries (the person's, or the one Rose drew). */
+  images?: string[];
 }
+
+/** Where a stored picture is served (to its owner only). */
+export const imageUrl = (id: string) => `${API}/images/${encodeURIComponent(id)}`;
 
 /** A turn that replaces an exchange already in the thread instead of adding one (see streamChat). */
 export type Redo = "retry" | "regenerate" | "edit";
@@ -20,6 +25,11 @@ export interface ChatDone {
   reply: string;
   fallback: boolean;
   stopped?: boolean;
+  /** The person's pictures as stored, and Rose's (ids). */
+  attached_images?: string[];
+  images?: string[];
+  /** False when Rose could not see the person's pictures (no vision model). */
+  images_seen?: boolean;
 }
 
 export async function startSession(): Promise<string> {
@@ -49,25 +59,36 @@ export async function streamChat(
    * `redo`: `retry` replaces a failed exchange; `regenerate` answers the last message again (its `message`
    * is not sent); `edit` replaces the last exchange with `message` and its answer.
    */
-  input: { sessionId: string | null; message: string; redo?: Redo | undefined },
+  input: { sessionId: string | null; message: string; redo?: Redo | undefined; pictures?: File[] | undefined },
   onToken: (text: string) => void,
   signal?: AbortSignal,
   onSession?: (sessionId: string) => void,
 ): Promise<ChatDone> {
   const timezone = localTimezone();
-  const body = JSON.stringify({
+  const fields: Record<string, string | boolean> = {
     ...(input.sessionId ? { session_id: input.sessionId } : {}),
-    ...(input.redo === "regenerate" ? {} : { message: input.message }),
+    ...(input.redo === "regenerate" || (input.pictures?.length && !input.message) ? {} : { message: input.message }),
     ...(timezone ? { timezone } : {}),
     ...(input.redo ? { [input.redo]: true } : {}),
-  });
-  for await (const { event, data } of postForEvents("/chat/stream", body, { "content-type": "application/json" }, signal)) {
+  };
+  const pictures = input.pictures ?? [];
+  // With pictures the turn is multipart (the browser sets its boundary); without, JSON as always.
+  const [body, headers]: [BodyInit, Record<string, string>] =
+    pictures.length > 0 ? [formOf(fields, pictures), {}] : [JSON.stringify(fields), { "content-type": "application/json" }];
+  for await (const { event, data } of postForEvents("/chat/stream", body, headers, signal)) {
     if (event === "session") onSession?.((data as { session_id: string }).session_id);
     else if (event === "token") onToken((data as { text: string }).text);
     else if (event === "done") return data as ChatDone;
     else if (event === "error") throw apiErrorFrom(500, data);
   }
   throw new ApiError(0, "network", "The reply was cut off before it finished.");
+}
+
+function formOf(fields: Record<string, string | boolean>, pictures: File[]): FormData {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(fields)) form.append(name, String(value));
+  for (const picture of pictures) form.append("images", picture, picture.name || "picture");
+  return form;
 }
 
 /**

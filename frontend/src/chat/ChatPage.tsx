@@ -1,8 +1,10 @@
 import { Fragment, useRef, useState } from "react";
+import type { Attachment } from "./attachments";
 import { friendlyError } from "../api/http";
 import { RoseMark } from "../app/icons";
 import type { ChatEntry } from "./chat-state";
 import { Composer } from "./Composer";
+import { ConversationColumn, ConversationDrawer, ListIcon, useWideScreen } from "./ConversationsPanel";
 import { CopyButton, EditMessage, MessageTime } from "./MessageActions";
 import { MessageText } from "./MessageText";
 import { dayLabel, dayOf } from "./times";
@@ -13,13 +15,17 @@ import { useSlowNotice } from "./use-slow-notice";
 const STARTERS = ["I had a long day.", "Help me slow down for a moment.", "Can I tell you about someone I miss?"];
 
 export function ChatPage() {
-  const { state, streaming, send, stop, retry, retryReply, regenerate, editLast, startOver, reloadHistory } = useChat();
+  const { state, streaming, sessionId, changes, send, stop, retry, retryReply, regenerate, editLast, startOver, switchTo, leaveDeleted, reloadHistory } =
+    useChat();
   const [startOverError, setStartOverError] = useState<string | null>(null);
+  const wide = useWideScreen();
+  const [drawerOpen, setDrawerOpen] = useState(false);
+  const conversations = { currentId: sessionId, changes, onSelect: switchTo, onCurrentDeleted: leaveDeleted };
   const log = useRef<HTMLDivElement>(null);
   const { onScroll, follow } = useFollowLog(log, state.entries);
-  const sendAndFollow = (text: string) => {
+  const sendAndFollow = (text: string, pictures: Attachment[] = []) => {
     follow();
-    void send(text);
+    void send(text, pictures);
   };
 
   const newConversation = async () => {
@@ -43,106 +49,122 @@ export function ChatPage() {
   let previousDay: string | null = null;
 
   return (
-    <section className="page chat-page" aria-labelledby="chat-title">
-      <div className="chat-toolbar">
-        <h1 id="chat-title" className="page-title">
-          Write to Rose
-        </h1>
-        <button type="button" className="button quiet" onClick={newConversation} disabled={streaming}>
-          New conversation
-        </button>
-      </div>
-      {startOverError && (
-        <p className="banner banner-error" role="alert">
-          {startOverError}
-        </p>
-      )}
-      {state.loadError && (
-        <div className="banner banner-error" role="alert">
-          <span>Rose couldn't bring back your earlier conversation. {state.loadError}</span>
-          <button type="button" className="button small" onClick={() => void reloadHistory()}>
-            Try again
+    <div className="chat-layout">
+      {wide && <ConversationColumn {...conversations} />}
+      <section className="page chat-page" aria-labelledby="chat-title">
+        <div className="chat-toolbar">
+          {!wide && (
+            <button
+              type="button"
+              className="button quiet conversations-button"
+              onClick={() => setDrawerOpen(true)}
+              aria-haspopup="dialog"
+              aria-expanded={drawerOpen}
+            >
+              <ListIcon />
+              <span className="conversations-button-text">Conversations</span>
+            </button>
+          )}
+          <h1 id="chat-title" className="page-title">
+            Write to Rose
+          </h1>
+          <button type="button" className="button quiet" onClick={newConversation} disabled={streaming}>
+            New conversation
           </button>
         </div>
-      )}
-
-      <div ref={log} className="chat-log" role="log" aria-label="Your conversation with Rose" tabIndex={0} onScroll={onScroll}>
-        {state.loading && <p className="chat-loading">Bringing back your conversation…</p>}
-        {empty && (
-          <div className="chat-empty">
-            <RoseMark className="chat-empty-mark" />
-            <p className="chat-empty-title">Hello, I'm Rose.</p>
-            <p className="chat-empty-text">Write whatever is on your mind. There's no hurry, and nothing is too small.</p>
-            <ul className="starters" aria-label="Ways to begin">
-              {STARTERS.map((starter) => (
-                <li key={starter}>
-                  <button type="button" className="starter" onClick={() => sendAndFollow(starter)}>
-                    {starter}
-                  </button>
-                </li>
-              ))}
-            </ul>
+        {startOverError && (
+          <p className="banner banner-error" role="alert">
+            {startOverError}
+          </p>
+        )}
+        {state.loadError && (
+          <div className="banner banner-error" role="alert">
+            <span>Rose couldn't bring back your earlier conversation. {state.loadError}</span>
+            <button type="button" className="button small" onClick={() => void reloadHistory()}>
+              Try again
+            </button>
           </div>
         )}
-        {state.entries.map((entry, i) => {
-          // A day separator where the day changes (messages without a time, from before times were kept, have none).
-          const day = dayOf(entry.createdAt);
-          const newDay = day !== null && day !== previousDay;
-          if (day !== null) previousDay = day;
-          return (
-            <Fragment key={entry.key}>
-              {newDay && entry.createdAt && (
-                <h2 className="day-separator">
-                  <span>{dayLabel(entry.createdAt)}</span>
-                </h2>
-              )}
-              <ChatBubble
-                entry={entry}
-                onRetry={
-                  entry.role === "user"
-                    ? () => {
-                        follow(); // the retried message moves to the end, where its answer will appear
-                        void retry(entry.key, entry.text, entry.redo);
-                      }
-                    : entry === last && !streaming
+
+        <div ref={log} className="chat-log" role="log" aria-label="Your conversation with Rose" tabIndex={0} onScroll={onScroll}>
+          {state.loading && <p className="chat-loading">Bringing back your conversation…</p>}
+          {empty && (
+            <div className="chat-empty">
+              <RoseMark className="chat-empty-mark" />
+              <p className="chat-empty-title">Hello, I'm Rose.</p>
+              <p className="chat-empty-text">Write whatever is on your mind. There's no hurry, and nothing is too small.</p>
+              <ul className="starters" aria-label="Ways to begin">
+                {STARTERS.map((starter) => (
+                  <li key={starter}>
+                    <button type="button" className="starter" onClick={() => sendAndFollow(starter)}>
+                      {starter}
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            </div>
+          )}
+          {state.entries.map((entry, i) => {
+            // A day separator where the day changes (messages without a time, from before times were kept, have none).
+            const day = dayOf(entry.createdAt);
+            const newDay = day !== null && day !== previousDay;
+            if (day !== null) previousDay = day;
+            return (
+              <Fragment key={entry.key}>
+                {newDay && entry.createdAt && (
+                  <h2 className="day-separator">
+                    <span>{dayLabel(entry.createdAt)}</span>
+                  </h2>
+                )}
+                <ChatBubble
+                  entry={entry}
+                  onRetry={
+                    entry.role === "user"
+                      ? () => {
+                          follow(); // the retried message moves to the end, where its answer will appear
+                          void retry(entry.key, entry.text, entry.redo);
+                        }
+                      : entry === last && !streaming
+                        ? () => {
+                            follow();
+                            void retryReply(entry.key, state.entries[i - 1]?.text ?? "");
+                          }
+                        : undefined
+                  }
+                  onRegenerate={
+                    canRedo && entry === last && entry.state !== "failed"
                       ? () => {
                           follow();
-                          void retryReply(entry.key, state.entries[i - 1]?.text ?? "");
+                          backToComposer();
+                          void regenerate(lastAsked.text);
                         }
                       : undefined
-                }
-                onRegenerate={
-                  canRedo && entry === last && entry.state !== "failed"
-                    ? () => {
-                        follow();
-                        backToComposer();
-                        void regenerate(lastAsked.text);
-                      }
-                    : undefined
-                }
-                onEdit={
-                  canRedo && entry === lastAsked
-                    ? (text) => {
-                        follow();
-                        backToComposer();
-                        void editLast(text);
-                      }
-                    : undefined
-                }
-              />
-            </Fragment>
-          );
-        })}
-      </div>
-      {slow && (
-        <p className="slow-notice" role="status">
-          This is taking longer than usual. You can keep waiting, or stop and try again.
-        </p>
-      )}
+                  }
+                  onEdit={
+                    canRedo && entry === lastAsked
+                      ? (text) => {
+                          follow();
+                          backToComposer();
+                          void editLast(text);
+                        }
+                      : undefined
+                  }
+                />
+              </Fragment>
+            );
+          })}
+        </div>
+        {slow && (
+          <p className="slow-notice" role="status">
+            This is taking longer than usual. You can keep waiting, or stop and try again.
+          </p>
+        )}
 
-      {/* Not while the saved conversation is still coming back: a new message would land before it. */}
-      <Composer onSend={sendAndFollow} busy={streaming || state.loading} onStop={streaming ? stop : undefined} />
-    </section>
+        {/* Not while the saved conversation is still coming back: a new message would land before it. */}
+        <Composer onSend={sendAndFollow} busy={streaming || state.loading} onStop={streaming ? stop : undefined} />
+      </section>
+      {!wide && <ConversationDrawer open={drawerOpen} onClose={() => setDrawerOpen(false)} {...conversations} />}
+    </div>
   );
 }
 
@@ -153,6 +175,19 @@ interface BubbleProps {
   onRegenerate?: (() => void) | undefined;
   /** The person's last message: send it again with new words, replacing the last exchange. */
   onEdit?: ((text: string) => void) | undefined;
+}
+
+/** A message's pictures; each opens full size in a new tab. */
+function MessagePictures({ sources, rose }: { sources: string[]; rose: boolean }) {
+  return (
+    <div className="bubble-pictures">
+      {sources.map((src, i) => (
+        <a key={src} href={src} target="_blank" rel="noreferrer" className="bubble-picture">
+          <img src={src} alt={rose ? "A picture Rose made for you" : `Picture ${i + 1} you shared`} loading="lazy" />
+        </a>
+      ))}
+    </div>
+  );
 }
 
 function ChatBubble({ entry, onRetry, onRegenerate, onEdit }: BubbleProps) {
@@ -189,10 +224,14 @@ function ChatBubble({ entry, onRetry, onRegenerate, onEdit }: BubbleProps) {
                 <span className="typing-dot" aria-hidden="true" />
               </span>
             ) : (
-              <MessageText text={entry.text} />
+              <>
+                {entry.images && <MessagePictures sources={entry.images} rose={rose} />}
+                {entry.text.trim() && <MessageText text={entry.text} />}
+              </>
             )}
           </div>
         )}
+        {entry.imagesUnseen && <p className="bubble-note">Rose can't see pictures yet, so she answered your words.</p>}
         {entry.state === "failed" && (
           // A failed reply of Rose's is her apology for a model that was down: said so, not passed off as an answer.
           <div className="bubble-error" role="alert">

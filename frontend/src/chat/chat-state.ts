@@ -1,4 +1,4 @@
-import type { HistoryMessage, Redo } from "../api/chat-api";
+import { type HistoryMessage, imageUrl, type Redo } from "../api/chat-api";
 
 /**
  * The chat page's conversation as the person sees it: settled messages, Rose's reply while it streams,
@@ -23,6 +23,10 @@ export interface ChatEntry {
    * must replace that exchange too, which stays in the thread until a new reply is saved.
    */
   redo?: Redo;
+  /** Pictures the message carries, as image sources: the server's copies, or local previews until they arrive. */
+  images?: string[];
+  /** On the person's message: Rose could not see its pictures (no vision model) and answered the words. */
+  imagesUnseen?: boolean;
 }
 
 /** Said when the person stopped a reply before Rose wrote a word (nothing of the turn was kept). */
@@ -40,9 +44,20 @@ export type ChatAction =
   | { type: "history-loading" }
   | { type: "history-loaded"; messages: HistoryMessage[] }
   | { type: "history-failed"; error: string }
-  | { type: "sent"; key: string; text: string; at: string }
+  | { type: "sent"; key: string; text: string; at: string; images?: string[] }
   | { type: "token"; key: string; text: string }
-  | { type: "replied"; key: string; reply: string; fallback?: boolean; stopped?: boolean; at?: string }
+  | {
+      type: "replied";
+      key: string;
+      reply: string;
+      fallback?: boolean;
+      stopped?: boolean;
+      at?: string;
+      /** Ids of the person's stored pictures and of Rose's. */
+      attachedImages?: string[];
+      images?: string[];
+      imagesSeen?: boolean;
+    }
   /** The person pressed Stop: the words so far stay, marked stopped. */
   | { type: "stopped"; key: string }
   | { type: "failed"; key: string; error: string }
@@ -63,7 +78,10 @@ export const initialChatState: ChatState = { entries: [], loading: false, loadEr
 /** Rose's reply to the user message `key` has the key `key:reply`. */
 export const replyKey = (key: string) => `${key}:reply`;
 
-const shown = (messages: HistoryMessage[]) => messages.filter((m) => (m.role === "user" || m.role === "assistant") && m.content.trim());
+const shown = (messages: HistoryMessage[]) =>
+  messages.filter((m) => (m.role === "user" || m.role === "assistant") && (m.content.trim() || (m.images?.length ?? 0) > 0));
+
+const picturesOf = (ids: string[] | undefined) => (ids && ids.length > 0 ? { images: ids.map(imageUrl) } : {});
 
 /**
  * After the stream of a reply broke: Rose's answer to `text` if the thread the server keeps already holds
@@ -98,6 +116,7 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
           role: m.role as "user" | "assistant",
           text: m.content,
           ...(m.created_at ? { createdAt: m.created_at } : {}),
+          ...picturesOf(m.images),
           state: m.role === "assistant" && m.failed ? "failed" : m.role === "assistant" && m.stopped ? "stopped" : "settled",
         })),
       };
@@ -108,7 +127,14 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
         ...state,
         entries: [
           ...state.entries,
-          { key: action.key, role: "user", text: action.text, state: "settled", createdAt: action.at },
+          {
+            key: action.key,
+            role: "user",
+            text: action.text,
+            state: "settled",
+            createdAt: action.at,
+            ...(action.images?.length ? { images: action.images } : {}),
+          },
           { key: replyKey(action.key), role: "assistant", text: "", state: "streaming" },
         ],
       };
@@ -121,20 +147,37 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
         ...state,
         entries: [
           ...state.entries.slice(0, -2),
-          { key: action.key, role: "user", text: action.text, state: "settled", createdAt: at, redo: action.redo },
+          // Regenerate asks about the same pictures again; an edit sends only its new words.
+          {
+            key: action.key,
+            role: "user",
+            text: action.text,
+            state: "settled",
+            createdAt: at,
+            redo: action.redo,
+            ...(action.redo === "regenerate" && asked.images ? { images: asked.images } : {}),
+          },
           { key: replyKey(action.key), role: "assistant", text: "", state: "streaming" },
         ],
       };
     }
     case "token":
       return mapEntry(state, replyKey(action.key), (e) => ({ ...e, text: e.text + action.text }));
-    case "replied":
-      return mapEntry(settle(state, action.key), replyKey(action.key), (e) => ({
+    case "replied": {
+      // The person's pictures are the server's copies from now on (the same pictures, cleaned), so they survive a reload unchanged.
+      const asked = mapEntry(settle(state, action.key), action.key, (e) => ({
+        ...e,
+        ...(action.attachedImages?.length ? picturesOf(action.attachedImages) : {}),
+        ...(action.imagesSeen === false ? { imagesUnseen: true } : {}),
+      }));
+      return mapEntry(asked, replyKey(action.key), (e) => ({
         ...e,
         text: action.reply,
         ...(action.at ? { createdAt: action.at } : {}),
+        ...picturesOf(action.images),
         state: action.fallback ? "failed" : action.stopped ? "stopped" : "settled",
       }));
+    }
     case "stopped": {
       const reply = state.entries.find((e) => e.key === replyKey(action.key));
       if (reply?.state !== "streaming") return state;
@@ -173,7 +216,14 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
         ...state,
         entries: [
           ...state.entries.filter((_, i) => i !== at && i !== at - 1),
-          { key: action.key, role: "user", text: asked.text, state: "settled", ...(asked.createdAt ? { createdAt: asked.createdAt } : {}) },
+          {
+            key: action.key,
+            role: "user",
+            text: asked.text,
+            state: "settled",
+            ...(asked.createdAt ? { createdAt: asked.createdAt } : {}),
+            ...(asked.images ? { images: asked.images } : {}),
+          },
           { key: replyKey(action.key), role: "assistant", text: "", state: "streaming" },
         ],
       };

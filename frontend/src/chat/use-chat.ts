@@ -1,7 +1,8 @@
-import { useCallback, useEffect, useReducer, useRef } from "react";
+import { useCallback, useEffect, useReducer, useRef, useState } from "react";
 import { fetchHistory, type Redo, startSession, stopReply, streamChat } from "../api/chat-api";
 import { ApiError, friendlyError } from "../api/http";
 import { currentSessionId, forgetSessionId, inCurrentSession, rememberSessionId } from "../api/session";
+import type { Attachment } from "./attachments";
 import { chatReducer, initialChatState } from "./chat-state";
 
 let nextKey = 0;
@@ -10,29 +11,44 @@ const newKey = () => `local-${Date.now().toString(36)}-${(nextKey++).toString(36
 /** The chat page's conversation: restores it on load, sends with a streamed reply, stops it, retries, starts anew. */
 export function useChat() {
   const [state, dispatch] = useReducer(chatReducer, initialChatState);
+  /** The conversation on screen (null: none yet, the next message starts one). */
+  const [sessionId, setSessionId] = useState<string | null>(() => currentSessionId());
+  /** Counts what changes the conversation list: replies saved, conversations started. */
+  const [changes, setChanges] = useState(0);
   const inFlight = useRef<AbortController | null>(null);
+  const historyLoad = useRef<AbortController | null>(null);
   /** The reply being written: whose it is (the user message's key) and its session, for Stop. */
   const pending = useRef<{ key: string; sessionId: string | null; controller: AbortController } | null>(null);
+  /** Pictures of messages not yet answered, by message key: a Try again sends them again. */
+  const unsent = useRef(new Map<string, Attachment[]>());
 
-  const loadHistory = useCallback(async (signal?: AbortSignal) => {
-    const sessionId = currentSessionId();
-    if (!sessionId) return;
+  /** Reads the current conversation's thread; a newer load (another conversation opened) supersedes it. */
+  const loadHistory = useCallback(async () => {
+    historyLoad.current?.abort();
+    const id = currentSessionId();
+    if (!id) return;
+    const controller = new AbortController();
+    historyLoad.current = controller;
+    const signal = controller.signal;
     dispatch({ type: "history-loading" });
     try {
-      const messages = await fetchHistory(sessionId, signal);
-      if (messages === null) forgetSessionId(); // the server no longer knows it: start fresh
+      const messages = await fetchHistory(id, signal);
+      if (signal.aborted) return;
+      if (messages === null) {
+        forgetSessionId(); // the server no longer knows it: start fresh
+        setSessionId(null);
+      }
       dispatch({ type: "history-loaded", messages: messages ?? [] });
     } catch (error) {
-      if (signal?.aborted) return;
+      if (signal.aborted) return;
       dispatch({ type: "history-failed", error: friendlyError(error) });
     }
   }, []);
 
   useEffect(() => {
-    const controller = new AbortController();
-    void loadHistory(controller.signal);
+    void loadHistory();
     return () => {
-      controller.abort();
+      historyLoad.current?.abort();
       inFlight.current?.abort();
     };
   }, [loadHistory]);
@@ -47,17 +63,33 @@ export function useChat() {
     try {
       const done = await inCurrentSession((sessionId, remember) =>
         streamChat(
-          { sessionId, message: text, redo },
+          { sessionId, message: text, redo, pictures: unsent.current.get(key)?.map((a) => a.file) },
           (token) => dispatch({ type: "token", key, text: token }),
           controller.signal,
           (id) => {
             named = id;
             if (pending.current?.controller === controller) pending.current.sessionId = id;
             remember(id);
+            setSessionId(id);
           },
         ),
       );
-      dispatch({ type: "replied", key, reply: done.reply, fallback: done.fallback, stopped: done.stopped ?? false, at: new Date().toISOString() });
+      dispatch({
+        type: "replied",
+        key,
+        reply: done.reply,
+        fallback: done.fallback,
+        stopped: done.stopped ?? false,
+        at: new Date().toISOString(),
+        ...(done.attached_images ? { attachedImages: done.attached_images } : {}),
+        ...(done.images ? { images: done.images } : {}),
+        ...(done.images_seen === false ? { imagesSeen: false } : {}),
+      });
+      // The server's copies are shown now: the local previews can go.
+      unsent.current.get(key)?.forEach((a) => URL.revokeObjectURL(a.preview));
+      unsent.current.delete(key);
+      setSessionId(done.session_id);
+      setChanges((n) => n + 1);
     } catch (error) {
       if (controller.signal.aborted) return;
       const message = friendlyError(error);
@@ -97,9 +129,10 @@ export function useChat() {
   }, []);
 
   const send = useCallback(
-    (text: string) => {
+    (text: string, pictures: Attachment[] = []) => {
       const key = newKey();
-      dispatch({ type: "sent", key, text, at: new Date().toISOString() });
+      if (pictures.length > 0) unsent.current.set(key, pictures);
+      dispatch({ type: "sent", key, text, at: new Date().toISOString(), images: pictures.map((a) => a.preview) });
       return run(key, text);
     },
     [run],
@@ -147,11 +180,55 @@ export function useChat() {
   /** A new, empty conversation; the old one stays on the server (and in Rose's memories). */
   const startOver = useCallback(async () => {
     inFlight.current?.abort();
-    const sessionId = await startSession();
-    rememberSessionId(sessionId);
+    historyLoad.current?.abort();
+    const id = await startSession();
+    rememberSessionId(id);
+    setSessionId(id);
+    setChanges((n) => n + 1);
+    dispatch({ type: "cleared" });
+  }, []);
+
+  /**
+   * Opens another conversation and reads its history. A reply still being written in the one left is
+   * not stopped: the server finishes and keeps it, to read when the person comes back to it.
+   */
+  const switchTo = useCallback(
+    (id: string) => {
+      inFlight.current?.abort();
+      pending.current = null;
+      rememberSessionId(id);
+      setSessionId(id);
+      dispatch({ type: "cleared" });
+      void loadHistory();
+    },
+    [loadHistory],
+  );
+
+  /** The conversation on screen was deleted: the page is empty, and the next message starts a new one. */
+  const leaveDeleted = useCallback(() => {
+    inFlight.current?.abort();
+    historyLoad.current?.abort();
+    pending.current = null;
+    forgetSessionId();
+    setSessionId(null);
     dispatch({ type: "cleared" });
   }, []);
 
   const streaming = state.entries.some((e) => e.state === "streaming");
-  return { state, streaming, send, stop, retry, retryReply, regenerate, editLast, startOver, reloadHistory: loadHistory };
+  return {
+    state,
+    streaming,
+    sessionId,
+    changes,
+    send,
+    stop,
+    retry,
+    retryReply,
+    regenerate,
+    editLast,
+    startOver,
+    switchTo,
+    leaveDeleted,
+    reloadHistory: loadHistory,
+  };
 }

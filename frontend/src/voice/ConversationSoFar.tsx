@@ -10,7 +10,12 @@ export function ConversationSoFar({ messages }: { messages: SpokenMessage[] }) {
         {messages.map((message, i) => (
           <li key={i} className={message.role === "user" ? "voice-history-you" : "voice-history-rose"}>
             <span className="said-label">{message.role === "user" ? "You" : "Rose"}</span>
-            <MessageText text={message.content} />
+            {message.pictures && (
+              <span className="voice-history-pictures">
+                {message.role === "user" ? "You shared" : "Rose made"} {message.pictures === 1 ? "a picture" : `${message.pictures} pictures`}
+              </span>
+            )}
+            {message.content.trim() && <MessageText text={message.content} />}
           </li>
         ))}
       </ol>

@@ -5,6 +5,8 @@ import { currentSessionId } from "../api/session";
 export interface SpokenMessage {
   role: "user" | "assistant";
   content: string;
+  /** How many pictures the message carried (shared on the chat page): named in the transcript, not shown. */
+  pictures?: number;
 }
 
 /**
@@ -36,5 +38,8 @@ export function useVoiceHistory(refresh: unknown): { messages: SpokenMessage[]; 
 // Rose's fallback apologies are not her words (see the chat page): they are left out here.
 const shown = (messages: HistoryMessage[]): SpokenMessage[] =>
   messages
-    .filter((m): m is HistoryMessage & SpokenMessage => (m.role === "user" || m.role === "assistant") && !m.failed && m.content.trim() !== "")
-    .map(({ role, content }) => ({ role, content }));
+    .filter(
+      (m): m is HistoryMessage & SpokenMessage =>
+        (m.role === "user" || m.role === "assistant") && !m.failed && (m.content.trim() !== "" || (m.images?.length ?? 0) > 0),
+    )
+    .map(({ role, content, images }) => ({ role, content, ...(images?.length ? { pictures: images.length } : {}) }));

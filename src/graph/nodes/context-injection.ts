@@ -4,7 +4,7 @@ import { clientInstructionsSection } from "../../modules/character/client-instru
 import type { GraphDeps } from "../deps.js";
 import type { RoseStateType, RoseStateUpdate } from "../state.js";
 
-const IMAGE_NOTE = "The person asked for a picture. You cannot send images yet: paint it for them in a few vivid words instead.";
+export const IMAGE_NOTE = "The person asked for a picture. You cannot send images yet: paint it for them in a few vivid words instead.";
 
 /** Builds the system prompt: character card, recalled memories, running summary, the person's local time and Rose's activity. */
 export function createContextInjectionNode({ character, now = () => new Date() }: GraphDeps) {

@@ -6,6 +6,7 @@ import { APOLOGY_REPLY } from "../../modules/character/prompts.js";
 import type { GraphDeps } from "../deps.js";
 import { emitterFrom } from "../events.js";
 import type { RoseStateType, RoseStateUpdate } from "../state.js";
+import { preparePictures, withPicturePlaceholders } from "../turn-pictures.js";
 
 /**
  * Streams Rose's reply, token by token, to whoever is listening. If the chat model cannot answer, Rose
@@ -13,27 +14,59 @@ import type { RoseStateType, RoseStateUpdate } from "../state.js";
  * The person's pending message and the reply join the thread in this one update, so the checkpoint
  * written after this step is the first to hold either: a turn is all or nothing.
  */
-export function createGenerateNode({ llm, logger }: GraphDeps) {
+export function createGenerateNode({ llm, logger, pictures }: GraphDeps) {
   return async function generate(state: RoseStateType, config?: LangGraphRunnableConfig): Promise<RoseStateUpdate> {
     const emit = emitterFrom(config);
     const pending = state.pendingUserMessage;
     // Each saved message carries its time (ISO 8601), for the log's timestamps and day separators.
+    // Pictures are saved as ids only (additional_kwargs.images); their bytes never enter the thread.
+    const imageIds = pending?.images ?? [];
     const asked = pending
-      ? [new HumanMessage({ content: pending.content, id: pending.id, additional_kwargs: { created_at: pending.createdAt ?? new Date().toISOString() } })]
+      ? [
+          new HumanMessage({
+            content: pending.content,
+            id: pending.id,
+            additional_kwargs: { created_at: pending.createdAt ?? new Date().toISOString(), ...(imageIds.length > 0 ? { images: imageIds } : {}) },
+          }),
+        ]
       : [];
     // A replaced exchange (retry, regenerate, edit) is not shown to the model, and leaves the thread with this update.
     const replaced = new Set(state.replacesMessageIds);
     const kept = state.messages.filter((m) => !m.id || !replaced.has(m.id));
     const removed = state.messages.filter((m) => m.id && replaced.has(m.id)).map((m) => new RemoveMessage({ id: m.id! }));
-    const prompt = [new SystemMessage(state.systemPrompt), ...kept, ...asked];
-    // The reply's id lets the turn runner recognise the checkpoint that holds it.
-    const replyId = newId();
     // The person asked to stop this reply (TurnRunner.stop): what was written so far is kept, marked stopped.
     const stop = config?.configurable?.stopSignal as AbortSignal | undefined;
+    // The newest turn's pictures go to a vision model; Rose's own picture is drawn before she writes about it.
+    const seeing = await preparePictures({
+      pictures,
+      llm,
+      logger,
+      userId: state.userId,
+      sessionId: state.sessionId,
+      text: pending?.content ?? "",
+      imageIds,
+      drawRequested: state.route === "image",
+      // Drawing ends when the person leaves or presses Stop, like the reply's own generation.
+      signal: AbortSignal.any([config?.signal, stop].filter((signal): signal is AbortSignal => signal !== undefined)),
+    });
+    const prompt = [new SystemMessage(seeing.system(state.systemPrompt)), ...withPicturePlaceholders(kept), ...(seeing.asked ? [seeing.asked] : asked)];
+    // The reply's id lets the turn runner recognise the checkpoint that holds it.
+    const replyId = newId();
     const answer = (text: string, fallback: boolean, stopped = false): RoseStateUpdate => {
-      emit({ type: "reply", text, fallback, stopped, route: state.route, memoriesUsed: state.memories.length, messageId: replyId });
+      const images = seeing.drawn;
+      emit({
+        type: "reply",
+        text,
+        fallback,
+        stopped,
+        route: state.route,
+        memoriesUsed: state.memories.length,
+        messageId: replyId,
+        images,
+        imagesSeen: seeing.seen,
+      });
       // Marked in the thread, so history shows an apology as a failed reply (to retry), not as Rose's words.
-      const marks = fallback ? { fallback: true } : stopped ? { stopped: true } : {};
+      const marks = { ...(fallback ? { fallback: true } : stopped ? { stopped: true } : {}), ...(images.length > 0 ? { images } : {}) };
       return {
         messages: [...removed, ...asked, new AIMessage({ content: text, id: replyId, additional_kwargs: { ...marks, created_at: new Date().toISOString() } })],
         pendingUserMessage: null,
@@ -47,7 +80,7 @@ export function createGenerateNode({ llm, logger }: GraphDeps) {
       // Retries and fallback providers happen only before the first token: nothing reaches the person twice.
       // The turn's signal (the person left) and the stop signal both end the call; neither needs a timer.
       const reply = await withDeadline(undefined, [config?.signal, stop], (signal) =>
-        llm.chat.stream(prompt, {
+        seeing.stream(prompt, {
           signal,
           onToken: (text) => {
             written += text;

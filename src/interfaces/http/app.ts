@@ -15,8 +15,10 @@ import { corsPolicy, permissionsPolicy, securityHeaders } from "./middleware/sec
 import { authRoutes } from "./routes/auth.js";
 import { chatRoutes } from "./routes/chat.js";
 import { healthRoutes } from "./routes/health.js";
+import { imageRoutes } from "./routes/images.js";
 import { MEMORY_IMPORT_LIMIT, memoryRoutes } from "./routes/memories.js";
 import { meRoutes } from "./routes/me.js";
+import { meDataRoutes } from "./routes/me-data.js";
 import { metricsRoute } from "./routes/metrics.js";
 import { sessionRoutes } from "./routes/sessions.js";
 import { voiceRoutes } from "./routes/voice.js";
@@ -64,6 +66,8 @@ export function createHttpApp(deps: HttpDeps): Express {
   api.use(voiceRoutes(deps));
   api.use(apiKeyRoutes(deps));
   api.use(openApiRoutes(deps));
+  api.use(imageRoutes(deps));
+  api.use(meDataRoutes(deps));
   api.use(methodNotAllowed(api));
   api.use(apiNotFound);
 

@@ -5,6 +5,7 @@ import type { ServiceHealth } from "../../core/health/service-health.js";
 import type { Metrics } from "../../core/metrics.js";
 import type { Accounts } from "../../modules/accounts/accounts.js";
 import type { Passkeys } from "../../modules/accounts/passkeys.js";
+import type { PersonalDataRegistry } from "../../core/personal-data.js";
 import type { TurnRunner } from "../../graph/turn-runner.js";
 import type { LongTermMemory } from "../../modules/memory/long-term-memory.js";
 import type { AudioStore } from "../../modules/speech/audio-store.js";
@@ -12,6 +13,7 @@ import type { Speech } from "../../modules/speech/speech.js";
 import type { SessionStore } from "../../modules/sessions/types.js";
 import type { ApiKeys } from "../../modules/api-keys/api-keys.js";
 import type { ConversationLinkStore } from "../../modules/client-conversations/types.js";
+import type { Pictures } from "../../modules/images/pictures.js";
 
 /** What the HTTP layer needs from the rest of the service. */
 export interface HttpDeps {
@@ -29,7 +31,11 @@ export interface HttpDeps {
   speech: Speech;
   /** Spoken replies kept for a short while under DATA_DIR/audio. */
   audioStore: AudioStore;
+  /** The conversations' pictures: stored per owner, served only to them. */
+  pictures: Pictures;
   health: ServiceHealth;
+  /** Every store holding a person's data: their export and their erasure. */
+  personalData: PersonalDataRegistry;
   /** False once shutdown began: readiness turns 503 so the load balancer stops sending new turns. */
   isAccepting: () => boolean;
   /** Accounts, sign-in sessions and tokens; passkey ceremonies. */

@@ -3,8 +3,14 @@ import type { AIMessageChunk, BaseMessage } from "@langchain/core/messages";
 import type { z } from "zod";
 import { ProviderError, providerErrorFrom } from "../../core/resilience/provider-error.js";
 
-/** Rose's replies come from the chat model; routing, memory analysis and summaries from the small one. */
-export type ModelRole = "chat" | "small";
+/**
+ * Rose's replies come from the chat model; routing, memory analysis and summaries from the small one; a
+ * reply to a turn with pictures from the vision model, when the provider has one (`*_VISION_MODEL`).
+ */
+export type ModelRole = "chat" | "small" | "vision";
+
+/** Every provider has a chat and a small model; a vision model only when configured. */
+export type RoleModels<T> = Readonly<Record<"chat" | "small", T> & { vision?: T }>;
 
 /**
  * One chat-model provider, unguarded: a capability's fallback chain wraps it in its own guard. It
@@ -13,7 +19,7 @@ export type ModelRole = "chat" | "small";
  */
 export interface ChatProvider {
   readonly id: string;
-  readonly models: Readonly<Record<ModelRole, string>>;
+  readonly models: RoleModels<string>;
   /** The reply's text, piece by piece as it is generated; an empty reply is a failure. */
   stream(role: ModelRole, messages: BaseMessage[], signal: AbortSignal): AsyncIterable<string>;
   /** The whole reply's text. */
@@ -47,15 +53,21 @@ export class LangChainChatProvider implements ChatProvider {
 
   constructor(
     readonly id: string,
-    private readonly chatModels: Readonly<Record<ModelRole, BaseChatModel>>,
-    readonly models: Readonly<Record<ModelRole, string>>,
+    private readonly chatModels: RoleModels<BaseChatModel>,
+    readonly models: RoleModels<string>,
     private readonly probeOnce: (signal: AbortSignal) => Promise<void>,
   ) {}
+
+  private modelFor(role: ModelRole): BaseChatModel {
+    const model = this.chatModels[role];
+    if (!model) throw new ProviderError({ provider: this.id, kind: "client", message: `no ${role} model is configured` });
+    return model;
+  }
 
   async *stream(role: ModelRole, messages: BaseMessage[], signal: AbortSignal): AsyncIterable<string> {
     let any = false;
     try {
-      const stream = await this.chatModels[role].stream(messages, { signal });
+      const stream = await this.modelFor(role).stream(messages, { signal });
       for await (const chunk of stream) {
         const piece = textOfContent(chunk.content);
         if (!piece) continue;
@@ -70,7 +82,7 @@ export class LangChainChatProvider implements ChatProvider {
 
   async invoke(role: ModelRole, messages: BaseMessage[], signal: AbortSignal): Promise<string> {
     try {
-      return textOfContent((await this.chatModels[role].invoke(messages, { signal })).content);
+      return textOfContent((await this.modelFor(role).invoke(messages, { signal })).content);
     } catch (error) {
       throw providerErrorFrom(this.id, error);
     }
@@ -80,7 +92,7 @@ export class LangChainChatProvider implements ChatProvider {
     const key = `${role}:${name}`;
     let runnable = this.structuredRunnables.get(key);
     if (!runnable) {
-      runnable = this.chatModels[role].withStructuredOutput(schema as z.ZodType<Record<string, unknown>>, { name, method: "functionCalling" });
+      runnable = this.modelFor(role).withStructuredOutput(schema as z.ZodType<Record<string, unknown>>, { name, method: "functionCalling" });
       this.structuredRunnables.set(key, runnable);
     }
     try {

@@ -66,6 +66,8 @@ export class GuardedLanguageModel implements LanguageModel {
 export interface LanguageModels {
   chat: GuardedLanguageModel;
   small: GuardedLanguageModel;
+  /** The providers that have a vision model (`*_VISION_MODEL`), for turns with pictures; null when none has. */
+  vision: GuardedLanguageModel | null;
 }
 
 export function createLanguageModels(
@@ -76,17 +78,22 @@ export function createLanguageModels(
 ): LanguageModels | null {
   if (providers.length === 0) return null;
   const instances = instantiate(providers, context);
-  const chain = (role: ModelRole) =>
+  const chain = (role: ModelRole, members = instances) =>
     new FallbackChain(
       role,
-      instances.map((provider) => ({
+      members.map((provider) => ({
         id: provider.id,
         provider,
         guard: guards.guard(`${role}:${provider.id}`, "llm"),
-        model: provider.models[role],
+        model: provider.models[role] ?? "",
         probe: (signal: AbortSignal) => provider.probe(signal),
       })),
       logger,
     );
-  return { chat: new GuardedLanguageModel("chat", chain("chat")), small: new GuardedLanguageModel("small", chain("small")) };
+  const seeing = instances.filter((provider) => provider.models.vision !== undefined);
+  return {
+    chat: new GuardedLanguageModel("chat", chain("chat")),
+    small: new GuardedLanguageModel("small", chain("small")),
+    vision: seeing.length > 0 ? new GuardedLanguageModel("vision", chain("vision", seeing)) : null,
+  };
 }

@@ -297,7 +297,12 @@ export class SqliteVecMemoryStore implements MemoryStore {
   }
 
   async deleteAll(userId: string): Promise<number> {
-    return this.db.prepare("DELETE FROM memories WHERE user_id = ?").run(userId).changes;
+    return this.db.transaction(() => {
+      const removed = this.db.prepare("DELETE FROM memories WHERE user_id = ?").run(userId).changes;
+      // The person's keyword totals still name them when they count nothing: forgetting everything leaves no trace.
+      this.db.prepare("DELETE FROM memory_people WHERE user_id = ?").run(userId);
+      return removed;
+    })();
   }
 
   async staleVectors(embedderId: string, limit: number): Promise<Array<{ userId: string; id: string; text: string }>> {

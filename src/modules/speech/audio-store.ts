@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import { mkdir, readdir, readFile, rmdir, stat, unlink, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, rmdir, stat, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { isUuid, newId } from "../../core/ids.js";
+import type { PersonalDataHolder } from "../../core/personal-data.js";
 import { extensionForMime, mimeForExtension } from "./audio-format.js";
 import type { SpokenAudio } from "./types.js";
 
@@ -15,13 +16,19 @@ export interface StoredAudio {
  * finds their audio: anyone else's id answers "not found", like someone else's session. Expired audio is
  * never served; `removeExpired`, which a job runs on an interval, frees the space.
  */
-export interface AudioStore {
-  /** Stores the audio and returns its id. */
-  save(ownerId: string, audio: SpokenAudio): Promise<string>;
+export interface AudioStore extends PersonalDataHolder {
+  /** Stores the audio and returns its id; `sessionId` links it to its conversation, so deleting that removes it too. */
+  save(ownerId: string, audio: SpokenAudio, sessionId?: string): Promise<string>;
+  /** Deletes the owner's audio linked to the conversation. */
+  eraseSession(ownerId: string, sessionId: string): Promise<void>;
   /** The owner's unexpired audio for a well-formed id, or null. */
   find(ownerId: string, id: string): Promise<StoredAudio | null>;
   /** Deletes everything past its TTL. */
   removeExpired(now?: number): Promise<{ removed: number }>;
+  /** What the owner has stored (ids, types, times; the audio itself is Rose's spoken replies, kept minutes). */
+  exportUser(ownerId: string): Promise<Array<{ id: string; mime: string; created_at: string }>>;
+  /** Deletes every reply spoken for the owner. */
+  eraseUser(ownerId: string): Promise<void>;
 }
 
 /** Ids are a UUID and a known extension, nothing else: no separators, no dots to climb out with. */
@@ -43,6 +50,9 @@ export function newAudioId(mime: string): string {
   return `${newId()}.${extension}`;
 }
 
+/** Between an audio id and its conversation's id in the name of the marker that links them (FileAudioStore). */
+const SESSION_MARK = ".session-";
+
 /** Owners are kept as a hash of their id: the store needs to tell them apart, not to know them. */
 export const ownerKey = (ownerId: string) => createHash("sha256").update(ownerId).digest("hex").slice(0, 32);
 
@@ -51,17 +61,21 @@ export const ownerKey = (ownerId: string) => createHash("sha256").update(ownerId
  * after their owner key; a file's age is its modification time.
  */
 export class FileAudioStore implements AudioStore {
+  readonly name = "reply_audio";
+
   constructor(
     readonly dir: string,
     readonly ttlMs: number,
   ) {}
 
-  async save(ownerId: string, audio: SpokenAudio): Promise<string> {
+  async save(ownerId: string, audio: SpokenAudio, sessionId?: string): Promise<string> {
     const id = newAudioId(audio.mime);
     const folder = this.folderOf(ownerId);
     const write = async () => {
       await mkdir(folder, { recursive: true, mode: 0o700 });
       await writeFile(join(folder, id), audio.bytes, { mode: 0o600 });
+      // The link to the conversation is an empty marker beside the file (it expires with it).
+      if (sessionId && isUuid(sessionId)) await writeFile(join(folder, `${id}${SESSION_MARK}${sessionId}`), "", { mode: 0o600 });
     };
     // The cleanup job may remove the owner's emptied folder between mkdir and write: make it again, once.
     await write().catch((error: NodeJS.ErrnoException) => (error.code === "ENOENT" ? write() : Promise.reject(error)));
@@ -105,6 +119,31 @@ export class FileAudioStore implements AudioStore {
       if (kept === 0) await rmdir(path).catch(() => {}); // a file saved meanwhile keeps it: ENOTEMPTY
     }
     return { removed };
+  }
+
+  async exportUser(ownerId: string): Promise<Array<{ id: string; mime: string; created_at: string }>> {
+    const folder = this.folderOf(ownerId);
+    const files = (await readdir(folder).catch(() => [] as string[])).filter(isAudioId);
+    const listed = await Promise.all(
+      files.map(async (id) => {
+        const info = await stat(join(folder, id)).catch(() => null);
+        return info && { id, mime: mimeOfId(id), created_at: info.mtime.toISOString() };
+      }),
+    );
+    return listed.filter((entry) => entry !== null);
+  }
+
+  async eraseUser(ownerId: string): Promise<void> {
+    await rm(this.folderOf(ownerId), { recursive: true, force: true });
+  }
+
+  async eraseSession(ownerId: string, sessionId: string): Promise<void> {
+    const folder = this.folderOf(ownerId);
+    const suffix = `${SESSION_MARK}${sessionId}`;
+    for (const marker of (await readdir(folder).catch(() => [] as string[])).filter((name) => name.endsWith(suffix))) {
+      await rm(join(folder, marker.slice(0, -suffix.length)), { force: true });
+      await rm(join(folder, marker), { force: true });
+    }
   }
 
   private isExpired(modifiedMs: number, now: number): boolean {

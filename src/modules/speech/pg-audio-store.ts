@@ -8,6 +8,8 @@ import type { SpokenAudio } from "./types.js";
  * simpler and safer than a shared volume.
  */
 export class PgAudioStore implements AudioStore {
+  readonly name = "reply_audio";
+
   private constructor(
     private readonly pool: pg.Pool,
     readonly ttlMs: number,
@@ -23,20 +25,27 @@ export class PgAudioStore implements AudioStore {
         created_at TIMESTAMPTZ NOT NULL
       );
       CREATE INDEX IF NOT EXISTS rose_audio_created ON rose_audio(created_at);
+      CREATE INDEX IF NOT EXISTS rose_audio_owner ON rose_audio(owner_key);
+      ALTER TABLE rose_audio ADD COLUMN IF NOT EXISTS session_id TEXT;
     `);
     return new PgAudioStore(pool, ttlMs);
   }
 
-  async save(ownerId: string, audio: SpokenAudio): Promise<string> {
+  async save(ownerId: string, audio: SpokenAudio, sessionId?: string): Promise<string> {
     const id = newAudioId(audio.mime);
-    await this.pool.query("INSERT INTO rose_audio (id, owner_key, mime, bytes, created_at) VALUES ($1, $2, $3, $4, $5)", [
+    await this.pool.query("INSERT INTO rose_audio (id, owner_key, mime, bytes, created_at, session_id) VALUES ($1, $2, $3, $4, $5, $6)", [
       id,
       ownerKey(ownerId),
       audio.mime,
       audio.bytes,
       new Date(),
+      sessionId ?? null,
     ]);
     return id;
+  }
+
+  async eraseSession(ownerId: string, sessionId: string): Promise<void> {
+    await this.pool.query("DELETE FROM rose_audio WHERE owner_key = $1 AND session_id = $2", [ownerKey(ownerId), sessionId]);
   }
 
   async find(ownerId: string, id: string): Promise<StoredAudio | null> {
@@ -46,6 +55,18 @@ export class PgAudioStore implements AudioStore {
       [id, ownerKey(ownerId), new Date(Date.now() - this.ttlMs)],
     );
     return rows[0] ?? null;
+  }
+
+  async exportUser(ownerId: string): Promise<Array<{ id: string; mime: string; created_at: string }>> {
+    const { rows } = await this.pool.query<{ id: string; mime: string; created_at: Date }>(
+      "SELECT id, mime, created_at FROM rose_audio WHERE owner_key = $1 ORDER BY created_at",
+      [ownerKey(ownerId)],
+    );
+    return rows.map((r) => ({ id: r.id, mime: r.mime, created_at: r.created_at.toISOString() }));
+  }
+
+  async eraseUser(ownerId: string): Promise<void> {
+    await this.pool.query("DELETE FROM rose_audio WHERE owner_key = $1", [ownerKey(ownerId)]);
   }
 
   async removeExpired(now = Date.now()): Promise<{ removed: number }> {

@@ -20,8 +20,8 @@ export interface WebAppOptions {
   prefix: string;
   /** What the fake microphone says (espeak-ng), looped. */
   spoken?: string;
-  /** Rose's environment on top of the simulator's models (no voice, no rate limit). */
-  env?: Record<string, string>;
+  /** Rose's environment on top of the simulator's models (no voice, no rate limit); a function when it needs the simulator's address. */
+  env?: Record<string, string> | ((sim: Simulator) => Record<string, string>);
 }
 
 /**
@@ -52,7 +52,7 @@ export function useWebApp({ prefix, spoken = "Hello Rose.", env = {} }: WebAppOp
         SMALL_MODEL: "sim-small",
         TTS_PROVIDER: "none",
         RATE_LIMIT_PER_MINUTE: "0",
-        ...env,
+        ...(typeof env === "function" ? env(sim) : env),
       },
       join(dataDir.path, "rose"),
     );

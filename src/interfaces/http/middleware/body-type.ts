@@ -27,3 +27,5 @@ export const JSON_LINES_TYPES = ["application/x-ndjson", "application/jsonl", "a
 export const jsonBody = acceptBody(JSON_TYPES, "JSON (Content-Type: application/json)");
 export const jsonOrJsonLinesBody = acceptBody([...JSON_TYPES, ...JSON_LINES_TYPES], "JSON (application/json) or JSON Lines (application/x-ndjson)");
 export const multipartBody = acceptBody(["multipart/form-data"], "multipart/form-data");
+/** A chat turn: JSON, or multipart/form-data when it carries pictures (behind the cross-site guard, like voice uploads). */
+export const jsonOrMultipartBody = acceptBody([...JSON_TYPES, "multipart/form-data"], "JSON (application/json), or multipart/form-data with pictures");

@@ -7,6 +7,7 @@ import { openAiRouteDocs } from "../openai/router.js";
 import { apiKeyRouteDocs } from "../routes/api-keys.js";
 import { authRouteDocs } from "../routes/auth-docs.js";
 import { coreApiDocs, rootRouteDocs } from "./core-api-docs.js";
+import { conversationRouteDocs } from "./conversation-docs.js";
 import { openApiDocument } from "./document.js";
 import { defineRoute, type RouteGroup } from "./route-docs.js";
 
@@ -29,7 +30,11 @@ export const openApiJsonRoute = defineRoute({
  */
 export function apiRouteGroups(deps: HttpDeps): RouteGroup[] {
   return [
-    { base: "/api/v1", errorSchema: roseErrorSchema, routes: [...coreApiDocs(deps.config), ...authRouteDocs, ...apiKeyRouteDocs, openApiJsonRoute] },
+    {
+      base: "/api/v1",
+      errorSchema: roseErrorSchema,
+      routes: [...coreApiDocs(deps.config), ...conversationRouteDocs, ...authRouteDocs, ...apiKeyRouteDocs, openApiJsonRoute],
+    },
     { base: "/v1", errorSchema: openAiErrorSchema, routes: openAiRouteDocs },
     { base: "", errorSchema: roseErrorSchema, routes: [...rootRouteDocs, docsPageRoute, docsScriptRoute] },
   ];

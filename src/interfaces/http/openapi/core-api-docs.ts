@@ -35,6 +35,9 @@ const turnReplySchema = z.object({
   stopped: z.boolean(),
   memories_used: z.number().int(),
   timings: z.object({ total_ms: z.number() }),
+  attached_images: z.array(z.string()).describe("Ids of the pictures the person attached (GET /images/:id)"),
+  images: z.array(z.string()).describe("Ids of the pictures Rose made for this reply"),
+  images_seen: z.boolean().describe("False when pictures were attached but no configured model can see them"),
 });
 
 const voiceReplySchema = z.looseObject({
@@ -107,6 +110,7 @@ export function coreApiDocs(config: Config): RouteDoc[] {
                 created_at: isoTime.optional(),
                 failed: z.literal(true).optional(),
                 stopped: z.literal(true).optional(),
+                images: z.array(z.string()).optional(),
               }),
             ),
           }),
@@ -137,6 +141,7 @@ export function coreApiDocs(config: Config): RouteDoc[] {
       summary: "A text turn: one JSON answer",
       tag: "Chat",
       auth: "person",
+      description: "JSON, or multipart/form-data with the same fields and `images` (pictures the person attached).",
       body: { schema: chatBodySchema(config.maxMessageChars) },
       responses: { 200: { description: "Rose's reply", schema: turnReplySchema } },
     },
@@ -258,6 +263,15 @@ export function coreApiDocs(config: Config): RouteDoc[] {
       auth: "person",
       params: z.object({ id: z.string() }),
       responses: { 200: { description: "The audio", contentType: "audio/*" }, 206: { description: "A byte range of it", contentType: "audio/*" } },
+    },
+    {
+      method: "get",
+      path: "/images/:id",
+      summary: "A picture of one of the person's conversations (theirs or Rose's)",
+      tag: "Chat",
+      auth: "person",
+      params: z.object({ id: z.string() }),
+      responses: { 200: { description: "The picture", contentType: "image/*" }, 206: { description: "A byte range of it", contentType: "image/*" } },
     },
   ];
 }

@@ -1,18 +1,20 @@
-import { type Request, Router } from "express";
+import { type Request, type Response, Router } from "express";
 import { z } from "zod";
 import { type AppError, badRequest, conflict, isAppError } from "../../../core/errors.js";
 import { annotateContext } from "../../../core/request-context.js";
 import { isTimezone } from "../../../modules/character/activity.js";
 import type { Session } from "../../../modules/sessions/types.js";
 import type { HttpDeps } from "../context.js";
-import { jsonBody } from "../middleware/body-type.js";
+import { jsonBody, jsonOrMultipartBody } from "../middleware/body-type.js";
 import { errorBody } from "../middleware/errors.js";
 import { SseChannel } from "../sse.js";
 import { isPlainText, PLAIN_TEXT_ERROR, parseInput } from "../validation.js";
 import { ownedSession, sessionIdSchema } from "./sessions.js";
-import { LLM_NOT_CONFIGURED } from "../../../graph/turn-runner.js";
+import { LLM_NOT_CONFIGURED, type TurnInput, type TurnReply } from "../../../graph/turn-runner.js";
+import { attachedImages, chatImageUpload } from "./images.js";
 
-export function chatBodySchema(maxChars: number) {
+/** `withImages`: the turn carries pictures, so its message may be left out (a picture alone says something). */
+export function chatBodySchema(maxChars: number, withImages = false) {
   return z
     .object({
       session_id: sessionIdSchema.optional(),
@@ -39,23 +41,35 @@ export function chatBodySchema(maxChars: number) {
           path: ["message"],
           message: "must be left out with regenerate (the last message is asked again); use edit to change it",
         });
-      if (!body.regenerate && body.message === undefined) ctx.addIssue({ code: "custom", path: ["message"], message: "is required and must be text" });
+      if (!body.regenerate && !withImages && body.message === undefined)
+        ctx.addIssue({ code: "custom", path: ["message"], message: "is required and must be text" });
     });
 }
 
 export const stopBodySchema = z.object({ session_id: sessionIdSchema });
 
+/**
+ * The pictures of an exchange, as ids (each served at GET /api/v1/images/:id): `attached_images` the
+ * person's, `images` Rose's; `images_seen` is false when no configured model can see pictures.
+ */
+function imageFields(attached: string[], result: TurnReply) {
+  return { attached_images: attached, images: result.images, images_seen: attached.length === 0 || result.imagesSeen };
+}
+
 export function chatRoutes(deps: HttpDeps): Router {
-  const { sessions, turns, config, logger } = deps;
+  const { sessions, turns, config, logger, pictures } = deps;
   const bodySchema = chatBodySchema(config.maxMessageChars);
+  const bodyWithImagesSchema = chatBodySchema(config.maxMessageChars, true);
+  const upload = chatImageUpload(deps);
   const router = Router();
 
   /**
    * Validates everything before any state changes, so a rejected request leaves the thread untouched,
    * and refuses before a stream opens so the client still gets a proper status code.
    */
-  async function prepareTurn(req: Request) {
-    const body = parseInput(bodySchema, req.body);
+  async function prepareTurn(req: Request, res: Response) {
+    const images = attachedImages(res);
+    const body = parseInput(images.length > 0 ? bodyWithImagesSchema : bodySchema, req.body);
     if (!turns.canTakeTurns) throw LLM_NOT_CONFIGURED;
     const replaceLast = body.regenerate ? "regenerate" : body.edit ? "edit" : null;
     // Before a session is created: a refused request leaves nothing behind.
@@ -72,14 +86,31 @@ export function chatRoutes(deps: HttpDeps): Router {
         );
     }
     const replace = body.retry ? ("failed" as const) : replaceLast ? ("last" as const) : undefined;
-    return { userId: req.userId, sessionId: session.id, message: body.message?.trim() ?? null, timezone, ...(replace ? { replace } : {}) };
+    const message = body.message?.trim() ?? (images.length > 0 ? "" : null);
+    return { userId: req.userId, sessionId: session.id, message, timezone, ...(replace ? { replace } : {}), images };
   }
 
-  router.post("/chat", jsonBody, async (req, res) => {
-    const input = await prepareTurn(req);
+  /**
+   * Stores the turn's pictures (checked and cleaned already) and starts it. Pictures of a turn that ends
+   * without a reply are taken back, so the store holds only pictures a thread message names.
+   */
+  async function startTurn(prepared: Awaited<ReturnType<typeof prepareTurn>>, onToken?: (text: string) => void) {
+    const { images, ...input } = prepared;
+    const ids: string[] = [];
+    for (const image of images) ids.push(await pictures.store.save(input.userId, input.sessionId, "person", image));
+    const turnInput: TurnInput = { ...input, ...(ids.length > 0 ? { images: ids } : {}) };
+    const turn = turns.start(turnInput, onToken);
+    const reply: Promise<TurnReply> = turn.reply.catch(async (error: unknown) => {
+      await pictures.store.remove(input.userId, ids).catch(() => {});
+      throw error;
+    });
+    return { input, reply, attached: ids };
+  }
+
+  router.post("/chat", jsonOrMultipartBody, upload, async (req, res) => {
     const started = performance.now();
-    const turn = turns.start(input);
-    const result = await turn.reply;
+    const { input, reply, attached } = await startTurn(await prepareTurn(req, res));
+    const result = await reply;
     await sessions.touch(input.sessionId);
     res.json({
       session_id: input.sessionId,
@@ -88,6 +119,7 @@ export function chatRoutes(deps: HttpDeps): Router {
       fallback: result.fallback,
       stopped: result.stopped,
       memories_used: result.memoriesUsed,
+      ...imageFields(attached, result),
       timings: { total_ms: Math.round(performance.now() - started) },
     });
   });
@@ -103,16 +135,17 @@ export function chatRoutes(deps: HttpDeps): Router {
     res.status(202).json({ session_id: session.id, stopping: true });
   });
 
-  router.post("/chat/stream", jsonBody, async (req, res) => {
-    const input = await prepareTurn(req);
+  router.post("/chat/stream", jsonOrMultipartBody, upload, async (req, res) => {
     const started = performance.now();
+    const prepared = await prepareTurn(req, res);
+    const input = prepared;
     const sse = new SseChannel(res);
     try {
       // Name the session first, so a reply interrupted before `done` (the person left the page) still
       // belongs to a thread the browser knows.
       sse.send("session", { session_id: input.sessionId });
-      const turn = turns.start(input, (text) => sse.send("token", { text }));
-      const result = await turn.reply;
+      const { reply, attached } = await startTurn(prepared, (text) => sse.send("token", { text }));
+      const result = await reply;
       await sessions.touch(input.sessionId);
       sse.send("done", {
         session_id: input.sessionId,
@@ -121,6 +154,7 @@ export function chatRoutes(deps: HttpDeps): Router {
         fallback: result.fallback,
         stopped: result.stopped,
         memories_used: result.memoriesUsed,
+        ...imageFields(attached, result),
         timings: { total_ms: Math.round(performance.now() - started) },
       });
     } catch (error) {

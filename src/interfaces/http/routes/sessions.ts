@@ -6,6 +6,7 @@ import type { Session, SessionStore } from "../../../modules/sessions/types.js";
 import type { HttpDeps } from "../context.js";
 import { jsonBody } from "../middleware/body-type.js";
 import { parseInput } from "../validation.js";
+import { encodeCursor, listQuerySchema, renameSchema, sessionJson } from "./conversation-list.js";
 
 export const sessionIdSchema = z.uuid({ error: "must be a session id (a UUID) from POST /api/v1/session/start" });
 
@@ -18,13 +19,29 @@ export async function ownedSession(sessions: SessionStore, req: Request, rawId: 
   return session;
 }
 
-export function sessionRoutes({ sessions, turns }: HttpDeps): Router {
+export function sessionRoutes({ sessions, turns, audioStore, pictures }: HttpDeps): Router {
   const router = Router();
 
   router.post("/session/start", jsonBody, async (req, res) => {
     const session = await sessions.create(req.userId);
     annotateContext({ sessionId: session.id });
     res.status(201).json({ session_id: session.id, created_at: session.createdAt });
+  });
+
+  /** The person's conversations, newest first; `next_cursor` (null on the last page) is the next page's `before`. */
+  router.get("/sessions", async (req, res) => {
+    const { limit, before } = parseInput(listQuerySchema, req.query);
+    // One more than asked for says whether another page exists without a count query.
+    const rows = await sessions.listOwned(req.userId, { limit: limit + 1, ...(before ? { before } : {}) });
+    const page = rows.slice(0, limit);
+    res.json({ sessions: page.map(sessionJson), next_cursor: rows.length > limit ? encodeCursor(page.at(-1)!) : null });
+  });
+
+  router.patch("/sessions/:id", jsonBody, async (req, res) => {
+    const session = await ownedSession(sessions, req, req.params.id);
+    const { title } = parseInput(renameSchema, req.body);
+    await sessions.setTitle(session.id, title);
+    res.json(sessionJson({ ...session, title }));
   });
 
   router.get("/sessions/:id/messages", async (req, res) => {
@@ -36,12 +53,17 @@ export function sessionRoutes({ sessions, turns }: HttpDeps): Router {
   router.delete("/sessions/:id/messages", jsonBody, async (req, res) => {
     const session = await ownedSession(sessions, req, req.params.id);
     await turns.clear(session.id);
+    await pictures.store.deleteSession(session.id); // the pictures went with the messages that carried them
+    await sessions.resetMessages(session.id);
     res.status(204).end();
   });
 
+  // Everything of the conversation: its checkpoints, its spoken replies and pictures, then the row (its title and preview).
   router.delete("/sessions/:id", jsonBody, async (req, res) => {
     const session = await ownedSession(sessions, req, req.params.id);
     await turns.clear(session.id);
+    await audioStore.eraseSession(req.userId, session.id);
+    await pictures.store.deleteSession(session.id);
     await sessions.delete(session.id);
     res.status(204).end();
   });

@@ -108,10 +108,10 @@ export function voiceRoutes(deps: HttpDeps): Router {
   }
 
   /** Stores the reply's audio for replay; null when there is none to store or storing fails. */
-  async function storeAudio(userId: string, audio: SpokenAudio | undefined): Promise<string | null> {
+  async function storeAudio(userId: string, audio: SpokenAudio | undefined, sessionId: string): Promise<string | null> {
     if (!audio) return null;
     try {
-      return `${AUDIO_PATH}/${await audioStore.save(userId, audio)}`;
+      return `${AUDIO_PATH}/${await audioStore.save(userId, audio, sessionId)}`;
     } catch (error) {
       logger.error("could not store reply audio", { error: (error as Error).message });
       return null;
@@ -135,7 +135,7 @@ export function voiceRoutes(deps: HttpDeps): Router {
     let ttsFailed = false;
     if (speech.canSpeak) {
       try {
-        audioUrl = await storeAudio(turn.userId, await speech.synthesize(result.reply));
+        audioUrl = await storeAudio(turn.userId, await speech.synthesize(result.reply), turn.sessionId);
       } catch (error) {
         ttsFailed = true; // the words still go out as text
         logger.warn("speech synthesis failed; answering with text only", { error: (error as Error).message });
@@ -210,7 +210,7 @@ export function voiceRoutes(deps: HttpDeps): Router {
       const workflowMs = noSpeech ? 0 : elapsedSince(workflowStarted);
       const spoken = speaker ? await speaker.finished() : { clips: [], failed: false };
       const ttsMs = ttsStarted === null ? 0 : elapsedSince(ttsStarted);
-      const audioUrl = spoken.failed || sse.isClosed ? null : await storeAudio(turn.userId, joinSpokenAudio(spoken.clips));
+      const audioUrl = spoken.failed || sse.isClosed ? null : await storeAudio(turn.userId, joinSpokenAudio(spoken.clips), turn.sessionId);
       await sessions.touch(turn.sessionId);
       sse.send("done", {
         session_id: turn.sessionId,

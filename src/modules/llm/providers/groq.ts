@@ -20,14 +20,18 @@ export const groqChat = defineProvider({
         GROQ_BASE_URL: url.optional(),
         GROQ_CHAT_MODEL: optionalString,
         GROQ_SMALL_MODEL: optionalString,
+        GROQ_VISION_MODEL: optionalString,
         CHAT_MODEL: optionalString,
         SMALL_MODEL: optionalString,
+        VISION_MODEL: optionalString,
       })
       .transform((env) => ({
         apiKey: env.GROQ_API_KEY,
         baseUrl: env.GROQ_BASE_URL,
         chatModel: env.GROQ_CHAT_MODEL ?? (role === "primary" ? env.CHAT_MODEL : undefined) ?? GROQ_DEFAULT_MODELS.chat,
         smallModel: env.GROQ_SMALL_MODEL ?? (role === "primary" ? env.SMALL_MODEL : undefined) ?? GROQ_DEFAULT_MODELS.small,
+        // No default: whether a model sees pictures is the operator's knowledge, not a guess.
+        visionModel: env.GROQ_VISION_MODEL ?? (role === "primary" ? env.VISION_MODEL : undefined),
       })),
   missing: (s) => (s.apiKey ? null : "needs GROQ_API_KEY: set it to your Groq API key, or choose another provider (openai)"),
   autoSelect: (s) => s.apiKey !== undefined,
@@ -37,8 +41,8 @@ export const groqChat = defineProvider({
     const modelList = `${(s.baseUrl ?? "https://api.groq.com").replace(/\/$/, "")}/openai/v1/models`;
     return new LangChainChatProvider(
       "groq",
-      { chat: model(s.chatModel, temperature), small: model(s.smallModel, 0) },
-      { chat: s.chatModel, small: s.smallModel },
+      { chat: model(s.chatModel, temperature), small: model(s.smallModel, 0), ...(s.visionModel ? { vision: model(s.visionModel, temperature) } : {}) },
+      { chat: s.chatModel, small: s.smallModel, ...(s.visionModel ? { vision: s.visionModel } : {}) },
       (signal) => probeModelList(modelList, s.apiKey!, signal),
     );
   },

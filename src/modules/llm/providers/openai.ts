@@ -20,14 +20,18 @@ export const openAiChat = defineProvider({
         OPENAI_BASE_URL: url.optional(),
         OPENAI_CHAT_MODEL: optionalString,
         OPENAI_SMALL_MODEL: optionalString,
+        OPENAI_VISION_MODEL: optionalString,
         CHAT_MODEL: optionalString,
         SMALL_MODEL: optionalString,
+        VISION_MODEL: optionalString,
       })
       .transform((env) => ({
         apiKey: env.OPENAI_API_KEY,
         baseUrl: env.OPENAI_BASE_URL,
         chatModel: env.OPENAI_CHAT_MODEL ?? (role === "primary" ? env.CHAT_MODEL : undefined) ?? OPENAI_DEFAULT_MODELS.chat,
         smallModel: env.OPENAI_SMALL_MODEL ?? (role === "primary" ? env.SMALL_MODEL : undefined) ?? OPENAI_DEFAULT_MODELS.small,
+        // No default: whether a model sees pictures is the operator's knowledge, not a guess.
+        visionModel: env.OPENAI_VISION_MODEL ?? (role === "primary" ? env.VISION_MODEL : undefined),
       })),
   missing: (s) => (s.apiKey || s.baseUrl ? null : "needs OPENAI_API_KEY, or OPENAI_BASE_URL for a local OpenAI-compatible server"),
   autoSelect: (s) => s.apiKey !== undefined || s.baseUrl !== undefined,
@@ -39,8 +43,8 @@ export const openAiChat = defineProvider({
     const modelList = `${(s.baseUrl ?? "https://api.openai.com/v1").replace(/\/$/, "")}/models`;
     return new LangChainChatProvider(
       "openai",
-      { chat: model(s.chatModel, temperature), small: model(s.smallModel, 0) },
-      { chat: s.chatModel, small: s.smallModel },
+      { chat: model(s.chatModel, temperature), small: model(s.smallModel, 0), ...(s.visionModel ? { vision: model(s.visionModel, temperature) } : {}) },
+      { chat: s.chatModel, small: s.smallModel, ...(s.visionModel ? { vision: s.visionModel } : {}) },
       (signal) => probeModelList(modelList, key, signal),
     );
   },

@@ -29,6 +29,8 @@ const toJob = (row: JobRow): QueuedMemoryJob => ({
  * lapses with its short lease, which live owners keep renewing.
  */
 export class PgMemoryOutbox implements MemoryOutbox {
+  readonly name = "queued_memory_writes";
+
   private constructor(private readonly pool: pg.Pool) {}
 
   static async open(pool: pg.Pool): Promise<PgMemoryOutbox> {
@@ -92,6 +94,15 @@ export class PgMemoryOutbox implements MemoryOutbox {
 
   async forgetUser(userId: string): Promise<number> {
     return (await this.pool.query("DELETE FROM rose_memory_outbox WHERE user_id = $1", [userId])).rowCount ?? 0;
+  }
+
+  async exportUser(userId: string): Promise<Array<{ session_id: string; message: string; queued_at: string }>> {
+    const { rows } = await this.pool.query<JobRow>("SELECT * FROM rose_memory_outbox WHERE user_id = $1 ORDER BY id", [userId]);
+    return rows.map((row) => ({ session_id: row.session_id, message: row.message, queued_at: new Date(Number(row.created_at)).toISOString() }));
+  }
+
+  async eraseUser(userId: string): Promise<void> {
+    await this.forgetUser(userId);
   }
 
   async pending(): Promise<number> {

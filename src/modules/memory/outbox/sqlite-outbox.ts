@@ -23,6 +23,8 @@ const toJob = (row: JobRow): QueuedMemoryJob => ({
 
 /** The outbox in the instance's own SQLite file (one instance). */
 export class SqliteMemoryOutbox implements MemoryOutbox {
+  readonly name = "queued_memory_writes";
+
   constructor(
     private readonly db: Database.Database,
     now = Date.now(),
@@ -85,6 +87,17 @@ export class SqliteMemoryOutbox implements MemoryOutbox {
 
   async forgetUser(userId: string): Promise<number> {
     return this.db.prepare("DELETE FROM memory_outbox WHERE user_id = ?").run(userId).changes;
+  }
+
+  async exportUser(userId: string): Promise<Array<{ session_id: string; message: string; queued_at: string }>> {
+    return this.db
+      .prepare<[string], JobRow>("SELECT * FROM memory_outbox WHERE user_id = ? ORDER BY id")
+      .all(userId)
+      .map((row) => ({ session_id: row.session_id, message: row.message, queued_at: new Date(row.created_at).toISOString() }));
+  }
+
+  async eraseUser(userId: string): Promise<void> {
+    await this.forgetUser(userId);
   }
 
   async pending(): Promise<number> {

@@ -1,3 +1,5 @@
+import type { PersonalDataHolder } from "../../../core/personal-data.js";
+
 /** One message waiting to be analysed and, if worth it, remembered. */
 export interface MemoryJob {
   userId: string;
@@ -20,7 +22,7 @@ export interface QueuedMemoryJob extends MemoryJob {
  * queued until it is completed or forgotten, so a crash or an outage delays a memory instead of losing
  * it: a claim whose process died lapses with its lease (SQLite: at once, when the file is reopened).
  */
-export interface MemoryOutbox {
+export interface MemoryOutbox extends PersonalDataHolder {
   /** Queues a job, already claimed under `claim` until `claimedUntil`. */
   add(job: MemoryJob, now: number, claimedUntil: number, claim: string): Promise<QueuedMemoryJob>;
   /** Claims up to `limit` jobs due at `now` under `claim` until `claimedUntil`, oldest first. */
@@ -34,5 +36,9 @@ export interface MemoryOutbox {
   retryAt(id: number, attempts: number, at: number, error: string): Promise<void>;
   /** Drops every queued job of this user; returns how many. */
   forgetUser(userId: string): Promise<number>;
+  /** The user's messages still waiting to be analysed (their data export). */
+  exportUser(userId: string): Promise<Array<{ session_id: string; message: string; queued_at: string }>>;
+  /** Same as forgetUser, as a personal-data holder. */
+  eraseUser(userId: string): Promise<void>;
   pending(): Promise<number>;
 }
