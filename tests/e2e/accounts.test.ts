@@ -50,7 +50,7 @@ describe("accounts in the web app", () => {
     const email = freshEmail();
     await signUpWithPassword(laptop, email);
     // The conversation stays on screen: the account took this browser's anonymous identity over.
-    await expect.poll(() => laptop.getByText("Piano on Tuesdays sounds lovely.").count()).toBe(1);
+    await expect.poll(() => laptop.locator(".from-rose .bubble").getByText("Piano on Tuesdays sounds lovely.").count()).toBe(1);
 
     const phone = await app.newPage(390, 844);
     await phone.goto("/chat");
@@ -72,7 +72,7 @@ describe("accounts in the web app", () => {
     // The laptop's conversation, opened on the phone (the conversation list is its own piece of the app).
     await phone.evaluate(`localStorage.setItem("rose.session_id", ${JSON.stringify(sessionId)})`);
     await phone.reload();
-    await expect.poll(() => phone.getByText("Piano on Tuesdays sounds lovely.").count(), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => phone.locator(".from-rose .bubble").getByText("Piano on Tuesdays sounds lovely.").count(), { timeout: 10_000 }).toBe(1);
 
     // Signing out on the phone leaves it a stranger again.
     await signOut(phone, email);
@@ -152,7 +152,7 @@ describe("accounts in the web app", () => {
 
     await page.getByRole("button", { name: email }).click();
     await page.getByRole("menuitem", { name: "Add a passkey" }).click();
-    await expect.poll(() => page.getByRole("status").textContent()).toMatch(/Passkey added/);
+    await expect.poll(() => page.locator(".account-notice").textContent()).toMatch(/Passkey added/);
     const me = (await (await page.request.get("/api/v1/me")).json()) as { passkeys: unknown[] };
     expect(me.passkeys).toHaveLength(1);
 
@@ -198,7 +198,7 @@ describe("accounts in the web app", () => {
     await dialog.getByRole("button", { name: "Create an account" }).click();
     await dialog.getByRole("button", { name: "Create an account with a passkey" }).click();
     await expect.poll(() => page.getByRole("button", { name: "Your account" }).count()).toBe(1);
-    await expect.poll(() => page.getByText("I'll remember the garden.").count()).toBe(1);
+    await expect.poll(() => page.locator(".from-rose .bubble").getByText("I'll remember the garden.").count()).toBe(1);
     const me = (await (await page.request.get("/api/v1/me")).json()) as { email: string | null; has_password: boolean; passkeys: unknown[] };
     expect(me).toMatchObject({ email: null, has_password: false });
     expect(me.passkeys).toHaveLength(1);
