@@ -28,6 +28,7 @@ COPY --from=build --chown=node:node /app/package.json ./package.json
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
 COPY --from=build --chown=node:node /app/frontend/dist ./frontend/dist
+COPY --chown=node:node characters ./characters
 COPY --chmod=0755 scripts/docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh
 RUN mkdir -p /data && chown node:node /data
 # No VOLUME (Railway refuses it; its volumes are attached to the service) and no USER: the container

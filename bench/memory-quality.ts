@@ -9,9 +9,11 @@ import { join } from "node:path";
 import { tempDataDir } from "../tests/helpers/rose-server.js";
 import { newId } from "../src/core/ids.js";
 import { LexicalHashEmbedder } from "../src/modules/memory/embeddings/lexical-embedder.js";
+import { extractEntities } from "../src/modules/memory/entities/extract-entities.js";
 import type { Embedder } from "../src/modules/memory/embeddings/types.js";
 import { LongTermMemory, type SearchOptions } from "../src/modules/memory/long-term-memory.js";
 import { SqliteVecMemoryStore } from "../src/modules/memory/sqlite-vec-store.js";
+import { resolveOccurredAt } from "../src/modules/memory/time/occurred-at.js";
 import { type Conversation, generateConversations, type QuestionKind } from "./data/conversations.js";
 import { percentile, round } from "./stats.js";
 
@@ -62,7 +64,7 @@ class PlainBm25 {
 
 type Searcher = (person: number, question: string, limit: number) => Promise<string[]>;
 
-/** Share of each question's evidence found in the top k, averaged per kind and overall (in %). */
+/** Share of each question's evidence found in the top k, averaged per kind, per tag and overall (in %). */
 async function recall(conversations: Conversation[], ids: string[][], search: Searcher) {
   const sums = new Map<string, { at5: number; at10: number; n: number }>();
   const add = (key: string, at5: number, at10: number) => {
@@ -76,14 +78,18 @@ async function recall(conversations: Conversation[], ids: string[][], search: Se
       const share = (k: number) => evidence.filter((id) => found.slice(0, k).includes(id)).length / evidence.length;
       add(q.kind, share(5), share(10));
       add("all", share(5), share(10));
+      if (q.tag) add(q.tag, share(5), share(10));
     }
   }
-  const row: Record<string, string> = {};
-  for (const kind of ["all", ...KINDS]) {
-    const s = sums.get(kind)!;
-    row[kind] = `${round((100 * s.at5) / s.n, 1)} / ${round((100 * s.at10) / s.n, 1)}`;
-  }
-  return row;
+  const cell = (key: string) => {
+    const s = sums.get(key)!;
+    return `${round((100 * s.at5) / s.n, 1)} / ${round((100 * s.at10) / s.n, 1)}`;
+  };
+  const tags = [...new Set(conversations.flatMap((c) => c.questions.flatMap((q) => (q.tag ? [q.tag] : []))))];
+  return {
+    kinds: Object.fromEntries(["all", ...KINDS].map((k) => [k, cell(k)])) as Record<string, string>,
+    tags: Object.fromEntries(tags.map((t) => [t, cell(t)])) as Record<string, string>,
+  };
 }
 
 export async function quality(dir: string, embedder: Embedder = new LexicalHashEmbedder()) {
@@ -95,7 +101,8 @@ export async function quality(dir: string, embedder: Embedder = new LexicalHashE
   for (const [p, conversation] of conversations.entries()) {
     const outcomes = await memory.rememberAll(
       userId(p),
-      conversation.turns.map((t) => ({ text: t.text, type: "event" as const, importance: 0.5, createdAt: t.at })),
+      // As a client importing a transcript would: each turn with its time and its conversation (session).
+      conversation.turns.map((t) => ({ text: t.text, type: "event" as const, importance: 0.5, createdAt: t.at, sourceSessionId: `session-${t.session}` })),
     );
     ids.push(outcomes.map((o) => o.memory.id));
     for (const q of conversation.questions) evidenceRefused += q.evidence.filter((turn) => outcomes[turn]!.status === "duplicate").length;
@@ -108,26 +115,36 @@ export async function quality(dir: string, embedder: Embedder = new LexicalHashE
     (options: SearchOptions): Searcher =>
     async (p, q, limit) =>
       (await memory.search(userId(p), q, { ...options, limit })).map((h) => h.memory.id);
-  const table = {
+  const runs = {
     "plain BM25": await recall(conversations, ids, async (p, q, limit) => baselines[p]!.search(q, limit)),
-    "Rose keyword only": await recall(conversations, ids, rose({ mode: "keyword", includeWeak: true })),
+    "Rose keyword only": await recall(conversations, ids, rose({ mode: "keyword", includeWeak: true, followEntities: false })),
     "Rose vector only": await recall(conversations, ids, rose({ mode: "vector", includeWeak: true })),
     "Rose search (hybrid)": await recall(conversations, ids, rose({})),
     // The same without the relevance floor: equal figures mean the floor drops no evidence.
     "hybrid, no relevance floor": await recall(conversations, ids, rose({ includeWeak: true })),
+    // The same without following relations through entities: the difference is what the entity links add.
+    "hybrid, no entity links": await recall(conversations, ids, rose({ followEntities: false })),
   };
+  const table = Object.fromEntries(Object.entries(runs).map(([name, r]) => [name, r.kinds]));
+  const byTag = Object.fromEntries(Object.entries(runs).map(([name, r]) => [name, r.tags]));
   const turns = conversations.reduce((n, c) => n + c.turns.length, 0);
   const questions = conversations.flatMap((c) => c.questions);
   const perKind = Object.fromEntries(KINDS.map((k) => [k, questions.filter((q) => q.kind === k).length]));
+  const perTag = Object.fromEntries(
+    [...new Set(questions.flatMap((q) => (q.tag ? [q.tag] : [])))].map((t) => [t, questions.filter((q) => q.tag === t).length]),
+  );
   await memory.close();
   return {
     people: conversations.length,
     turns,
     questions: questions.length,
     per_kind: perKind,
+    per_tag: perTag,
+    min_turns_per_conversation: Math.min(...conversations.map((c) => c.turns.length)),
     evidence_turns_refused_as_duplicates: evidenceRefused,
     embedder: embedder.id,
     recall_at_5_and_10_percent: table,
+    recall_at_5_and_10_percent_by_tag: byTag,
   };
 }
 
@@ -142,7 +159,18 @@ async function latency(dir: string) {
     const vectors = await embedder.embed(turns.map((t) => t.text));
     await store.insertMany(
       turns.map((t, i) => ({
-        memory: { id: newId(), userId: userId(p), text: t.text, type: "event" as const, importance: 0.5, createdAt: t.at, updatedAt: t.at },
+        // With what a write through LongTermMemory would add (when it happened, its entities), so links are there to follow.
+        memory: {
+          id: newId(),
+          userId: userId(p),
+          text: t.text,
+          type: "event" as const,
+          importance: 0.5,
+          createdAt: t.at,
+          updatedAt: t.at,
+          occurredAt: resolveOccurredAt(t.text, new Date(t.at)) ?? t.at,
+          entities: extractEntities(t.text),
+        },
         vector: vectors[i]!,
       })),
       embedder.id,
@@ -153,11 +181,16 @@ async function latency(dir: string) {
   const questions = conversations.slice(0, 300).flatMap((c, p) => c.questions.slice(0, 2).map((q) => ({ p, q: q.question })));
   // Warm-up: one pass over the same searches, so the timed pass measures search, not the first reads of a cold file.
   for (const { p, q } of questions) await memory.search(userId(p), q, { limit: 10 });
+  // Interleaved, so the machine's load falls on both alike: Rose's search, and the same without following entities.
   const timings: number[] = [];
+  const withoutEntities: number[] = [];
   for (const { p, q } of questions) {
-    const started = performance.now();
+    let started = performance.now();
     await memory.search(userId(p), q, { limit: 10 });
     timings.push(performance.now() - started);
+    started = performance.now();
+    await memory.search(userId(p), q, { limit: 10, followEntities: false });
+    withoutEntities.push(performance.now() - started);
   }
   await memory.close();
   return {
@@ -166,6 +199,8 @@ async function latency(dir: string) {
     searches: timings.length,
     search_p50_ms: round(percentile(timings, 50), 2),
     search_p95_ms: round(percentile(timings, 95), 2),
+    without_entity_links_p50_ms: round(percentile(withoutEntities, 50), 2),
+    without_entity_links_p95_ms: round(percentile(withoutEntities, 95), 2),
   };
 }
 
@@ -174,6 +209,7 @@ export async function memoryQualityBenchmark() {
   try {
     const result = await quality(dir.path);
     console.table(result.recall_at_5_and_10_percent);
+    console.table(result.recall_at_5_and_10_percent_by_tag);
     return { ...result, latency: process.env.BENCH_SKIP_LATENCY ? "skipped" : await latency(dir.path) };
   } finally {
     dir.remove();

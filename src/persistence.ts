@@ -24,6 +24,9 @@ import { SqliteConversationLinkStore } from "./modules/client-conversations/sqli
 import type { ConversationLinkStore } from "./modules/client-conversations/types.js";
 import { type ImageStore, SqliteImageStore } from "./modules/images/image-store.js";
 import { PgImageStore } from "./modules/images/pg-image-store.js";
+import { PgCharacterStore, PgCompanionStore } from "./modules/companion/pg-companion-store.js";
+import { SqliteCharacterStore, SqliteCompanionStore } from "./modules/companion/sqlite-companion-store.js";
+import type { CharacterStore, CompanionStore } from "./modules/companion/types.js";
 
 export interface Persistence {
   kind: "sqlite" | "postgres";
@@ -42,6 +45,9 @@ export interface Persistence {
   conversationLinks: ConversationLinkStore;
   /** Pictures of the conversations, the person's and Rose's, kept as long as their conversation. */
   images: ImageStore;
+  /** The companion's settings and state per person and character, and the characters people imported. */
+  companion: CompanionStore;
+  characters: CharacterStore;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -80,6 +86,8 @@ export async function openPersistence(databaseUrl: string | undefined, local: Lo
       apiKeys: new SqliteApiKeyStore(localDb),
       conversationLinks: new SqliteConversationLinkStore(localDb),
       images: new SqliteImageStore(localDb),
+      companion: new SqliteCompanionStore(localDb),
+      characters: new SqliteCharacterStore(localDb),
       ping: async () => void localDb.prepare("SELECT 1").get(),
       close: async () => {},
     };
@@ -96,6 +104,7 @@ export async function openPersistence(databaseUrl: string | undefined, local: Lo
     PgImageStore.open(pool),
     PgAccountStore.open(pool),
   ]);
+  const [companion, characters] = await Promise.all([PgCompanionStore.open(pool), PgCharacterStore.open(pool)]);
   logger.info("conversations are stored in PostgreSQL");
   return {
     kind: "postgres",
@@ -108,6 +117,8 @@ export async function openPersistence(databaseUrl: string | undefined, local: Lo
     apiKeys,
     conversationLinks,
     images,
+    companion,
+    characters,
     ping: async () => void (await pool.query("SELECT 1")),
     close: () => pool.end(),
   };

@@ -22,7 +22,8 @@ import { createHttpApp } from "./interfaces/http/app.js";
 import { openPersistence, openSqlite } from "./persistence.js";
 import { Accounts } from "./modules/accounts/accounts.js";
 import { Passkeys } from "./modules/accounts/passkeys.js";
-import { ROSE } from "./modules/character/card.js";
+import { CharacterCatalog } from "./modules/character/catalog.js";
+import { Companion } from "./modules/companion/companion.js";
 import { chainHealth } from "./core/health/chain-health.js";
 import { createLanguageModels } from "./modules/llm/language-model.js";
 import { analyseForMemory } from "./modules/memory/analysis.js";
@@ -107,6 +108,17 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
   tighten(config.dataDir);
   const pictures = createPictures(config, persistence.images, guards, logger);
   const models = createLanguageModels(config.llm.providers, { temperature: config.llm.temperature }, guards, logger);
+  const speech = createSpeech(config, guards, logger);
+  const characters = new CharacterCatalog(config.companion.cards, persistence.characters);
+  const companion = new Companion({
+    characters,
+    store: persistence.companion,
+    resources: config.companion.crisisResources,
+    logger,
+    small: models?.small ?? null,
+    openerAfterMs: config.companion.openerAfterMs,
+    voiceChoices: () => speech.voiceChoices,
+  });
   let graph: RoseGraph | null = null;
   let memoryWriter: MemoryWriter | null = null;
   if (models) {
@@ -120,7 +132,9 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
         llm: models,
         memory,
         memoryWriter,
-        character: ROSE,
+        character: characters.defaultCard,
+        companion,
+        perceptionTimeoutMs: config.companion.perceptionTimeoutMs,
         logger,
         memoryTopK: config.memory.topK,
         summary: config.summary,
@@ -154,6 +168,8 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
     .register(holder("api_keys", apiKeys))
     .register(holder("client_conversations", persistence.conversationLinks))
     .register(holder("images", persistence.images))
+    .register(holder("companion_state", persistence.companion))
+    .register(holder("characters", persistence.characters))
     .register(conversationData(sessions, turns))
     .register(persistence.memoryOutbox)
     .register(memoryData(memory))
@@ -171,7 +187,6 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
     intervalMs: 60 * 60_000,
     run: () => removeIdleThreads(sessions, turns, persistence.images, new Date(Date.now() - config.sessionRetentionDays * 86_400_000)),
   });
-  const speech = createSpeech(config, guards, logger);
   const audioStore = persistence.audio;
   // Expired audio is never served; the sweep only frees space, so a few minutes' lag is harmless.
   jobs.schedule({ name: "audio-cleanup", intervalMs: Math.min(config.audioTtlMs, 10 * 60_000), run: () => audioStore.removeExpired() });
@@ -213,6 +228,7 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
     speech,
     audioStore,
     pictures,
+    companion,
     metrics,
     health,
     personalData,

@@ -116,8 +116,8 @@ describe("router", () => {
 });
 
 describe("context_injection", () => {
-  it("puts the character, memories, summary, local time and activity into the system prompt", () => {
-    const update = createContextInjectionNode(deps)(
+  it("puts the character, memories, summary, local time and activity into the system prompt", async () => {
+    const update = await createContextInjectionNode(deps)(
       state({
         timezone: "Asia/Tokyo",
         summary: "They talked about moving house.",
@@ -126,7 +126,7 @@ describe("context_injection", () => {
       }),
     );
     const prompt = update.systemPrompt!;
-    expect(prompt).toContain("You are Rose.");
+    expect(prompt).toContain("You are Rose,");
     expect(prompt).toContain("The user loves jasmine tea.");
     expect(prompt).toContain("They talked about moving house.");
     expect(prompt).toContain("Friday, 16:30"); // 07:30 UTC is 16:30 in Tokyo
@@ -186,9 +186,12 @@ describe("memory_injection", () => {
     await node(
       state({ userId: FRESH_USER, memories: [{ id: stored!.id, text: stored!.text }], messages: [new HumanMessage("Actually I retrained as a midwife")] }),
     );
+    // The changed fact is a new memory; the old one is kept as history, marked as replaced by it.
     const after = await memory.list(FRESH_USER);
-    expect(after.map((m) => m.text)).toEqual(["The user works as a midwife."]);
-    expect(after[0]!.id).toBe(stored!.id);
+    const current = after.filter((m) => !m.supersededBy);
+    expect(current.map((m) => m.text)).toEqual(["The user works as a midwife."]);
+    expect(current[0]!.supersedes).toBe(stored!.id);
+    expect(after.find((m) => m.id === stored!.id)).toMatchObject({ text: "The user works as a nurse.", supersededBy: current[0]!.id });
 
     const analysis = sim.requests({ endpoint: "chat" }).at(-1)!.body as { messages: Array<{ content: string }> };
     expect(analysis.messages[0]!.content).toContain(`[${stored!.id}] The user works as a nurse.`);

@@ -79,12 +79,16 @@ describe("LongTermMemory", () => {
     expect((await memory.remember(BOB, { text: "The user lives in Lisbon.", type: "fact", importance: 0.8 })).status).toBe("added");
   });
 
-  it("supersedes a fact that changed instead of keeping both", async () => {
+  it("supersedes a fact that changed: the old one is history, not retrieved as current, but answers a question about before", async () => {
     const old = await memory.remember(ALICE, { text: "The user works as a barista.", type: "fact", importance: 0.5 });
     const updated = await memory.remember(ALICE, { text: "The user now works as a pastry chef.", type: "fact", importance: 0.6, supersedes: old.memory.id });
-    expect(updated).toMatchObject({ status: "updated", memory: { id: old.memory.id, text: "The user now works as a pastry chef." } });
-    expect((await memory.search(ALICE, "pastry chef job", { limit: 5 }))[0]?.memory.id).toBe(old.memory.id);
+    expect(updated).toMatchObject({ status: "updated", memory: { text: "The user now works as a pastry chef.", supersedes: old.memory.id } });
+    expect(updated.memory.id).not.toBe(old.memory.id);
+    expect((await memory.search(ALICE, "pastry chef job", { limit: 5 }))[0]?.memory.id).toBe(updated.memory.id);
     expect(await memory.search(ALICE, "barista", { limit: 5 })).toEqual([]);
+    const before = await memory.search(ALICE, "did I work as a barista before?", { limit: 5 });
+    expect(before[0]?.memory).toMatchObject({ id: old.memory.id, supersededBy: updated.memory.id });
+    expect(Date.parse(before[0]!.memory.supersededAt!)).toBeGreaterThanOrEqual(Date.parse(old.memory.createdAt));
   });
 
   it("recalls through the conversation summary when the latest turn alone says little", async () => {
@@ -184,6 +188,27 @@ describe.each([
     expect(await reopened.processDue(Date.now() + 60_000)).toBe(1);
     expect(await reopened.pending()).toBe(0);
     expect((await memory.list(ALICE)).map((m) => m.text)).toEqual(["The user adopted a kitten named Pepper."]);
+  });
+
+  it("dates a memory by what the person said, in their time zone, against when they said it, even when retried later", async () => {
+    const memory = freshMemory();
+    const queue = await storage();
+    let failing = true;
+    const analyse = async (): Promise<MemoryDecision> => {
+      if (failing) throw Object.assign(new Error("small model down"), { status: 503 });
+      // The model's summary drops the date: it is read from the person's own words.
+      return { action: "add", memory: "The user went to a pottery workshop.", type: "event", importance: 0.5, replaces_id: "" };
+    };
+    const writer = new MemoryWriter(await queue.open(), memory, analyse, createLogger("silent"));
+    const said = Date.now();
+    const job = { userId: ALICE, sessionId: "s", message: "I went to a pottery workshop yesterday!", recalledIds: [], timeZone: "Pacific/Kiritimati" };
+    expect(await writer.submit(job)).toBeNull();
+    failing = false;
+    expect(await writer.processDue(Date.now() + 60_000)).toBe(1);
+    const [stored] = await memory.list(ALICE);
+    const day = (t: number | string) => new Intl.DateTimeFormat("en-CA", { timeZone: "Pacific/Kiritimati" }).format(new Date(t));
+    expect(day(stored!.occurredAt!)).toBe(day(said - 86_400_000));
+    expect(Math.abs(Date.parse(stored!.createdAt) - said)).toBeLessThan(60_000);
   });
 
   /** An analysis that waits until the test lets it answer. */

@@ -111,13 +111,9 @@ describe.each(stores)("a person's keyword ranking is their own (%s)", (_name, ma
     const baseline = await ranked(memory, ALICE, "piano sister hospital", { mode: "keyword" });
 
     const extra = await memory.remember(ALICE, { text: "Alice: piano piano sister, nothing else.", type: "fact", importance: 0.5 });
-    const changed = await memory.remember(ALICE, {
-      text: "Alice: I dropped piano and took up the cello.",
-      type: "fact",
-      importance: 0.5,
-      supersedes: extra.memory.id,
-    });
-    expect(changed.status).toBe("updated");
+    // An edit changes the memory in place (a superseding fact would be a new memory, the old one kept as history).
+    const changed = await memory.edit(ALICE, extra.memory.id, { text: "Alice: I dropped piano and took up the cello." });
+    expect(changed?.id).toBe(extra.memory.id);
     expect((await ranked(memory, ALICE, "piano sister hospital", { mode: "keyword" })).map(([t]) => t)).toContain(
       "Alice: I dropped piano and took up the cello.",
     );
@@ -251,7 +247,8 @@ describe("keyword matching", () => {
     expect(await texts(memory, ALICE, "piano", { mode: "keyword" })).toEqual([]);
     await memory.close();
     const db = new Database(path, { readonly: true });
-    expect(db.pragma("user_version", { simple: true })).toBe(1);
+    // Both migrations ran: the per-person keyword index (1), then times, entities and history (2).
+    expect(db.pragma("user_version", { simple: true })).toBe(2);
     expect(db.prepare("SELECT name FROM sqlite_master WHERE name LIKE 'memories_fts%'").all()).toEqual([]);
     expect(db.prepare("SELECT COUNT(*) AS n FROM memory_terms").get()).toEqual({ n: 0 });
     db.close();

@@ -27,7 +27,7 @@ const later = () => new Date((clock += 60_000)).toISOString();
 
 function memoryOf(userId: string, text: string, extra: Partial<Memory> = {}): Memory {
   const at = later();
-  return { id: randomUUID(), userId, text, type: "fact", importance: 0.5, createdAt: at, updatedAt: at, ...extra };
+  return { id: randomUUID(), userId, text, type: "fact", importance: 0.5, createdAt: at, updatedAt: at, occurredAt: at, ...extra };
 }
 
 async function add(store: MemoryStore, userId: string, text: string, extra: Partial<Memory> = {}, embedderId = embedder.id): Promise<Memory> {
@@ -208,13 +208,15 @@ function describeMemoryStoreContract(name: string, makeStore: () => Promise<Stor
       expect(await ids(1, 0)).toEqual([m1.id]);
     });
 
-    it("lists the user's memories of a period, newest first, end excluded", async () => {
+    it("lists the user's memories of a period by when they happened (not when told), newest first, end excluded", async () => {
       const [t1, t2, t3, t4] = [later(), later(), later(), later()] as [string, string, string, string];
-      await add(store, alice, "before", { createdAt: t1, updatedAt: t1 });
-      const m2 = await add(store, alice, "in it, first", { createdAt: t2, updatedAt: t2 });
-      const m3 = await add(store, alice, "in it, second", { createdAt: t3, updatedAt: t3 });
-      await add(store, alice, "at the end", { createdAt: t4, updatedAt: t4 });
-      await add(store, bob, "bob's, in it", { createdAt: t3, updatedAt: t3 });
+      // Told later, in the reverse order: only their own times decide.
+      const told = () => ({ createdAt: later(), updatedAt: later() });
+      await add(store, alice, "at the end", { ...told(), occurredAt: t4 });
+      const m3 = await add(store, alice, "in it, second", { ...told(), occurredAt: t3 });
+      const m2 = await add(store, alice, "in it, first", { ...told(), occurredAt: t2 });
+      await add(store, alice, "before", { ...told(), occurredAt: t1 });
+      await add(store, bob, "bob's, in it", { ...told(), occurredAt: t3 });
       expect((await store.inPeriod(alice, { from: t2, to: t4 }, 10)).map((m) => m.id)).toEqual([m3.id, m2.id]);
       expect((await store.inPeriod(alice, { from: t2, to: t4 }, 1)).map((m) => m.id)).toEqual([m3.id]);
       expect(await store.inPeriod(alice, { from: later(), to: later() }, 10)).toEqual([]);
@@ -255,6 +257,54 @@ function describeMemoryStoreContract(name: string, makeStore: () => Promise<Stor
       expect(await store.deleteAll(alice)).toBe(0);
       expect(await store.count(bob)).toBe(2);
       expect(await store.get(bob, bobs[0]!.id)).toEqual(bobs[0]);
+    });
+
+    it("marks a memory as replaced, once, only for its owner, and returns its history fields", async () => {
+      const old = await add(store, alice, "Alice lives in York.");
+      const bobs = await add(store, bob, "Bob lives in York.");
+      const at = later();
+      expect(await store.markSuperseded(bob, old.id, bobs.id, at)).toBe(false);
+      expect(await store.markSuperseded(alice, old.id, "a-newer-memory", at)).toBe(true);
+      expect(await store.markSuperseded(alice, old.id, "yet-another", later())).toBe(false);
+      expect(await store.get(alice, old.id)).toEqual({ ...old, supersededBy: "a-newer-memory", supersededAt: at });
+      expect(await store.get(bob, bobs.id)).toEqual(bobs);
+      // Still found by words and vectors: whether history is shown is the caller's choice.
+      expect((await store.keywordSearch(alice, ["york"], 5)).map((h) => h.memory.id)).toEqual([old.id]);
+    });
+
+    it("finds a user's memories by entity key, newest first, never another user's", async () => {
+      const sister = { name: "Marguerite", kind: "person" as const, relation: "sister" };
+      const intro = await add(store, alice, "My sister Marguerite is visiting.", { entities: [sister], occurredAt: later() });
+      const job = await add(store, alice, "Marguerite teaches piano.", { entities: [{ name: "Marguerite", kind: "name" }], occurredAt: later() });
+      await add(store, alice, "I like tea.");
+      await add(store, bob, "My sister Marguerite is visiting.", { entities: [sister] });
+      expect((await store.byEntities(alice, ["rel:sister"], 10)).map((m) => m.id)).toEqual([intro.id]);
+      expect((await store.byEntities(alice, ["name:marguerite", "rel:nobody"], 10)).map((m) => m.id)).toEqual([job.id, intro.id]);
+      expect((await store.byEntities(alice, ["name:marguerite"], 1)).map((m) => m.id)).toEqual([job.id]);
+      expect((await store.get(alice, intro.id))?.entities).toEqual([sister]);
+      expect(await store.byEntities(alice, [], 10)).toEqual([]);
+      // Changing the text replaces the entities it is found by.
+      await store.update(
+        alice,
+        intro.id,
+        { text: "I like coffee.", type: "fact", importance: 0.5, updatedAt: later(), entities: [] },
+        await vectorOf("I like coffee."),
+        embedder.id,
+      );
+      expect((await store.byEntities(alice, ["rel:sister"], 10)).map((m) => m.id)).toEqual([]);
+      await store.delete(alice, job.id);
+      expect(await store.byEntities(alice, ["name:marguerite"], 10)).toEqual([]);
+    });
+
+    it("returns the episode around a memory: the same conversation's neighbours in the order told, only the user's", async () => {
+      const told = [later(), later(), later(), later(), later()];
+      const m = await Promise.all(told.map((at, i) => add(store, alice, `turn ${i}`, { createdAt: at, updatedAt: at, sourceSessionId: "conv-1" })));
+      await add(store, alice, "another conversation", { createdAt: told[2], sourceSessionId: "conv-2" });
+      await add(store, bob, "bob's turn", { createdAt: told[2], sourceSessionId: "conv-1" });
+      expect((await store.episode(alice, "conv-1", told[2]!, 1, 1)).map((x) => x.id)).toEqual([m[1]!.id, m[3]!.id]);
+      expect((await store.episode(alice, "conv-1", told[2]!, 2, 0)).map((x) => x.id)).toEqual([m[0]!.id, m[1]!.id]);
+      expect((await store.episode(alice, "conv-1", told[0]!, 1, 1)).map((x) => x.id)).toEqual([m[1]!.id]);
+      expect(await store.episode(bob, "conv-2", told[2]!, 1, 1)).toEqual([]);
     });
 
     it("lists vectors of other embedders for re-embedding and replaces them", async () => {
@@ -382,6 +432,10 @@ describe("QdrantMemoryStore against the loopback Qdrant fake", () => {
         normalized: "keyword",
         text: { type: "text", tokenizer: "word", lowercase: true, ascii_folding: true },
         updated_at: "datetime",
+        created_at: "datetime",
+        source_session_id: "keyword",
+        entity_keys: "keyword",
+        occurred_at: "datetime",
       });
       expect(requests.filter((r) => r.path.endsWith("/index")).every((r) => r.query.wait === "true")).toBe(true);
 
@@ -400,6 +454,60 @@ describe("QdrantMemoryStore against the loopback Qdrant fake", () => {
       const after = sentTo(collection, mark);
       expect(after.filter((r) => r.method === "PUT")).toEqual([]);
       expect(after.map((r) => `${r.method} ${r.path.replace(`/collections/${collection}`, "")}`)).toEqual(["GET /exists", "GET ", "POST /points/count"]);
+    });
+
+    it("back-fills a collection written before memories had their own time and entities, once", async () => {
+      const collection = `old_${randomUUID().replaceAll("-", "")}`;
+      const client = new QdrantClient({ url: fake.url, checkCompatibility: false });
+      await client.createCollection(collection, { vectors: { size: 384, distance: "Cosine" } });
+      for (const [field_name, field_schema] of [
+        ["user_id", { type: "keyword", is_tenant: true }],
+        ["embedder", "keyword"],
+        ["normalized", "keyword"],
+        ["text", { type: "text", tokenizer: "word", lowercase: true, ascii_folding: true }],
+        ["updated_at", "datetime"],
+      ] as const) {
+        await client.createPayloadIndex(collection, { field_name, field_schema, wait: true });
+      }
+      const text = "My sister Marguerite lives in Porto.";
+      const id = randomUUID();
+      const at = "2024-02-01T10:00:00.000Z";
+      await client.upsert(collection, {
+        wait: true,
+        points: [
+          {
+            id,
+            vector: Array.from(await vectorOf(text)),
+            payload: {
+              user_id: "u1",
+              text,
+              normalized: normalizeMemoryText(text),
+              type: "fact",
+              importance: 0.5,
+              created_at: at,
+              updated_at: at,
+              source_session_id: null,
+              metadata: null,
+              embedder: embedder.id,
+            },
+          },
+        ],
+      });
+
+      const { store } = fresh({ collection });
+      expect(await store.get("u1", id)).toMatchObject({
+        occurredAt: at,
+        entities: [
+          { name: "Marguerite", kind: "person", relation: "sister" },
+          { name: "Porto", kind: "place" },
+        ],
+      });
+      expect((await store.byEntities("u1", ["rel:sister"], 5)).map((m) => m.id)).toEqual([id]);
+      expect((await store.inPeriod("u1", { from: "2024-02-01T00:00:00.000Z", to: "2024-02-02T00:00:00.000Z" }, 5)).map((m) => m.id)).toEqual([id]);
+      const mark = fake.requests.length;
+      const { store: again } = fresh({ collection });
+      await again.count("u1");
+      expect(sentTo(collection, mark).filter((r) => r.method === "PUT")).toEqual([]);
     });
 
     it("refuses an existing collection made for another vector size", async () => {
@@ -431,6 +539,12 @@ describe("QdrantMemoryStore against the loopback Qdrant fake", () => {
         source_session_id: "s-1",
         metadata: { a: 1 },
         embedder: embedder.id,
+        occurred_at: memory.occurredAt,
+        entities: null,
+        entity_keys: [],
+        supersedes: null,
+        superseded_by: null,
+        superseded_at: null,
       });
       const deletes = sentTo(collection).filter((r) => r.path.endsWith("/points/delete"));
       await store.deleteAll("u1");

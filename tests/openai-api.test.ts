@@ -51,9 +51,12 @@ describe("POST /v1/chat/completions with OpenAI's client", () => {
     expect(sessionId).toMatch(/^[0-9a-f-]{36}$/);
 
     const prompt = systemOf(replyRequests().at(-1)!);
-    expect(prompt).toContain("You are Rose.");
-    // The client's words come after Rose's own rules, fenced and marked lower priority.
-    expect(prompt.indexOf("<client_instructions>\nAlways answer in English.\n</client_instructions>")).toBeGreaterThan(prompt.indexOf("Boundaries:"));
+    expect(prompt).toContain("You are Rose,");
+    // The client's words come after Rose's own rules and her character card, fenced and marked lower priority.
+    const clientBlock = prompt.indexOf("<client_instructions>\nAlways answer in English.\n</client_instructions>");
+    expect(prompt.indexOf("Your rules")).toBeGreaterThan(-1);
+    expect(clientBlock).toBeGreaterThan(prompt.indexOf("Your rules"));
+    expect(clientBlock).toBeGreaterThan(prompt.indexOf("</character_card>"));
     expect(prompt).toContain("lower priority");
   });
 

@@ -13,6 +13,8 @@ export interface Turn {
   text: string;
   /** ISO time the turn was said (its session's date plus a minute per turn). */
   at: string;
+  /** The session (conversation) it belongs to, as a client importing it would name it. */
+  session: number;
 }
 
 export interface Question {
@@ -20,6 +22,8 @@ export interface Question {
   question: string;
   /** Indices into the conversation's turns that hold the answer (all of them for multi-hop). */
   evidence: number[];
+  /** A finer label within the kind, printed as its own row ("2-hop relation", "a given day"). */
+  tag?: string;
 }
 
 export interface Conversation {
@@ -103,7 +107,15 @@ const ACTIVITIES: Array<{ said: string; ask: string }> = [
   { said: "I climbed at the indoor bouldering gym for the first time {WHEN}", ask: "When did {P} first go bouldering?" },
   { said: "I performed a song at an open mic night {WHEN}", ask: "When did {P} perform at an open mic?" },
 ];
-const WHEN = ["yesterday", "last weekend", "last Friday", "this morning", "two days ago", "on Saturday"];
+/** How the person dates an activity, and how many days before the telling it happened (the generator's ground truth). */
+const WHEN: Array<{ phrase: string; daysBefore: (toldWeekday: number) => number }> = [
+  { phrase: "yesterday", daysBefore: () => 1 },
+  { phrase: "last weekend", daysBefore: (d) => (d - 6 + 7) % 7 || 7 },
+  { phrase: "last Friday", daysBefore: (d) => (d - 5 + 7) % 7 || 7 },
+  { phrase: "this morning", daysBefore: () => 0 },
+  { phrase: "two days ago", daysBefore: () => 2 },
+  { phrase: "on Saturday", daysBefore: (d) => (d - 6 + 7) % 7 || 7 },
+];
 /** Interests stated in plain words; the open-domain question asks about them without those words. */
 const INTERESTS: Array<{ lines: string[]; ask: string }> = [
   { lines: ["I love hiking up mountain trails, the views make it worth it", "we went backpacking through the forest, slept in a tent"], ask: "Would {P} enjoy an outdoor adventure holiday?" },
@@ -161,13 +173,15 @@ function conversation(r: Rng, person: string, friend: string, sessions: number):
   let sessionStart = 0;
   const say = (speaker: string, text: string): number => {
     const at = sessionDates[currentSession]! + (turns.length - sessionStart) * 60_000;
-    turns.push({ speaker, text: `${speaker}: ${text}`, at: iso(at) });
+    turns.push({ speaker, text: `${speaker}: ${text}`, at: iso(at), session: currentSession });
     return turns.length - 1;
   };
   let currentSession = 0;
   const react = (speaker: string, other: string) => say(speaker, r.pick(SMALL_TALK).replace("{S}: ", "").replaceAll("{O}", other));
-  const ask = (kind: QuestionKind, template: string, evidence: number[], who: string, relation?: string) =>
-    questions.push({ kind, question: template.replaceAll("{P}", who).replaceAll("{R}", relation ?? ""), evidence });
+  const ask = (kind: QuestionKind, template: string, evidence: number[], who: string, relation?: string, tag?: string) =>
+    questions.push({ kind, question: template.replaceAll("{P}", who).replaceAll("{R}", relation ?? ""), evidence, ...(tag ? { tag } : {}) });
+  /** When each dated activity really happened (turn index → day, UTC midnight ms). */
+  const happened = new Map<number, number>();
   const at = (n: number) => Math.min(sessions - 1, Math.max(0, n));
 
   for (const [who, other] of [
@@ -194,6 +208,21 @@ function conversation(r: Rng, person: string, friend: string, sessions: number):
         ask("single-hop", `What is the name of ${who}'s ${relation}?`, [introTurn], who);
         ask("multi-hop", job.ask, [introTurn, jobTurn], who, relation);
       });
+      // The relative's partner, introduced through the relative and described by name only: two hops.
+      if (i === 0) {
+        const partner = names[5 + (main ? 0 : 1)]!;
+        const partnerJob = jobs[5 + (main ? 0 : 1)]!;
+        let partnerTurn = -1;
+        plan[at(intro + 1)]!.push(() => {
+          partnerTurn = say(who, `${name}'s partner ${partner} came along too, such a lovely person.`);
+          react(other, who);
+        });
+        plan[at(intro + 3 + r.int(sessions / 2))]!.push(() => {
+          const told = say(who, `${partner} ${partnerJob.job} now, and ${partnerJob.detail}.`);
+          react(other, who);
+          ask("multi-hop", partnerJob.ask, [introTurn, partnerTurn, told], who, `${relation}'s partner`, "2-hop relation");
+        });
+      }
     });
     // A pet: named once, its adventure told later without the word for the animal.
     const pet = r.pick(PETS);
@@ -237,7 +266,10 @@ function conversation(r: Rng, person: string, friend: string, sessions: number):
     for (const activity of r.shuffle(ACTIVITIES).slice(0, main ? 11 : 5)) {
       const session = r.int(sessions);
       plan[session]!.push(() => {
-        const told = say(who, activity.said.replace("{WHEN}", r.pick(WHEN)) + ".");
+        const when = r.pick(WHEN);
+        const told = say(who, activity.said.replace("{WHEN}", when.phrase) + ".");
+        const toldDay = Date.parse(turns[told]!.at.slice(0, 10));
+        happened.set(told, toldDay - when.daysBefore(new Date(toldDay).getUTCDay()) * 86_400_000);
         say(other, `No way! How was it?`);
         react(who, other);
         ask("temporal", activity.ask, [told], who);
@@ -257,17 +289,24 @@ function conversation(r: Rng, person: string, friend: string, sessions: number):
         ask("open-domain", interest.ask, [...evidence], who);
       });
     }
-    // What happened in a given month: the activity turns of that month's sessions.
+    // What happened in a given month, and on a given day: the activities that happened then (not when they were told).
     if (main) {
       plan[sessions - 1]!.push(() => {
         const byMonth = new Map<string, number[]>();
+        const byDay = new Map<string, number[]>();
         for (const q of questions) {
           if (q.kind !== "temporal" || !q.question.startsWith(`When did ${who} `) || q.question.includes("move")) continue;
           const turn = q.evidence[0]!;
-          const month = new Date(turns[turn]!.at).toLocaleString("en-US", { month: "long", year: "numeric", timeZone: "UTC" });
+          const day = happened.get(turn)!;
+          const month = new Date(day).toLocaleString("en-US", { month: "long", year: "numeric", timeZone: "UTC" });
           byMonth.set(month, [...(byMonth.get(month) ?? []), turn]);
+          // "Last weekend" names two days, not one: not asked about a single day.
+          if (turns[turn]!.text.includes("last weekend")) continue;
+          const date = new Date(day).toLocaleString("en-US", { month: "long", day: "numeric", year: "numeric", timeZone: "UTC" });
+          byDay.set(date, [...(byDay.get(date) ?? []), turn]);
         }
-        for (const [month, evidence] of byMonth) if (evidence.length >= 2) ask("temporal", `What did ${who} do in ${month}?`, evidence.slice(0, 3), who);
+        for (const [month, evidence] of byMonth) if (evidence.length >= 2) ask("temporal", `What did ${who} do in ${month}?`, evidence.slice(0, 3), who, undefined, "a given month");
+        for (const [date, evidence] of byDay) ask("temporal", `What did ${who} do on ${date}?`, evidence.slice(0, 3), who, undefined, "a given day");
       });
     }
   }

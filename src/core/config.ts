@@ -2,6 +2,9 @@ import { isIP } from "node:net";
 import { z } from "zod";
 import type { ChatProvider, ChatProviderContext } from "../modules/llm/chat-provider.js";
 import { CHAT_CAPABILITY } from "../modules/llm/providers/index.js";
+import { CrisisResources } from "../modules/care/crisis-resources.js";
+import { BUILT_IN_CARDS_DIR, type CharacterCard } from "../modules/character/card.js";
+import { loadCardFolders } from "../modules/character/card-files.js";
 import { STT_CAPABILITY } from "../modules/speech/stt/index.js";
 import { TTS_CAPABILITY } from "../modules/speech/tts/index.js";
 import { IMAGE_GENERATION_CAPABILITY } from "../modules/images/generation/index.js";
@@ -123,6 +126,12 @@ const envSchema = z.object({
   STT_TIMEOUT_MS: positiveInt(100).default(30_000),
   TTS_TIMEOUT_MS: positiveInt(100).default(20_000),
   MEMORY_TIMEOUT_MS: positiveInt(100).default(5_000),
+
+  // Companion layer: more character cards, the operator's crisis lines, when Rose may speak first.
+  CHARACTERS_DIR: optionalString,
+  CRISIS_RESOURCES_FILE: optionalString,
+  OPENER_AFTER_MINUTES: positiveInt(0).default(360),
+  PERCEPTION_TIMEOUT_MS: positiveInt(100).default(1_500),
 });
 
 export type ChatChain = ResolvedProvider<ChatProvider, ChatProviderContext>[];
@@ -199,6 +208,13 @@ export interface Config {
   sessionRetentionDays: number;
   audioTtlMs: number;
   backup: { keep: number; intervalMs: number };
+  companion: {
+    /** The built-in cards and CHARACTERS_DIR's, validated (a broken card names its file and field). */
+    cards: CharacterCard[];
+    crisisResources: CrisisResources;
+    openerAfterMs: number;
+    perceptionTimeoutMs: number;
+  };
   resilience: {
     retries: number;
     errorThresholdPercentage: number;
@@ -322,6 +338,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const env = parsed.data;
   const crossField = crossFieldProblems(env, chat.chain.providers);
   if (crossField.length > 0) throw new ConfigError(crossField);
+  let cards: CharacterCard[];
+  let crisisResources: CrisisResources;
+  try {
+    cards = loadCardFolders(env.CHARACTERS_DIR ? [BUILT_IN_CARDS_DIR, env.CHARACTERS_DIR] : [BUILT_IN_CARDS_DIR]);
+    crisisResources = CrisisResources.load(env.CRISIS_RESOURCES_FILE);
+  } catch (error) {
+    throw new ConfigError([`${(error as Error).message} (fix the file, or unset CHARACTERS_DIR / CRISIS_RESOURCES_FILE)`]);
+  }
 
   return {
     port: env.PORT,
@@ -383,6 +407,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     sessionRetentionDays: env.SESSION_RETENTION_DAYS,
     audioTtlMs: env.AUDIO_TTL_MINUTES * 60_000,
     backup: { keep: env.BACKUP_KEEP, intervalMs: env.BACKUP_INTERVAL_HOURS * 3_600_000 },
+    companion: { cards, crisisResources, openerAfterMs: env.OPENER_AFTER_MINUTES * 60_000, perceptionTimeoutMs: env.PERCEPTION_TIMEOUT_MS },
     resilience: {
       retries: env.PROVIDER_RETRIES,
       errorThresholdPercentage: env.BREAKER_ERROR_PERCENT,

@@ -72,6 +72,14 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Turns where the person may be in crisis, by kind and by what noticed it: counted, never their content. */
+  readonly crisisTurns = new Counter({
+    name: "rose_crisis_turns_total",
+    help: "Turns where the person may be in crisis, by kind (suicide, self_harm, abuse, medical) and detector (rules, model)",
+    labelNames: ["kind", "detector"] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: "rose_" });
   }

@@ -1,3 +1,4 @@
+import type { SpeechStyle } from "../modules/speech/types.js";
 import type { Route } from "./state.js";
 
 /** What the graph streams to the turn runner through LangGraph's custom stream (config.writer). */
@@ -17,7 +18,9 @@ export type TurnEvent =
       /** False when the person's pictures reached no model (none can see pictures). */
       imagesSeen?: boolean;
     }
-  | { type: "memory"; status: "added" | "updated" | "duplicate" | "failed" | "pending"; text?: string };
+  | { type: "memory"; status: "added" | "updated" | "duplicate" | "failed" | "pending"; text?: string }
+  /** Before the reply: what Rose noticed, and how her voice should sound for it (spoken replies use it from the first sentence). */
+  | { type: "perceived"; emotion: string; intensity: number; crisis: boolean; speechStyle: SpeechStyle };
 
 export type EmitTurnEvent = (event: TurnEvent) => void;
 

@@ -5,13 +5,18 @@ import { createContextInjectionNode } from "./nodes/context-injection.js";
 import { createGenerateNode } from "./nodes/generate.js";
 import { createMemoryExtractionNode } from "./nodes/memory-extraction.js";
 import { createMemoryInjectionNode } from "./nodes/memory-injection.js";
+import { createPerceiveNode } from "./nodes/perceive.js";
 import { createRouterNode } from "./nodes/router.js";
 import { createSummarizeNode } from "./nodes/summarize.js";
 import { RoseState } from "./state.js";
 
 export const NODE_NAMES = ["memory_extraction", "router", "context_injection", "generate", "memory_injection", "summarize"] as const;
 
-/** The turn: memory_extraction → router → context_injection → generate → memory_injection → (summarize). Compiled once at start-up. */
+/**
+ * The turn: memory_extraction → router → context_injection → generate → memory_injection → (summarize),
+ * with perceive (the person's feeling, crisis check, the companion's state) running beside
+ * memory_extraction, so reading the person costs the reply no extra round trip. Compiled once at start-up.
+ */
 export function buildGraph(deps: GraphDeps, checkpointer: BaseCheckpointSaver) {
   /** Records each node's duration, so a slow turn can be traced to the node that made it slow. */
   const timed =
@@ -26,13 +31,15 @@ export function buildGraph(deps: GraphDeps, checkpointer: BaseCheckpointSaver) {
     };
   return new StateGraph(RoseState)
     .addNode("memory_extraction", timed("memory_extraction", createMemoryExtractionNode(deps)))
+    .addNode("perceive", timed("perceive", createPerceiveNode(deps)))
     .addNode("router", timed("router", createRouterNode(deps)))
     .addNode("context_injection", timed("context_injection", createContextInjectionNode(deps)))
     .addNode("generate", timed("generate", createGenerateNode(deps)))
     .addNode("memory_injection", timed("memory_injection", createMemoryInjectionNode(deps)))
     .addNode("summarize", timed("summarize", createSummarizeNode(deps)))
     .addEdge(START, "memory_extraction")
-    .addEdge("memory_extraction", "router")
+    .addEdge(START, "perceive")
+    .addEdge(["memory_extraction", "perceive"], "router")
     .addEdge("router", "context_injection")
     .addEdge("context_injection", "generate")
     .addEdge("generate", "memory_injection")

@@ -1,4 +1,6 @@
 import { Annotation, MessagesAnnotation } from "@langchain/langgraph";
+import type { TurnCompanion } from "../modules/companion/companion.js";
+import type { Perception } from "../modules/perception/perceive.js";
 
 export const ROUTES = ["conversation", "audio", "image"] as const;
 export type Route = (typeof ROUTES)[number];
@@ -53,6 +55,12 @@ export const RoseState = Annotation.Root({
   systemPrompt: latest<string>(() => ""),
   /** True when the chat model could not answer and Rose's in-character apology was used. */
   replyFallback: latest<boolean>(() => false),
+
+  // --- Companion layer (character, her state, what she perceives): set by the perceive node each turn.
+  /** The person's character, her mood and bond with them, their crisis lines; null when the graph runs without a companion store. */
+  companion: latest<TurnCompanion | null>(() => null),
+  /** The person's feeling this turn, and whether they may be in crisis or sincerely ask if she is an AI. */
+  perception: latest<Perception | null>(() => null),
 });
 
 export type RoseStateType = typeof RoseState.State;

@@ -5,6 +5,7 @@ import { newId } from "../core/ids.js";
 import { KeyedQueue } from "../core/keyed-queue.js";
 import type { Logger } from "../core/logger.js";
 import type { Metrics } from "../core/metrics.js";
+import type { SpeechStyle } from "../modules/speech/types.js";
 import type { TurnEvent } from "./events.js";
 import type { RoseGraph } from "./graph.js";
 import { roleOf, textOf } from "./messages.js";
@@ -44,6 +45,12 @@ export interface TurnReply {
   images: string[];
   /** False when the person's pictures reached no model (none configured can see pictures). */
   imagesSeen: boolean;
+  /** What Rose noticed in the person's message (absent when the turn did not get that far). */
+  emotion?: { label: string; intensity: number };
+  /** True when the person may be in crisis: the reply points to real help. */
+  crisis?: boolean;
+  /** How a spoken reply should sound for this listener (pass it to Speech.synthesize). */
+  speechStyle?: SpeechStyle;
 }
 
 export interface RunningTurn {
@@ -140,6 +147,8 @@ export class TurnRunner {
   /** Per session, the newest turn's stop: aborting it ends that reply's generation (see stop()). */
   private readonly stops = new Map<string, AbortController>();
   private readonly savedListeners: TurnSavedListener[] = [];
+  /** Per session, how the newest turn's reply should sound: known before its first token, so the first sentence spoken has it. */
+  private readonly styles = new Map<string, SpeechStyle>();
 
   /** `graph` is null when no chat model is configured: history still reads, turns are refused with a 503. */
   constructor(
@@ -225,11 +234,15 @@ export class TurnRunner {
           { configurable: { thread_id: input.sessionId, stopSignal: stop.signal }, streamMode: ["custom", "checkpoints"], durability: "sync" },
         );
         let answer: (TurnReply & { messageId: string }) | null = null;
+        let noticed: Pick<TurnReply, "emotion" | "crisis" | "speechStyle"> = {};
         for await (const [mode, payload] of stream as AsyncIterable<[string, unknown]>) {
           if (mode === "custom") {
             const event = payload as TurnEvent;
             if (event.type === "token") onToken(event.text);
-            else if (event.type === "reply")
+            else if (event.type === "perceived") {
+              noticed = { emotion: { label: event.emotion, intensity: event.intensity }, crisis: event.crisis, speechStyle: event.speechStyle };
+              this.rememberStyle(input.sessionId, event.speechStyle);
+            } else if (event.type === "reply")
               answer = {
                 reply: event.text,
                 route: event.route,
@@ -239,6 +252,7 @@ export class TurnRunner {
                 messageId: event.messageId,
                 images: event.images ?? [],
                 imagesSeen: event.imagesSeen ?? true,
+                ...noticed,
               };
           } else if (answer && !replied && savedReply(payload, answer.messageId)) {
             // Only now is the reply durable: the person is told (done / the JSON answer) after this point.
@@ -293,6 +307,18 @@ export class TurnRunner {
     return true;
   }
 
+  /** How the session's newest reply should sound (undefined before its first turn): spoken sentence by sentence, before the reply is done. */
+  voiceStyle(sessionId: string): SpeechStyle | undefined {
+    return this.styles.get(sessionId);
+  }
+
+  private rememberStyle(sessionId: string, style: SpeechStyle): void {
+    this.styles.delete(sessionId);
+    this.styles.set(sessionId, style);
+    // Only the newest sessions matter (a voice reply is spoken within seconds): the oldest go first.
+    if (this.styles.size > 10_000) this.styles.delete(this.styles.keys().next().value!);
+  }
+
   /** True when the thread (after its queued turns) ends with a failed exchange that a retry would replace. */
   hasFailedExchange(sessionId: string): Promise<boolean> {
     return this.hasExchangeToReplace(sessionId, "failed");
@@ -338,6 +364,7 @@ export class TurnRunner {
   async clear(sessionId: string): Promise<void> {
     // Exclusive across instances too: a turn running on another instance would write the thread back.
     await this.exclusive(sessionId, () => this.store.deleteThread(sessionId));
+    this.styles.delete(sessionId);
   }
 
   /** Runs a task on the thread alone: after this instance's queued work on it, and under the gate (other instances). */

@@ -162,6 +162,57 @@ describe("what Rose remembers", () => {
   });
 });
 
+describe("what Rose remembers: editing, undoing and history", () => {
+  it("edits a memory's text and kind, puts back a forgotten one, and shows a fact's history and the people it mentions", async () => {
+    const page = await newPage();
+    await page.goto("/");
+    const post = async (data: Record<string, unknown>) => {
+      const res = await page.request.post("/api/v1/memories", { data });
+      expect(res.status()).toBe(201);
+      return (await res.json()).memories[0] as { id: string; text: string };
+    };
+    const york = await post({ text: "They live in York.", type: "fact", created_at: "2024-01-10T10:00:00Z" });
+    await post({ text: "They moved to Leeds.", type: "fact", supersedes: york.id });
+    await post({ text: "My sister Marguerite teaches piano.", type: "person" });
+    const listed = async () =>
+      ((await (await page.request.get("/api/v1/memories")).json()).memories as Array<{ text: string; type: string }>).map((m) => `${m.type}: ${m.text}`);
+
+    await page.getByRole("button", { name: /What Rose remembers|Memories/ }).click();
+    const dialog = page.getByRole("dialog", { name: "What Rose remembers" });
+    const items = dialog.locator(".memory-text");
+    await expect.poll(() => items.count(), { timeout: 10_000 }).toBe(3);
+    await expect.poll(() => dialog.getByRole("list", { name: "Mentions" }).first().innerText()).toContain("Marguerite, sister");
+
+    // History of the fact that changed: York until the move, Leeds now.
+    const leeds = dialog.locator(".memory", { hasText: "They moved to Leeds." });
+    await leeds.getByRole("button", { name: "History" }).click();
+    const history = leeds.getByRole("list", { name: "History of this memory" });
+    await expect.poll(() => history.innerText(), { timeout: 10_000 }).toMatch(/They live in York\.\s+until[\s\S]*They moved to Leeds\.\s+true now/);
+    await screenshot(page, "memories-history", 1280, 860);
+    await page.setViewportSize({ width: 1280, height: 860 });
+
+    // Edit text and kind.
+    await dialog.getByRole("button", { name: "Edit: My sister Marguerite teaches piano." }).click();
+    const form = dialog.getByRole("form", { name: "Edit this memory" });
+    await form.getByLabel("What Rose remembers").fill("My sister Marguerite teaches the cello.");
+    await form.getByLabel("Kind").selectOption("fact");
+    await form.getByRole("button", { name: "Save" }).click();
+    await expect.poll(listed, { timeout: 10_000 }).toContain("fact: My sister Marguerite teaches the cello.");
+    await expect.poll(() => items.allInnerTexts()).toContain("My sister Marguerite teaches the cello.");
+    await expect
+      .poll(() => page.evaluate<string>("document.activeElement?.getAttribute('aria-label') ?? ''"))
+      .toBe("Edit: My sister Marguerite teaches the cello.");
+
+    // Forget, then undo: forgotten on the server at once, back after Undo.
+    await dialog.getByRole("button", { name: "Forget: My sister Marguerite teaches the cello." }).click();
+    await expect.poll(listed, { timeout: 10_000 }).not.toContain("fact: My sister Marguerite teaches the cello.");
+    await dialog.getByRole("group", { name: "Forgotten" }).getByRole("button", { name: "Undo" }).click();
+    await expect.poll(listed, { timeout: 10_000 }).toContain("fact: My sister Marguerite teaches the cello.");
+    await expect.poll(() => items.allInnerTexts()).toContain("My sister Marguerite teaches the cello.");
+    expect(problemsOf(page)).toEqual([]);
+  });
+});
+
 describe("the voice page", () => {
   it("hears the person through the microphone, shows the transcript and the streamed reply, and plays Rose's voice", async () => {
     app.sim.script({ match: { endpoint: "transcription" }, reply: { transcript: HEARD } });

@@ -32,9 +32,15 @@ export interface ChatDone {
   images_seen?: boolean;
 }
 
-export async function startSession(): Promise<string> {
-  const { session_id } = await requestJson<{ session_id: string }>("POST", "/session/start");
-  return session_id;
+/** A new conversation; `opener` is what Rose says first when the person comes back after a while (null otherwise). */
+export async function startSession(): Promise<{ sessionId: string; opener: string | null }> {
+  const timezone = localTimezone();
+  const { session_id, opener } = await requestJson<{ session_id: string; opener?: string | null }>(
+    "POST",
+    "/session/start",
+    timezone ? { timezone } : undefined,
+  );
+  return { sessionId: session_id, opener: opener ?? null };
 }
 
 /** The thread's kept messages, or null when the server does not know the session (any more). */

@@ -4,6 +4,7 @@ import { AccountGate } from "../account/AccountGate";
 import { AccountMenu } from "../account/AccountMenu";
 import { AccountProvider } from "../account/use-account";
 import { ChatPage } from "../chat/ChatPage";
+import { CompanionButton } from "../companion/CompanionButton";
 import { MemoryPanel } from "../memories/MemoryPanel";
 import { ApiKeysDialog } from "../account/ApiKeysDialog";
 import { VoicePage } from "../voice/VoicePage";
@@ -54,6 +55,7 @@ export function App() {
                 </Link>
               </nav>
               <AccountGate whenLocked={null}>
+                <CompanionButton />
                 <button type="button" className="memories-button" onClick={() => setMemoriesOpen(true)} aria-haspopup="dialog">
                   <MemoryIcon />
                   <span className="memories-button-long">What Rose remembers</span>

@@ -71,7 +71,9 @@ export type ChatAction =
    * exchange `key`, whose reply is on its way.
    */
   | { type: "replacing-last"; key: string; text: string; redo: "regenerate" | "edit"; at: string }
-  | { type: "cleared" };
+  | { type: "cleared" }
+  /** A new conversation that Rose opened herself (the person came back): her words come first. */
+  | { type: "opened"; key: string; text: string; at: string };
 
 export const initialChatState: ChatState = { entries: [], loading: false, loadError: null };
 
@@ -230,6 +232,8 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
     }
     case "cleared":
       return { ...initialChatState };
+    case "opened":
+      return { ...initialChatState, entries: [{ key: action.key, role: "assistant", text: action.text, state: "settled", createdAt: action.at }] };
   }
 }
 

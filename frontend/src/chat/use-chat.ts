@@ -181,11 +181,11 @@ export function useChat() {
   const startOver = useCallback(async () => {
     inFlight.current?.abort();
     historyLoad.current?.abort();
-    const id = await startSession();
+    const { sessionId: id, opener } = await startSession();
     rememberSessionId(id);
     setSessionId(id);
     setChanges((n) => n + 1);
-    dispatch({ type: "cleared" });
+    dispatch(opener ? { type: "opened", key: newKey(), text: opener, at: new Date().toISOString() } : { type: "cleared" });
   }, []);
 
   /**

@@ -1,7 +1,8 @@
 import { AnimatePresence, m } from "framer-motion";
 import { useEffect, useRef, useState } from "react";
 import { CloseIcon, SearchIcon } from "../app/icons";
-import { memoriesExportUrl, type Memory } from "../api/memories-api";
+import { friendlyError } from "../api/http";
+import { memoriesExportUrl, type Memory, memoryHistory, type MemoryHistory } from "../api/memories-api";
 import { useDialogFocus } from "./use-dialog-focus";
 import { useMemories } from "./use-memories";
 
@@ -114,6 +115,14 @@ function MemoryDialog({ onClose }: { onClose: () => void }) {
         <p className="visually-hidden" role="status">
           {memories.announcement}
         </p>
+        {memories.undoable && (
+          <div className="banner undo-banner" role="group" aria-label="Forgotten">
+            <span>Forgotten: "{memories.undoable.text}"</span>
+            <button type="button" className="button small" onClick={() => void memories.undoForget()}>
+              Undo
+            </button>
+          </div>
+        )}
         {memories.actionError && (
           <p className="banner banner-error" role="alert">
             {memories.actionError}
@@ -142,7 +151,12 @@ function MemoryDialog({ onClose }: { onClose: () => void }) {
           <ul className="memory-list" aria-label={searching ? "Matching memories" : "Memories"}>
             <AnimatePresence initial={false}>
               {memories.memories.map((memory) => (
-                <MemoryItem key={memory.id} memory={memory} onForget={() => void memories.forget(memory)} />
+                <MemoryItem
+                  key={memory.id}
+                  memory={memory}
+                  onForget={() => void memories.forget(memory)}
+                  onEdit={(changes) => memories.edit(memory, changes)}
+                />
               ))}
             </AnimatePresence>
           </ul>
@@ -187,23 +201,157 @@ function MemoryDialog({ onClose }: { onClose: () => void }) {
   );
 }
 
-function MemoryItem({ memory, onForget }: { memory: Memory; onForget: () => void }) {
+/** The people, pets and places a memory mentions, as the person would say them ("Marguerite, sister"). */
+function MemoryPeople({ memory }: { memory: Memory }) {
+  const entities = (memory.entities ?? []).filter((e) => e.kind !== "name" || (memory.entities ?? []).length <= 3);
+  if (entities.length === 0) return null;
+  return (
+    <ul className="memory-people" aria-label="Mentions">
+      {entities.map((e) => (
+        <li key={`${e.name}|${e.relation ?? ""}|${e.of ?? ""}`} className={`person-chip person-${e.kind}`}>
+          {e.name}
+          {e.relation && <span className="person-relation">{e.of ? `, ${e.of}'s ${e.relation}` : `, ${e.relation}`}</span>}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** What a memory replaced and what replaced it, loaded when asked for. */
+function MemoryHistoryList({ memory }: { memory: Memory }) {
+  const [history, setHistory] = useState<MemoryHistory | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    const controller = new AbortController();
+    memoryHistory(memory.id, controller.signal)
+      .then(setHistory)
+      .catch((e: unknown) => {
+        if (!controller.signal.aborted) setError(friendlyError(e));
+      });
+    return () => controller.abort();
+  }, [memory.id]);
+  if (error) return <p className="memory-history-quiet">The history couldn't be opened. {error}</p>;
+  if (!history) return <p className="memory-history-quiet">Looking back…</p>;
+  const entries = [...history.earlier, history.memory, ...history.later];
+  return (
+    <ol className="memory-history" aria-label="History of this memory">
+      {entries.map((entry) => (
+        <li key={entry.id} aria-current={entry.id === memory.id ? "true" : undefined}>
+          <span className="memory-history-text">{entry.text}</span>{" "}
+          <span className="memory-history-when">{entry.superseded_at ? `until ${rememberedOn(entry.superseded_at)}` : "true now"}</span>
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+function MemoryItem({
+  memory,
+  onForget,
+  onEdit,
+}: {
+  memory: Memory;
+  onForget: () => void;
+  onEdit: (changes: { text?: string; type?: string }) => Promise<boolean>;
+}) {
+  const [editing, setEditing] = useState(false);
+  const [text, setText] = useState(memory.text);
+  const [type, setType] = useState(memory.type);
+  const [showHistory, setShowHistory] = useState(false);
+  const [saving, setSaving] = useState(false);
+  const editButton = useRef<HTMLButtonElement>(null);
+  const hasHistory = Boolean(memory.supersedes || memory.superseded_by);
+  const happened = memory.occurred_at && memory.occurred_at !== memory.created_at ? memory.occurred_at : null;
+
+  const startEditing = () => {
+    setText(memory.text);
+    setType(memory.type);
+    setEditing(true);
+  };
+  const stopEditing = () => {
+    setEditing(false);
+    requestAnimationFrame(() => editButton.current?.focus());
+  };
+  const save = async (event: React.FormEvent) => {
+    event.preventDefault();
+    const changes = { ...(text.trim() !== memory.text ? { text: text.trim() } : {}), ...(type !== memory.type ? { type } : {}) };
+    if (Object.keys(changes).length === 0) return stopEditing();
+    setSaving(true);
+    const saved = await onEdit(changes);
+    setSaving(false);
+    if (saved) stopEditing();
+  };
+
   return (
     <m.li
-      className="memory"
+      className={`memory${memory.superseded_by ? " memory-earlier" : ""}`}
       initial={{ opacity: 0, y: 6 }}
       animate={{ opacity: 1, y: 0 }}
       exit={{ opacity: 0, height: 0, marginBottom: 0, paddingTop: 0, paddingBottom: 0 }}
       transition={{ duration: 0.25 }}
     >
-      <p className="memory-text">{memory.text}</p>
+      {editing ? (
+        <form className="memory-edit" onSubmit={(e) => void save(e)} aria-label="Edit this memory">
+          <label className="visually-hidden" htmlFor={`memory-text-${memory.id}`}>
+            What Rose remembers
+          </label>
+          <textarea
+            id={`memory-text-${memory.id}`}
+            value={text}
+            maxLength={1000}
+            rows={3}
+            onChange={(e) => setText(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === "Escape") {
+                e.stopPropagation();
+                stopEditing();
+              }
+            }}
+            autoFocus
+          />
+          <div className="memory-edit-row">
+            <label htmlFor={`memory-type-${memory.id}`}>Kind</label>
+            <select id={`memory-type-${memory.id}`} value={type} onChange={(e) => setType(e.target.value)}>
+              {Object.entries(TYPE_LABELS).map(([value, label]) => (
+                <option key={value} value={value}>
+                  {label}
+                </option>
+              ))}
+            </select>
+            <button type="submit" className="button small" disabled={saving || text.trim() === ""}>
+              Save
+            </button>
+            <button type="button" className="button small quiet" onClick={stopEditing}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      ) : (
+        <p className="memory-text">{memory.text}</p>
+      )}
+      <MemoryPeople memory={memory} />
+      {memory.superseded_by && memory.superseded_at && <p className="memory-earlier-note">No longer true since {rememberedOn(memory.superseded_at)}</p>}
       <div className="memory-meta">
         <span className={`chip chip-${memory.type}`}>{TYPE_LABELS[memory.type] ?? memory.type}</span>
         <time dateTime={memory.created_at}>{rememberedOn(memory.created_at)}</time>
-        <button type="button" className="button small quiet forget" onClick={onForget} aria-label={`Forget: ${memory.text}`}>
-          Forget
-        </button>
+        {happened && <span className="memory-happened">happened {rememberedOn(happened)}</span>}
+        <span className="memory-actions">
+          {hasHistory && (
+            <button type="button" className="button small quiet" aria-expanded={showHistory} onClick={() => setShowHistory((s) => !s)}>
+              History
+            </button>
+          )}
+          {!editing && (
+            <button type="button" ref={editButton} className="button small quiet edit" onClick={startEditing} aria-label={`Edit: ${memory.text}`}>
+              Edit
+            </button>
+          )}
+          <button type="button" className="button small quiet forget" onClick={onForget} aria-label={`Forget: ${memory.text}`}>
+            Forget
+          </button>
+        </span>
       </div>
+      {showHistory && <MemoryHistoryList memory={memory} />}
     </m.li>
   );
 }

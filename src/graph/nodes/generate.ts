@@ -3,6 +3,8 @@ import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { newId } from "../../core/ids.js";
 import { withDeadline } from "../../core/resilience/deadline.js";
 import { APOLOGY_REPLY } from "../../modules/character/prompts.js";
+import { BUILT_IN_RESOURCES } from "../../modules/care/crisis-resources.js";
+import { crisisFallbackReply, safetyAdditions } from "../../modules/care/safety-net.js";
 import type { GraphDeps } from "../deps.js";
 import { emitterFrom } from "../events.js";
 import type { RoseStateType, RoseStateUpdate } from "../state.js";
@@ -21,15 +23,19 @@ export function createGenerateNode({ llm, logger, pictures }: GraphDeps) {
     // Each saved message carries its time (ISO 8601), for the log's timestamps and day separators.
     // Pictures are saved as ids only (additional_kwargs.images); their bytes never enter the thread.
     const imageIds = pending?.images ?? [];
+    // What Rose noticed is stored on the turn (the feeling, not the crisis: the message says enough).
+    const perception = state.perception;
+    const noticed = perception ? { emotion: { label: perception.emotion, intensity: perception.intensity, source: perception.source } } : {};
     const asked = pending
       ? [
           new HumanMessage({
             content: pending.content,
             id: pending.id,
-            additional_kwargs: { created_at: pending.createdAt ?? new Date().toISOString(), ...(imageIds.length > 0 ? { images: imageIds } : {}) },
+            additional_kwargs: { created_at: pending.createdAt ?? new Date().toISOString(), ...noticed, ...(imageIds.length > 0 ? { images: imageIds } : {}) },
           }),
         ]
       : [];
+    const resources = state.companion?.resources ?? BUILT_IN_RESOURCES.forPerson(null, state.timezone);
     // A replaced exchange (retry, regenerate, edit) is not shown to the model, and leaves the thread with this update.
     const replaced = new Set(state.replacesMessageIds);
     const kept = state.messages.filter((m) => !m.id || !replaced.has(m.id));
@@ -37,22 +43,28 @@ export function createGenerateNode({ llm, logger, pictures }: GraphDeps) {
     // The person asked to stop this reply (TurnRunner.stop): what was written so far is kept, marked stopped.
     const stop = config?.configurable?.stopSignal as AbortSignal | undefined;
     // The newest turn's pictures go to a vision model; Rose's own picture is drawn before she writes about it.
-    const seeing = await preparePictures({
-      pictures,
-      llm,
-      logger,
-      userId: state.userId,
-      sessionId: state.sessionId,
-      text: pending?.content ?? "",
-      imageIds,
-      drawRequested: state.route === "image",
-      // Drawing ends when the person leaves or presses Stop, like the reply's own generation.
-      signal: AbortSignal.any([config?.signal, stop].filter((signal): signal is AbortSignal => signal !== undefined)),
-    });
+    // Drawing ends when the person leaves or presses Stop, like the reply's own generation (no timer of its own).
+    const seeing = await withDeadline(undefined, [config?.signal, stop], (signal) =>
+      preparePictures({
+        pictures,
+        llm,
+        logger,
+        userId: state.userId,
+        sessionId: state.sessionId,
+        text: pending?.content ?? "",
+        imageIds,
+        drawRequested: state.route === "image",
+        signal,
+      }),
+    );
     const prompt = [new SystemMessage(seeing.system(state.systemPrompt)), ...withPicturePlaceholders(kept), ...(seeing.asked ? [seeing.asked] : asked)];
     // The reply's id lets the turn runner recognise the checkpoint that holds it.
     const replyId = newId();
-    const answer = (text: string, fallback: boolean, stopped = false): RoseStateUpdate => {
+    const answer = (said: string, fallback: boolean, stopped = false): RoseStateUpdate => {
+      // Help in a crisis and the truth about being an AI are in every reply, whatever the model wrote.
+      const added = stopped ? "" : safetyAdditions(said, perception, resources);
+      if (added) emit({ type: "token", text: ` ${added}` });
+      const text = added ? `${said} ${added}` : said;
       const images = seeing.drawn;
       emit({
         type: "reply",
@@ -97,9 +109,10 @@ export function createGenerateNode({ llm, logger, pictures }: GraphDeps) {
         throw error; // stopped before a word: the turn is dropped, the thread unchanged
       }
       logger.error("chat model failed; answering with the fallback reply", { error: (error as Error).message, tokens_streamed: streamed });
+      const apology = perception?.crisis ? crisisFallbackReply(perception, resources) : APOLOGY_REPLY;
       // Tokens already shown are superseded by the full fallback text in the reply event.
-      emit({ type: "token", text: streamed > 0 ? ` ${APOLOGY_REPLY}` : APOLOGY_REPLY });
-      return answer(APOLOGY_REPLY, true);
+      emit({ type: "token", text: streamed > 0 ? ` ${apology}` : apology });
+      return answer(apology, true);
     }
   };
 }

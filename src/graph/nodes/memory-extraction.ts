@@ -15,7 +15,14 @@ export function createMemoryExtractionNode({ memory, memoryTopK, logger, metrics
     try {
       const hits = await memory.search(state.userId, query, { limit: memoryTopK, context: state.summary, timeZone: state.timezone });
       metrics?.memoryOperations.inc({ operation: "recall", outcome: hits.length > 0 ? "hit" : "none" });
-      return { memories: hits.map(({ memory: m }) => ({ id: m.id, text: m.text })) };
+      // The episode around the best hits ("…and what did she say?" answered in the next turn) rides along with them.
+      const episodes = (await memory.episodeContext?.(state.userId, hits)) ?? new Map<string, Array<{ text: string }>>();
+      return {
+        memories: hits.map(({ memory: m }) => {
+          const around = episodes.get(m.id);
+          return { id: m.id, text: around ? `${m.text} (in the same conversation: ${around.map((n) => n.text).join(" / ")})` : m.text };
+        }),
+      };
     } catch (error) {
       metrics?.memoryOperations.inc({ operation: "recall", outcome: "failed" });
       // A memory store outage must not cost the person their reply: answer without memories.

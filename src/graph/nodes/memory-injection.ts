@@ -16,12 +16,24 @@ const STILL_WRITING = Symbol("still writing");
  * The wait is bounded: a hung small model must not hold the conversation's next turn for minutes, and the
  * write goes on (and is retried from the outbox) without it.
  */
-export function createMemoryInjectionNode({ memoryWriter, logger, memoryWriteWaitMs = DEFAULT_WRITE_WAIT_MS }: GraphDeps) {
+export function createMemoryInjectionNode({ memoryWriter, companion, logger, memoryWriteWaitMs = DEFAULT_WRITE_WAIT_MS }: GraphDeps) {
   return async function memoryInjection(state: RoseStateType, config?: LangGraphRunnableConfig): Promise<RoseStateUpdate> {
     const emit = emitterFrom(config);
     const message = turnUserText(state);
     if (!message.trim()) return {};
-    const writing = memoryWriter.submit({ userId: state.userId, sessionId: state.sessionId, message, recalledIds: state.memories.map((m) => m.id) });
+    // What the exchange leaves behind is also in her: mood, energy and the bond with this person move on.
+    const remembered =
+      state.companion && state.perception && companion
+        ? companion.recordExchange(state.userId, state.companion.characterId, state.timezone, message, state.perception)
+        : null;
+    await remembered?.catch((error: Error) => logger.warn("could not save the companion's state after the exchange", { error: error.message }));
+    const writing = memoryWriter.submit({
+      userId: state.userId,
+      sessionId: state.sessionId,
+      message,
+      recalledIds: state.memories.map((m) => m.id),
+      timeZone: state.timezone,
+    });
     const waited = new AbortController();
     const result = await Promise.race([writing, sleep(memoryWriteWaitMs, STILL_WRITING, { signal: waited.signal })]).finally(() => waited.abort());
     if (result === STILL_WRITING) {

@@ -13,7 +13,9 @@ import { methodNotAllowed } from "./middleware/method-not-allowed.js";
 import { allowedOriginSet } from "./middleware/request-origin.js";
 import { corsPolicy, permissionsPolicy, securityHeaders } from "./middleware/security.js";
 import { authRoutes } from "./routes/auth.js";
+import { CARD_JSON_LIMIT, characterRoutes } from "./routes/characters.js";
 import { chatRoutes } from "./routes/chat.js";
+import { companionRoutes } from "./routes/companion.js";
 import { healthRoutes } from "./routes/health.js";
 import { imageRoutes } from "./routes/images.js";
 import { MEMORY_IMPORT_LIMIT, memoryRoutes } from "./routes/memories.js";
@@ -50,6 +52,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   api.use(crossSiteGuard(allowedOrigins));
   // An import's JSON is parsed first with its own, larger limit; the general parser then leaves it be.
   api.post("/memories", express.json({ limit: MEMORY_IMPORT_LIMIT }));
+  api.post("/characters", express.json({ limit: CARD_JSON_LIMIT }));
   api.use(express.json({ limit: JSON_LIMIT }));
   api.use(checkJsonBody);
   api.use(cookieParser(deps.signingSecret));
@@ -68,6 +71,8 @@ export function createHttpApp(deps: HttpDeps): Express {
   api.use(openApiRoutes(deps));
   api.use(imageRoutes(deps));
   api.use(meDataRoutes(deps));
+  api.use(characterRoutes(deps));
+  api.use(companionRoutes(deps));
   api.use(methodNotAllowed(api));
   api.use(apiNotFound);
 

@@ -7,6 +7,7 @@ import type { Accounts } from "../../modules/accounts/accounts.js";
 import type { Passkeys } from "../../modules/accounts/passkeys.js";
 import type { PersonalDataRegistry } from "../../core/personal-data.js";
 import type { TurnRunner } from "../../graph/turn-runner.js";
+import type { Companion } from "../../modules/companion/companion.js";
 import type { LongTermMemory } from "../../modules/memory/long-term-memory.js";
 import type { AudioStore } from "../../modules/speech/audio-store.js";
 import type { Speech } from "../../modules/speech/speech.js";
@@ -33,6 +34,8 @@ export interface HttpDeps {
   audioStore: AudioStore;
   /** The conversations' pictures: stored per owner, served only to them. */
   pictures: Pictures;
+  /** Characters, the companion's state and each person's settings. */
+  companion: Companion;
   health: ServiceHealth;
   /** Every store holding a person's data: their export and their erasure. */
   personalData: PersonalDataRegistry;

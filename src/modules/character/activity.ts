@@ -17,17 +17,22 @@ export interface LocalMoment {
   timezone: string;
   /** e.g. "Tuesday, 14:05" */
   label: string;
+  /** The local hour, 0-23: the companion's energy follows the person's day. */
+  hour: number;
   activity: string;
 }
 
-export function localMoment(now: Date, timezone: string): LocalMoment {
+/** `plan`: a card's daily rhythm (`from` hours in increasing order); Rose's by default. */
+export function localMoment(now: Date, timezone: string, plan: Array<{ from: number; activity: string }> = DAY_PLAN): LocalMoment {
   const parts = new Intl.DateTimeFormat("en-GB", { timeZone: timezone, weekday: "long", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).formatToParts(
     now,
   );
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
   const hour = Number(get("hour"));
-  const activity = [...DAY_PLAN].reverse().find((slot) => hour >= slot.from)?.activity ?? DAY_PLAN[0]!.activity;
-  return { timezone, label: `${get("weekday")}, ${get("hour")}:${get("minute")}`, activity };
+  const slots = plan.length > 0 ? plan : DAY_PLAN;
+  // Before the first slot of the day, the last one of the night before still holds.
+  const activity = [...slots].reverse().find((slot) => hour >= slot.from)?.activity ?? slots[slots.length - 1]!.activity;
+  return { timezone, label: `${get("weekday")}, ${get("hour")}:${get("minute")}`, hour, activity };
 }
 
 export function isTimezone(value: string): boolean {

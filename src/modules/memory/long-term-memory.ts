@@ -1,9 +1,21 @@
 import { newId } from "../../core/ids.js";
 import type { Embedder } from "./embeddings/types.js";
+import { extractEntities } from "./entities/extract-entities.js";
+import { followEntities } from "./entities/follow-entities.js";
 import { keywordTerms } from "./keywords/tokenizer.js";
 import type { KeywordHit, MemoryStore, Period, VectorHit } from "./store.js";
+import { resolveOccurredAt } from "./time/occurred-at.js";
 import { timeWindow, within } from "./time/time-window.js";
-import { type Memory, type MemoryHit, type MemoryService, type NewMemory, type RememberOutcome, normalizeMemoryText } from "./types.js";
+import {
+  type Memory,
+  type MemoryHit,
+  type MemoryService,
+  type MemoryType,
+  memoryTime,
+  type NewMemory,
+  type RememberOutcome,
+  normalizeMemoryText,
+} from "./types.js";
 
 /** Two memories of one user this similar say the same thing: the second is not stored. */
 export const NEAR_DUPLICATE_SIMILARITY = 0.9;
@@ -22,6 +34,25 @@ const RECENCY_WEIGHT = 0.15;
 const PERIOD_BOOST = 0.5;
 /** An import embeds this many texts per embedder call (providers cap a request's inputs). */
 const EMBED_BATCH = 64;
+/**
+ * Memories reached by following the question's relations ("my sister's husband" → Tom → Tom's memories) count
+ * this much of a keyword list; the memories that made the links, half of that.
+ */
+const ENTITY_WEIGHT = 0.6;
+/** A question about the past of a fact ("where did I live before?") prefers what is no longer true this much. */
+const HISTORY_BOOST = 0.3;
+/** Words that ask about what used to be true: only such questions retrieve replaced memories. */
+const ASKS_ABOUT_THE_PAST =
+  /\b(before|used to|previous(ly)?|formerly|former|earlier|originally|at first|in the past|anymore|any more|until|no longer|back then)\b/i;
+/** A memory dated by what it says ("last Friday") rather than by when it was told is about its period: it counts this much more in it. */
+const DATED_BOOST = 0.5;
+/** "Where" questions about homes and travels are answered by places: the person's memories naming one are candidates. */
+const ASKS_WHERE =
+  /\bwhere\b.*\b(live|lives|living|lived|move|moved|moving|based|from|stay|stays|stayed|home|grew up|born|travel|go|went|trip|visit|visited)\b/i;
+/** Episode context: the neighbours of this many top hits, this many on each side, told at most this long apart. */
+const EPISODE_HITS = 2;
+const EPISODE_RADIUS = 1;
+const EPISODE_GAP_MS = 30 * 60_000;
 
 function cosine(a: Float32Array, b: Float32Array): number {
   let dot = 0;
@@ -49,28 +80,54 @@ export interface SearchOptions {
   now?: Date;
   /** The person's IANA time zone: what "yesterday" and "in May" mean for them (UTC when absent). */
   timeZone?: string;
+  /** Follow the people and things the question names through the person's entities (on by default). */
+  followEntities?: boolean;
+}
+
+/** A memory's history: what it replaced, oldest first, itself, and what replaced it. */
+export interface MemoryHistory {
+  memory: Memory;
+  earlier: Memory[];
+  later: Memory[];
+}
+
+export interface MemoryEdit {
+  text?: string;
+  type?: MemoryType;
+  importance?: number;
 }
 
 /** Fresher is slightly better; "fresh" is the memory's own time (when it was said or last changed), not when it was stored. */
 function recencyBoost(memory: Memory, now: Date): number {
-  const ageDays = Math.max(0, (now.getTime() - Date.parse(memory.updatedAt)) / 86_400_000);
+  const ageDays = Math.max(0, (now.getTime() - Date.parse(memoryTime(memory))) / 86_400_000);
   return 1 + RECENCY_WEIGHT * Math.pow(0.5, ageDays / RECENCY_HALF_LIFE_DAYS);
 }
 
-/** A new memory of `userId`: an imported one keeps its own time as both, since nothing has changed it since it was said. */
+/**
+ * A new memory of `userId`: an imported one keeps its own time as both, since nothing has changed it since it was
+ * said; when it happened is the caller's, or read from the dates in what was said against the time it was told.
+ */
 function newMemory(userId: string, text: string, input: NewMemory, now: string): Memory {
+  const told = input.createdAt ?? now;
+  const entities = extractEntities(text);
   return {
     id: newId(),
     userId,
     text,
     type: input.type,
     importance: input.importance,
-    createdAt: input.createdAt ?? now,
-    updatedAt: input.createdAt ?? now,
+    createdAt: told,
+    updatedAt: told,
+    occurredAt: input.occurredAt ?? resolveOccurredAt(input.saidText ?? text, new Date(told), input.timeZone) ?? told,
     ...(input.sourceSessionId ? { sourceSessionId: input.sourceSessionId } : {}),
     ...(input.metadata ? { metadata: input.metadata } : {}),
+    ...(entities.length ? { entities } : {}),
   };
 }
+
+const isCurrent = (memory: Memory) => !memory.supersededBy;
+/** Dated by what it says, or by the caller, rather than by when it was told. */
+const isDated = (memory: Memory) => memory.occurredAt !== undefined && memory.occurredAt !== memory.createdAt;
 
 /**
  * Long-term memory: hybrid retrieval (vectors + keywords fused by reciprocal rank, a relevance floor,
@@ -108,10 +165,12 @@ export class LongTermMemory implements MemoryService {
     // A question about a period also asks the keyword index for that period's memories alone, so they are
     // candidates even when words common to every period would crowd them out.
     const period = window ? { from: window.from.toISOString(), to: window.to.toISOString() } : undefined;
-    const [[vectorHits, contextHits], keywordHits, periodHits] = await Promise.all([
+    const follow = mode !== "vector" && options.followEntities !== false;
+    const [[vectorHits, contextHits], keywordHits, periodHits, entityHits] = await Promise.all([
       vectorSearch(),
       mode === "vector" ? [] : this.store.keywordSearch(userId, terms, candidates),
       mode === "vector" || !period ? [] : this.periodCandidates(userId, terms, candidates, period),
+      follow ? this.entityCandidates(userId, query, terms, candidates) : { reached: [], links: [], places: [] },
     ]);
 
     const weights = this.embedder.fusionWeights;
@@ -142,12 +201,125 @@ export class LongTermMemory implements MemoryService {
       e.rrf += weights.keyword / (RRF_K + rank + 1);
       e.relevant = true;
     });
+    entityHits.reached.forEach((hit, rank) => {
+      const e = entry(hit.memory);
+      e.rrf += (weights.keyword * ENTITY_WEIGHT) / (RRF_K + rank + 1);
+      e.relevant = true;
+    });
+    entityHits.links.forEach((memory, rank) => {
+      const e = entry(memory);
+      e.rrf += (weights.keyword * ENTITY_WEIGHT * 0.5) / (RRF_K + rank + 1);
+      e.relevant = true;
+    });
+    // A "where" question's places count like a keyword list: they are the kind of memory that answers it.
+    entityHits.places.forEach((memory, rank) => {
+      const e = entry(memory);
+      e.rrf += weights.keyword / (RRF_K + rank + 1);
+      e.relevant = true;
+    });
 
+    // What is no longer true is history: only a question about the past retrieves it, and then prefers it.
+    const aboutThePast = ASKS_ABOUT_THE_PAST.test(query);
     return [...fused.values()]
-      .filter((e) => options.includeWeak || e.relevant)
-      .map((e) => ({ memory: e.memory, score: e.rrf * recencyBoost(e.memory, now) * (window && within(window, e.memory.updatedAt) ? 1 + PERIOD_BOOST : 1) }))
+      .filter((e) => (options.includeWeak || e.relevant) && (aboutThePast || isCurrent(e.memory)))
+      .map((e) => ({
+        memory: e.memory,
+        score:
+          e.rrf *
+          recencyBoost(e.memory, now) *
+          (window && within(window, memoryTime(e.memory)) ? 1 + PERIOD_BOOST + (isDated(e.memory) ? DATED_BOOST : 0) : 1) *
+          (aboutThePast && !isCurrent(e.memory) ? 1 + HISTORY_BOOST : 1),
+      }))
       .sort((a, b) => b.score - a.score)
       .slice(0, limit);
+  }
+
+  /**
+   * Multi-hop: the question's relations followed through the person's entities ("my sister's husband" → Tom),
+   * then the memories about whom they lead to, ranked by the question's words with the names added.
+   */
+  private async entityCandidates(
+    userId: string,
+    query: string,
+    terms: string[],
+    limit: number,
+  ): Promise<{ reached: KeywordHit[]; links: Memory[]; places: Memory[] }> {
+    const [followed, places] = await Promise.all([
+      followEntities({ byEntities: (keys, n) => this.store.byEntities(userId, keys, n) }, query, limit),
+      ASKS_WHERE.test(query) ? this.store.byEntities(userId, ["kind:place"], limit) : [],
+    ]);
+    if (followed.names.length === 0) return { reached: [], links: followed.links, places };
+    const nameWords = keywordTerms(followed.names.join(" "));
+    const reached = await this.store.keywordSearch(userId, [...new Set([...terms, ...nameWords])], limit);
+    // Only memories that name whom the relations led to (as a word, capitalised): the question's other words found the rest already.
+    const named = followed.names.map((name) => new RegExp(`(?<![\\p{L}\\p{N}])${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\p{L}\\p{N}])`, "u"));
+    return { reached: reached.filter((hit) => named.some((pattern) => pattern.test(hit.memory.text))), links: followed.links, places };
+  }
+
+  /**
+   * The episode context of the top hits: the memories told just before and after each in the same conversation
+   * (within half an hour), so a reply like "yes, at the harbour" comes with the question it answered. Only for the
+   * first few hits and one memory each side, so the prompt is not flooded; never a memory that is already a hit.
+   */
+  async episodeContext(userId: string, hits: MemoryHit[]): Promise<Map<string, Memory[]>> {
+    const seen = new Set(hits.map((h) => h.memory.id));
+    const context = new Map<string, Memory[]>();
+    for (const { memory } of hits.slice(0, EPISODE_HITS)) {
+      if (!memory.sourceSessionId) continue;
+      const told = Date.parse(memory.createdAt);
+      const neighbours = (await this.store.episode(userId, memory.sourceSessionId, memory.createdAt, EPISODE_RADIUS, EPISODE_RADIUS)).filter(
+        (n) => !seen.has(n.id) && isCurrent(n) && Math.abs(Date.parse(n.createdAt) - told) <= EPISODE_GAP_MS,
+      );
+      for (const n of neighbours) seen.add(n.id);
+      if (neighbours.length > 0) context.set(memory.id, neighbours);
+    }
+    return context;
+  }
+
+  /** What a memory replaced and what replaced it (a fact's history), or null if it is not the user's. */
+  async history(userId: string, id: string): Promise<MemoryHistory | null> {
+    const memory = await this.store.get(userId, id);
+    if (!memory) return null;
+    const earlier: Memory[] = [];
+    const later: Memory[] = [];
+    const seen = new Set([memory.id]);
+    // Bounded walks: a chain is a handful of changes, and a cycle (never written, but cheap to rule out) ends it.
+    for (let at = memory; at.supersedes && earlier.length < 50;) {
+      const previous = await this.store.get(userId, at.supersedes);
+      if (!previous || seen.has(previous.id)) break;
+      seen.add(previous.id);
+      earlier.unshift(previous);
+      at = previous;
+    }
+    for (let at = memory; at.supersededBy && later.length < 50;) {
+      const next = await this.store.get(userId, at.supersededBy);
+      if (!next || seen.has(next.id)) break;
+      seen.add(next.id);
+      later.push(next);
+      at = next;
+    }
+    return { memory, earlier, later };
+  }
+
+  /** The person's own correction of a memory (text, type, importance): re-embedded and re-read for entities; null if not theirs. */
+  async edit(userId: string, id: string, changes: MemoryEdit): Promise<Memory | null> {
+    const current = await this.store.get(userId, id);
+    if (!current) return null;
+    const text = changes.text?.trim() || current.text;
+    const [vector] = await this.embedder.embed([text]);
+    return this.store.update(
+      userId,
+      id,
+      {
+        text,
+        type: changes.type ?? current.type,
+        importance: changes.importance ?? current.importance,
+        updatedAt: new Date().toISOString(),
+        entities: extractEntities(text),
+      },
+      vector!,
+      this.embedder.id,
+    );
   }
 
   /** The period's memories matching the query's words or, when it has none ("what did I do yesterday?"), all of them. */
@@ -159,23 +331,22 @@ export class LongTermMemory implements MemoryService {
   async remember(userId: string, input: NewMemory): Promise<RememberOutcome> {
     const text = input.text.trim();
     const sameText = await this.store.findByNormalizedText(userId, normalizeMemoryText(text));
-    if (sameText) return { status: "duplicate", memory: sameText };
+    // A fact that was true again ("back in York") is new again, not a duplicate of its own history.
+    if (sameText && isCurrent(sameText)) return { status: "duplicate", memory: sameText };
     const [vector] = await this.embedder.embed([text]);
     const now = new Date().toISOString();
 
-    if (input.supersedes) {
-      const updated = await this.store.update(
-        userId,
-        input.supersedes,
-        { text, type: input.type, importance: input.importance, updatedAt: now, ...(input.sourceSessionId ? { sourceSessionId: input.sourceSessionId } : {}) },
-        vector!,
-        this.embedder.id,
-      );
-      if (updated) return { status: "updated", memory: updated };
+    // A changed fact: the new memory replaces the old, which is kept as history with the time it stopped being true.
+    const replaced = input.supersedes ? await this.store.get(userId, input.supersedes) : null;
+    if (replaced && isCurrent(replaced)) {
+      const memory = { ...newMemory(userId, text, input, now), supersedes: replaced.id };
+      await this.store.insert(memory, vector!, this.embedder.id);
+      await this.store.markSuperseded(userId, replaced.id, memory.id, memory.createdAt);
+      return { status: "updated", memory };
     }
 
     const [nearest] = await this.store.vectorSearch(userId, vector!, this.embedder.id, 1);
-    if (nearest && nearest.similarity >= NEAR_DUPLICATE_SIMILARITY) return { status: "duplicate", memory: nearest.memory };
+    if (nearest && nearest.similarity >= NEAR_DUPLICATE_SIMILARITY && isCurrent(nearest.memory)) return { status: "duplicate", memory: nearest.memory };
 
     const memory = newMemory(userId, text, input, now);
     await this.store.insert(memory, vector!, this.embedder.id);
@@ -211,12 +382,14 @@ export class LongTermMemory implements MemoryService {
         outcomes.push({ status: "duplicate", memory: near });
         continue;
       }
-      const memory = newMemory(userId, text, input, now);
+      const replaced = input.supersedes ? await this.store.get(userId, input.supersedes) : null;
+      const memory = { ...newMemory(userId, text, input, now), ...(replaced && isCurrent(replaced) ? { supersedes: replaced.id } : {}) };
       accepted.push({ memory, vector });
       acceptedByText.set(normalized, memory);
-      outcomes.push({ status: "added", memory });
+      outcomes.push({ status: memory.supersedes ? "updated" : "added", memory });
     }
     await this.store.insertMany(accepted, this.embedder.id);
+    for (const { memory } of accepted) if (memory.supersedes) await this.store.markSuperseded(userId, memory.supersedes, memory.id, memory.createdAt);
     return outcomes;
   }
 

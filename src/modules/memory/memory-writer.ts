@@ -121,6 +121,10 @@ export class MemoryWriter {
               type: decision.type,
               importance: decision.importance,
               sourceSessionId: job.sessionId,
+              // Told when the person said it (a retry hours later changes nothing), and dated by what they said.
+              createdAt: new Date(job.createdAt).toISOString(),
+              saidText: job.message,
+              ...(job.timeZone ? { timeZone: job.timeZone } : {}),
               ...(decision.action === "update" ? { supersedes: decision.replaces_id } : {}),
             });
       if (!(await this.outbox.isQueued(job.id))) {

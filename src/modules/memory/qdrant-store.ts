@@ -1,8 +1,9 @@
 import { QdrantClient, type Schemas } from "@qdrant/js-client-rest";
 import type { ProviderGuard } from "../../core/resilience/provider-guard.js";
+import { entityKeys, extractEntities } from "./entities/extract-entities.js";
 import { bm25 } from "./keywords/bm25.js";
 import type { KeywordHit, MemoryChanges, MemoryStore, Period, VectorHit } from "./store.js";
-import { type Memory, type MemoryType, normalizeMemoryText } from "./types.js";
+import { type Memory, type MemoryEntity, type MemoryType, memoryTime, normalizeMemoryText } from "./types.js";
 
 export interface QdrantStoreOptions {
   url: string;
@@ -28,6 +29,13 @@ interface MemoryPayload {
   source_session_id: string | null;
   metadata: Record<string, unknown> | null;
   embedder: string;
+  /** Absent on points written before memories carried their time: read as updated_at, back-filled on start-up. */
+  occurred_at?: string;
+  entities?: MemoryEntity[] | null;
+  entity_keys?: string[];
+  supersedes?: string | null;
+  superseded_by?: string | null;
+  superseded_at?: string | null;
 }
 
 /**
@@ -42,6 +50,11 @@ const PAYLOAD_INDEXES: ReadonlyArray<Schemas["CreateFieldIndex"]> = [
   // ascii_folding matches the diacritic-free words keywordSearch receives (normalizeMemoryText strips accents).
   { field_name: "text", field_schema: { type: "text", tokenizer: "word", lowercase: true, ascii_folding: true } },
   { field_name: "updated_at", field_schema: "datetime" },
+  { field_name: "created_at", field_schema: "datetime" },
+  { field_name: "source_session_id", field_schema: "keyword" },
+  { field_name: "entity_keys", field_schema: "keyword" },
+  // Last: a collection without it predates memories' own times, and is back-filled when it is created (see backfill).
+  { field_name: "occurred_at", field_schema: "datetime" },
 ];
 
 /** Keyword candidates are ranked locally, so they are all fetched first; this bounds that for a very chatty user. */
@@ -65,6 +78,11 @@ function toMemory(id: PointId, payload: unknown): Memory {
     updatedAt: p.updated_at,
     ...(p.source_session_id ? { sourceSessionId: p.source_session_id } : {}),
     ...(p.metadata ? { metadata: p.metadata } : {}),
+    occurredAt: p.occurred_at ?? p.updated_at,
+    ...(p.entities?.length ? { entities: p.entities } : {}),
+    ...(p.supersedes ? { supersedes: p.supersedes } : {}),
+    ...(p.superseded_by ? { supersededBy: p.superseded_by } : {}),
+    ...(p.superseded_at ? { supersededAt: p.superseded_at } : {}),
   };
 }
 
@@ -80,6 +98,12 @@ function toPayload(memory: Memory, embedderId: string): MemoryPayload {
     source_session_id: memory.sourceSessionId ?? null,
     metadata: memory.metadata ?? null,
     embedder: embedderId,
+    occurred_at: memory.occurredAt ?? memory.updatedAt,
+    entities: memory.entities?.length ? memory.entities : null,
+    entity_keys: entityKeys(memory.entities),
+    supersedes: memory.supersedes ?? null,
+    superseded_by: memory.supersededBy ?? null,
+    superseded_at: memory.supersededAt ?? null,
   };
 }
 
@@ -167,6 +191,9 @@ export class QdrantMemoryStore implements MemoryStore {
       updated_at: changes.updatedAt,
       source_session_id: changes.sourceSessionId ?? current.payload.source_session_id,
       embedder: embedderId,
+      occurred_at: changes.occurredAt ?? current.payload.occurred_at ?? current.payload.updated_at,
+      entities: changes.entities?.length ? changes.entities : null,
+      entity_keys: entityKeys(changes.entities),
     };
     await this.upsert(id, vector, payload);
     return toMemory(id, payload);
@@ -229,7 +256,7 @@ export class QdrantMemoryStore implements MemoryStore {
     const stats = { documents, terms: memories.length ? (terms / memories.length) * documents : 0 };
     return [...bm25(postings, stats, frequencies)]
       .map(([doc, score]) => ({ memory: memories[doc]!, score }))
-      .filter((hit) => !period || (hit.memory.updatedAt >= period.from && hit.memory.updatedAt < period.to))
+      .filter((hit) => !period || (memoryTime(hit.memory) >= period.from && memoryTime(hit.memory) < period.to))
       .sort((a, b) => b.score - a.score || b.memory.updatedAt.localeCompare(a.memory.updatedAt))
       .slice(0, limit);
   }
@@ -260,7 +287,7 @@ export class QdrantMemoryStore implements MemoryStore {
         {
           collection_name: this.collection,
           filter: userFilter(userId),
-          order_by: { key: "updated_at", direction: "desc", start_from: period.to },
+          order_by: { key: "occurred_at", direction: "desc", start_from: period.to },
           limit: limit + 1,
           with_payload: true,
         },
@@ -269,8 +296,57 @@ export class QdrantMemoryStore implements MemoryStore {
     );
     return points
       .map((point) => toMemory(point.id, point.payload))
-      .filter((m) => m.updatedAt >= period.from && m.updatedAt < period.to)
+      .filter((m) => memoryTime(m) >= period.from && memoryTime(m) < period.to)
       .slice(0, limit);
+  }
+
+  async markSuperseded(userId: string, id: string, by: string, at: string): Promise<boolean> {
+    const current = await this.findOne(userFilter(userId, byId(id)), true);
+    if (!current?.vector || current.payload.superseded_by) return false;
+    await this.upsert(id, current.vector, { ...current.payload, superseded_by: by, superseded_at: at });
+    return true;
+  }
+
+  async byEntities(userId: string, keys: string[], limit: number): Promise<Memory[]> {
+    if (keys.length === 0 || limit <= 0) return [];
+    const { points } = await this.call((api, signal) =>
+      api.scrollPoints(
+        {
+          collection_name: this.collection,
+          filter: userFilter(userId, { key: "entity_keys", match: { any: keys } }),
+          order_by: { key: "occurred_at", direction: "desc" },
+          limit,
+          with_payload: true,
+        },
+        { signal },
+      ),
+    );
+    return points.map((point) => toMemory(point.id, point.payload));
+  }
+
+  async episode(userId: string, sessionId: string, around: string, before: number, after: number): Promise<Memory[]> {
+    // start_from is inclusive, so one more is asked for and the moment itself dropped.
+    const side = async (direction: "asc" | "desc", limit: number) => {
+      if (limit <= 0) return [];
+      const { points } = await this.call((api, signal) =>
+        api.scrollPoints(
+          {
+            collection_name: this.collection,
+            filter: userFilter(userId, { key: "source_session_id", match: { value: sessionId } }),
+            order_by: { key: "created_at", direction, start_from: around },
+            limit: limit + 1,
+            with_payload: true,
+          },
+          { signal },
+        ),
+      );
+      return points
+        .map((point) => toMemory(point.id, point.payload))
+        .filter((m) => m.createdAt !== around)
+        .slice(0, limit);
+    };
+    const [earlier, later] = await Promise.all([side("desc", before), side("asc", after)]);
+    return [...earlier.reverse(), ...later];
   }
 
   async count(userId: string): Promise<number> {
@@ -351,12 +427,14 @@ export class QdrantMemoryStore implements MemoryStore {
     );
   }
 
-  private async findOne(filter: Filter): Promise<{ id: PointId; payload: MemoryPayload } | null> {
+  private async findOne(filter: Filter, withVector = false): Promise<{ id: PointId; payload: MemoryPayload; vector?: Float32Array } | null> {
     const { points } = await this.call((api, signal) =>
-      api.scrollPoints({ collection_name: this.collection, filter, limit: 1, with_payload: true }, { signal }),
+      api.scrollPoints({ collection_name: this.collection, filter, limit: 1, with_payload: true, with_vector: withVector }, { signal }),
     );
     const [point] = points;
-    return point ? { id: point.id, payload: point.payload as unknown as MemoryPayload } : null;
+    if (!point) return null;
+    const vector = Array.isArray(point.vector) && typeof point.vector[0] === "number" ? new Float32Array(point.vector as number[]) : undefined;
+    return { id: point.id, payload: point.payload as unknown as MemoryPayload, ...(vector ? { vector } : {}) };
   }
 
   /** Follows next_page_offset until the filter is exhausted or `cap` points were read. */
@@ -417,10 +495,45 @@ export class QdrantMemoryStore implements MemoryStore {
         if (!createdMeanwhile) throw error;
       }
     }
+    const needsBackfill = exists && !("occurred_at" in existingIndexes);
     for (const index of PAYLOAD_INDEXES) {
       if (index.field_name in existingIndexes) continue;
       await this.guarded((signal) => this.api.createFieldIndex({ collection_name, wait: true, ...index }, { signal }));
     }
+    if (needsBackfill) await this.backfill();
+  }
+
+  /**
+   * A collection written before memories carried their own time and entities: every point gets occurred_at (its
+   * updated_at, the time it had until now) and the entities of its text, so periods, ordering and entity links
+   * find it. Across all users by design (maintenance, like re-embedding); upserts are idempotent, so an
+   * interrupted back-fill is simply done again on the next start.
+   */
+  private async backfill(): Promise<void> {
+    let offset: PointId | undefined;
+    do {
+      const page = await this.guarded((signal) =>
+        this.api.scrollPoints(
+          { collection_name: this.collection, limit: SCROLL_PAGE, with_payload: true, with_vector: true, ...(offset !== undefined ? { offset } : {}) },
+          { signal },
+        ),
+      );
+      const points = page.points.flatMap((point) => {
+        const payload = point.payload as unknown as MemoryPayload;
+        if (payload.occurred_at || !Array.isArray(point.vector)) return [];
+        const entities = extractEntities(payload.text);
+        return [
+          {
+            id: point.id,
+            vector: point.vector as number[],
+            payload: { ...payload, occurred_at: payload.updated_at, entities: entities.length ? entities : null, entity_keys: entityKeys(entities) },
+          },
+        ];
+      });
+      if (points.length > 0) await this.guarded((signal) => this.api.upsertPoints({ collection_name: this.collection, wait: true, points }, { signal }));
+      const next = page.next_page_offset;
+      offset = typeof next === "string" || typeof next === "number" ? next : undefined;
+    } while (offset !== undefined);
   }
 
   /** Refuses a collection made for another embedding size (every upsert would fail); returns its payload indexes. */

@@ -1,10 +1,11 @@
 import Database from "better-sqlite3";
 import { createHash } from "node:crypto";
 import * as sqliteVec from "sqlite-vec";
+import { entityKeys, extractEntities } from "./entities/extract-entities.js";
 import { bm25 } from "./keywords/bm25.js";
 import { indexTerms, stemTerm } from "./keywords/tokenizer.js";
 import type { KeywordHit, MemoryChanges, MemoryStore, Period, VectorHit } from "./store.js";
-import { type Memory, type MemoryType, normalizeMemoryText } from "./types.js";
+import { type Memory, type MemoryEntity, type MemoryType, normalizeMemoryText } from "./types.js";
 
 interface MemoryRow {
   rowid: number;
@@ -17,6 +18,11 @@ interface MemoryRow {
   updated_at: string;
   source_session_id: string | null;
   metadata: string | null;
+  occurred_at: string | null;
+  entities: string | null;
+  supersedes: string | null;
+  superseded_by: string | null;
+  superseded_at: string | null;
 }
 
 const toMemory = (row: MemoryRow): Memory => ({
@@ -29,6 +35,11 @@ const toMemory = (row: MemoryRow): Memory => ({
   updatedAt: row.updated_at,
   ...(row.source_session_id ? { sourceSessionId: row.source_session_id } : {}),
   ...(row.metadata ? { metadata: JSON.parse(row.metadata) as Record<string, unknown> } : {}),
+  occurredAt: row.occurred_at ?? row.updated_at,
+  ...(row.entities ? { entities: JSON.parse(row.entities) as MemoryEntity[] } : {}),
+  ...(row.supersedes ? { supersedes: row.supersedes } : {}),
+  ...(row.superseded_by ? { supersededBy: row.superseded_by } : {}),
+  ...(row.superseded_at ? { supersededAt: row.superseded_at } : {}),
 });
 
 /** A fixed-length key per user, kept in a column older databases require (the FTS5 index that used it is gone). */
@@ -36,6 +47,8 @@ const userKey = (userId: string) => `u${createHash("sha256").update(userId).dige
 
 /** PRAGMA user_version of a database whose keyword index is the per-person one. */
 const KEYWORD_INDEX_VERSION = 1;
+/** PRAGMA user_version of a database whose memories carry their time, entities and history (version 2). */
+const TIME_ENTITIES_HISTORY_VERSION = 2;
 
 const asBlob = (vector: Float32Array) => Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
 
@@ -97,8 +110,76 @@ export class SqliteVecMemoryStore implements MemoryStore {
         PRIMARY KEY (person, term, memory)
       ) WITHOUT ROWID;
       CREATE INDEX IF NOT EXISTS memory_terms_memory ON memory_terms(memory);
+      -- Entity keys (entities/extract-entities.ts entityKeys) per person: "rel:sister" -> the memories naming the sister.
+      CREATE TABLE IF NOT EXISTS memory_entity_keys (
+        person INTEGER NOT NULL,
+        key TEXT NOT NULL,
+        memory INTEGER NOT NULL,
+        PRIMARY KEY (person, key, memory)
+      ) WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS memory_entity_keys_memory ON memory_entity_keys(memory);
     `);
     this.migrate();
+    this.migrateTimeEntitiesHistory();
+  }
+
+  /**
+   * Schema version 2: a memory's own time (occurred_at, filled from updated_at, the time it had until now), the
+   * entities it mentions (extracted here from the stored texts) and its history (what it replaced, what replaced
+   * it and when). Runs once per database, in one transaction; an existing DATA_DIR keeps every memory.
+   */
+  private migrateTimeEntitiesHistory(): void {
+    if (Number(this.db.pragma("user_version", { simple: true })) >= TIME_ENTITIES_HISTORY_VERSION) return;
+    this.db.transaction(() => {
+      const columns = new Set(
+        this.db
+          .prepare<[], { name: string }>("PRAGMA table_info(memories)")
+          .all()
+          .map((c) => c.name),
+      );
+      for (const column of ["occurred_at", "entities", "supersedes", "superseded_by", "superseded_at"]) {
+        if (!columns.has(column)) this.db.exec(`ALTER TABLE memories ADD COLUMN ${column} TEXT`);
+      }
+      this.db.exec(`
+        UPDATE memories SET occurred_at = updated_at WHERE occurred_at IS NULL;
+        CREATE INDEX IF NOT EXISTS memories_user_occurred ON memories(user_id, occurred_at);
+        CREATE INDEX IF NOT EXISTS memories_user_session ON memories(user_id, source_session_id, created_at);
+        DROP TRIGGER IF EXISTS memories_ad;
+        CREATE TRIGGER memories_ad AFTER DELETE ON memories BEGIN
+          DELETE FROM memory_vectors WHERE rowid = old.rowid;
+          UPDATE memory_people SET documents = documents - 1, terms = terms - (SELECT COALESCE(SUM(tf), 0) FROM memory_terms WHERE memory = old.rowid)
+            WHERE user_id = old.user_id;
+          DELETE FROM memory_terms WHERE memory = old.rowid;
+          DELETE FROM memory_entity_keys WHERE memory = old.rowid;
+        END;
+        DELETE FROM memory_entity_keys;
+      `);
+      const rows = this.db.prepare<[], { rowid: number; user_id: string; text: string }>("SELECT rowid, user_id, text FROM memories").all();
+      const setEntities = this.db.prepare("UPDATE memories SET entities = ? WHERE rowid = ?");
+      for (const row of rows) {
+        const entities = extractEntities(row.text);
+        setEntities.run(entities.length ? JSON.stringify(entities) : null, row.rowid);
+        this.indexEntities(row.rowid, row.user_id, entities);
+      }
+      this.db.pragma(`user_version = ${TIME_ENTITIES_HISTORY_VERSION}`);
+    })();
+  }
+
+  /** Adds a memory's entity keys to its person's entity index (inside the caller's transaction). */
+  private indexEntities(rowid: number | bigint, userId: string, entities: readonly MemoryEntity[] | undefined): void {
+    const keys = entityKeys(entities);
+    if (keys.length === 0) return;
+    const person = this.personOf(userId);
+    const insert = this.db.prepare("INSERT OR IGNORE INTO memory_entity_keys (person, key, memory) VALUES (?, ?, ?)");
+    for (const key of keys) insert.run(person, key, rowid);
+  }
+
+  private personOf(userId: string): number {
+    return this.db
+      .prepare<[string], { person: number }>(
+        "INSERT INTO memory_people (user_id) VALUES (?) ON CONFLICT(user_id) DO UPDATE SET user_id = excluded.user_id RETURNING person",
+      )
+      .get(userId)!.person;
   }
 
   /**
@@ -106,7 +187,7 @@ export class SqliteVecMemoryStore implements MemoryStore {
    * keyword index, built here from the stored memories. Runs once per database, in one transaction.
    */
   private migrate(): void {
-    if (this.db.pragma("user_version", { simple: true }) === KEYWORD_INDEX_VERSION) return;
+    if (Number(this.db.pragma("user_version", { simple: true })) >= KEYWORD_INDEX_VERSION) return;
     this.db.transaction(() => {
       this.db.exec(`
         DROP TRIGGER IF EXISTS memories_ai;
@@ -166,8 +247,9 @@ export class SqliteVecMemoryStore implements MemoryStore {
   private insertRow(memory: Memory, vector: Float32Array, embedderId: string): void {
     const { lastInsertRowid } = this.db
       .prepare(
-        `INSERT INTO memories (id, user_id, text, normalized, type, importance, created_at, updated_at, source_session_id, metadata, embedder, user_key)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO memories (id, user_id, text, normalized, type, importance, created_at, updated_at, source_session_id, metadata, embedder, user_key,
+           occurred_at, entities, supersedes, superseded_by, superseded_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         memory.id,
@@ -182,16 +264,23 @@ export class SqliteVecMemoryStore implements MemoryStore {
         memory.metadata ? JSON.stringify(memory.metadata) : null,
         embedderId,
         userKey(memory.userId),
+        memory.occurredAt ?? memory.updatedAt,
+        memory.entities?.length ? JSON.stringify(memory.entities) : null,
+        memory.supersedes ?? null,
+        memory.supersededBy ?? null,
+        memory.supersededAt ?? null,
       );
     this.insertVector(BigInt(lastInsertRowid), memory.userId, vector, embedderId);
     this.indexText(lastInsertRowid, memory.userId, memory.text);
+    this.indexEntities(lastInsertRowid, memory.userId, memory.entities);
   }
 
   async update(userId: string, id: string, changes: MemoryChanges, vector: Float32Array, embedderId: string): Promise<Memory | null> {
     return this.db.transaction(() => {
       const row = this.db
         .prepare<unknown[], MemoryRow>(
-          `UPDATE memories SET text = ?, normalized = ?, type = ?, importance = ?, updated_at = ?, source_session_id = COALESCE(?, source_session_id), embedder = ?
+          `UPDATE memories SET text = ?, normalized = ?, type = ?, importance = ?, updated_at = ?, source_session_id = COALESCE(?, source_session_id), embedder = ?,
+             entities = ?, occurred_at = COALESCE(?, occurred_at)
            WHERE id = ? AND user_id = ? RETURNING *`,
         )
         .get(
@@ -202,12 +291,16 @@ export class SqliteVecMemoryStore implements MemoryStore {
           changes.updatedAt,
           changes.sourceSessionId ?? null,
           embedderId,
+          changes.entities?.length ? JSON.stringify(changes.entities) : null,
+          changes.occurredAt ?? null,
           id,
           userId,
         );
       if (!row) return null;
       this.unindexText(row.rowid, userId);
       this.indexText(row.rowid, userId, row.text);
+      this.db.prepare("DELETE FROM memory_entity_keys WHERE memory = ?").run(row.rowid);
+      this.indexEntities(row.rowid, userId, changes.entities);
       this.db.prepare("DELETE FROM memory_vectors WHERE rowid = ?").run(BigInt(row.rowid));
       this.insertVector(BigInt(row.rowid), userId, vector, embedderId);
       return toMemory(row);
@@ -252,7 +345,7 @@ export class SqliteVecMemoryStore implements MemoryStore {
     const inPeriod = period
       ? new Set(
           this.db
-            .prepare<[string, string, string], { rowid: number }>("SELECT rowid FROM memories WHERE user_id = ? AND updated_at >= ? AND updated_at < ?")
+            .prepare<[string, string, string], { rowid: number }>("SELECT rowid FROM memories WHERE user_id = ? AND occurred_at >= ? AND occurred_at < ?")
             .all(userId, period.from, period.to)
             .map((r) => r.rowid),
         )
@@ -282,10 +375,44 @@ export class SqliteVecMemoryStore implements MemoryStore {
   async inPeriod(userId: string, period: Period, limit: number): Promise<Memory[]> {
     return this.db
       .prepare<[string, string, string, number], MemoryRow>(
-        "SELECT * FROM memories WHERE user_id = ? AND updated_at >= ? AND updated_at < ? ORDER BY updated_at DESC, rowid DESC LIMIT ?",
+        "SELECT * FROM memories WHERE user_id = ? AND occurred_at >= ? AND occurred_at < ? ORDER BY occurred_at DESC, rowid DESC LIMIT ?",
       )
       .all(userId, period.from, period.to, limit)
       .map(toMemory);
+  }
+
+  async markSuperseded(userId: string, id: string, by: string, at: string): Promise<boolean> {
+    return (
+      this.db.prepare("UPDATE memories SET superseded_by = ?, superseded_at = ? WHERE id = ? AND user_id = ? AND superseded_by IS NULL").run(by, at, id, userId)
+        .changes > 0
+    );
+  }
+
+  async byEntities(userId: string, keys: string[], limit: number): Promise<Memory[]> {
+    if (keys.length === 0 || limit <= 0) return [];
+    return this.db
+      .prepare<unknown[], MemoryRow>(
+        `SELECT m.* FROM memories m WHERE m.user_id = ? AND m.rowid IN (
+           SELECT k.memory FROM memory_entity_keys k JOIN memory_people p ON p.person = k.person WHERE p.user_id = ? AND k.key IN (${keys.map(() => "?").join(",")})
+         ) ORDER BY m.occurred_at DESC, m.rowid DESC LIMIT ?`,
+      )
+      .all(userId, userId, ...keys, limit)
+      .map(toMemory);
+  }
+
+  async episode(userId: string, sessionId: string, around: string, before: number, after: number): Promise<Memory[]> {
+    const earlier = this.db
+      .prepare<[string, string, string, number], MemoryRow>(
+        "SELECT * FROM memories WHERE user_id = ? AND source_session_id = ? AND created_at < ? ORDER BY created_at DESC, rowid DESC LIMIT ?",
+      )
+      .all(userId, sessionId, around, before)
+      .reverse();
+    const later = this.db
+      .prepare<[string, string, string, number], MemoryRow>(
+        "SELECT * FROM memories WHERE user_id = ? AND source_session_id = ? AND created_at > ? ORDER BY created_at ASC, rowid ASC LIMIT ?",
+      )
+      .all(userId, sessionId, around, after);
+    return [...earlier, ...later].map(toMemory);
   }
 
   async count(userId: string): Promise<number> {

@@ -1,4 +1,4 @@
-import type { Memory, MemoryType } from "./types.js";
+import type { Memory, MemoryEntity, MemoryType } from "./types.js";
 
 export interface VectorHit {
   memory: Memory;
@@ -24,6 +24,10 @@ export interface MemoryChanges {
   importance: number;
   updatedAt: string;
   sourceSessionId?: string;
+  /** The entities of the new text (replacing the old ones). */
+  entities?: MemoryEntity[];
+  /** A new time for what it says, when the change gives one; otherwise it keeps its own. */
+  occurredAt?: string;
 }
 
 /**
@@ -44,12 +48,21 @@ export interface MemoryStore {
   vectorSearch(userId: string, vector: Float32Array, embedderId: string, limit: number): Promise<VectorHit[]>;
   /**
    * Memories of this user sharing words with `words` (already normalised content words, unstemmed), ranked by
-   * statistics of this user's memories only. With `period`, only memories whose own time (updatedAt) is in it.
+   * statistics of this user's memories only. With `period`, only memories whose own time (occurredAt) is in it.
    */
   keywordSearch(userId: string, words: string[], limit: number, period?: Period): Promise<KeywordHit[]>;
   list(userId: string, options: { limit: number; offset: number }): Promise<Memory[]>;
-  /** This user's memories whose own time (updatedAt) is in `period`, newest first (a question naming only a time). */
+  /** This user's memories whose own time (occurredAt) is in `period`, newest first (a question naming only a time). */
   inPeriod(userId: string, period: Period, limit: number): Promise<Memory[]>;
+  /** Marks a memory of this user as replaced by `by` at `at` (kept as history); false if not theirs or already replaced. */
+  markSuperseded(userId: string, id: string, by: string, at: string): Promise<boolean>;
+  /** This user's memories carrying any of these entity keys (entities/extract-entities.ts entityKeys), newest first. */
+  byEntities(userId: string, keys: string[], limit: number): Promise<Memory[]>;
+  /**
+   * The episode around a moment: up to `before` memories of this user's conversation `sessionId` told just before
+   * `around` (a createdAt) and up to `after` just after, in the order they were told.
+   */
+  episode(userId: string, sessionId: string, around: string, before: number, after: number): Promise<Memory[]>;
   count(userId: string): Promise<number>;
   delete(userId: string, id: string): Promise<boolean>;
   deleteAll(userId: string): Promise<number>;

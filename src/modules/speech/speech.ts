@@ -5,7 +5,7 @@ import type { Logger } from "../../core/logger.js";
 import { FallbackChain } from "../../core/resilience/fallback-chain.js";
 import type { ProviderGuards } from "../../core/resilience/guards.js";
 import { isProviderError, ProviderError } from "../../core/resilience/provider-error.js";
-import type { AudioClip, SpeechToText, SpokenAudio, SynthesizedSpeech, TextToSpeech } from "./types.js";
+import type { AudioClip, SpeechStyle, SpeechToText, SpokenAudio, SynthesizedSpeech, TextToSpeech } from "./types.js";
 
 export const STT_UNAVAILABLE = serviceUnavailable(
   "stt_unavailable",
@@ -84,14 +84,23 @@ export class Speech {
     }
   }
 
-  /** The whole audio for a text. Throws when there is no voice or every voice failed; callers fall back to text. */
-  async synthesize(text: string, signal?: AbortSignal): Promise<SpokenAudio> {
+  /** The primary voice provider and the voices a person may choose from, or null without speech. */
+  get voiceChoices(): { provider: string; voices: readonly string[] } | null {
+    const primary = this.providers.tts?.members[0];
+    return primary ? { provider: primary.id, voices: primary.provider.voices ?? [] } : null;
+  }
+
+  /**
+   * The whole audio for a text. Throws when there is no voice or every voice failed; callers fall back to text.
+   * `style`: how it should sound for this listener (see SpeechStyle); each provider applies what it can.
+   */
+  async synthesize(text: string, signal?: AbortSignal, style?: SpeechStyle): Promise<SpokenAudio> {
     const tts = this.providers.tts;
     if (!tts) throw new Error("no text-to-speech provider is configured");
     return tts.run(
       async (provider, attemptSignal) => {
         // The whole body is read inside the attempt: a stream that breaks off midway is retried like any transient failure.
-        const speech = await provider.synthesize(text, attemptSignal);
+        const speech = await provider.synthesize(text, attemptSignal, style);
         const bytes = await bytesOf(speech);
         if (bytes.length === 0) throw new ProviderError({ provider: provider.provider, kind: "server", message: `${provider.provider} returned no audio` });
         return { mime: speech.mime, bytes };

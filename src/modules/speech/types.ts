@@ -21,10 +21,28 @@ export interface SpeechToText {
  */
 export type SynthesizedSpeech = { mime: string; bytes: Buffer } | { mime: string; stream: AsyncIterable<Uint8Array> };
 
+/**
+ * How a reply should sound, decided from the listener (their feeling this turn, their chosen pace and
+ * voice). Each provider expresses it with its own controls: ElevenLabs `voice_settings`, OpenAI speed and
+ * instructions, espeak-ng rate and pitch. Absent, a provider speaks as it always did.
+ */
+export interface SpeechStyle {
+  /** gentle: grief, sadness, fear; calm: anger, anxiety; bright: joy; warm: everything else. */
+  delivery: "gentle" | "calm" | "warm" | "bright";
+  /** 0..1: how strongly the delivery shows. */
+  intensity: number;
+  /** Pace multiplier, 0.5..2 (1 is the provider's normal pace). */
+  rate: number;
+  /** The voice to use, per provider id (`openai: "nova"`): a provider takes its own entry and ignores the others. */
+  voices?: Record<string, string>;
+}
+
 export interface TextToSpeech {
   readonly provider: string;
   readonly model?: string;
-  synthesize(text: string, signal: AbortSignal): Promise<SynthesizedSpeech>;
+  /** The voices a person may choose for this provider (ids or names as the provider takes them). */
+  readonly voices?: readonly string[];
+  synthesize(text: string, signal: AbortSignal, style?: SpeechStyle): Promise<SynthesizedSpeech>;
   /** A round trip that proves the provider can speak (reachable, key accepted, binary installed), without spending credits. */
   probe?(signal: AbortSignal): Promise<void>;
 }

@@ -8,6 +8,7 @@ import { apiKeyRouteDocs } from "../routes/api-keys.js";
 import { authRouteDocs } from "../routes/auth-docs.js";
 import { coreApiDocs, rootRouteDocs } from "./core-api-docs.js";
 import { conversationRouteDocs } from "./conversation-docs.js";
+import { companionRouteDocs } from "./companion-docs.js";
 import { openApiDocument } from "./document.js";
 import { defineRoute, type RouteGroup } from "./route-docs.js";
 
@@ -33,7 +34,7 @@ export function apiRouteGroups(deps: HttpDeps): RouteGroup[] {
     {
       base: "/api/v1",
       errorSchema: roseErrorSchema,
-      routes: [...coreApiDocs(deps.config), ...conversationRouteDocs, ...authRouteDocs, ...apiKeyRouteDocs, openApiJsonRoute],
+      routes: [...coreApiDocs(deps.config), ...conversationRouteDocs, ...companionRouteDocs, ...authRouteDocs, ...apiKeyRouteDocs, openApiJsonRoute],
     },
     { base: "/v1", errorSchema: openAiErrorSchema, routes: openAiRouteDocs },
     { base: "", errorSchema: roseErrorSchema, routes: [...rootRouteDocs, docsPageRoute, docsScriptRoute] },

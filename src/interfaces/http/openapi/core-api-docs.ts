@@ -2,8 +2,8 @@ import { z } from "zod";
 import type { Config } from "../../../core/config.js";
 import { MEMORY_TYPES } from "../../../modules/memory/types.js";
 import { chatBodySchema, stopBodySchema } from "../routes/chat.js";
-import { importSchema, listQuerySchema, memoryIdSchema, memoryInputSchema } from "../routes/memories.js";
-import { sessionIdSchema } from "../routes/sessions.js";
+import { editSchema, importSchema, listQuerySchema, memoryIdSchema, memoryInputSchema } from "../routes/memories.js";
+import { sessionIdSchema, startBodySchema } from "../routes/sessions.js";
 import { fieldsSchema as voiceFieldsSchema } from "../routes/voice.js";
 import { type RouteDoc, uploadedFile } from "./route-docs.js";
 
@@ -25,6 +25,11 @@ const memorySchema = z.object({
   updated_at: isoTime,
   source_session_id: z.string().nullable(),
   metadata: z.record(z.string(), z.unknown()),
+  occurred_at: isoTime.describe("When it happened (from the words, e.g. 'last Friday'), else when it was told"),
+  entities: z.array(z.object({ name: z.string(), kind: z.string(), relation: z.string().nullable(), of: z.string().nullable() })),
+  supersedes: z.string().nullable().describe("The memory this one replaced (a changed fact)"),
+  superseded_by: z.string().nullable(),
+  superseded_at: isoTime.nullable(),
 });
 
 const turnReplySchema = z.object({
@@ -38,6 +43,7 @@ const turnReplySchema = z.object({
   attached_images: z.array(z.string()).describe("Ids of the pictures the person attached (GET /images/:id)"),
   images: z.array(z.string()).describe("Ids of the pictures Rose made for this reply"),
   images_seen: z.boolean().describe("False when pictures were attached but no configured model can see them"),
+  emotion: z.object({ label: z.string(), intensity: z.number() }).nullable().describe("What Rose noticed in the person's message"),
 });
 
 const voiceReplySchema = z.looseObject({
@@ -87,7 +93,17 @@ export function coreApiDocs(config: Config): RouteDoc[] {
       summary: "Start a conversation",
       tag: "Conversations",
       auth: "person",
-      responses: { 201: { description: "The new conversation", schema: z.object({ session_id: z.uuid(), created_at: isoTime }) } },
+      body: { schema: startBodySchema },
+      responses: {
+        201: {
+          description: "The new conversation",
+          schema: z.object({
+            session_id: z.uuid(),
+            created_at: isoTime,
+            opener: z.string().nullable().describe("Rose's first words, when she has something to ask"),
+          }),
+        },
+      },
     },
     {
       method: "get",
@@ -175,7 +191,7 @@ export function coreApiDocs(config: Config): RouteDoc[] {
         200: {
           description: "Memories (with `query`: the best matches, each with its score)",
           schema: z.object({
-            memories: z.array(memorySchema.extend({ score: z.number().optional() })),
+            memories: z.array(memorySchema.extend({ score: z.number().optional(), episode: z.array(memorySchema).optional() })),
             total: z.number().int(),
             limit: z.number().int().optional(),
             offset: z.number().int().optional(),
@@ -218,6 +234,30 @@ export function coreApiDocs(config: Config): RouteDoc[] {
       auth: "person",
       params: memoryIdSchema,
       responses: { 200: { description: "The memory", schema: memorySchema } },
+    },
+    {
+      method: "patch",
+      path: "/memories/:id",
+      summary: "Correct one of your memories (text, kind or importance)",
+      tag: "Memories",
+      auth: "person",
+      params: memoryIdSchema,
+      body: { schema: editSchema },
+      responses: { 200: { description: "The corrected memory", schema: memorySchema } },
+    },
+    {
+      method: "get",
+      path: "/memories/:id/history",
+      summary: "A fact's history: what it replaced (oldest first) and what replaced it",
+      tag: "Memories",
+      auth: "person",
+      params: memoryIdSchema,
+      responses: {
+        200: {
+          description: "The fact and its history",
+          schema: z.object({ memory: memorySchema, earlier: z.array(memorySchema), later: z.array(memorySchema) }),
+        },
+      },
     },
     {
       method: "delete",

@@ -120,6 +120,7 @@ export function chatRoutes(deps: HttpDeps): Router {
       stopped: result.stopped,
       memories_used: result.memoriesUsed,
       ...imageFields(attached, result),
+      emotion: result.emotion ?? null,
       timings: { total_ms: Math.round(performance.now() - started) },
     });
   });
@@ -155,6 +156,7 @@ export function chatRoutes(deps: HttpDeps): Router {
         stopped: result.stopped,
         memories_used: result.memoriesUsed,
         ...imageFields(attached, result),
+        emotion: result.emotion ?? null,
         timings: { total_ms: Math.round(performance.now() - started) },
       });
     } catch (error) {

@@ -36,6 +36,13 @@ export const memoryInputSchema = z.object({
     .refine((t) => Date.parse(t) <= Date.now() + FUTURE_SLACK_MS, { error: "must not be in the future" })
     .optional(),
   source_session_id: z.string().max(100).refine(isPlainText, { error: PLAIN_TEXT_ERROR }).optional(),
+  // When what it says happened, if the client knows; otherwise read from the dates in the text against created_at.
+  occurred_at: z.iso
+    .datetime({ error: "must be an ISO 8601 date-time", offset: true })
+    .refine((t) => Date.parse(t) <= Date.now() + FUTURE_SLACK_MS, { error: "must not be in the future" })
+    .optional(),
+  // A fact that changed: the memory it replaces, kept as history (an id that is not the person's is ignored).
+  supersedes: z.uuid({ error: "must be a memory id (a UUID)" }).optional(),
 });
 
 export const listQuerySchema = z.object({
@@ -47,6 +54,8 @@ export const listQuerySchema = z.object({
     .max(100, { error: "must be between 1 and 100" })
     .default(50),
   offset: z.coerce.number({ error: "must be a number" }).int().min(0).max(1_000_000).default(0),
+  // With a query: each of the first hits comes with the memories told just before and after it (its episode).
+  episodes: z.enum(["true", "false"], { error: "must be true or false" }).optional(),
 });
 
 export const memoryIdSchema = z.object({ id: z.uuid({ error: "must be a memory id (a UUID)" }) });
@@ -61,8 +70,23 @@ export function memoryJson(memory: Memory) {
     updated_at: memory.updatedAt,
     source_session_id: memory.sourceSessionId ?? null,
     metadata: memory.metadata ?? {},
+    occurred_at: memory.occurredAt ?? memory.updatedAt,
+    entities: (memory.entities ?? []).map((e) => ({ name: e.name, kind: e.kind, relation: e.relation ?? null, of: e.of ?? null })),
+    supersedes: memory.supersedes ?? null,
+    superseded_by: memory.supersededBy ?? null,
+    superseded_at: memory.supersededAt ?? null,
   };
 }
+
+/** The person's correction of one memory (PATCH /memories/:id). */
+export const editSchema = z
+  .object({
+    text: memoryInputSchema.shape.text.optional(),
+    type: z.enum(MEMORY_TYPES, { error: `must be one of ${MEMORY_TYPES.join(", ")}` }).optional(),
+    importance: z.number().min(0).max(1).optional(),
+  })
+  .strict()
+  .refine((e) => e.text !== undefined || e.type !== undefined || e.importance !== undefined, { error: "must change text, type or importance" });
 
 function toNewMemory(input: z.infer<typeof memoryInputSchema>): NewMemory {
   return {
@@ -72,6 +96,8 @@ function toNewMemory(input: z.infer<typeof memoryInputSchema>): NewMemory {
     ...(input.metadata ? { metadata: input.metadata } : {}),
     ...(input.created_at ? { createdAt: new Date(input.created_at).toISOString() } : {}),
     ...(input.source_session_id ? { sourceSessionId: input.source_session_id } : {}),
+    ...(input.occurred_at ? { occurredAt: new Date(input.occurred_at).toISOString() } : {}),
+    ...(input.supersedes ? { supersedes: input.supersedes } : {}),
   };
 }
 
@@ -130,10 +156,18 @@ export function memoryRoutes({ memory, memoryOutbox }: HttpDeps): Router {
   const router = Router();
 
   router.get("/memories", async (req, res) => {
-    const { query, limit, offset } = parseInput(listQuerySchema, req.query);
+    const { query, limit, offset, episodes } = parseInput(listQuerySchema, req.query);
     if (query?.trim()) {
       const hits = await memory.search(req.userId, query, { limit });
-      res.json({ memories: hits.map((h) => ({ ...memoryJson(h.memory), score: h.score })), total: hits.length });
+      const around = episodes === "true" ? await memory.episodeContext(req.userId, hits) : null;
+      res.json({
+        memories: hits.map((h) => ({
+          ...memoryJson(h.memory),
+          score: h.score,
+          ...(around ? { episode: (around.get(h.memory.id) ?? []).map(memoryJson) } : {}),
+        })),
+        total: hits.length,
+      });
       return;
     }
     const [memories, total] = await Promise.all([memory.list(req.userId, { limit, offset }), memory.count(req.userId)]);
@@ -163,6 +197,23 @@ export function memoryRoutes({ memory, memoryOutbox }: HttpDeps): Router {
     const { id } = parseInput(memoryIdSchema, req.params);
     if (!(await memory.delete(req.userId, id))) throw notFound("Memory");
     res.status(204).end();
+  });
+
+  // The person's own correction: text, type or importance.
+  router.patch("/memories/:id", jsonBody, async (req, res) => {
+    const { id } = parseInput(memoryIdSchema, req.params);
+    const changes = parseInput(editSchema, req.body);
+    const edited = await memory.edit(req.userId, id, changes);
+    if (!edited) throw notFound("Memory");
+    res.json(memoryJson(edited));
+  });
+
+  // A fact's history: what it replaced (oldest first) and what replaced it.
+  router.get("/memories/:id/history", async (req, res) => {
+    const { id } = parseInput(memoryIdSchema, req.params);
+    const history = await memory.history(req.userId, id);
+    if (!history) throw notFound("Memory");
+    res.json({ memory: memoryJson(history.memory), earlier: history.earlier.map(memoryJson), later: history.later.map(memoryJson) });
   });
 
   router.get("/memories/:id", async (req, res) => {

@@ -7,6 +7,8 @@ import type { HttpDeps } from "../context.js";
 import { jsonBody } from "../middleware/body-type.js";
 import { parseInput } from "../validation.js";
 import { encodeCursor, listQuerySchema, renameSchema, sessionJson } from "./conversation-list.js";
+import { isTimezone } from "../../../modules/character/activity.js";
+import { timezoneOf } from "./companion.js";
 
 export const sessionIdSchema = z.uuid({ error: "must be a session id (a UUID) from POST /api/v1/session/start" });
 
@@ -19,13 +21,20 @@ export async function ownedSession(sessions: SessionStore, req: Request, rawId: 
   return session;
 }
 
-export function sessionRoutes({ sessions, turns, audioStore, pictures }: HttpDeps): Router {
+export const startBodySchema = z.object({ timezone: z.string().refine(isTimezone, { error: "must be an IANA time zone such as Europe/Lisbon" }).optional() });
+
+export function sessionRoutes({ sessions, turns, audioStore, pictures, companion, memory, config, logger }: HttpDeps): Router {
   const router = Router();
 
   router.post("/session/start", jsonBody, async (req, res) => {
+    const body = parseInput(startBodySchema, req.body);
     const session = await sessions.create(req.userId);
     annotateContext({ sessionId: session.id });
-    res.status(201).json({ session_id: session.id, created_at: session.createdAt });
+    // When the person comes back after a while, Rose may open with something that matters to them.
+    const opener = await companion
+      .openerFor(req.userId, session.id, body.timezone ?? timezoneOf(req, config.defaultTimezone), memory)
+      .catch((error: Error) => (logger.warn("no opener: it could not be prepared", { error: error.message }), null));
+    res.status(201).json({ session_id: session.id, created_at: session.createdAt, opener });
   });
 
   /** The person's conversations, newest first; `next_cursor` (null on the last page) is the next page's `before`. */

@@ -135,7 +135,11 @@ export function voiceRoutes(deps: HttpDeps): Router {
     let ttsFailed = false;
     if (speech.canSpeak) {
       try {
-        audioUrl = await storeAudio(turn.userId, await speech.synthesize(result.reply), turn.sessionId);
+        audioUrl = await storeAudio(
+          turn.userId,
+          await speech.synthesize(result.reply, undefined, "speechStyle" in result ? result.speechStyle : undefined),
+          turn.sessionId,
+        );
       } catch (error) {
         ttsFailed = true; // the words still go out as text
         logger.warn("speech synthesis failed; answering with text only", { error: (error as Error).message });
@@ -165,7 +169,7 @@ export function voiceRoutes(deps: HttpDeps): Router {
     let ttsStarted: number | null = null;
     const speaker = speech.canSpeak
       ? new SentenceSpeaker(
-          (text, signal) => speech.synthesize(text, signal),
+          (text, signal) => speech.synthesize(text, signal, turns.voiceStyle(turn.sessionId)),
           ({ index, text, audio }) => {
             firstAudioMs ??= elapsedSince(started);
             sse.send("audio", { index, text, mime: audio.mime, data: audio.bytes.toString("base64") });

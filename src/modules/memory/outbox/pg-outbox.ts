@@ -7,6 +7,7 @@ interface JobRow {
   session_id: string;
   message: string;
   recalled_ids: string[];
+  time_zone: string | null;
   attempts: number;
   created_at: string;
 }
@@ -18,6 +19,7 @@ const toJob = (row: JobRow): QueuedMemoryJob => ({
   sessionId: row.session_id,
   message: row.message,
   recalledIds: row.recalled_ids,
+  ...(row.time_zone ? { timeZone: row.time_zone } : {}),
   attempts: row.attempts,
   createdAt: Number(row.created_at),
 });
@@ -49,14 +51,15 @@ export class PgMemoryOutbox implements MemoryOutbox {
       CREATE INDEX IF NOT EXISTS rose_memory_outbox_due ON rose_memory_outbox(next_attempt_at);
       CREATE INDEX IF NOT EXISTS rose_memory_outbox_user ON rose_memory_outbox(user_id);
       ALTER TABLE rose_memory_outbox ADD COLUMN IF NOT EXISTS claimed_by TEXT;
+      ALTER TABLE rose_memory_outbox ADD COLUMN IF NOT EXISTS time_zone TEXT;
     `);
     return new PgMemoryOutbox(pool);
   }
 
   async add(job: MemoryJob, now: number, claimedUntil: number, claim: string): Promise<QueuedMemoryJob> {
     const { rows } = await this.pool.query<JobRow>(
-      "INSERT INTO rose_memory_outbox (user_id, session_id, message, recalled_ids, next_attempt_at, created_at, claimed_by) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *",
-      [job.userId, job.sessionId, job.message, JSON.stringify(job.recalledIds), claimedUntil, now, claim],
+      "INSERT INTO rose_memory_outbox (user_id, session_id, message, recalled_ids, next_attempt_at, created_at, claimed_by, time_zone) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *",
+      [job.userId, job.sessionId, job.message, JSON.stringify(job.recalledIds), claimedUntil, now, claim, job.timeZone ?? null],
     );
     return toJob(rows[0]!);
   }

@@ -7,6 +7,7 @@ interface JobRow {
   session_id: string;
   message: string;
   recalled_ids: string;
+  time_zone: string | null;
   attempts: number;
   created_at: number;
 }
@@ -17,6 +18,7 @@ const toJob = (row: JobRow): QueuedMemoryJob => ({
   sessionId: row.session_id,
   message: row.message,
   recalledIds: JSON.parse(row.recalled_ids) as string[],
+  ...(row.time_zone ? { timeZone: row.time_zone } : {}),
   attempts: row.attempts,
   createdAt: row.created_at,
 });
@@ -45,6 +47,7 @@ export class SqliteMemoryOutbox implements MemoryOutbox {
     `);
     const columns = db.prepare<[], { name: string }>("PRAGMA table_info(memory_outbox)").all();
     if (!columns.some((c) => c.name === "claimed_by")) db.exec("ALTER TABLE memory_outbox ADD COLUMN claimed_by TEXT");
+    if (!columns.some((c) => c.name === "time_zone")) db.exec("ALTER TABLE memory_outbox ADD COLUMN time_zone TEXT");
     // One process owns this file, so a claim found on opening it belongs to a process that died (a
     // crash mid-write): the job is due again now rather than when the dead claim's lease would lapse.
     db.prepare("UPDATE memory_outbox SET next_attempt_at = MIN(next_attempt_at, ?), claimed_by = NULL WHERE claimed_by IS NOT NULL").run(now);
@@ -53,9 +56,9 @@ export class SqliteMemoryOutbox implements MemoryOutbox {
   async add(job: MemoryJob, now: number, claimedUntil: number, claim: string): Promise<QueuedMemoryJob> {
     const row = this.db
       .prepare<unknown[], JobRow>(
-        "INSERT INTO memory_outbox (user_id, session_id, message, recalled_ids, next_attempt_at, created_at, claimed_by) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *",
+        "INSERT INTO memory_outbox (user_id, session_id, message, recalled_ids, next_attempt_at, created_at, claimed_by, time_zone) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
       )
-      .get(job.userId, job.sessionId, job.message, JSON.stringify(job.recalledIds), claimedUntil, now, claim)!;
+      .get(job.userId, job.sessionId, job.message, JSON.stringify(job.recalledIds), claimedUntil, now, claim, job.timeZone ?? null)!;
     return toJob(row);
   }
 

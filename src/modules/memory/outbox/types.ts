@@ -7,6 +7,8 @@ export interface MemoryJob {
   message: string;
   /** Ids of the memories recalled for this message: the analysis dedupes against them. */
   recalledIds: string[];
+  /** The person's IANA time zone, for what "yesterday" in the message meant (UTC when absent). */
+  timeZone?: string;
 }
 
 export interface QueuedMemoryJob extends MemoryJob {

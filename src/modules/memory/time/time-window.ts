@@ -63,9 +63,28 @@ function zoneOffset(at: Date, timeZone: string): number {
   return Date.UTC(parts.year!, parts.month! - 1, parts.day, parts.hour, parts.minute, parts.second) - Math.floor(at.getTime() / 1000) * 1000;
 }
 const monthIndex = (name: string) => MONTHS.findIndex((m) => m.startsWith(name.slice(0, 3)));
+const WEEKDAYS = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"];
+/** The latest `weekday` before today ("last Friday", "on Saturday": people say these of the days just past). */
+const lastWeekday = (now: Date, weekday: number): Period => {
+  const back = (now.getUTCDay() - weekday + 7) % 7 || 7;
+  const from = days(startOfDay(now), -back);
+  return { from, to: days(from, 1) };
+};
+
+function dayOf(monthName: string, day: number, year: string | undefined, now: Date): Period {
+  const month = monthIndex(monthName);
+  let from = new Date(Date.UTC(year ? Number(year) : now.getUTCFullYear(), month, day));
+  if (!year && from.getTime() > now.getTime()) from = new Date(Date.UTC(now.getUTCFullYear() - 1, month, day));
+  return { from, to: days(from, 1) };
+}
 
 /** Tried in order; the first that matches names the period. */
 const RULES: Array<[RegExp, (m: RegExpExecArray, now: Date) => Period]> = [
+  // A given day: "on May 4, 2023", "May 4th", "on 4 May 2023". Without a year, the latest such day not after today.
+  [new RegExp(`\\b${MONTH}\\.? (\\d{1,2})(?:st|nd|rd|th)?\\b(?:,? (\\d{4}))?`), (m, now) => dayOf(m[1]!, Number(m[2]), m[3], now)],
+  // Day first only after "on"/"the" or before a year, so "I have 3 may-bugs" is not a date.
+  [new RegExp(`\\b(?:on|the) (\\d{1,2})(?:st|nd|rd|th)? (?:of )?${MONTH}\\b\\.?(?:,? (\\d{4}))?`), (m, now) => dayOf(m[2]!, Number(m[1]), m[3], now)],
+  [new RegExp(`\\b(\\d{1,2})(?:st|nd|rd|th)? (?:of )?${MONTH}\\.?,? (\\d{4})\\b`), (m, now) => dayOf(m[2]!, Number(m[1]), m[3], now)],
   [new RegExp(`\\b(?:in |during |since |of )?${MONTH}\\.?,? (\\d{4})\\b`), (m) => monthOf(Number(m[2]), monthIndex(m[1]!))],
   [
     new RegExp(`\\b(?:in|during|since|last|this|early|late|mid|of) ${MONTH}\\b`),
@@ -76,7 +95,16 @@ const RULES: Array<[RegExp, (m: RegExpExecArray, now: Date) => Period]> = [
     },
   ],
   [/\b(?:in|during|since|of) (\d{4})\b/, (m) => ({ from: new Date(Date.UTC(Number(m[1]), 0, 1)), to: new Date(Date.UTC(Number(m[1]) + 1, 0, 1)) })],
-  [/\byesterday\b/, (_m, now) => ({ from: days(startOfDay(now), -1), to: startOfDay(now) })],
+  [/\b(?:the )?day before yesterday\b/, (_m, now) => ({ from: days(startOfDay(now), -2), to: days(startOfDay(now), -1) })],
+  [/\b(?:yesterday|last night)\b/, (_m, now) => ({ from: days(startOfDay(now), -1), to: startOfDay(now) })],
+  [new RegExp(`\\b(?:last|on|this past) (${WEEKDAYS.join("|")})\\b`), (m, now) => lastWeekday(now, WEEKDAYS.indexOf(m[1]!))],
+  [
+    /\b(?:last|this past|over the) weekend\b/,
+    (_m, now) => {
+      const saturday = lastWeekday(now, 6).from;
+      return { from: saturday, to: days(saturday, 2) };
+    },
+  ],
   [/\b(?:today|this morning|tonight)\b/, (_m, now) => ({ from: startOfDay(now), to: days(startOfDay(now), 1) })],
   [/\blast week\b/, (_m, now) => ({ from: days(startOfDay(now), -14), to: startOfDay(now) })],
   [/\bthis week\b/, (_m, now) => ({ from: days(startOfDay(now), -7), to: days(startOfDay(now), 1) })],

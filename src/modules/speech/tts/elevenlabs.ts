@@ -3,7 +3,38 @@ import { z } from "zod";
 import { optionalString, url } from "../../../core/env-schema.js";
 import { defineProvider } from "../../../core/providers.js";
 import { providerErrorFrom, translatedStream } from "../../../core/resilience/provider-error.js";
-import type { SynthesizedSpeech, TextToSpeech } from "../types.js";
+import { paceOf, voiceFor } from "../style.js";
+import type { SpeechStyle, SynthesizedSpeech, TextToSpeech } from "../types.js";
+
+/** ElevenLabs' premade voices (stable ids across accounts), offered beside the configured one. */
+const PREMADE_VOICES = [
+  "21m00Tcm4TlvDq8ikWAM",
+  "EXAVITQu4vr4xnSDxMaL",
+  "MF3mGyEYCl7XYWbV9V6O",
+  "AZnzlk1XvdvUeBnXmlld",
+  "pNInz6obpgDQGcFmaJgB",
+  "ErXwobaYiN019PkySvjV",
+  "TxGEqnHWrfWFTfGW9XjX",
+];
+
+/**
+ * How a delivery sounds in ElevenLabs' terms: higher stability is steadier and softer, style adds
+ * expressiveness. Gentle for grief is steady and unhurried; bright for joy livelier.
+ */
+const DELIVERY_SETTINGS: Record<SpeechStyle["delivery"], { stability: number; style: number }> = {
+  gentle: { stability: 0.8, style: 0.1 },
+  calm: { stability: 0.75, style: 0.05 },
+  warm: { stability: 0.55, style: 0.25 },
+  bright: { stability: 0.4, style: 0.45 },
+};
+
+export function elevenLabsVoiceSettings(style: SpeechStyle): { stability: number; similarityBoost: number; style: number; speed: number } {
+  const d = DELIVERY_SETTINGS[style.delivery];
+  const toward = (from: number, to: number) => Math.round((from + (to - from) * style.intensity) * 100) / 100;
+  // Intensity moves from the warm default towards the delivery: a faint sadness barely changes the voice.
+  const warm = DELIVERY_SETTINGS.warm;
+  return { stability: toward(warm.stability, d.stability), similarityBoost: 0.75, style: toward(warm.style, d.style), speed: paceOf(style, 0.7, 1.2) };
+}
 
 /** 44.1 kHz / 128 kbps MP3: plays in every browser and is available on every ElevenLabs plan. */
 const OUTPUT_FORMAT = "mp3_44100_128";
@@ -32,11 +63,15 @@ export class ElevenLabsSpeech implements TextToSpeech {
     return this.options.model;
   }
 
-  async synthesize(text: string, signal: AbortSignal): Promise<SynthesizedSpeech> {
+  get voices(): readonly string[] {
+    return [...new Set([this.options.voiceId, ...PREMADE_VOICES])];
+  }
+
+  async synthesize(text: string, signal: AbortSignal, style?: SpeechStyle): Promise<SynthesizedSpeech> {
     try {
       const stream = await this.client.textToSpeech.stream(
-        this.options.voiceId,
-        { text, modelId: this.options.model, outputFormat: OUTPUT_FORMAT },
+        voiceFor(style, this.provider) ?? this.options.voiceId,
+        { text, modelId: this.options.model, outputFormat: OUTPUT_FORMAT, ...(style ? { voiceSettings: elevenLabsVoiceSettings(style) } : {}) },
         { abortSignal: signal, maxRetries: 0 },
       );
       return { mime: "audio/mpeg", stream: translatedStream(this.provider, stream) };

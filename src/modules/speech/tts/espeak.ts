@@ -3,11 +3,22 @@ import { z } from "zod";
 import { optionalString } from "../../../core/env-schema.js";
 import { defineProvider } from "../../../core/providers.js";
 import { ProviderError, providerErrorFrom } from "../../../core/resilience/provider-error.js";
-import type { SynthesizedSpeech, TextToSpeech } from "../types.js";
+import { paceOf, voiceFor } from "../style.js";
+import type { SpeechStyle, SynthesizedSpeech, TextToSpeech } from "../types.js";
 import { withTrueSizes } from "../wav.js";
 
 const ESPEAK_DEFAULT_VOICE = "en-us+f3";
-const WORDS_PER_MINUTE = "160";
+const WORDS_PER_MINUTE = 160;
+const ESPEAK_VOICES = ["en-us+f3", "en-us+f2", "en-us+f4", "en-gb+f3", "en-gb+m3", "en-us+m3", "en-us", "en-gb"];
+/** espeak-ng's pitch is 0-99 (50 normal): a little lower for gentle and calm, a little higher for bright. */
+const DELIVERY_PITCH: Record<SpeechStyle["delivery"], number> = { gentle: 40, calm: 44, warm: 50, bright: 58 };
+
+/** espeak-ng's `-s` (words per minute) and `-p` (pitch) for a style; its defaults without one. */
+export function espeakProsody(style: SpeechStyle | undefined): { wordsPerMinute: number; pitch: number } {
+  if (!style) return { wordsPerMinute: WORDS_PER_MINUTE, pitch: 50 };
+  const pitch = Math.round(50 + (DELIVERY_PITCH[style.delivery] - 50) * (0.5 + style.intensity / 2));
+  return { wordsPerMinute: Math.round(WORDS_PER_MINUTE * paceOf(style, 0.5, 2)), pitch };
+}
 const MISSING = "espeak-ng is not installed: apt-get install espeak-ng (or choose another TTS_PROVIDER)";
 
 interface ProcessResult {
@@ -44,10 +55,17 @@ export class EspeakSpeech implements TextToSpeech {
     private readonly command = "espeak-ng",
   ) {}
 
-  async synthesize(text: string, signal: AbortSignal): Promise<SynthesizedSpeech> {
+  get voices(): readonly string[] {
+    return [...new Set([this.voice, ...ESPEAK_VOICES])];
+  }
+
+  async synthesize(text: string, signal: AbortSignal, style?: SpeechStyle): Promise<SynthesizedSpeech> {
     let result: ProcessResult;
+    const { wordsPerMinute, pitch } = espeakProsody(style);
+    // The voice comes from a fixed list (voiceFor checks it), never from free text: nothing can pass for an option.
+    const voice = voiceFor(style, this.provider, this.voices) ?? this.voice;
     try {
-      result = await run(this.command, ["--stdout", "--stdin", "-v", this.voice, "-s", WORDS_PER_MINUTE], text, signal);
+      result = await run(this.command, ["--stdout", "--stdin", "-v", voice, "-s", String(wordsPerMinute), "-p", String(pitch)], text, signal);
     } catch (error) {
       // Not installed is a setup problem, not an outage: no retry, the next voice (if any) speaks.
       if ((error as Error).message === MISSING) throw new ProviderError({ provider: this.provider, kind: "client", message: MISSING }, { cause: error });

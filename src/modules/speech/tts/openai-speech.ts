@@ -3,9 +3,24 @@ import { z } from "zod";
 import { optionalString, url } from "../../../core/env-schema.js";
 import { defineProvider } from "../../../core/providers.js";
 import { ProviderError, providerErrorFrom, translatedStream } from "../../../core/resilience/provider-error.js";
-import type { SynthesizedSpeech, TextToSpeech } from "../types.js";
+import { paceOf, voiceFor } from "../style.js";
+import type { SpeechStyle, SynthesizedSpeech, TextToSpeech } from "../types.js";
 
 export const OPENAI_TTS_DEFAULTS = { model: "gpt-4o-mini-tts", voice: "nova" } as const;
+
+const OPENAI_VOICES = ["alloy", "ash", "ballad", "coral", "echo", "fable", "nova", "onyx", "sage", "shimmer", "verse"];
+
+/** Spoken-direction for models that take instructions (gpt-4o-mini-tts; tts-1 ignores or refuses them). */
+const DELIVERY_INSTRUCTIONS: Record<SpeechStyle["delivery"], string> = {
+  gentle: "Speak softly, slowly and tenderly, with warm pauses, as to someone who is grieving or hurting.",
+  calm: "Speak in a calm, steady, reassuring voice, unhurried and grounded.",
+  warm: "Speak warmly and naturally, like a kind friend.",
+  bright: "Speak with bright, gentle joy, sharing the person's happiness.",
+};
+
+export function openAiSpeechOptions(model: string, style: SpeechStyle): { speed: number; instructions?: string } {
+  return { speed: paceOf(style, 0.25, 4), ...(/^tts-1/.test(model) ? {} : { instructions: DELIVERY_INSTRUCTIONS[style.delivery] }) };
+}
 
 /** OpenAI's `/audio/speech`, or any server that speaks it (Kokoro-FastAPI, LocalAI, openedai-speech...). */
 export class OpenAiSpeech implements TextToSpeech {
@@ -20,11 +35,21 @@ export class OpenAiSpeech implements TextToSpeech {
     return this.options.model;
   }
 
-  async synthesize(text: string, signal: AbortSignal): Promise<SynthesizedSpeech> {
+  get voices(): readonly string[] {
+    return [...new Set([this.options.voice, ...OPENAI_VOICES])];
+  }
+
+  async synthesize(text: string, signal: AbortSignal, style?: SpeechStyle): Promise<SynthesizedSpeech> {
     let response: Response;
     try {
       response = await this.client.audio.speech.create(
-        { model: this.options.model, voice: this.options.voice, input: text, response_format: "mp3" },
+        {
+          model: this.options.model,
+          voice: voiceFor(style, this.provider) ?? this.options.voice,
+          input: text,
+          response_format: "mp3",
+          ...(style ? openAiSpeechOptions(this.options.model, style) : {}),
+        },
         { signal },
       );
     } catch (error) {
