@@ -5,6 +5,9 @@ import { PgJobLock } from "./core/jobs/pg-job-lock.js";
 import type { Logger } from "./core/logger.js";
 import { PgThreadStore } from "./graph/pg-thread-store.js";
 import { SqliteThreadStore, type ThreadStore } from "./graph/thread-store.js";
+import { PgAccountStore } from "./modules/accounts/pg-account-store.js";
+import { SqliteAccountStore } from "./modules/accounts/sqlite-account-store.js";
+import type { AccountStore } from "./modules/accounts/types.js";
 import { PgMemoryOutbox } from "./modules/memory/outbox/pg-outbox.js";
 import { SqliteMemoryOutbox } from "./modules/memory/outbox/sqlite-outbox.js";
 import type { MemoryOutbox } from "./modules/memory/outbox/types.js";
@@ -34,6 +37,8 @@ export interface Persistence {
   audio: AudioStore;
   /** Memory writes waiting to be analysed and stored, where every instance can retry them. */
   memoryOutbox: MemoryOutbox;
+  /** Accounts, sign-in sessions, passkeys. */
+  accounts: AccountStore;
   /** API keys for programs (hashed secrets). */
   apiKeys: ApiKeyStore;
   /** Which thread an OpenAI-style client's conversation maps to. */
@@ -77,6 +82,7 @@ export async function openPersistence(databaseUrl: string | undefined, local: Lo
       lock: new SqliteJobLock(localDb),
       audio: new FileAudioStore(local.audioDir, local.audioTtlMs),
       memoryOutbox: new SqliteMemoryOutbox(localDb),
+      accounts: new SqliteAccountStore(localDb),
       apiKeys: new SqliteApiKeyStore(localDb),
       conversationLinks: new SqliteConversationLinkStore(localDb),
       images: new SqliteImageStore(localDb),
@@ -89,13 +95,14 @@ export async function openPersistence(databaseUrl: string | undefined, local: Lo
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
   pool.on("error", (error) => logger.warn("postgres pool error", { error: error.message }));
   const [apiKeys, conversationLinks] = await Promise.all([PgApiKeyStore.open(pool), PgConversationLinkStore.open(pool)]);
-  const [threads, sessions, lock, audio, memoryOutbox, images] = await Promise.all([
+  const [threads, sessions, lock, audio, memoryOutbox, images, accounts] = await Promise.all([
     PgThreadStore.open(pool),
     PgSessionStore.open(pool),
     PgJobLock.open(pool),
     PgAudioStore.open(pool, local.audioTtlMs),
     PgMemoryOutbox.open(pool),
     PgImageStore.open(pool),
+    PgAccountStore.open(pool),
   ]);
   const [companion, characters] = await Promise.all([PgCompanionStore.open(pool), PgCharacterStore.open(pool)]);
   logger.info("conversations are stored in PostgreSQL");
@@ -106,6 +113,7 @@ export async function openPersistence(databaseUrl: string | undefined, local: Lo
     lock,
     audio,
     memoryOutbox,
+    accounts,
     apiKeys,
     conversationLinks,
     images,

@@ -21,6 +21,8 @@ import { RedisStore } from "rate-limit-redis";
 import type { HttpDeps } from "./interfaces/http/context.js";
 import { createHttpApp } from "./interfaces/http/app.js";
 import { openPersistence, openSqlite } from "./persistence.js";
+import { Accounts } from "./modules/accounts/accounts.js";
+import { Passkeys } from "./modules/accounts/passkeys.js";
 import { CharacterCatalog } from "./modules/character/catalog.js";
 import { Companion } from "./modules/companion/companion.js";
 import { chainHealth } from "./core/health/chain-health.js";
@@ -177,7 +179,9 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
     .register(conversationData(sessions, turns))
     .register(persistence.memoryOutbox)
     .register(memoryData(memory))
-    .register(persistence.audio);
+    .register(persistence.audio)
+    // The account last: if erasure stops part-way, the person can still sign in and ask again.
+    .register(holder("account", persistence.accounts));
 
   const jobs = new JobScheduler(lock, logger);
   const backupSources: BackupSource[] = [{ name: "memory.db", backup: (path) => conversationDb.backup(path) }];
@@ -210,6 +214,14 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
   health.register("checkpoints", { provider: persistence.kind, probe: () => persistence.ping(), requiredForReadiness: true });
   speech.registerHealth(health);
 
+  const accounts = new Accounts(persistence.accounts, secret, config.auth);
+  if (config.environment === "production" && (!config.auth.webauthnRpId || config.auth.webauthnOrigins.length === 0))
+    logger.warn("WEBAUTHN_RP_ID / WEBAUTHN_ORIGINS are not set: passkeys bind to whatever host name the page was served from; set both to your public domain");
+  const passkeys = new Passkeys(accounts, {
+    rpName: config.auth.webauthnRpName,
+    origins: config.auth.webauthnOrigins,
+    ...(config.auth.webauthnRpId ? { rpId: config.auth.webauthnRpId } : {}),
+  });
   const deps: HttpDeps = {
     config,
     logger,
@@ -227,6 +239,8 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
     health,
     personalData,
     isAccepting: () => accepting,
+    accounts,
+    passkeys,
     apiKeys,
     conversationLinks: persistence.conversationLinks,
   };

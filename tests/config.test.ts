@@ -145,12 +145,17 @@ describe("configuration", () => {
     expect(config.memory.embeddingsProvider).toBe("openai");
   });
 
-  it("refuses REQUIRE_AUTHENTICATION=true, which nothing enforces yet, instead of silently serving anonymous identities", () => {
-    expect(problemsOf({ REQUIRE_AUTHENTICATION: "true" })).toEqual([
-      expect.stringMatching(/^REQUIRE_AUTHENTICATION=true is not supported yet: identities are anonymous signed cookies/),
-    ]);
-    expect(problemsOf({ ...PRODUCTION, REQUIRE_AUTHENTICATION: "1" })).toEqual([expect.stringMatching(/^REQUIRE_AUTHENTICATION=true is not supported yet/)]);
+  it("reads REQUIRE_AUTHENTICATION and the account settings, refusing WebAuthn origins and RP IDs that are not plain origins and host names", () => {
+    expect(loadConfig({ REQUIRE_AUTHENTICATION: "true" }).requireAuthentication).toBe(true);
     expect(loadConfig({ REQUIRE_AUTHENTICATION: "false" }).requireAuthentication).toBe(false);
+    expect(loadConfig({}).auth).toMatchObject({ maxFailedLogins: 5, lockoutMs: 15 * 60_000, accessTokenSeconds: 900, webauthnOrigins: [] });
+    expect(loadConfig({ WEBAUTHN_RP_ID: "Rose.Example", WEBAUTHN_ORIGINS: "https://rose.example, http://localhost:8080" }).auth).toMatchObject({
+      webauthnRpId: "rose.example",
+      webauthnOrigins: ["https://rose.example", "http://localhost:8080"],
+    });
+    expect(problemsOf({ WEBAUTHN_ORIGINS: "https://rose.example/app" })).toEqual([expect.stringMatching(/^WEBAUTHN_ORIGINS: each entry must be an origin/)]);
+    expect(problemsOf({ WEBAUTHN_RP_ID: "https://rose.example" })).toEqual([expect.stringMatching(/^WEBAUTHN_RP_ID must be a host name/)]);
+    expect(problemsOf({ AUTH_LOCKOUT_MINUTES: "0" })).toEqual([expect.stringMatching(/^AUTH_LOCKOUT_MINUTES: must be above 0/)]);
   });
 
   it("reads TRUST_PROXY as a hop count, a boolean or Express's named ranges, trusting only loopback by default", () => {

@@ -103,6 +103,15 @@ const envSchema = z.object({
   JWT_SECRET: optionalString,
   METRICS_TOKEN: optionalString,
   REQUIRE_AUTHENTICATION: booleanish.default(false),
+  // Accounts (src/modules/accounts): WebAuthn relying party, lockout, token lifetimes, sign-in rate limit.
+  WEBAUTHN_RP_ID: optionalString,
+  WEBAUTHN_ORIGINS: z.string().default(""),
+  WEBAUTHN_RP_NAME: z.string().trim().min(1).default("Rose"),
+  AUTH_MAX_FAILED_LOGINS: positiveInt(1, 100).default(5),
+  AUTH_LOCKOUT_MINUTES: z.coerce.number({ error: "must be a number of minutes" }).positive({ error: "must be above 0" }).max(1440).default(15),
+  ACCESS_TOKEN_MINUTES: z.coerce.number({ error: "must be a number of minutes" }).min(0.01).max(60).default(15),
+  REFRESH_TOKEN_DAYS: positiveInt(1, 365).default(30),
+  AUTH_RATE_LIMIT_PER_MINUTE: positiveInt(0).default(10),
 
   SUMMARY_TRIGGER: positiveInt(4, 1000).default(30),
   SUMMARY_KEEP: positiveInt(2, 500).default(10),
@@ -189,8 +198,22 @@ export interface Config {
   jwtSecret?: string;
   /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
   metricsToken?: string;
-  /** Always false for now: REQUIRE_AUTHENTICATION=true is refused at start-up until JWT sign-in exists. */
+  /** True: nothing but sign-up, sign-in, refresh and health answers without an account. */
   requireAuthentication: boolean;
+  /** Accounts: see src/modules/accounts and the README's "Accounts". */
+  auth: {
+    /** WEBAUTHN_RP_ID; when unset, the host name of the page that asks (its Origin). */
+    webauthnRpId?: string;
+    /** WEBAUTHN_ORIGINS; when empty, the page's own origin (the browser vouches for it) and CORS_ORIGINS. */
+    webauthnOrigins: string[];
+    webauthnRpName: string;
+    maxFailedLogins: number;
+    lockoutMs: number;
+    accessTokenSeconds: number;
+    refreshTokenMs: number;
+    /** Sign-in and sign-up attempts per minute per address (0: off). */
+    rateLimitPerMinute: number;
+  };
   summary: { trigger: number; keep: number };
   maxMessageChars: number;
   rateLimitPerMinute: number;
@@ -268,11 +291,12 @@ function crossFieldProblems(env: z.infer<typeof envSchema>, chat: ChatChain): st
   if (env.EMBEDDINGS_PROVIDER === "openai" && !env.OPENAI_API_KEY && !env.OPENAI_BASE_URL) {
     problems.push("EMBEDDINGS_PROVIDER=openai needs OPENAI_API_KEY, or OPENAI_BASE_URL for a local OpenAI-compatible server");
   }
-  if (env.REQUIRE_AUTHENTICATION) {
-    problems.push(
-      "REQUIRE_AUTHENTICATION=true is not supported yet: identities are anonymous signed cookies and no JWT sign-in exists, so it would not protect anything; remove it or set it to false",
-    );
+  for (const origin of splitList(env.WEBAUTHN_ORIGINS)) {
+    if (!/^https?:\/\/[^/]+$/.test(origin))
+      problems.push(`WEBAUTHN_ORIGINS: each entry must be an origin such as https://rose.example (no path)${quoteRejected("WEBAUTHN_ORIGINS", origin)}`);
   }
+  if (env.WEBAUTHN_RP_ID && !/^[a-z0-9.-]+$/i.test(env.WEBAUTHN_RP_ID))
+    problems.push(`WEBAUTHN_RP_ID must be a host name such as rose.example (no scheme, port or path)${quoteRejected("WEBAUTHN_RP_ID", env.WEBAUTHN_RP_ID)}`);
   if (env.ENVIRONMENT === "production") {
     const secretBits = env.JWT_SECRET ? Math.floor(estimateSecretBits(env.JWT_SECRET)) : 0;
     if (!env.JWT_SECRET || env.JWT_SECRET.length < 32) {
@@ -300,6 +324,12 @@ function crossFieldProblems(env: z.infer<typeof envSchema>, chat: ChatChain): st
   }
   return problems;
 }
+
+const splitList = (value: string) =>
+  value
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
 
 /** Each problem once (a variable two schemas read, such as OPENAI_BASE_URL, is reported by both). */
 const unique = (problems: string[]) => [...new Set(problems)];
@@ -380,6 +410,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     jwtSecret: env.JWT_SECRET,
     metricsToken: env.METRICS_TOKEN,
     requireAuthentication: env.REQUIRE_AUTHENTICATION,
+    auth: {
+      ...(env.WEBAUTHN_RP_ID ? { webauthnRpId: env.WEBAUTHN_RP_ID.toLowerCase() } : {}),
+      webauthnOrigins: splitList(env.WEBAUTHN_ORIGINS),
+      webauthnRpName: env.WEBAUTHN_RP_NAME,
+      maxFailedLogins: env.AUTH_MAX_FAILED_LOGINS,
+      lockoutMs: Math.round(env.AUTH_LOCKOUT_MINUTES * 60_000),
+      accessTokenSeconds: Math.max(1, Math.round(env.ACCESS_TOKEN_MINUTES * 60)),
+      refreshTokenMs: env.REFRESH_TOKEN_DAYS * 86_400_000,
+      rateLimitPerMinute: env.AUTH_RATE_LIMIT_PER_MINUTE,
+    },
     summary: { trigger: env.SUMMARY_TRIGGER, keep: env.SUMMARY_KEEP },
     maxMessageChars: env.MAX_MESSAGE_CHARS,
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,

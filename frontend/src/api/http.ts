@@ -13,6 +13,7 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly requestId?: string,
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
     this.name = "ApiError";
@@ -24,13 +25,13 @@ export class ApiError extends Error {
 }
 
 interface ErrorEnvelope {
-  error?: { code?: string; message?: string; request_id?: string };
+  error?: { code?: string; message?: string; request_id?: string; details?: Record<string, unknown> };
 }
 
 /** An error event's data or a JSON error response, as an ApiError. */
 export function apiErrorFrom(status: number, body: unknown): ApiError {
   const inner = (body as ErrorEnvelope | null)?.error ?? (body as ErrorEnvelope["error"]);
-  return new ApiError(status, inner?.code ?? "http_error", inner?.message ?? `Rose answered with status ${status}`, inner?.request_id);
+  return new ApiError(status, inner?.code ?? "http_error", inner?.message ?? `Rose answered with status ${status}`, inner?.request_id, inner?.details);
 }
 
 async function errorOf(response: Response): Promise<ApiError> {
@@ -43,7 +44,53 @@ async function errorOf(response: Response): Promise<ApiError> {
   return apiErrorFrom(response.status, body);
 }
 
+/** Fired when the signed-in session could not be renewed: the account layer shows the person signed out. */
+export const SESSION_ENDED_EVENT = "rose:session-ended";
+
+let renewing: Promise<boolean> | null = null;
+
+/**
+ * Renews the access token with the refresh cookie, once for however many requests found it expired at
+ * the same time. Two renewals racing would present one refresh token twice, which the server takes for
+ * a stolen token and ends the session: so one per page, and across tabs one at a time (a Web Lock), the
+ * later one sending the cookie the earlier one just received.
+ */
+export function renewSession(): Promise<boolean> {
+  renewing ??= renewOnce().finally(() => {
+    renewing = null;
+  });
+  return renewing;
+}
+
+async function renewOnce(): Promise<boolean> {
+  const refresh = async () => (await fetch(`${API}/auth/refresh`, { method: "POST", credentials: "same-origin" })).ok;
+  try {
+    const locks = typeof navigator !== "undefined" ? navigator.locks : undefined;
+    const ok = locks ? await locks.request("rose-session-renewal", refresh) : await refresh();
+    if (!ok) window.dispatchEvent(new Event(SESSION_ENDED_EVENT));
+    return ok;
+  } catch {
+    return false; // offline: the request that needed it reports the network error itself
+  }
+}
+
+async function isExpiredToken(response: Response): Promise<boolean> {
+  if (response.status !== 401) return false;
+  try {
+    return ((await response.clone().json()) as ErrorEnvelope).error?.code === "invalid_token";
+  } catch {
+    return false;
+  }
+}
+
+/** A request that meets an expired access token renews it and goes again, once. */
 async function send(path: string, init: RequestInit): Promise<Response> {
+  const response = await sendOnce(path, init);
+  if (path === "/auth/refresh" || !(await isExpiredToken(response)) || !(await renewSession())) return response;
+  return sendOnce(path, init);
+}
+
+async function sendOnce(path: string, init: RequestInit): Promise<Response> {
   try {
     return await fetch(`${API}${path}`, { credentials: "same-origin", ...init });
   } catch (error) {

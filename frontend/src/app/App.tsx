@@ -1,9 +1,12 @@
 import { domAnimation, LazyMotion, MotionConfig } from "framer-motion";
 import { type ReactNode, useEffect, useRef, useState } from "react";
+import { AccountGate } from "../account/AccountGate";
+import { AccountMenu } from "../account/AccountMenu";
+import { AccountProvider } from "../account/use-account";
 import { ChatPage } from "../chat/ChatPage";
 import { CompanionButton } from "../companion/CompanionButton";
 import { MemoryPanel } from "../memories/MemoryPanel";
-import { ApiKeysLauncher } from "../account/ApiKeysDialog";
+import { ApiKeysDialog } from "../account/ApiKeysDialog";
 import { VoicePage } from "../voice/VoicePage";
 import { KeyboardIcon, MemoryIcon, MicIcon, RoseMark } from "./icons";
 import { Link, usePath } from "./router";
@@ -33,36 +36,42 @@ export function App() {
     // animation features only (no drag or layout animation) keeps the motion library a small part of the page.
     <LazyMotion features={domAnimation} strict>
       <MotionConfig reducedMotion="user">
-        <a className="skip-link" href="#main">
-          Skip to content
-        </a>
-        <div className={page?.fitsScreen ? "app app-fits-screen" : "app"}>
-          <header className="topbar">
-            <Link href="/" className="brand" aria-label="Rose, home">
-              <RoseMark className="brand-mark" />
-              <span className="brand-name">Rose</span>
-            </Link>
-            <nav className="nav" aria-label="Ways to talk with Rose">
-              <Link href="/" className="nav-link" aria-current={path === "/" ? "page" : undefined}>
-                <MicIcon /> <span>Talk</span>
+        <AccountProvider>
+          <a className="skip-link" href="#main">
+            Skip to content
+          </a>
+          <div className={page?.fitsScreen ? "app app-fits-screen" : "app"}>
+            <header className="topbar">
+              <Link href="/" className="brand" aria-label="Rose, home">
+                <RoseMark className="brand-mark" />
+                <span className="brand-name">Rose</span>
               </Link>
-              <Link href="/chat" className="nav-link" aria-current={path === "/chat" ? "page" : undefined}>
-                <KeyboardIcon /> <span>Write</span>
-              </Link>
-            </nav>
-            <CompanionButton />
-            <button type="button" className="memories-button" onClick={() => setMemoriesOpen(true)} aria-haspopup="dialog">
-              <MemoryIcon />
-              <span className="memories-button-long">What Rose remembers</span>
-              <span className="memories-button-short">Memories</span>
-            </button>
-            <ApiKeysLauncher /> {/* until the account menu's "API keys" item replaces it */}
-          </header>
-          <main id="main" ref={main} tabIndex={-1} className="main">
-            {page ? page.render() : <NotFound />}
-          </main>
-        </div>
-        <MemoryPanel open={memoriesOpen} onClose={() => setMemoriesOpen(false)} />
+              <nav className="nav" aria-label="Ways to talk with Rose">
+                <Link href="/" className="nav-link" aria-current={path === "/" ? "page" : undefined}>
+                  <MicIcon /> <span>Talk</span>
+                </Link>
+                <Link href="/chat" className="nav-link" aria-current={path === "/chat" ? "page" : undefined}>
+                  <KeyboardIcon /> <span>Write</span>
+                </Link>
+              </nav>
+              <AccountGate whenLocked={null}>
+                <CompanionButton />
+                <button type="button" className="memories-button" onClick={() => setMemoriesOpen(true)} aria-haspopup="dialog">
+                  <MemoryIcon />
+                  <span className="memories-button-long">What Rose remembers</span>
+                  <span className="memories-button-short">Memories</span>
+                </button>
+              </AccountGate>
+              <AccountMenu ApiKeysDialog={ApiKeysDialog} />
+            </header>
+            <main id="main" ref={main} tabIndex={-1} className="main">
+              <AccountGate>{page ? page.render() : <NotFound />}</AccountGate>
+            </main>
+          </div>
+          <AccountGate whenLocked={null}>
+            <MemoryPanel open={memoriesOpen} onClose={() => setMemoriesOpen(false)} />
+          </AccountGate>
+        </AccountProvider>
       </MotionConfig>
     </LazyMotion>
   );

@@ -6,18 +6,20 @@ import { checkJsonBody } from "./json-limits.js";
 import { crossSiteGuard } from "./middleware/cross-site.js";
 import { apiNotFound, errorHandler, notFoundJson } from "./middleware/errors.js";
 import { httpMetrics } from "./middleware/http-metrics.js";
-import { anonymousIdentity } from "./middleware/identity.js";
+import { authentication } from "./middleware/authentication.js";
 import { rateLimits } from "./middleware/rate-limits.js";
 import { requestContext } from "./middleware/request-context.js";
 import { methodNotAllowed } from "./middleware/method-not-allowed.js";
 import { allowedOriginSet } from "./middleware/request-origin.js";
 import { corsPolicy, permissionsPolicy, securityHeaders } from "./middleware/security.js";
+import { authRoutes } from "./routes/auth.js";
 import { CARD_JSON_LIMIT, characterRoutes } from "./routes/characters.js";
 import { chatRoutes } from "./routes/chat.js";
 import { companionRoutes } from "./routes/companion.js";
 import { healthRoutes } from "./routes/health.js";
 import { imageRoutes } from "./routes/images.js";
 import { MEMORY_IMPORT_LIMIT, memoryRoutes } from "./routes/memories.js";
+import { meRoutes } from "./routes/me.js";
 import { meDataRoutes } from "./routes/me-data.js";
 import { metricsRoute } from "./routes/metrics.js";
 import { sessionRoutes } from "./routes/sessions.js";
@@ -54,10 +56,13 @@ export function createHttpApp(deps: HttpDeps): Express {
   api.use(express.json({ limit: JSON_LIMIT }));
   api.use(checkJsonBody);
   api.use(cookieParser(deps.signingSecret));
-  api.use(anonymousIdentity({ secure: production, allowedOrigins }));
+  // An account's access token, else the anonymous cookie (or 401 when REQUIRE_AUTHENTICATION=true).
+  api.use(authentication({ accounts: deps.accounts, requireAuthentication: deps.config.requireAuthentication, secure: production, allowedOrigins }));
   for (const limiter of rateLimits({ turnsPerMinute: deps.config.rateLimitPerMinute, ...(deps.rateLimitStore ? { makeStore: deps.rateLimitStore } : {}) }))
     api.use(limiter);
   api.use(healthRoutes(deps));
+  api.use(authRoutes(deps));
+  api.use(meRoutes(deps));
   api.use(sessionRoutes(deps));
   api.use(chatRoutes(deps));
   api.use(memoryRoutes(deps));

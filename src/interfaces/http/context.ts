@@ -3,6 +3,8 @@ import type { Config } from "../../core/config.js";
 import type { Logger } from "../../core/logger.js";
 import type { ServiceHealth } from "../../core/health/service-health.js";
 import type { Metrics } from "../../core/metrics.js";
+import type { Accounts } from "../../modules/accounts/accounts.js";
+import type { Passkeys } from "../../modules/accounts/passkeys.js";
 import type { PersonalDataRegistry } from "../../core/personal-data.js";
 import type { TurnRunner } from "../../graph/turn-runner.js";
 import type { Companion } from "../../modules/companion/companion.js";
@@ -39,6 +41,9 @@ export interface HttpDeps {
   personalData: PersonalDataRegistry;
   /** False once shutdown began: readiness turns 503 so the load balancer stops sending new turns. */
   isAccepting: () => boolean;
+  /** Accounts, sign-in sessions and tokens; passkey ceremonies. */
+  accounts: Accounts;
+  passkeys: Passkeys;
   /** Shared rate-limit counters (Redis) when several instances serve the same users. */
   rateLimitStore?: (prefix: string) => Store;
   /** API keys for programs, checked by the OpenAI-compatible API under /v1. */

@@ -5,6 +5,7 @@ import { docsPageRoute, docsScriptRoute } from "../docs-page.js";
 import { openAiErrorSchema } from "../openai/errors.js";
 import { openAiRouteDocs } from "../openai/router.js";
 import { apiKeyRouteDocs } from "../routes/api-keys.js";
+import { authRouteDocs } from "../routes/auth-docs.js";
 import { coreApiDocs, rootRouteDocs } from "./core-api-docs.js";
 import { conversationRouteDocs } from "./conversation-docs.js";
 import { companionRouteDocs } from "./companion-docs.js";
@@ -33,7 +34,7 @@ export function apiRouteGroups(deps: HttpDeps): RouteGroup[] {
     {
       base: "/api/v1",
       errorSchema: roseErrorSchema,
-      routes: [...coreApiDocs(deps.config), ...conversationRouteDocs, ...companionRouteDocs, ...apiKeyRouteDocs, openApiJsonRoute],
+      routes: [...coreApiDocs(deps.config), ...conversationRouteDocs, ...companionRouteDocs, ...authRouteDocs, ...apiKeyRouteDocs, openApiJsonRoute],
     },
     { base: "/v1", errorSchema: openAiErrorSchema, routes: openAiRouteDocs },
     { base: "", errorSchema: roseErrorSchema, routes: [...rootRouteDocs, docsPageRoute, docsScriptRoute] },

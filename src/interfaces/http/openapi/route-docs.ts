@@ -3,8 +3,8 @@ import { z } from "zod";
 export type HttpMethod = "get" | "post" | "put" | "patch" | "delete";
 
 /**
- * Who may call a route: `person` (Rose's identity cookie today; an account's access token once accounts
- * land), `apiKey` (Authorization: Bearer rose_sk_…, for programs), `metricsToken` (the scraper's bearer
+ * Who may call a route: `person` (an account's access token, as a cookie or `Authorization: Bearer`, or
+ * the anonymous identity cookie where accounts are optional), `apiKey` (Authorization: Bearer rose_sk_…, for programs), `metricsToken` (the scraper's bearer
  * token, when METRICS_TOKEN is set), `none` (anyone).
  */
 export type RouteAuth = "person" | "apiKey" | "metricsToken" | "none";

@@ -5,6 +5,7 @@ import type { Logger } from "../../../core/logger.js";
 import type { HttpDeps } from "../context.js";
 import { jsonBody } from "../middleware/body-type.js";
 import { IDENTITY_COOKIE } from "../middleware/identity.js";
+import { clearSessionCookies } from "../auth-cookies.js";
 
 /** Rose's own cookies all start so: the identity, and whatever the sign-in cookies are called. */
 const ROSE_COOKIE_PREFIX = "rose_";
@@ -49,6 +50,7 @@ async function writeArchive(personalData: PersonalDataRegistry, userId: string, 
 function clearRoseCookies(req: Request, res: Response, secure: boolean): void {
   const names = new Set([IDENTITY_COOKIE, ...Object.keys({ ...req.cookies, ...req.signedCookies }).filter((n) => n.startsWith(ROSE_COOKIE_PREFIX))]);
   for (const name of names) res.clearCookie(name, { path: "/", httpOnly: true, sameSite: "lax", secure });
+  clearSessionCookies(res, secure); // the sign-in cookies live on narrower paths
 }
 
 function exportRoute(personalData: PersonalDataRegistry, logger: Logger) {
