@@ -258,6 +258,7 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
       const socket = attachLiveVoice(server, {
         app,
         signingSecret: secret,
+        identity: { accounts, requireAuthentication: config.requireAuthentication },
         corsOrigins: config.corsOrigins,
         rateLimitPerMinute: config.rateLimitPerMinute,
         defaultTimezone: config.defaultTimezone,

@@ -256,6 +256,35 @@ describe("bad input on the live socket", () => {
     own.close();
   });
 
+  it("runs a signed-in person's call as their account, and refuses a bad token or an anonymous cookie that became an account", async () => {
+    const server = await startRose(env());
+    const cookie = await identityCookie(server.url);
+    // The anonymous person signs up: the account takes over their identity (and their conversations).
+    const signup = await fetch(`${server.url}/api/v1/auth/register`, {
+      method: "POST",
+      headers: { "content-type": "application/json", cookie },
+      body: JSON.stringify({ email: "live-caller@example.com", password: "a long and unusual passphrase" }),
+    });
+    expect(signup.status).toBe(201);
+    const { access_token: accessToken } = (await signup.json()) as { access_token: string };
+    const started = await fetch(`${server.url}/api/v1/session/start`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${accessToken}` },
+      body: "{}",
+    });
+    const { session_id: accountSession } = (await started.json()) as { session_id: string };
+
+    // The account's own conversation opens over the socket with its access token.
+    const call = await LiveClient.open(server.url, "", { authorization: `Bearer ${accessToken}` });
+    expect(await call.start({ session_id: accountSession })).toBe(accountSession);
+    call.close();
+    const forged = await LiveClient.open(server.url, "", { authorization: `Bearer ${accessToken}x` }).catch((e: { status: number; body: unknown }) => e);
+    expect(forged).toMatchObject({ status: 401, body: { error: { code: "invalid_token" } } });
+    // The old anonymous cookie no longer speaks for the account.
+    const stale = await LiveClient.open(server.url, cookie).catch((e: { status: number; body: unknown }) => e);
+    expect(stale).toMatchObject({ status: 401, body: { error: { code: "unauthorized" } } });
+  });
+
   it("refuses a second concurrent call on the same conversation, and someone else's conversation, revealing nothing", async () => {
     const { server, cookie, call } = await startedCall();
     const sessionId = await call.start();

@@ -12,6 +12,9 @@ import { isTimezone } from "../../modules/character/activity.js";
 import { LiveCall, LiveCallError, type LiveCallDeps, type LiveCallLimits, LiveCallRegistry } from "../../modules/voice/live-call.js";
 import { errorBody } from "../http/middleware/errors.js";
 import { IDENTITY_COOKIE } from "../http/middleware/identity.js";
+import { presentedToken } from "../http/middleware/authentication.js";
+import type { Accounts } from "../../modules/accounts/accounts.js";
+import { authenticationRequired, invalidToken } from "../../modules/accounts/auth-errors.js";
 import { allowedOriginSet, requestSite } from "../http/middleware/request-origin.js";
 
 /**
@@ -43,9 +46,16 @@ const clientMessage = z.discriminatedUnion("type", [
 
 const bytesOf = (data: RawData): Buffer => (Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data));
 
+/** How callers are recognised: the accounts, and whether anonymous use is allowed. */
+export interface LiveIdentity {
+  accounts: Pick<Accounts, "authenticate" | "isAccount">;
+  requireAuthentication: boolean;
+}
+
 export interface LiveVoiceOptions {
   app: Express;
   signingSecret: string;
+  identity: LiveIdentity;
   corsOrigins: string[];
   rateLimitPerMinute: number;
   defaultTimezone: string;
@@ -63,11 +73,29 @@ export interface LiveVoiceSocket {
   readonly calls: number;
 }
 
-/** Who is calling: the signed identity cookie, read exactly as the HTTP API reads it. The one place to swap in other credentials. */
-export function resolveIdentity(req: Request, signingSecret: string): string | null {
+/**
+ * Who is calling, decided as the HTTP API decides (middleware/authentication.ts): a valid access token
+ * (Bearer header, or the `rose_at` cookie browsers send with the upgrade) is its account, and a bad,
+ * expired or revoked one is refused; without one, the signed anonymous cookie, unless accounts are
+ * required or that id has since become an account (it no longer speaks for it).
+ */
+export async function resolveIdentity(
+  req: Request,
+  signingSecret: string,
+  { accounts, requireAuthentication }: LiveIdentity,
+): Promise<{ userId: string } | { refusal: AppError }> {
   cookieParser(signingSecret)(req, {} as Response, () => {});
+  const token = presentedToken(req);
+  if (token !== undefined) {
+    const claims = await accounts.authenticate(token);
+    return claims ? { userId: claims.userId } : { refusal: invalidToken() };
+  }
+  if (requireAuthentication) return { refusal: authenticationRequired(true) };
   const id: unknown = req.signedCookies?.[IDENTITY_COOKIE];
-  return isUuid(id) ? id : null;
+  if (!isUuid(id) || (await accounts.isAccount(id))) {
+    return { refusal: new AppError(401, "unauthorized", "Open Rose first (any API request gives you an identity), then connect the live call") };
+  }
+  return { userId: id };
 }
 
 function refuse(socket: Duplex, error: AppError, requestId: string, headers: Record<string, string> = {}): void {
@@ -114,14 +142,9 @@ export function attachLiveVoice(server: Server, options: LiveVoiceOptions): Live
         requestId,
       );
     }
-    const userId = resolveIdentity(req, options.signingSecret);
-    if (!userId) {
-      return refuse(
-        socket,
-        new AppError(401, "unauthorized", "Open Rose first (any API request gives you an identity), then connect the live call"),
-        requestId,
-      );
-    }
+    const identity = await resolveIdentity(req, options.signingSecret, options.identity);
+    if ("refusal" in identity) return refuse(socket, identity.refusal, requestId);
+    const userId = identity.userId;
     if ((await over(callsByIp, ipKeyGenerator(req.ip ?? "unknown"))) || (await over(callsByUser, userId))) {
       return refuse(socket, new AppError(429, "rate_limited", `Too many calls: at most ${limit} per minute. Please wait a moment and try again.`), requestId, {
         "Retry-After": "60",

@@ -44,7 +44,8 @@ const SIGN_IN_PATHS = new Set([
 const routePath = (req: Request) => req.path.replace(/\/+$/, "") || "/";
 const isOpen = (req: Request) => OPEN_PATHS.has(routePath(req));
 
-function presentedToken(req: Request): string | undefined {
+/** The access token the caller presented: the Bearer header, else the HttpOnly cookie (browsers, the live voice socket). */
+export function presentedToken(req: Request): string | undefined {
   const header = req.get("authorization");
   if (header !== undefined) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
