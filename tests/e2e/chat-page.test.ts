@@ -58,6 +58,8 @@ describe("a long conversation on the chat page", () => {
       });
       const page = await newPage(viewport.width, viewport.height);
       await page.goto("/chat");
+      // The page's own first requests issue this browser's identity: let them settle, so the API calls below share it.
+      await page.waitForLoadState("networkidle");
       // Nine exchanges through the API (in this browser's identity and session), the tenth typed.
       const { session_id } = (await (await page.request.post("/api/v1/session/start")).json()) as { session_id: string };
       await page.evaluate(`localStorage.setItem("rose.session_id", ${JSON.stringify(session_id)})`);
