@@ -1,5 +1,6 @@
-import { AnimatePresence, m } from "framer-motion";
+import { AnimatePresence } from "framer-motion";
 import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
+import { SidePanel } from "../app/SidePanel";
 import { CloseIcon } from "../app/icons";
 import { type ApiKey, type CreatedApiKey, createApiKey, listApiKeys, revokeApiKey } from "../api/api-keys-api";
 import { friendlyError } from "../api/http";
@@ -105,116 +106,101 @@ function KeysDialog({ onClose }: { onClose: () => void }) {
   const baseUrl = `${window.location.origin}/v1`;
 
   return (
-    <>
-      <m.div className="scrim" onClick={onClose} initial={{ opacity: 0 }} animate={{ opacity: 1 }} exit={{ opacity: 0 }} transition={{ duration: 0.25 }} />
-      <m.div
-        ref={dialog}
-        className="memory-panel api-keys-panel"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby="api-keys-title"
-        aria-describedby="api-keys-about"
-        tabIndex={-1}
-        initial={{ x: "100%", opacity: 0.6 }}
-        animate={{ x: 0, opacity: 1 }}
-        exit={{ x: "100%", opacity: 0.6 }}
-        transition={{ type: "spring", stiffness: 260, damping: 32 }}
-      >
-        <div className="panel-header">
-          <div>
-            <h2 id="api-keys-title">API keys</h2>
-            <p id="api-keys-about" className="panel-about">
-              Let other apps talk with Rose as you: Open WebUI, SillyTavern, your own scripts. Give them the address <code>{baseUrl}</code> and a key.
-            </p>
-          </div>
-          <button type="button" className="icon-button" onClick={onClose} aria-label="Close API keys">
-            <CloseIcon />
+    <SidePanel panelRef={dialog} className="memory-panel api-keys-panel" labelledBy="api-keys-title" describedBy="api-keys-about" onClose={onClose}>
+      <div className="panel-header">
+        <div>
+          <h2 id="api-keys-title">API keys</h2>
+          <p id="api-keys-about" className="panel-about">
+            Let other apps talk with Rose as you: Open WebUI, SillyTavern, your own scripts. Give them the address <code>{baseUrl}</code> and a key.
+          </p>
+        </div>
+        <button type="button" className="icon-button" onClick={onClose} aria-label="Close API keys">
+          <CloseIcon />
+        </button>
+      </div>
+
+      <p className="visually-hidden" role="status">
+        {announcement}
+      </p>
+      {actionError && (
+        <p className="banner banner-error" role="alert">
+          {actionError}
+        </p>
+      )}
+
+      <form className="api-key-create" onSubmit={(e) => void create(e)}>
+        <label htmlFor="api-key-name">Name a new key</label>
+        <div className="api-key-create-row">
+          <input
+            id="api-key-name"
+            ref={nameInput}
+            value={name}
+            maxLength={100}
+            placeholder="e.g. Open WebUI on my laptop"
+            onChange={(e) => setName(e.target.value)}
+            autoComplete="off"
+          />
+          <button type="submit" className="button small" disabled={!name.trim() || creating}>
+            Create key
           </button>
         </div>
+      </form>
 
-        <p className="visually-hidden" role="status">
-          {announcement}
-        </p>
-        {actionError && (
-          <p className="banner banner-error" role="alert">
-            {actionError}
-          </p>
-        )}
-
-        <form className="api-key-create" onSubmit={(e) => void create(e)}>
-          <label htmlFor="api-key-name">Name a new key</label>
+      {created && (
+        <div className="api-key-secret" role="group" aria-labelledby="api-key-secret-title">
+          <p id="api-key-secret-title">Copy your key for "{created.name}" now. Rose keeps only a fingerprint of it, so it won't be shown again.</p>
           <div className="api-key-create-row">
-            <input
-              id="api-key-name"
-              ref={nameInput}
-              value={name}
-              maxLength={100}
-              placeholder="e.g. Open WebUI on my laptop"
-              onChange={(e) => setName(e.target.value)}
-              autoComplete="off"
-            />
-            <button type="submit" className="button small" disabled={!name.trim() || creating}>
-              Create key
+            <input readOnly value={created.secret} aria-label="Your new API key" onFocus={(e) => e.currentTarget.select()} />
+            <button type="button" className="button small" onClick={() => void copy()}>
+              {copied ? "Copied" : "Copy"}
             </button>
           </div>
-        </form>
+          <button type="button" className="button small quiet" onClick={() => setCreated(null)}>
+            Done
+          </button>
+        </div>
+      )}
 
-        {created && (
-          <div className="api-key-secret" role="group" aria-labelledby="api-key-secret-title">
-            <p id="api-key-secret-title">Copy your key for "{created.name}" now. Rose keeps only a fingerprint of it, so it won't be shown again.</p>
-            <div className="api-key-create-row">
-              <input readOnly value={created.secret} aria-label="Your new API key" onFocus={(e) => e.currentTarget.select()} />
-              <button type="button" className="button small" onClick={() => void copy()}>
-                {copied ? "Copied" : "Copy"}
-              </button>
-            </div>
-            <button type="button" className="button small quiet" onClick={() => setCreated(null)}>
-              Done
+      <div className="memory-body">
+        {keys === null && !loadError && <p className="panel-quiet">Looking for your keys…</p>}
+        {loadError && (
+          <div className="banner banner-error" role="alert">
+            <span>Your keys couldn't be opened. {loadError}</span>
+            <button type="button" className="button small" onClick={() => void load()}>
+              Try again
             </button>
           </div>
         )}
-
-        <div className="memory-body">
-          {keys === null && !loadError && <p className="panel-quiet">Looking for your keys…</p>}
-          {loadError && (
-            <div className="banner banner-error" role="alert">
-              <span>Your keys couldn't be opened. {loadError}</span>
-              <button type="button" className="button small" onClick={() => void load()}>
-                Try again
-              </button>
-            </div>
-          )}
-          {keys?.length === 0 && <p className="panel-quiet">No keys yet. Apps you give a key to can talk with Rose as you, until you revoke it.</p>}
-          <ul className="memory-list" aria-label="Your API keys">
-            {keys?.map((key) => (
-              <li key={key.id} className="memory api-key">
-                <p className="memory-text">{key.name}</p>
-                <div className="memory-meta">
-                  <span>
-                    <code>{key.prefix}…</code> · made {when(key.created_at)} · {key.last_used_at ? `last used ${when(key.last_used_at)}` : "never used"}
-                  </span>
-                  {confirming?.id === key.id ? (
-                    <span className="confirm-actions" role="group" aria-label={`Revoke ${key.name}?`}>
-                      <span>Apps using it will stop working.</span>
-                      <button type="button" className="button small danger" onClick={() => void revoke(key)}>
-                        Revoke
-                      </button>
-                      <button type="button" ref={keepButton} className="button small quiet" onClick={() => setConfirming(null)}>
-                        Keep
-                      </button>
-                    </span>
-                  ) : (
-                    <button type="button" className="button small quiet danger-text" onClick={() => setConfirming(key)} aria-label={`Revoke ${key.name}`}>
+        {keys?.length === 0 && <p className="panel-quiet">No keys yet. Apps you give a key to can talk with Rose as you, until you revoke it.</p>}
+        <ul className="memory-list" aria-label="Your API keys">
+          {keys?.map((key) => (
+            <li key={key.id} className="memory api-key">
+              <p className="memory-text">{key.name}</p>
+              <div className="memory-meta">
+                <span>
+                  <code>{key.prefix}…</code> · made {when(key.created_at)} · {key.last_used_at ? `last used ${when(key.last_used_at)}` : "never used"}
+                </span>
+                {confirming?.id === key.id ? (
+                  <span className="confirm-actions" role="group" aria-label={`Revoke ${key.name}?`}>
+                    <span>Apps using it will stop working.</span>
+                    <button type="button" className="button small danger" onClick={() => void revoke(key)}>
                       Revoke
                     </button>
-                  )}
-                </div>
-              </li>
-            ))}
-          </ul>
-        </div>
-      </m.div>
-    </>
+                    <button type="button" ref={keepButton} className="button small quiet" onClick={() => setConfirming(null)}>
+                      Keep
+                    </button>
+                  </span>
+                ) : (
+                  <button type="button" className="button small quiet danger-text" onClick={() => setConfirming(key)} aria-label={`Revoke ${key.name}`}>
+                    Revoke
+                  </button>
+                )}
+              </div>
+            </li>
+          ))}
+        </ul>
+      </div>
+    </SidePanel>
   );
 }
 

@@ -1,5 +1,6 @@
-import { AnimatePresence, m } from "framer-motion";
+import { AnimatePresence } from "framer-motion";
 import { useEffect, useRef, useState } from "react";
+import { SidePanel } from "../app/SidePanel";
 import { CloseIcon } from "../app/icons";
 import { useDialogFocus } from "../memories/use-dialog-focus";
 import { ConversationList } from "./ConversationList";
@@ -99,34 +100,20 @@ function Drawer({ onClose, ...props }: ConversationsProps & { onClose: () => voi
   const close = useRef<HTMLButtonElement>(null);
   useDialogFocus(dialog, close, onClose);
   return (
-    <>
-      <m.div className="scrim" onClick={onClose} initial={{ opacity: 0 }} animate={{ opacity: 1 }} exit={{ opacity: 0 }} transition={{ duration: 0.2 }} />
-      <m.div
-        ref={dialog}
-        className="conversations-drawer"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby="conversations-drawer-title"
-        tabIndex={-1}
-        initial={{ x: "-100%", opacity: 0.6 }}
-        animate={{ x: 0, opacity: 1 }}
-        exit={{ x: "-100%", opacity: 0.6 }}
-        transition={{ type: "spring", stiffness: 280, damping: 32 }}
-      >
-        <div className="panel-header">
-          <h2 id="conversations-drawer-title">Conversations</h2>
-          <button type="button" ref={close} className="icon-button" onClick={onClose} aria-label="Close conversations">
-            <CloseIcon />
-          </button>
-        </div>
-        <Conversations
-          {...props}
-          onSelect={(id) => {
-            props.onSelect(id);
-            onClose();
-          }}
-        />
-      </m.div>
-    </>
+    <SidePanel panelRef={dialog} className="conversations-drawer" labelledBy="conversations-drawer-title" from="left" onClose={onClose}>
+      <div className="panel-header">
+        <h2 id="conversations-drawer-title">Conversations</h2>
+        <button type="button" ref={close} className="icon-button" onClick={onClose} aria-label="Close conversations">
+          <CloseIcon />
+        </button>
+      </div>
+      <Conversations
+        {...props}
+        onSelect={(id) => {
+          props.onSelect(id);
+          onClose();
+        }}
+      />
+    </SidePanel>
   );
 }

@@ -1,5 +1,6 @@
-import { AnimatePresence, m } from "framer-motion";
+import { AnimatePresence } from "framer-motion";
 import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
+import { SidePanel } from "../app/SidePanel";
 import { CloseIcon } from "../app/icons";
 import { type Character, type CompanionView, deleteCharacter, fetchCharacters, fetchCompanion, importCharacter, saveSettings } from "../api/companion-api";
 import { friendlyError } from "../api/http";
@@ -94,91 +95,77 @@ function CompanionDialog({ onClose, onChanged }: { onClose: () => void; onChange
   };
 
   return (
-    <>
-      <m.div className="scrim" onClick={onClose} initial={{ opacity: 0 }} animate={{ opacity: 1 }} exit={{ opacity: 0 }} transition={{ duration: 0.25 }} />
-      <m.div
-        ref={dialog}
-        className="memory-panel companion-panel"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby="companion-title"
-        tabIndex={-1}
-        initial={{ x: "100%", opacity: 0.6 }}
-        animate={{ x: 0, opacity: 1 }}
-        exit={{ x: "100%", opacity: 0.6 }}
-        transition={{ type: "spring", stiffness: 260, damping: 32 }}
-      >
-        <div className="panel-header">
-          <div>
-            <h2 id="companion-title" ref={first} tabIndex={-1}>
-              Your companion
-            </h2>
-            {view && <p className="panel-about companion-mood">{moodLine(view)}</p>}
-          </div>
-          <button type="button" className="icon-button" onClick={onClose} aria-label="Close your companion">
-            <CloseIcon />
-          </button>
+    <SidePanel panelRef={dialog} className="memory-panel companion-panel" labelledBy="companion-title" onClose={onClose}>
+      <div className="panel-header">
+        <div>
+          <h2 id="companion-title" ref={first} tabIndex={-1}>
+            Your companion
+          </h2>
+          {view && <p className="panel-about companion-mood">{moodLine(view)}</p>}
         </div>
-        <p className="visually-hidden" role="status">
-          {status}
+        <button type="button" className="icon-button" onClick={onClose} aria-label="Close your companion">
+          <CloseIcon />
+        </button>
+      </div>
+      <p className="visually-hidden" role="status">
+        {status}
+      </p>
+      {error && (
+        <p className="banner banner-error" role="alert">
+          {error}
         </p>
-        {error && (
-          <p className="banner banner-error" role="alert">
-            {error}
-          </p>
+      )}
+      <form className="companion-form" onSubmit={(e) => void save(e)}>
+        <fieldset>
+          <legend>Who you talk with</legend>
+          {characters.map((c) => (
+            <div key={c.id} className="companion-character">
+              <label>
+                <input type="radio" name="character" value={c.id} checked={characterId === c.id} onChange={() => setCharacterId(c.id)} />
+                <span className="companion-character-name">{c.name}</span>
+                <span className="companion-character-about">{c.description}</span>
+              </label>
+              {!c.built_in && (
+                <button type="button" className="button small quiet" onClick={() => void remove(c)} aria-label={`Remove ${c.name}`}>
+                  Remove
+                </button>
+              )}
+            </div>
+          ))}
+          <label className="companion-import">
+            Import a character card (PNG or JSON, Character Card V2/V3)
+            <input type="file" accept="image/png,application/json,.json,.png" onChange={(e) => void upload(e.target.files?.[0])} />
+          </label>
+        </fieldset>
+        {view?.voices && (
+          <label className="companion-field">
+            Voice
+            <select value={voice} onChange={(e) => setVoice(e.target.value)}>
+              <option value="">The character's own</option>
+              {view.voices.available.map((v) => (
+                <option key={v} value={v}>
+                  {v}
+                </option>
+              ))}
+            </select>
+          </label>
         )}
-        <form className="companion-form" onSubmit={(e) => void save(e)}>
-          <fieldset>
-            <legend>Who you talk with</legend>
-            {characters.map((c) => (
-              <div key={c.id} className="companion-character">
-                <label>
-                  <input type="radio" name="character" value={c.id} checked={characterId === c.id} onChange={() => setCharacterId(c.id)} />
-                  <span className="companion-character-name">{c.name}</span>
-                  <span className="companion-character-about">{c.description}</span>
-                </label>
-                {!c.built_in && (
-                  <button type="button" className="button small quiet" onClick={() => void remove(c)} aria-label={`Remove ${c.name}`}>
-                    Remove
-                  </button>
-                )}
-              </div>
-            ))}
-            <label className="companion-import">
-              Import a character card (PNG or JSON, Character Card V2/V3)
-              <input type="file" accept="image/png,application/json,.json,.png" onChange={(e) => void upload(e.target.files?.[0])} />
-            </label>
-          </fieldset>
-          {view?.voices && (
-            <label className="companion-field">
-              Voice
-              <select value={voice} onChange={(e) => setVoice(e.target.value)}>
-                <option value="">The character's own</option>
-                {view.voices.available.map((v) => (
-                  <option key={v} value={v}>
-                    {v}
-                  </option>
-                ))}
-              </select>
-            </label>
-          )}
-          <label className="companion-field">
-            Speaking pace: {rate.toFixed(1)}×
-            <input type="range" min={0.5} max={2} step={0.1} value={rate} onChange={(e) => setRate(Number(e.target.value))} />
-          </label>
-          <label className="companion-field">
-            What should she call you?
-            <input type="text" maxLength={40} value={callMe} onChange={(e) => setCallMe(e.target.value)} placeholder="Your name, or leave blank" />
-          </label>
-          <label className="companion-check">
-            <input type="checkbox" checked={opener} onChange={(e) => setOpener(e.target.checked)} />
-            Let her speak first when you come back
-          </label>
-          <button type="submit" className="button">
-            Save
-          </button>
-        </form>
-      </m.div>
-    </>
+        <label className="companion-field">
+          Speaking pace: {rate.toFixed(1)}×
+          <input type="range" min={0.5} max={2} step={0.1} value={rate} onChange={(e) => setRate(Number(e.target.value))} />
+        </label>
+        <label className="companion-field">
+          What should she call you?
+          <input type="text" maxLength={40} value={callMe} onChange={(e) => setCallMe(e.target.value)} placeholder="Your name, or leave blank" />
+        </label>
+        <label className="companion-check">
+          <input type="checkbox" checked={opener} onChange={(e) => setOpener(e.target.checked)} />
+          Let her speak first when you come back
+        </label>
+        <button type="submit" className="button">
+          Save
+        </button>
+      </form>
+    </SidePanel>
   );
 }

@@ -1,5 +1,6 @@
 import { AnimatePresence, m } from "framer-motion";
 import { useEffect, useRef, useState } from "react";
+import { SidePanel } from "../app/SidePanel";
 import { CloseIcon, SearchIcon } from "../app/icons";
 import { friendlyError } from "../api/http";
 import { memoriesExportUrl, type Memory, memoryHistory, type MemoryHistory } from "../api/memories-api";
@@ -68,136 +69,115 @@ function MemoryDialog({ onClose }: { onClose: () => void }) {
   const empty = !memories.loading && !memories.loadError && memories.memories.length === 0;
 
   return (
-    <>
-      <m.div className="scrim" onClick={onClose} initial={{ opacity: 0 }} animate={{ opacity: 1 }} exit={{ opacity: 0 }} transition={{ duration: 0.25 }} />
-      <m.div
-        ref={dialog}
-        className="memory-panel"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby="memories-title"
-        aria-describedby="memories-about"
-        tabIndex={-1}
-        initial={{ x: "100%", opacity: 0.6 }}
-        animate={{ x: 0, opacity: 1 }}
-        exit={{ x: "100%", opacity: 0.6 }}
-        transition={{ type: "spring", stiffness: 260, damping: 32 }}
-      >
-        {/* Not <header>/<footer>: outside <main> they would be a second page banner and content info. */}
-        <div className="panel-header">
-          <div>
-            <h2 id="memories-title">What Rose remembers</h2>
-            <p id="memories-about" className="panel-about">
-              Things you've shared that Rose keeps, so she can know you better. You decide what stays.
-            </p>
-          </div>
-          <button type="button" className="icon-button" onClick={onClose} aria-label="Close what Rose remembers">
-            <CloseIcon />
+    <SidePanel panelRef={dialog} className="memory-panel" labelledBy="memories-title" describedBy="memories-about" onClose={onClose}>
+      {/* Not <header>/<footer>: outside <main> they would be a second page banner and content info. */}
+      <div className="panel-header">
+        <div>
+          <h2 id="memories-title">What Rose remembers</h2>
+          <p id="memories-about" className="panel-about">
+            Things you've shared that Rose keeps, so she can know you better. You decide what stays.
+          </p>
+        </div>
+        <button type="button" className="icon-button" onClick={onClose} aria-label="Close what Rose remembers">
+          <CloseIcon />
+        </button>
+      </div>
+
+      <div className="search">
+        <SearchIcon className="search-icon" />
+        <label htmlFor="memory-search" className="visually-hidden">
+          Search what Rose remembers
+        </label>
+        <input
+          id="memory-search"
+          ref={search}
+          type="search"
+          placeholder="Search her memories"
+          value={query}
+          onChange={(e) => setQuery(e.target.value)}
+          autoComplete="off"
+        />
+      </div>
+
+      <p className="visually-hidden" role="status">
+        {memories.announcement}
+      </p>
+      {memories.undoable && (
+        <div className="banner undo-banner" role="group" aria-label="Forgotten">
+          <span>Forgotten: "{memories.undoable.text}"</span>
+          <button type="button" className="button small" onClick={() => void memories.undoForget()}>
+            Undo
           </button>
         </div>
-
-        <div className="search">
-          <SearchIcon className="search-icon" />
-          <label htmlFor="memory-search" className="visually-hidden">
-            Search what Rose remembers
-          </label>
-          <input
-            id="memory-search"
-            ref={search}
-            type="search"
-            placeholder="Search her memories"
-            value={query}
-            onChange={(e) => setQuery(e.target.value)}
-            autoComplete="off"
-          />
-        </div>
-
-        <p className="visually-hidden" role="status">
-          {memories.announcement}
+      )}
+      {memories.actionError && (
+        <p className="banner banner-error" role="alert">
+          {memories.actionError}
         </p>
-        {memories.undoable && (
-          <div className="banner undo-banner" role="group" aria-label="Forgotten">
-            <span>Forgotten: "{memories.undoable.text}"</span>
-            <button type="button" className="button small" onClick={() => void memories.undoForget()}>
-              Undo
+      )}
+
+      <div className="memory-body" aria-busy={memories.loading}>
+        {memories.loading && memories.memories.length === 0 && <p className="panel-quiet">Gathering her memories…</p>}
+        {memories.loadError && (
+          <div className="banner banner-error" role="alert">
+            <span>Rose's memories couldn't be opened. {memories.loadError}</span>
+            <button type="button" className="button small" onClick={() => void memories.reload()}>
+              Try again
             </button>
           </div>
         )}
-        {memories.actionError && (
-          <p className="banner banner-error" role="alert">
-            {memories.actionError}
-          </p>
-        )}
-
-        <div className="memory-body" aria-busy={memories.loading}>
-          {memories.loading && memories.memories.length === 0 && <p className="panel-quiet">Gathering her memories…</p>}
-          {memories.loadError && (
-            <div className="banner banner-error" role="alert">
-              <span>Rose's memories couldn't be opened. {memories.loadError}</span>
-              <button type="button" className="button small" onClick={() => void memories.reload()}>
-                Try again
-              </button>
-            </div>
-          )}
-          {empty &&
-            (searching ? (
-              <p className="panel-quiet">Nothing Rose remembers matches "{settledQuery.trim()}".</p>
-            ) : (
-              <div className="memory-empty">
-                <p className="memory-empty-title">Nothing yet</p>
-                <p>As you talk, Rose will keep the things that matter to you here: the people in your life, what you love, what you're hoping for.</p>
-              </div>
-            ))}
-          <ul className="memory-list" aria-label={searching ? "Matching memories" : "Memories"}>
-            <AnimatePresence initial={false}>
-              {memories.memories.map((memory) => (
-                <MemoryItem
-                  key={memory.id}
-                  memory={memory}
-                  onForget={() => void memories.forget(memory)}
-                  onEdit={(changes) => memories.edit(memory, changes)}
-                />
-              ))}
-            </AnimatePresence>
-          </ul>
-        </div>
-
-        <div className="panel-footer">
-          {confirming ? (
-            <div className="confirm" role="group" aria-labelledby="confirm-text">
-              <p id="confirm-text">
-                Forget all {memories.total === 1 ? "1 memory" : `${memories.total} memories`}? Rose won't be able to recall any of them, and this can't be
-                undone.
-              </p>
-              <div className="confirm-actions">
-                <button type="button" className="button danger" onClick={() => void forgetEverything()}>
-                  Yes, forget everything
-                </button>
-                <button type="button" ref={keepButton} className="button quiet" onClick={cancelConfirm}>
-                  Keep them
-                </button>
-              </div>
-            </div>
+        {empty &&
+          (searching ? (
+            <p className="panel-quiet">Nothing Rose remembers matches "{settledQuery.trim()}".</p>
           ) : (
-            <div className="footer-row">
-              <p className="memory-count">{memories.total === 1 ? "1 memory" : `${memories.total} memories`}</p>
-              <a className="text-link" href={memoriesExportUrl} download="rose-memories.jsonl">
-                Save a copy
-              </a>
-              <button
-                type="button"
-                ref={forgetAllButton}
-                className="button small quiet danger-text"
-                onClick={() => setConfirming(true)}
-                disabled={memories.total === 0 || searching}
-              >
-                Forget everything
+            <div className="memory-empty">
+              <p className="memory-empty-title">Nothing yet</p>
+              <p>As you talk, Rose will keep the things that matter to you here: the people in your life, what you love, what you're hoping for.</p>
+            </div>
+          ))}
+        <ul className="memory-list" aria-label={searching ? "Matching memories" : "Memories"}>
+          <AnimatePresence initial={false}>
+            {memories.memories.map((memory) => (
+              <MemoryItem key={memory.id} memory={memory} onForget={() => void memories.forget(memory)} onEdit={(changes) => memories.edit(memory, changes)} />
+            ))}
+          </AnimatePresence>
+        </ul>
+      </div>
+
+      <div className="panel-footer">
+        {confirming ? (
+          <div className="confirm" role="group" aria-labelledby="confirm-text">
+            <p id="confirm-text">
+              Forget all {memories.total === 1 ? "1 memory" : `${memories.total} memories`}? Rose won't be able to recall any of them, and this can't be undone.
+            </p>
+            <div className="confirm-actions">
+              <button type="button" className="button danger" onClick={() => void forgetEverything()}>
+                Yes, forget everything
+              </button>
+              <button type="button" ref={keepButton} className="button quiet" onClick={cancelConfirm}>
+                Keep them
               </button>
             </div>
-          )}
-        </div>
-      </m.div>
-    </>
+          </div>
+        ) : (
+          <div className="footer-row">
+            <p className="memory-count">{memories.total === 1 ? "1 memory" : `${memories.total} memories`}</p>
+            <a className="text-link" href={memoriesExportUrl} download="rose-memories.jsonl">
+              Save a copy
+            </a>
+            <button
+              type="button"
+              ref={forgetAllButton}
+              className="button small quiet danger-text"
+              onClick={() => setConfirming(true)}
+              disabled={memories.total === 0 || searching}
+            >
+              Forget everything
+            </button>
+          </div>
+        )}
+      </div>
+    </SidePanel>
   );
 }
 
