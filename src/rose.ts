@@ -161,8 +161,9 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
   const conversationIndex = new ConversationIndex(sessions, models ? modelNamer(models.small) : null, logger);
   turns.onTurnSaved((turn) => conversationIndex.recordTurn(turn));
 
-  // Every store holding a person's data, in erasure order: conversations first (erasing a thread waits for
-  // its turn in flight), then queued memory writes (one could store a memory again), then the memories.
+  // Every store holding a person's data, in erasure order: what lets a program act for them (API keys) and
+  // what points into their conversations first, then the conversations (erasing a thread waits for its turn
+  // in flight), then queued memory writes (one could store a memory again), then the memories; the account last.
   const apiKeys = new ApiKeys(persistence.apiKeys);
   const holder = (name: string, store: Pick<PersonalDataHolder, "exportUser" | "eraseUser">): PersonalDataHolder => ({
     name,
@@ -170,7 +171,6 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
     eraseUser: (userId) => store.eraseUser(userId),
   });
   const personalData = new PersonalDataRegistry(logger)
-    // Keys first: a program holding one can no longer act for the person while the rest is erased.
     .register(holder("api_keys", apiKeys))
     .register(holder("client_conversations", persistence.conversationLinks))
     .register(holder("images", persistence.images))

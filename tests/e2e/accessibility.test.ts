@@ -51,6 +51,8 @@ describe("accessibility scan (axe-core)", () => {
       app.sim.script({ match: { model: "sim-chat" }, reply: { content: "Hello! **Anna** sounds lovely.\n\n- a walk\n- some `tea`" } });
       const page = await newPage(width, height);
       await page.goto("/");
+      // The page's own first requests issue this browser's identity: let them settle so the API calls below share it.
+      await page.waitForLoadState("networkidle");
       expect((await page.request.post("/api/v1/memories", { data: { text: "Their sister Maya lives in Porto.", type: "person" } })).status()).toBe(201);
       await page.reload();
       await expect.poll(() => page.title()).toBe("Talk with Rose · Rose");

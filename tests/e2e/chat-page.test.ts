@@ -99,6 +99,8 @@ describe("following Rose's words", () => {
     });
     const page = await newPage(390, 844);
     await page.goto("/chat");
+    // The page's own first requests issue this browser's identity: let them settle so the API calls below share it.
+    await page.waitForLoadState("networkidle");
     const { session_id } = (await (await page.request.post("/api/v1/session/start")).json()) as { session_id: string };
     await page.evaluate(`localStorage.setItem("rose.session_id", ${JSON.stringify(session_id)})`);
     for (let i = 1; i <= 6; i++) await page.request.post("/api/v1/chat", { data: { session_id, message: `Message number ${i}.` } });
@@ -120,9 +122,14 @@ describe("following Rose's words", () => {
     expect(await distanceFromBottom()).toBeLessThan(4);
 
     // The person scrolls up: more words arrive, the log stays where they are reading.
+    // (A token can land between the wheel and its scroll event; a reader who is pulled back scrolls up again.)
     await page.locator(".chat-log").hover();
-    await page.mouse.wheel(0, -3000);
-    await expect.poll(() => page.evaluate("document.querySelector('.chat-log').scrollTop")).toBe(0);
+    await expect
+      .poll(async () => {
+        await page.mouse.wheel(0, -3000);
+        return page.evaluate("document.querySelector('.chat-log').scrollTop");
+      })
+      .toBe(0);
     const before = await written();
     await expect.poll(written, { timeout: 15_000 }).toBeGreaterThan(before + 100);
     expect(await page.evaluate("document.querySelector('.chat-log').scrollTop")).toBe(0);

@@ -125,6 +125,8 @@ describe("what Rose remembers", () => {
   it("lists the person's memories, searches them, forgets one, then everything", async () => {
     const page = await newPage();
     await page.goto("/");
+    // The page's own first requests issue this browser's identity: let them settle so the API calls below share it.
+    await page.waitForLoadState("networkidle");
     // Seeded from inside the page's browser context, so the identity cookie is this person's.
     for (const memory of [
       { text: "Their sister Maya lives in Porto.", type: "person" },
@@ -166,6 +168,8 @@ describe("what Rose remembers: editing, undoing and history", () => {
   it("edits a memory's text and kind, puts back a forgotten one, and shows a fact's history and the people it mentions", async () => {
     const page = await newPage();
     await page.goto("/");
+    // The page's own first requests issue this browser's identity: let them settle so the API calls below share it.
+    await page.waitForLoadState("networkidle");
     const post = async (data: Record<string, unknown>) => {
       const res = await page.request.post("/api/v1/memories", { data });
       expect(res.status()).toBe(201);
