@@ -177,11 +177,16 @@ describe("barge-in", () => {
     await call.next("token");
     call.send({ type: "interrupt" });
     const interrupted = await call.next("interrupted");
-    expect(interrupted.heard).toBe("");
+    // Nothing was heard unless a clip had already gone out (a loaded machine may send the first one before
+    // the interrupt arrives); then what was heard is the start of her reply, and the thread keeps exactly that.
+    const audioBefore = call.events.slice(0, call.events.indexOf(interrupted)).some((e) => e.type === "audio");
+    const heard = String(interrupted.heard);
+    if (!audioBefore) expect(heard).toBe("");
+    else expect("Once upon a time, there was a river. It ran past a town where everyone knew each other.".startsWith(heard)).toBe(true);
     await new Promise((r) => setTimeout(r, 800));
     expect(call.events.slice(call.events.indexOf(interrupted) + 1).filter((e) => ["token", "audio", "done"].includes(e.type))).toEqual([]);
     const messages = await thread(server.url, cookie, sessionId);
-    expect(messages.at(-1)).toMatchObject({ role: "assistant", content: "—", interrupted: true });
+    expect(messages.at(-1)).toMatchObject({ role: "assistant", content: heard.trim() ? `${heard.trim()} —` : "—", interrupted: true });
     call.close();
   });
 });
