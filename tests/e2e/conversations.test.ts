@@ -138,6 +138,8 @@ describe("the conversation list on a phone", { timeout: 90_000 }, () => {
     await expect.poll(async () => listed(await openDrawer()), { timeout: 15_000 }).toEqual([{ title: "Tomato garden", current: true }]);
     await closeDrawer();
     await page.getByRole("button", { name: "New conversation" }).click();
+    // The new conversation's greeting replaces the log before the next message counts Rose's replies.
+    await expect.poll(() => page.getByText("Hello, I'm Rose.").count(), { timeout: 10_000 }).toBe(1);
     await say(page, "My cat is called Pixel.");
     await expect
       .poll(async () => listed(await openDrawer()), { timeout: 15_000 })

@@ -47,6 +47,37 @@ async function screenshot(page: Page, name: string, width: number, height: numbe
 
 beforeAll(() => mkdirSync(SCREENSHOTS, { recursive: true }));
 
+describe("a first visit", () => {
+  for (const path of ["/", "/chat"]) {
+    it(`is given one identity, however many requests the page sends at once (${path})`, async () => {
+      const page = await newPage();
+      // Playwright leaves cookies out of headers(); headerValue() reads the raw ones.
+      const seen: Array<Promise<void>> = [];
+      const issued: string[] = [];
+      const sent = new Set<string>();
+      page.on("response", (response) => {
+        if (!response.url().includes("/api/")) return;
+        seen.push(
+          response.headerValue("set-cookie").then((header) => {
+            const cookie = /rose_uid=([^;]+)/.exec(header ?? "");
+            if (cookie) issued.push(cookie[1]!);
+          }),
+        );
+      });
+      page.on("request", (request) => {
+        if (!request.url().includes("/api/")) return;
+        seen.push(request.headerValue("cookie").then((header) => void sent.add(/rose_uid=([^;]+)/.exec(header ?? "")?.[1] ?? "none")));
+      });
+      await page.goto(path);
+      await page.waitForLoadState("networkidle");
+      await Promise.all(seen);
+      expect(issued).toHaveLength(1);
+      expect([...sent].filter((id) => id !== "none")).toEqual(issued);
+      expect(problemsOf(page)).toEqual([]);
+    });
+  }
+});
+
 describe("serving the web app", () => {
   it("answers client routes with index.html, caches hashed assets for good, and leaves the API and metrics alone", async () => {
     for (const path of ["/", "/chat", "/somewhere/else"]) {

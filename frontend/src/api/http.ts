@@ -90,12 +90,27 @@ async function send(path: string, init: RequestInit): Promise<Response> {
   return sendOnce(path, init);
 }
 
+/**
+ * Settles when the page's first request has been answered. On a first visit the person has no identity
+ * cookie yet, and every request that reaches the server without one is given a new identity: several
+ * first requests sent at once would each get their own, and whichever cookie the browser stored last
+ * would win, leaving the page holding a conversation that belongs to another identity. So the first
+ * request goes alone and the others wait for its answer, whose cookie they then carry. Afterwards
+ * requests go out in parallel as usual; the wait costs one round trip once per page load.
+ */
+let firstAnswered: Promise<void> | null = null;
+
 async function sendOnce(path: string, init: RequestInit): Promise<Response> {
+  let answered: (() => void) | undefined;
+  if (firstAnswered) await firstAnswered;
+  else firstAnswered = new Promise<void>((resolve) => (answered = resolve));
   try {
     return await fetch(`${API}${path}`, { credentials: "same-origin", ...init });
   } catch (error) {
     if ((error as Error).name === "AbortError") throw error;
     throw new ApiError(0, "network", "Rose can't be reached right now.");
+  } finally {
+    answered?.();
   }
 }
 
