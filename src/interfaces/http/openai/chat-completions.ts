@@ -5,6 +5,7 @@ import { newId } from "../../../core/ids.js";
 import { annotateContext } from "../../../core/request-context.js";
 import { LLM_NOT_CONFIGURED, type ThreadHistory } from "../../../graph/turn-runner.js";
 import { isTimezone } from "../../../modules/character/activity.js";
+import type { Sampling } from "../../../modules/llm/chat-provider.js";
 import { type ConversationOpening, openingFingerprints } from "../../../modules/client-conversations/fingerprint.js";
 import type { HttpDeps } from "../context.js";
 import { jsonBody } from "../middleware/body-type.js";
@@ -32,8 +33,9 @@ export const chatCompletionsRoute = defineRoute({
     "so only the newest user message is a new turn; the history before it is the client's copy. The thread is named by the X-Rose-Session header or",
     "`metadata.session_id` (the person's own, else 404); otherwise it is found from the conversation's opening messages, so a client that resends a",
     "conversation keeps one thread and a new conversation starts a new one. The response's X-Rose-Session header names the thread.",
-    "System messages reach Rose as the client's instructions, beneath her own rules. `temperature`, `top_p` and `max_tokens` are accepted and",
-    "validated; Rose answers with her configured model settings and her own short, spoken style.",
+    "System messages reach Rose as the client's instructions, beneath her own rules. `temperature` and `top_p` apply to her reply (not to her",
+    'own analysis of the turn); `max_completion_tokens` (or `max_tokens`) caps it, and a reply cut there ends with `finish_reason: "length"` and is',
+    "kept in the thread as the client received it. Help in a crisis is added to a reply whatever its limit.",
   ].join(" "),
   tag: "OpenAI-compatible",
   auth: "apiKey",
@@ -51,6 +53,17 @@ export const chatCompletionsRoute = defineRoute({
     },
   },
 });
+
+/** The client's own sampling settings, when it sent any (null means "the default", as in OpenAI's API). */
+function samplingOf(body: ChatCompletionRequest): { sampling?: Sampling } {
+  const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? undefined;
+  const sampling: Sampling = {
+    ...(body.temperature != null ? { temperature: body.temperature } : {}),
+    ...(body.top_p != null ? { topP: body.top_p } : {}),
+    ...(maxTokens !== undefined ? { maxTokens } : {}),
+  };
+  return Object.keys(sampling).length > 0 ? { sampling } : {};
+}
 
 /** About four characters a token for English: an estimate, said so in the documentation. */
 const estimateTokens = (text: string) => Math.ceil(text.length / 4);
@@ -134,6 +147,7 @@ export function chatCompletionRoutes(deps: HttpDeps): Router {
         timezone: isTimezone(zone) ? zone : config.defaultTimezone,
         clientInstructions: conversation.instructions,
         ...(regenerate ? { replace: "last" as const } : {}),
+        ...samplingOf(body),
       },
     };
   }
@@ -161,7 +175,14 @@ export function chatCompletionRoutes(deps: HttpDeps): Router {
         object: "chat.completion",
         created,
         model: body.model,
-        choices: [{ index: 0, message: { role: "assistant", content: result.reply, refusal: null }, logprobs: null, finish_reason: "stop" }],
+        choices: [
+          {
+            index: 0,
+            message: { role: "assistant", content: result.reply, refusal: null },
+            logprobs: null,
+            finish_reason: result.truncated ? "length" : "stop",
+          },
+        ],
         usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
       });
       return;
@@ -175,7 +196,7 @@ export function chatCompletionRoutes(deps: HttpDeps): Router {
     let open = true;
     res.on("close", () => (open = false));
     const send = (data: unknown) => open && res.write(`data: ${JSON.stringify(data)}\n\n`);
-    const chunk = (delta: { role?: "assistant"; content?: string }, finish: "stop" | null) => ({
+    const chunk = (delta: { role?: "assistant"; content?: string }, finish: "stop" | "length" | null) => ({
       id,
       object: "chat.completion.chunk",
       created,
@@ -189,7 +210,7 @@ export function chatCompletionRoutes(deps: HttpDeps): Router {
       const result = await turns.start(input, (text) => send(chunk({ content: text }, null))).reply;
       await sessions.touch(thread.sessionId);
       await linkOpening(thread, result.reply);
-      send(chunk({}, "stop"));
+      send(chunk({}, result.truncated ? "length" : "stop"));
       if (body.stream_options?.include_usage) {
         const completionTokens = estimateTokens(result.reply);
         send({
