@@ -151,6 +151,63 @@ describe("POST /v1/chat/completions with OpenAI's client", () => {
   });
 });
 
+describe("a client's own housekeeping (Open WebUI's title and tag tasks)", () => {
+  const titleTask = [
+    "### Task:",
+    "Generate a concise, 3-5 word title with an emoji summarizing the chat history.",
+    "### Output:",
+    'JSON format: { "title": "your concise title here" }',
+    "### Chat History:",
+    "<chat_history>",
+    "USER: My sister Anna is visiting from Lisbon next week.",
+    "ASSISTANT: How lovely! What are you planning to do together?",
+    "</chat_history>",
+  ].join("\n");
+
+  it("answers the app's prompt with the small model as written, streamed or not, and stores nothing", async () => {
+    harness.sim.script({ match: { model: "sim-small", anyMessage: "### Task:" }, reply: { content: '{ "title": "🌍 Anna visits from Lisbon" }' } });
+    const { openai, server } = await roseWithKey();
+    await complete(openai, [{ role: "user", content: "Hello Rose" }]);
+    const sessionsBefore = countRows(server, "sessions");
+    const repliesBefore = replyRequests().length;
+
+    const { data, response } = await openai.chat.completions.create({ model: "rose", messages: [{ role: "user", content: titleTask }] }).withResponse();
+    expect(data.choices[0]!.message.content).toBe('{ "title": "🌍 Anna visits from Lisbon" }');
+    expect(data.choices[0]!.finish_reason).toBe("stop");
+    expect(response.headers.get("x-rose-session")).toBeNull();
+    const stream = await openai.chat.completions.create({ model: "rose", messages: [{ role: "user", content: titleTask }], stream: true });
+    let streamed = "";
+    for await (const chunk of stream) streamed += chunk.choices[0]?.delta.content ?? "";
+    expect(streamed).toBe('{ "title": "🌍 Anna visits from Lisbon" }');
+
+    // Exactly the app's prompt reached the model, once per request: no character, no routing, no memory analysis.
+    const asked = harness.sim.requests({ endpoint: "chat" }).filter((r) => r.messages!.some((m) => m.content.includes("Anna is visiting")));
+    expect(asked.map((r) => [r.model, r.messages!.map((m) => m.role)])).toEqual([
+      ["sim-small", ["user"]],
+      ["sim-small", ["user"]],
+    ]);
+    expect(asked[0]!.messages![0]!.content).toBe(titleTask);
+    expect(replyRequests()).toHaveLength(repliesBefore);
+    expect(countRows(server, "sessions")).toBe(sessionsBefore);
+    const listed = await server.client.json<{ sessions: unknown[] }>("GET", "/api/v1/sessions");
+    expect(listed.body.sessions).toHaveLength(1);
+  });
+
+  it("is still a conversation when the words come inside one (a person quoting a task, a task after other messages)", async () => {
+    harness.sim.script({ match: { model: "sim-chat" }, reply: { content: "That looks like a template, dear." } });
+    const { openai } = await roseWithKey();
+    const quoted = await complete(openai, [{ role: "user", content: `Look what I found: ${titleTask}` }]);
+    expect(quoted.completion.choices[0]!.message.content).toBe("That looks like a template, dear.");
+    expect(quoted.sessionId).toMatch(/^[0-9a-f-]{36}$/);
+    const later = await complete(openai, [
+      { role: "user", content: "Hello" },
+      { role: "assistant", content: "Hello, dear." },
+      { role: "user", content: titleTask },
+    ]);
+    expect(later.completion.choices[0]!.message.content).toBe("That looks like a template, dear.");
+  });
+});
+
 describe("refusals in OpenAI's shape, storing nothing", () => {
   it("401 for a missing, unknown or revoked key; a browser's identity cookie is not a key", async () => {
     const { server, key, openai } = await roseWithKey();
