@@ -1,6 +1,7 @@
-import { type FormEvent, useId, useRef, useState } from "react";
+import { useId, useRef, useState } from "react";
 import { friendlyError } from "../api/http";
 import { type Account, changeEmail, isPasskeyCancel, passkeysSupported, registerPasskey, removePasskey } from "./account-api";
+import { useAccountChange } from "./AccountDialogs";
 import { SmallDialog } from "./ConfirmDialog";
 import { useAccount } from "./use-account";
 
@@ -90,28 +91,11 @@ export function PasskeysDialog({ account, onClose }: { account: Account; onClose
 
 /** A new email to sign in with; the current password confirms it when the account has one. */
 export function ChangeEmailDialog({ account, onClose }: { account: Account; onClose: () => void }) {
-  const { reload } = useAccount();
   const [email, setEmail] = useState(account.email ?? "");
   const [password, setPassword] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, submit } = useAccountChange(() => changeEmail(email, account.has_password ? password : undefined), onClose);
   const first = useRef<HTMLInputElement>(null);
   const id = useId();
-
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await changeEmail(email, account.has_password ? password : undefined);
-      await reload();
-      onClose();
-    } catch (caught) {
-      setError(friendlyError(caught));
-    } finally {
-      setBusy(false);
-    }
-  };
 
   return (
     <SmallDialog title={account.email ? "Change your email" : "Add an email"} titleId={`${id}-title`} onClose={onClose} initialFocus={first}>
