@@ -115,6 +115,7 @@ export class OpenAiRealtimeRecognizer implements StreamingSpeechToText {
     const partials = new Map<string, string>();
     const fail = (message: string) => new ProviderError({ provider: this.provider, kind: "network", message });
 
+    let onAbort = () => {};
     const opened = new Promise<void>((resolve, reject) => {
       realtime.on("session.updated", () => resolve());
       realtime.on("error", (error: OpenAIRealtimeError) => {
@@ -125,7 +126,9 @@ export class OpenAiRealtimeRecognizer implements StreamingSpeechToText {
       realtime.socket.on("close", (code, reason) => {
         if (!open) reject(fail(`the stream closed before the session was ready (${code}${reason.length ? ` ${reason.toString()}` : ""})`));
       });
-      signal.addEventListener("abort", () => reject(fail("timed out")), { once: true });
+      // The signal bounds the opening only (the guard's attempt timeout); the stream then lives as long as the call.
+      onAbort = () => reject(fail("timed out"));
+      signal.addEventListener("abort", onAbort, { once: true });
     });
     realtime.socket.once("open", () => realtime.send({ type: "session.update", session }));
 
@@ -158,6 +161,8 @@ export class OpenAiRealtimeRecognizer implements StreamingSpeechToText {
     } catch (error) {
       realtime.socket.terminate();
       throw error;
+    } finally {
+      signal.removeEventListener("abort", onAbort);
     }
     open = true;
     const resample = pcmResampler(options.sampleRate);
@@ -184,13 +189,11 @@ export class OpenAiRealtimeRecognizer implements StreamingSpeechToText {
 export const openAiRealtime = defineProvider({
   id: "openai-realtime",
   env: () =>
-    z
-      .object({ OPENAI_API_KEY: optionalString, OPENAI_BASE_URL: url.optional(), OPENAI_REALTIME_STT_MODEL: optionalString })
-      .transform((env) => ({
-        apiKey: env.OPENAI_API_KEY,
-        baseUrl: env.OPENAI_BASE_URL,
-        model: env.OPENAI_REALTIME_STT_MODEL ?? OPENAI_REALTIME_DEFAULT_MODEL,
-      })),
+    z.object({ OPENAI_API_KEY: optionalString, OPENAI_BASE_URL: url.optional(), OPENAI_REALTIME_STT_MODEL: optionalString }).transform((env) => ({
+      apiKey: env.OPENAI_API_KEY,
+      baseUrl: env.OPENAI_BASE_URL,
+      model: env.OPENAI_REALTIME_STT_MODEL ?? OPENAI_REALTIME_DEFAULT_MODEL,
+    })),
   missing: (s) => (s.apiKey ? null : "needs OPENAI_API_KEY: set it to your OpenAI API key"),
   // Opted into by name only: OPENAI_API_KEY and OPENAI_BASE_URL also serve OpenAI-compatible servers that have no Realtime API.
   autoSelect: () => false,
