@@ -115,8 +115,9 @@ describe("OpenAI Realtime transcription session", () => {
     void quick.final.then((t) => order.push(t));
     feed(slow.stream, speech);
     feed(slow.stream, silence(600));
-    // The slow stream's speech is heard (and its rule taken) first.
-    await expect.poll(() => realtimeRequests()[0]!.body !== null && (realtimeRequests()[0]!.body as { audio_ms: number }).audio_ms > 0).toBe(true);
+    // The slow stream's speech is all heard (and its rule taken) before the quick one speaks.
+    const sentMs = ((speech.length + silence(600).length) / 32_000) * 1000;
+    await expect.poll(() => ((realtimeRequests()[0]!.body as { audio_ms: number } | null)?.audio_ms ?? 0) > sentMs - 1).toBe(true);
     feed(quick.stream, speech);
     feed(quick.stream, silence(600));
     await Promise.all([slow.final, quick.final]);
