@@ -130,8 +130,12 @@ describe("OpenAI Realtime transcription session", () => {
 
   it("fails to open when the service refuses the socket or never configures the session, and reports a stream that breaks", async () => {
     sim.script({ match: { endpoint: "realtime" }, fail: { status: 503, message: "Service unavailable" } });
-    await expect(openStream()).rejects.toThrow(/could not|503|closed/i);
+    // As the guard needs them: a refused upgrade by its status (a 503 is worth retrying, a bad key is not).
+    await expect(openStream()).rejects.toMatchObject({ kind: "server", status: 503 });
     expect(realtimeRequests()[0]).toMatchObject({ status: 503 });
+    sim.reset();
+    sim.script({ match: { endpoint: "realtime" }, fail: { status: 401, message: "Incorrect API key provided." } });
+    await expect(openStream()).rejects.toMatchObject({ kind: "client", status: 401, retryable: false });
 
     sim.reset();
     sim.script({ match: { endpoint: "realtime" }, fail: { hang: true } });
@@ -139,7 +143,7 @@ describe("OpenAI Realtime transcription session", () => {
     const abort = new AbortController();
     const opening = recognizer.open({ sampleRate: 16_000, endOfSpeechMs: 300 }, { onResult: () => {}, onError: () => {} }, abort.signal);
     setTimeout(() => abort.abort(), 200); // the guard's attempt timeout, in short
-    await expect(opening).rejects.toThrow(/timed out/);
+    await expect(opening).rejects.toMatchObject({ kind: "timeout" });
 
     sim.reset();
     sim.script({ match: { endpoint: "realtime" }, times: 1, reply: { transcript: "I went for a long walk." } });

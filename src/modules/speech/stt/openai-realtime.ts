@@ -7,7 +7,7 @@ import type { RealtimeTranscriptionSessionCreateRequest } from "openai/resources
 import { z } from "zod";
 import { optionalString, url } from "../../../core/env-schema.js";
 import { defineProvider } from "../../../core/providers.js";
-import { ProviderError } from "../../../core/resilience/provider-error.js";
+import { kindOfStatus, ProviderError, type ProviderErrorKind } from "../../../core/resilience/provider-error.js";
 import type { RecognitionHandlers, RecognitionStream, StreamingSpeechToText } from "./streaming-types.js";
 
 /**
@@ -113,7 +113,8 @@ export class OpenAiRealtimeRecognizer implements StreamingSpeechToText {
     let speaking = false;
     let uncommittedMs = 0;
     const partials = new Map<string, string>();
-    const fail = (message: string) => new ProviderError({ provider: this.provider, kind: "network", message });
+    const fail = (message: string, kind: ProviderErrorKind = "network", status?: number) =>
+      new ProviderError({ provider: this.provider, kind, message, ...(status ? { status } : {}) });
 
     let onAbort = () => {};
     const opened = new Promise<void>((resolve, reject) => {
@@ -121,13 +122,17 @@ export class OpenAiRealtimeRecognizer implements StreamingSpeechToText {
       realtime.on("error", (error: OpenAIRealtimeError) => {
         // Before the session is configured any error fails the opening; after it, the service's error
         // events are recoverable (the session stays open), and a broken socket shows as its close.
-        if (!open) reject(fail(error.error ? `${error.error.message} (${error.error.code ?? error.error.type})` : error.message));
+        if (open) return;
+        // The service refused the session's settings (no retry helps), or the upgrade itself was refused (ws: "Unexpected server response: 503").
+        if (error.error) return reject(fail(`${error.error.message} (${error.error.code ?? error.error.type})`, "client"));
+        const status = Number(/Unexpected server response: (\d{3})/.exec(error.message)?.[1]) || undefined;
+        reject(fail(error.message, status ? kindOfStatus(status) : "network", status));
       });
       realtime.socket.on("close", (code, reason) => {
         if (!open) reject(fail(`the stream closed before the session was ready (${code}${reason.length ? ` ${reason.toString()}` : ""})`));
       });
       // The signal bounds the opening only (the guard's attempt timeout); the stream then lives as long as the call.
-      onAbort = () => reject(fail("timed out"));
+      onAbort = () => reject(fail("timed out", "timeout"));
       signal.addEventListener("abort", onAbort, { once: true });
     });
     realtime.socket.once("open", () => realtime.send({ type: "session.update", session }));
