@@ -134,6 +134,7 @@ export class OpenAiRealtimeRecognizer implements StreamingSpeechToText {
       // The signal bounds the opening only (the guard's attempt timeout); the stream then lives as long as the call.
       onAbort = () => reject(fail("timed out", "timeout"));
       signal.addEventListener("abort", onAbort, { once: true });
+      if (signal.aborted) onAbort();
     });
     realtime.socket.once("open", () => realtime.send({ type: "session.update", session }));
 
