@@ -21,7 +21,7 @@ function Call({ call, onEnd }: { call: LiveCall; onEnd: () => void }) {
       {snapshot.error && <p className="live-call-error">{snapshot.error}</p>}
       <ol className="live-call-transcript" aria-label="The call so far" aria-live="polite">
         {snapshot.lines.map((line, i) => (
-          <li key={i} className={`live-line ${line.who}${line.settled ? "" : " partial"}`}>
+          <li key={i} className={`live-line ${line.who}${line.settled ? "" : " partial"}${line.interrupted ? " interrupted" : ""}`}>
             <strong>{line.who === "you" ? "You" : "Rose"}:</strong> {line.text}
             {line.interrupted && <em> (interrupted)</em>}
           </li>
