@@ -36,22 +36,25 @@ async function screenshot(page: Page, name: string, width: number): Promise<void
 }
 
 describe("the live call panel's look and accessibility", () => {
-  for (const [name, width, height] of [
-    ["phone", 390, 844],
-    ["desktop", 1280, 860],
+  for (const [name, width, height, colorScheme] of [
+    ["phone", 390, 844, "light"],
+    ["desktop", 1280, 860, "light"],
+    // The dark scheme has its own palette: its contrast is checked too.
+    ["phone, dark", 390, 844, "dark"],
   ] as const) {
     it(`is calm, quiet for assistive technology until words settle, and passes axe with a call running (${name})`, { timeout: 120_000 }, async () => {
       app.sim.script({ match: { endpoint: "listen" }, reply: { transcript: SPOKEN } });
       app.sim.script({ match: { model: "sim-chat" }, reply: { content: REPLY } });
-      const page = await app.newPage(width, height, { bypassCSP: true, reducedMotion: "reduce" });
+      const page = await app.newPage(width, height, { bypassCSP: true, reducedMotion: "reduce", colorScheme });
+      const shot = (moment: string) => screenshot(page, `${moment}${colorScheme === "dark" ? "-dark" : ""}`, width);
       await page.goto("/");
       const start = page.getByRole("button", { name: "Start a live call" });
-      await screenshot(page, "before", width);
+      await shot("before");
       await start.click();
       await expect.poll(() => page.locator(".live-call").getAttribute("data-status"), { timeout: 15_000 }).toBe("listening");
       // The call's way out has the focus once it opens.
       expect(await page.evaluate("document.activeElement?.textContent")).toBe("End call");
-      await screenshot(page, "listening", width);
+      await shot("listening");
 
       // A partial transcript shows, tentative, while nothing announced is partial: every "You said" is the whole sentence.
       let atPartial: { partial: string | null; announced: string[] } | undefined;
@@ -69,19 +72,19 @@ describe("the live call panel's look and accessibility", () => {
         .toBe(true);
       expect(SPOKEN.startsWith(atPartial!.partial!)).toBe(true);
       expect(atPartial!.announced.filter((line) => line.startsWith("You said")).every((line) => line === `You said: ${SPOKEN}`)).toBe(true);
-      await screenshot(page, "hearing", width);
+      await shot("hearing");
 
       // The final transcript is announced politely; Rose speaks; the person's next words cut her off, marked.
       await expect.poll(() => page.evaluate<string[]>(ANNOUNCED), { timeout: 30_000 }).toContain(`You said: ${SPOKEN}`);
       await expect.poll(() => page.locator(".live-call").getAttribute("data-status"), { timeout: 30_000 }).toBe("speaking");
-      await screenshot(page, "speaking", width);
+      await shot("speaking");
       await expect.poll(() => page.locator(".live-line.rose.interrupted").count(), { timeout: 60_000 }).toBeGreaterThanOrEqual(1);
       await expect
         .poll(async () => (await page.evaluate<string[]>(ANNOUNCED)).some((line) => line.startsWith("Rose, interrupted: ")), {
           timeout: 60_000,
         })
         .toBe(true);
-      await screenshot(page, "interrupted", width);
+      await shot("interrupted");
 
       // Nothing the live regions hold is a partial or a reply being written.
       const liveLines = await page.evaluate<number>(
