@@ -53,7 +53,7 @@ describe("the live call panel's look and accessibility", () => {
       await start.click();
       await expect.poll(() => page.locator(".live-call").getAttribute("data-status"), { timeout: 15_000 }).toBe("listening");
       // The call's way out has the focus once it opens.
-      expect(await page.evaluate("document.activeElement?.textContent")).toBe("End call");
+      await expect.poll(() => page.evaluate("document.activeElement?.textContent")).toBe("End call");
       await shot("listening");
 
       // A partial transcript shows, tentative, while nothing announced is partial: every "You said" is the whole sentence.
@@ -96,7 +96,7 @@ describe("the live call panel's look and accessibility", () => {
       // Ending the call puts the focus back where it started.
       await page.getByRole("button", { name: "End call" }).click();
       await expect.poll(() => start.count()).toBe(1);
-      expect(await page.evaluate("document.activeElement?.textContent")).toBe("Start a live call");
+      await expect.poll(() => page.evaluate("document.activeElement?.textContent")).toBe("Start a live call");
       expect(await axeViolations(page)).toEqual([]);
     });
   }
