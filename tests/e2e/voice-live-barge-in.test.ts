@@ -23,7 +23,7 @@ const REPLY =
   "When you feel ready, I would like to hear what weighed on you most, whether it was the work itself or the people around it. " +
   "There is no rush at all. We can take it slowly, one piece at a time, and I will be right here listening to you.";
 
-const app = useWebApp({ prefix: "rose-e2e-barge-in-", spoken: SPOKEN, pauseMs: 4500, env: { TTS_PROVIDER: "espeak" } });
+const app = useWebApp({ prefix: "rose-e2e-barge-in-", spoken: SPOKEN, pauseMs: 6000, env: { TTS_PROVIDER: "espeak" } });
 
 interface SeenEvent {
   type: string;
@@ -102,7 +102,16 @@ describe("the voice page's live call, interrupted by speaking", () => {
     // The person spoke over Rose while her voice was playing and after some of it had been heard (a loaded
     // machine may put the first interruption before her first clip: the microphone's loop brings more).
     const overHerVoice = (events: SeenEvent[]) => events.find((e) => e.type === "interrupted" && e.playingBefore && e.heard);
-    await expect.poll(async () => overHerVoice(await seenEvents(page)) !== undefined, { timeout: 90_000 }).toBe(true);
+    // Polled as the call's events so far, so a call that went wrong shows what the server said.
+    await expect
+      .poll(
+        async () => {
+          const events = await seenEvents(page);
+          return overHerVoice(events) ? "interrupted over her voice" : JSON.stringify(events.filter((e) => e.type !== "token" && e.type !== "audio"));
+        },
+        { timeout: 90_000 },
+      )
+      .toBe("interrupted over her voice");
     await expect.poll(async () => overHerVoice(await seenEvents(page))!.silencedAfter, { timeout: 5_000 }).toBe(true);
     const events = await seenEvents(page);
     const interruption = overHerVoice(events)!;
