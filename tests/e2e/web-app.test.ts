@@ -78,6 +78,29 @@ describe("a first visit", () => {
   }
 });
 
+describe("on a small phone", () => {
+  for (const width of [390, 360]) {
+    it(`fits ${width} pixels without sideways scrolling, the top bar's controls all on screen`, async () => {
+      const page = await newPage(width, 800);
+      for (const path of ["/", "/chat"]) {
+        await page.goto(path);
+        await page.getByRole("button", { name: "Sign in", exact: true }).waitFor();
+        await page.getByRole("button", { name: /What Rose remembers|Memories/ }).waitFor();
+        expect(await page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(width);
+        const controls = await page.locator(".topbar a, .topbar button").all();
+        for (const control of controls) {
+          const box = await control.boundingBox();
+          if (!box) continue; // not shown at this width (the brand mark on the smallest phones)
+          expect(box.x).toBeGreaterThanOrEqual(0);
+          expect(box.x + box.width).toBeLessThanOrEqual(width);
+        }
+      }
+      await page.screenshot({ path: join(SCREENSHOTS, `topbar-${width}.png`), clip: { x: 0, y: 0, width, height: 90 } });
+      expect(problemsOf(page)).toEqual([]);
+    });
+  }
+});
+
 describe("serving the web app", () => {
   it("answers client routes with index.html, caches hashed assets for good, and leaves the API and metrics alone", async () => {
     for (const path of ["/", "/chat", "/somewhere/else"]) {

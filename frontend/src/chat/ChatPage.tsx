@@ -68,8 +68,8 @@ export function ChatPage() {
           <h1 id="chat-title" className="page-title">
             Write to Rose
           </h1>
-          <button type="button" className="button quiet" onClick={newConversation} disabled={streaming}>
-            New conversation
+          <button type="button" className="button quiet new-conversation-button" onClick={newConversation} disabled={streaming}>
+            New<span className="new-conversation-word"> conversation</span>
           </button>
         </div>
         {startOverError && (
