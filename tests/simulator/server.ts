@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { CONTROL_PREFIX, handleControl } from "./control.js";
 import { deepgramLive } from "./deepgram-live.js";
+import { elevenLabsStreamInput } from "./elevenlabs-stream-input.js";
 import { errorBody } from "./errors.js";
 import { type Exchange, sendError } from "./exchange.js";
 import { type RecordedRequest, type RequestFilter, RequestLog } from "./recorder.js";
@@ -9,7 +10,7 @@ import { credentialProblem, resolveRoute } from "./routes.js";
 import { RuleBook, type SimRule } from "./rules.js";
 
 /**
- * A loopback stand-in for OpenAI, Groq, ElevenLabs and Deepgram (live recognition) that the real SDK clients talk to through
+ * A loopback stand-in for OpenAI, Groq, ElevenLabs (input streaming too) and Deepgram (live recognition) that the real SDK clients talk to through
  * their base-URL settings: scripted replies, latency, injected failures, and a log of every request.
  *
  *   const sim = await startSimulator();
@@ -153,8 +154,9 @@ export async function startSimulator(opts: { port?: number; host?: string } = {}
   });
 
   const live = deepgramLive({ rules, log });
+  const streamInput = elevenLabsStreamInput({ rules, log });
   server.on("upgrade", (req, socket, head) => {
-    if (!live.upgrade(req, socket, head)) socket.end("HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n");
+    if (!live.upgrade(req, socket, head) && !streamInput.upgrade(req, socket, head)) socket.end("HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n");
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -172,6 +174,7 @@ export async function startSimulator(opts: { port?: number; host?: string } = {}
   const close = () =>
     (closing ??= new Promise<void>((resolve, reject) => {
       live.close();
+      streamInput.close();
       server.close((error) => (error ? reject(error) : resolve()));
       // close() alone waits for every connection to end; hanging and keep-alive sockets never would.
       server.closeAllConnections();
