@@ -88,6 +88,7 @@ export function elevenLabsStreamInput({ rules, log }: { rules: RuleBook; log: Re
     let generations = 0;
     let buffer = "";
     let audioSent = 0;
+    let finalSent = false;
     let work: Promise<void> = Promise.resolve();
     let inactivity: NodeJS.Timeout | undefined;
     const hang = rule?.fail?.hang === true;
@@ -200,6 +201,7 @@ export function elevenLabsStreamInput({ rules, log }: { rules: RuleBook; log: Re
               return ws.terminate();
             }
             send({ audio: null, isFinal: true, normalizedAlignment: null, alignment: null });
+            finalSent = true;
             ws.close(1000);
           },
           () => {},
@@ -218,7 +220,8 @@ export function elevenLabsStreamInput({ rules, log }: { rules: RuleBook; log: Re
       stop.abort();
       clearTimeout(inactivity);
       record.finishedAt = Date.now();
-      record.body = { messages, audio_chunks: audioSent };
+      // What the service had said when the socket closed: its audio chunks, and whether it got to the end.
+      record.body = { messages, audio_chunks: audioSent, final: finalSent };
       sockets.delete(ws);
     });
   }
