@@ -242,6 +242,37 @@ describe("a reply spoken over the stream", () => {
     textPerPiece(messages).forEach((text, i) => expectSpokenLength(spoken[i]!.audio, [text]));
   });
 
+  it.each([
+    ["one character at a time", (text: string) => [...text]],
+    ["the whole reply in one piece", (text: string) => [text]],
+    ["words with their spaces", (text: string) => text.split(/(?<= )/)],
+  ])("cuts the same pieces however the words arrive: %s", async (_, tokensOf) => {
+    const tricky = 'Yes. (Well, maybe.) "Dr. Smith said so," she wrote... Okay! 3.5 cups, e.g. flour? Fine.';
+    const speech = speechWith(streamingVoice());
+    const { voice, spoken } = speakThrough(speech, tricky);
+    for (const token of tokensOf(tricky)) voice.write(token);
+    voice.end();
+    const outcome = await voice.finished();
+    expect(outcome.failed).toBe(false);
+    expect(spoken.map((s) => s.text)).toEqual(piecesOf(tricky));
+    expect(spoken.map((s) => s.index)).toEqual([...piecesOf(tricky).keys()]);
+    // Every word went out once, in order, and each clip is the audio of the text flushed for it.
+    const messages = sentMessages();
+    expect(
+      messages
+        .map((m) => m.text)
+        .join("")
+        .replace(/\s+/g, " ")
+        .trim(),
+    ).toBe(tricky);
+    const texts = textPerPiece(messages);
+    expect(texts).toHaveLength(spoken.length);
+    texts.forEach((text, i) => {
+      expect(text.replace(/\s+/g, " ").trim()).toContain(spoken[i]!.text);
+      expectSpokenLength(spoken[i]!.audio, [text]);
+    });
+  });
+
   it("falls back to sentence-by-sentence speech when the socket cannot open, losing no sentence", async () => {
     sim.script({ match: { endpoint: "speech", stream: true }, times: 1, fail: { status: 503 } });
     const speech = speechWith(streamingVoice());
