@@ -113,6 +113,8 @@ export function openStreamInput(provider: string, request: StreamInputRequest, h
     let stallTimer: NodeJS.Timeout | undefined;
     /** The piece being written, as written so far: its letters are what its audio must speak. */
     let pieceText = "";
+    /** Whether the service sends alignment (it does by default): without it, pieces cannot be told apart. */
+    let aligned = false;
 
     const onAbort = () => {
       if (opened) return;
@@ -182,7 +184,14 @@ export function openStreamInput(provider: string, request: StreamInputRequest, h
         return;
       }
       if (typeof message.audio === "string" && message.audio.length > 0) {
-        const chars = (message.alignment?.chars ?? message.normalizedAlignment?.chars ?? []).join("");
+        const alignment = message.alignment ?? message.normalizedAlignment;
+        if (!alignment && !aligned) {
+          // Without alignment the audio cannot be cut per sentence; better the other path from the start than one clip for all.
+          fail(new ProviderError({ provider, kind: "server", message: "the audio came without alignment, so it cannot be cut per sentence" }));
+          return;
+        }
+        aligned ||= !!alignment;
+        const chars = (alignment?.chars ?? []).join("");
         const count = countOf(chars);
         // A chunk with words while the head's words are all spoken starts the next piece.
         if (count.letters > 0 && queue[0] && wordsSpoken(queue[0]) && queue.length > 1) deliverHead();
@@ -243,8 +252,8 @@ export function openStreamInput(provider: string, request: StreamInputRequest, h
       send(initializeMessage(request));
       const endPiece = () => {
         if (over || ended) return;
-        const piece = queue.at(-1);
-        if (!piece || piece.expected !== null) return;
+        // Every call is a piece, so indices stay in step (one with no text fails below: nothing to speak is owed audio).
+        const piece = openPiece();
         piece.expected = countOf(pieceText);
         pieceText = "";
         // Text must end with a space; the flush makes the service generate this piece now.
@@ -262,7 +271,7 @@ export function openStreamInput(provider: string, request: StreamInputRequest, h
         endPiece,
         end() {
           if (over || ended) return;
-          endPiece();
+          if (queue.at(-1)?.expected === null) endPiece(); // text written since the last piece ended
           ended = true;
           if (queue.length === 0) {
             stop();
