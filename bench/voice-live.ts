@@ -15,6 +15,9 @@
  * Barge-in: in a call where Rose is speaking, from the first frame of the person's speech to the
  * `interrupted` event (no audio is sent after it, so this bounds "Rose's last audio frame sent").
  * Concurrency: 20 calls at once, each one turn; on time = first audio within 1.5× the single-call median.
+ * Synthesis paths: the same live turn with ElevenLabs sentence by sentence over HTTP (the runs above) and
+ * over its stream-input WebSocket (ELEVENLABS_STREAMING=websocket: a second Rose on a second simulator,
+ * each generation paced like the HTTP request for the same text).
  * Rose runs as her own process (src/main.ts); the simulator and the clients share this one.
  */
 import { SentenceSplitter, spokenSentenceSplitter } from "../src/modules/speech/sentence-splitter.js";
@@ -24,7 +27,7 @@ import { type ChildRose, spawnRose } from "../tests/helpers/child-rose.js";
 import { tempDataDir } from "../tests/helpers/rose-server.js";
 import { startSimulator } from "../tests/simulator/server.js";
 import { percentile, round } from "./stats.js";
-import { LATENCY, physicalLimitMs, REPLY, scriptProviders, streamingFirstAudioMs } from "./voice-latency.js";
+import { LATENCY, physicalLimitMs, REPLY, scriptProviders, streamingFirstAudioMs, ttsTotalMs } from "./voice-latency.js";
 
 const STREAMING_FINAL_MS = 150;
 const FRAME_MS = (FRAME_BYTES / 2 / 16_000) * 1000;
@@ -74,6 +77,47 @@ async function bargeIn(url: string, cookie: string): Promise<{ bargeInMs: number
     return { bargeInMs: interrupted.at - started, audioAfterSpeechMs: Math.max(0, lastAudio.at - started) };
   } finally {
     call.close();
+  }
+}
+
+/** End of speech → first audio on live calls whose voice is ElevenLabs' stream-input socket: its own simulator and Rose. */
+async function websocketSynthesisRuns(pieces: string[], iterations: number): Promise<number[]> {
+  const sim = await startSimulator();
+  scriptProviders(sim, pieces);
+  sim.script({
+    match: { endpoint: "listen" },
+    reply: { transcript: "I went for a long walk by the river this evening." },
+    latency: { totalMs: STREAMING_FINAL_MS },
+  });
+  // Newest rule wins: each generation (one per flushed sentence) is paced like the HTTP request for the first piece.
+  sim.script({ match: { endpoint: "speech", stream: true }, latency: { firstByteMs: LATENCY.ttsFirstByteMs, totalMs: ttsTotalMs(pieces[0]!) } });
+  const dir = tempDataDir("rose-bench-live-ws-");
+  let rose: ChildRose | undefined;
+  try {
+    rose = await spawnRose({
+      DATA_DIR: dir.path,
+      OPENAI_BASE_URL: sim.openaiBaseUrl,
+      OPENAI_API_KEY: "bench",
+      CHAT_MODEL: "sim-chat",
+      SMALL_MODEL: "sim-small",
+      ELEVENLABS_API_KEY: "bench",
+      ELEVENLABS_BASE_URL: sim.elevenlabsBaseUrl,
+      ELEVENLABS_STREAMING: "websocket",
+      DEEPGRAM_API_KEY: "bench",
+      DEEPGRAM_BASE_URL: sim.deepgramBaseUrl,
+      RATE_LIMIT_PER_MINUTE: "0",
+    });
+    const url = rose.client.baseUrl;
+    await liveTurn(url, await identityCookie(url)); // warm-up
+    const runs: number[] = [];
+    for (let i = 0; i < iterations; i++) runs.push((await liveTurn(url, await identityCookie(url))).firstAudioMs);
+    const fellBack = sim.requests({ endpoint: "speech" }).filter((r) => !r.path.endsWith("/stream-input")).length;
+    if (fellBack > 0) throw new Error(`the websocket runs fell back to HTTP ${fellBack} times: the comparison would not be one`);
+    return runs;
+  } finally {
+    await rose?.stop();
+    await sim.close();
+    dir.remove();
   }
 }
 
@@ -136,6 +180,8 @@ export async function voiceLiveBenchmark(iterations = 7, concurrentCalls = 20) {
     const concurrentFirst = concurrent.map((t) => t.firstAudioMs);
     const onTime = concurrentFirst.filter((ms) => ms <= liveMedian * 1.5).length;
 
+    const websocketRuns = await websocketSynthesisRuns(pieces, iterations);
+
     const uploadLimit = physicalLimitMs(sentences[0]!);
     const liveLimit = physicalLimitMs(sentences[0]!, STREAMING_FINAL_MS);
     const uploadMedian = median(upload);
@@ -184,6 +230,12 @@ export async function voiceLiveBenchmark(iterations = 7, concurrentCalls = 20) {
         speech_stopped_after_speech_end_p50_ms: round(median(concurrent.map((t) => t.stoppedMs)), 0),
         server_first_token_from_speech_stopped_p50_ms: round(median(concurrent.map((t) => t.firstTokenMs)), 0),
         on_time: `${onTime}/${concurrentCalls} within 1.5× the single-call median (${round(liveMedian * 1.5, 0)} ms)`,
+      },
+      synthesis_paths: {
+        sentence_by_sentence_http_first_audio_ms: round(liveMedian, 0),
+        stream_input_websocket_first_audio_ms: round(median(websocketRuns), 0),
+        websocket_to_http: round(median(websocketRuns) / liveMedian),
+        websocket_runs_ms: websocketRuns.map((v) => round(v, 0)),
       },
       upload_runs_ms: upload.map((v) => round(v, 0)),
       live_runs_ms: live.map((v) => round(v, 0)),

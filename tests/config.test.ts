@@ -223,5 +223,9 @@ describe("configuration", () => {
     expect(problemsOf({ TTS_PROVIDER: "cartesia" })).toEqual(['TTS_PROVIDER: use elevenlabs, openai, espeak or none (got "cartesia")']);
     // A provider's own variables are validated whether or not it is in the chain.
     expect(problemsOf({ ELEVENLABS_BASE_URL: "eleven" })).toEqual([expect.stringMatching(/^ELEVENLABS_BASE_URL: must be a full URL .*the value is not shown/)]);
+    expect(problemsOf({ ELEVENLABS_API_KEY: "e", ELEVENLABS_STREAMING: "sse" })).toEqual([
+      expect.stringMatching(/^ELEVENLABS_STREAMING: use http \(sentence by sentence\) or websocket/),
+    ]);
+    expect(problemsOf({ ELEVENLABS_API_KEY: "e", ELEVENLABS_STREAMING: "websocket" })).toEqual([]);
   });
 });

@@ -344,6 +344,27 @@ describe("POST /voice/stream", () => {
     expect(parseMp3(whole.bytes).frames).toBe(audio.reduce((n, a) => n + parseMp3(Buffer.from(a.data, "base64")).frames, 0));
   });
 
+  it("with ELEVENLABS_STREAMING=websocket, speaks the reply over one stream-input socket: the same audio events, and the whole reply for replay", async () => {
+    sim.script({ match: { endpoint: "transcription" }, reply: { transcript: "Tell me about the weather." } });
+    sim.script({ match: { model: "sim-chat" }, reply: { content: reply } });
+    const { client } = await rose({ ...elevenLabsEnv(), ELEVENLABS_STREAMING: "websocket" });
+    const { status, events } = await client.stream("/api/v1/voice/stream", voiceForm(recording, "clip.wav"));
+    expect(status).toBe(200);
+    const done = dataOf(events, "done")[0]!;
+    expect(done).toMatchObject({ text: reply, tts_failed: false });
+    const audio = dataOf<{ index: number; text: string; mime: string; data: string }>(events, "audio");
+    const splitter = spokenSentenceSplitter();
+    expect(audio.map((a) => a.text)).toEqual([...splitter.push(reply), ...splitter.flush()]);
+    expect(audio.map((a) => a.index)).toEqual([0, 1, 2, 3]);
+    expect(audio.every((a) => a.mime === "audio/mpeg" && parseMp3(Buffer.from(a.data, "base64")).frames > 0)).toBe(true);
+    const speech = sim.requests({ endpoint: "speech" });
+    // One socket (in the companion's voice, as each sentence request would be), no sentence-by-sentence requests.
+    expect(speech).toHaveLength(1);
+    expect(speech[0]!.path).toMatch(/^\/v1\/text-to-speech\/[^/]+\/stream-input$/);
+    const whole = await fetchAudio(client, done.audio_url);
+    expect(parseMp3(whole.bytes).frames).toBe(audio.reduce((n, a) => n + parseMp3(Buffer.from(a.data, "base64")).frames, 0));
+  });
+
   it("starts the first sentence's audio before the reply has finished", async () => {
     sim.script({ match: { model: "sim-chat" }, reply: { content: reply }, latency: { tokensPerSecond: 40 } });
     const { client } = await rose(elevenLabsEnv());

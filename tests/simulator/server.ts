@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { CONTROL_PREFIX, handleControl } from "./control.js";
 import { deepgramLive } from "./deepgram-live.js";
+import { elevenLabsStreamInput } from "./elevenlabs-stream-input.js";
 import { openAiRealtime } from "./openai-realtime.js";
 import { errorBody } from "./errors.js";
 import { type Exchange, sendError } from "./exchange.js";
@@ -10,7 +11,7 @@ import { credentialProblem, resolveRoute } from "./routes.js";
 import { RuleBook, type SimRule } from "./rules.js";
 
 /**
- * A loopback stand-in for OpenAI (Realtime transcription included), Groq, ElevenLabs and Deepgram (live recognition) that the real SDK clients talk to through
+ * A loopback stand-in for OpenAI (Realtime transcription included), Groq, ElevenLabs (input streaming too) and Deepgram (live recognition) that the real SDK clients talk to through
  * their base-URL settings: scripted replies, latency, injected failures, and a log of every request.
  *
  *   const sim = await startSimulator();
@@ -154,7 +155,7 @@ export async function startSimulator(opts: { port?: number; host?: string } = {}
   });
 
   // WebSocket services, each claiming its own path.
-  const sockets = [deepgramLive({ rules, log }), openAiRealtime({ rules, log })];
+  const sockets = [deepgramLive({ rules, log }), openAiRealtime({ rules, log }), elevenLabsStreamInput({ rules, log })];
   server.on("upgrade", (req, socket, head) => {
     if (!sockets.some((service) => service.upgrade(req, socket, head))) socket.end("HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n");
   });

@@ -12,8 +12,17 @@ export function buildSpeech(parts: { stt: SpeechToText[]; sttMissing?: string; t
   const describe = (providers: Array<SpeechToText | TextToSpeech>) =>
     providers.map((p) => `${p.provider}${p.model ? ` (${p.model})` : ""}`).join(", then ") || "none";
   logger.info("speech configured", { stt: describe(parts.stt), tts: describe(parts.tts) });
+  // Only the first voice's streaming is used: a fallback voice speaks sentence by sentence.
+  const primary = parts.tts[0];
+  const ttsStream = primary?.openInputStream ? { provider: primary, guard: guards.guard(`tts_stream:${primary.provider}`, "tts") } : null;
+  if (ttsStream) logger.info("speech streams replies as they are written", { tts: primary!.provider });
   return new Speech(
-    { stt: speechChain("stt", parts.stt, guards, logger), sttMissing: parts.sttMissing ?? NO_STT, tts: speechChain("tts", parts.tts, guards, logger) },
+    {
+      stt: speechChain("stt", parts.stt, guards, logger),
+      sttMissing: parts.sttMissing ?? NO_STT,
+      tts: speechChain("tts", parts.tts, guards, logger),
+      ttsStream,
+    },
     logger,
   );
 }

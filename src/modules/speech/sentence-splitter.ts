@@ -114,6 +114,14 @@ export class SentenceSplitter {
     this.segmenter = new Intl.Segmenter(locale, { granularity: "sentence" });
   }
 
+  /**
+   * The text pushed but not yet released (always a suffix of everything pushed): what a streaming voice
+   * still holds for the sentence in progress.
+   */
+  get unreleased(): string {
+    return this.pending;
+  }
+
   /** Adds streamed text; returns the sentences it completed (trimmed, in order), often none. Pieces without words ("...", an emoji) are not sentences to speak. */
   push(text: string): string[] {
     return this.take(text);

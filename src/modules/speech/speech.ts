@@ -4,8 +4,9 @@ import type { ServiceHealth } from "../../core/health/service-health.js";
 import type { Logger } from "../../core/logger.js";
 import { FallbackChain } from "../../core/resilience/fallback-chain.js";
 import type { ProviderGuards } from "../../core/resilience/guards.js";
+import type { ProviderGuard } from "../../core/resilience/provider-guard.js";
 import { isProviderError, ProviderError } from "../../core/resilience/provider-error.js";
-import type { AudioClip, SpeechStyle, SpeechToText, SpokenAudio, SynthesizedSpeech, TextToSpeech } from "./types.js";
+import type { AudioClip, SpeechInputHandlers, SpeechInputStream, SpeechStyle, SpeechToText, SpokenAudio, SynthesizedSpeech, TextToSpeech } from "./types.js";
 
 export const STT_UNAVAILABLE = serviceUnavailable(
   "stt_unavailable",
@@ -38,6 +39,8 @@ export interface SpeechProviders {
   sttMissing: string;
   /** Voices standing in for each other (espeak-ng last), or null for text-only replies. */
   tts: FallbackChain<TextToSpeech> | null;
+  /** The first voice's input streaming, when it offers it and it is configured, behind its own guard ("tts_stream:elevenlabs"). */
+  ttsStream?: { provider: TextToSpeech; guard: ProviderGuard } | null;
 }
 
 async function bytesOf(speech: SynthesizedSpeech): Promise<Buffer> {
@@ -107,6 +110,30 @@ export class Speech {
       },
       signal ? { signal } : {},
     );
+  }
+
+  /**
+   * Whether a reply can be spoken over one streaming connection now: the first voice streams, and
+   * neither its stream's breaker nor its own is open (then the chain's next voice speaks, sentence by sentence).
+   */
+  get canStreamSpeech(): boolean {
+    const stream = this.providers.ttsStream;
+    return !!stream && stream.guard.state !== "open" && this.providers.tts?.primary.guard.state !== "open";
+  }
+
+  /**
+   * Opens the first voice's input stream under its guard (breaker, time limit on the opening). Not
+   * retried: the sentence-by-sentence path takes over at once if it cannot open. A stream owing audio
+   * that hears nothing for the voice's timeout (TTS_TIMEOUT_MS) has failed.
+   */
+  openSpeechStream(style: SpeechStyle | undefined, handlers: SpeechInputHandlers, signal?: AbortSignal): Promise<SpeechInputStream> {
+    const stream = this.providers.ttsStream;
+    if (!stream?.provider.openInputStream) return Promise.reject(new Error("the voice does not stream"));
+    const { provider, guard } = stream;
+    return guard.run((attemptSignal) => provider.openInputStream!({ style, signal: attemptSignal, stallMs: guard.policy.timeoutMs }, handlers), {
+      canRetry: () => false,
+      ...(signal ? { signal } : {}),
+    });
   }
 
   /** Reports both to the service's health: providers, models, breaker states, real (cached) probes and who is serving. Neither is needed for readiness: text turns work without them. */

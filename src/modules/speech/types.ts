@@ -43,6 +43,13 @@ export interface TextToSpeech {
   /** The voices a person may choose for this provider (ids or names as the provider takes them). */
   readonly voices?: readonly string[];
   synthesize(text: string, signal: AbortSignal, style?: SpeechStyle): Promise<SynthesizedSpeech>;
+  /**
+   * One connection for a whole reply, text in as it is written and audio out as it is made (ElevenLabs'
+   * stream-input WebSocket), when the provider offers it and it is configured. Resolves once the
+   * connection is open; `signal` bounds the opening only, and a stream owing audio that hears nothing
+   * for `stallMs` has failed.
+   */
+  openInputStream?(options: InputStreamOptions, handlers: SpeechInputHandlers): Promise<SpeechInputStream>;
   /** A round trip that proves the provider can speak (reachable, key accepted, binary installed), without spending credits. */
   probe?(signal: AbortSignal): Promise<void>;
 }
@@ -51,4 +58,36 @@ export interface TextToSpeech {
 export interface SpokenAudio {
   mime: string;
   bytes: Buffer;
+}
+
+/**
+ * A reply's voice over one streaming connection. Text goes in as it is generated, in pieces (a sentence
+ * or a clause each); each piece's audio comes back whole and in order, so it can be sent and played
+ * like a clip synthesized on its own, while the provider hears the reply as one text (one voice, one
+ * prosody) and starts speaking before the next piece is written.
+ */
+export interface SpeechInputStream {
+  /** More of the current piece's text (whole words: a provider may start synthesizing what it has). */
+  write(text: string): void;
+  /** The current piece is complete: synthesize it now. Its audio arrives as one `onPiece`. */
+  endPiece(): void;
+  /** No more text: the stream finishes the pieces it has, says `onDone`, and closes. */
+  end(): void;
+  /** Stops at once (barge-in, or the listener left): the connection closes and nothing more is delivered. */
+  close(): void;
+}
+
+export interface InputStreamOptions {
+  style?: SpeechStyle | undefined;
+  signal: AbortSignal;
+  stallMs: number;
+}
+
+export interface SpeechInputHandlers {
+  /** Piece `index`'s audio (0 for the first piece ended), in order. */
+  onPiece(index: number, audio: SpokenAudio): void;
+  /** After `end()`: every piece's audio has arrived. */
+  onDone(): void;
+  /** The stream broke off (an error from the provider, a dropped connection, a stall): no piece after the last delivered will arrive. */
+  onError(error: Error): void;
 }

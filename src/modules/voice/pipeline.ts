@@ -5,9 +5,10 @@ import type { SessionStore } from "../sessions/types.js";
 import type { AudioStore } from "../speech/audio-store.js";
 import { joinSpokenAudio } from "../speech/join-audio.js";
 import { isNoSpeech, NO_SPEECH_REPLY } from "../speech/no-speech.js";
-import { SentenceSpeaker } from "../speech/sentence-speaker.js";
-import { spokenSentenceSplitter } from "../speech/sentence-splitter.js";
+import { type ReplyVoice, SentenceVoice } from "../speech/reply-voice.js";
+import { SentenceSpeaker, type SpokenSentence } from "../speech/sentence-speaker.js";
 import type { Speech } from "../speech/speech.js";
+import { StreamingVoice } from "../speech/streaming-voice.js";
 import type { AudioClip, SpeechStyle, SpokenAudio } from "../speech/types.js";
 
 /**
@@ -147,6 +148,28 @@ export class VoicePipeline {
   }
 
   /**
+   * How this reply will be voiced: over the first voice's stream when it has one (text forwarded as it is
+   * written), else sentence by sentence. The style is read when synthesis starts: it is known before the
+   * first token (perceived beside memory extraction), so every sentence has it.
+   */
+  private replyVoice(sessionId: string, onSpoken: (sentence: SpokenSentence) => void): ReplyVoice {
+    const { speech, turns, logger } = this.deps;
+    const style = () => turns.voiceStyle(sessionId);
+    const speaker = (firstIndex: number) =>
+      new SentenceSpeaker(
+        (text, abort) => this.speak(text, abort, style()),
+        (spoken) => onSpoken({ ...spoken, index: spoken.index + firstIndex }),
+      );
+    if (!speech.canStreamSpeech) return new SentenceVoice(speaker(0));
+    return new StreamingVoice({
+      open: (handlers, signal) => speech.openSpeechStream(style(), handlers, signal),
+      fallback: speaker,
+      onSpoken,
+      logger,
+    });
+  }
+
+  /**
    * The reply as it is made: tokens as they are generated, and audio clause by clause (the first clause on
    * its own, so Rose's voice starts before her first sentence is done), then `done`. Aborting `signal`
    * stops generation and synthesis; the outcome then says what had been written.
@@ -156,25 +179,16 @@ export class VoicePipeline {
     const { startedAt, signal } = options;
     let firstTokenMs: number | null = null;
     let firstAudioMs: number | null = null;
-    let ttsStarted: number | null = null;
     let written = "";
-    const speaker = this.canSpeak
-      ? new SentenceSpeaker(
-          // The style is known before the first token (perceived beside memory extraction), so every sentence has it.
-          (text, abort) => this.speak(text, abort, turns.voiceStyle(target.sessionId)),
-          ({ index, text, audio }) => {
-            if (signal?.aborted) return;
-            firstAudioMs ??= elapsedSince(startedAt);
-            emit({ type: "audio", index, text, audio });
-          },
-        )
+    const voice = this.canSpeak
+      ? this.replyVoice(target.sessionId, ({ index, text, audio }) => {
+          if (signal?.aborted) return;
+          firstAudioMs ??= elapsedSince(startedAt);
+          emit({ type: "audio", index, text, audio });
+        })
       : null;
-    const say = (sentences: string[]) => {
-      if (!speaker || signal?.aborted) return;
-      for (const sentence of sentences) {
-        ttsStarted ??= performance.now();
-        speaker.say(sentence);
-      }
+    const say = (text: string) => {
+      if (!signal?.aborted) voice?.write(text);
     };
     const sendToken = (text: string) => {
       if (signal?.aborted) return;
@@ -183,7 +197,7 @@ export class VoicePipeline {
       emit({ type: "token", text });
     };
     const onAbort = () => {
-      speaker?.cancel();
+      voice?.cancel();
       if (!options.keepWriting) turns.stop(target.sessionId);
     };
     signal?.addEventListener("abort", onAbort, { once: true });
@@ -193,12 +207,11 @@ export class VoicePipeline {
       if (heard.noSpeech) {
         result = { reply: NO_SPEECH_REPLY, fallback: false };
         sendToken(NO_SPEECH_REPLY);
-        say([NO_SPEECH_REPLY]);
+        if (!signal?.aborted) voice?.sayWhole(NO_SPEECH_REPLY);
       } else {
-        const splitter = spokenSentenceSplitter();
         const running = turns.start({ ...target, message: heard.transcript, forcedRoute: "audio" }, (token) => {
           sendToken(token);
-          say(splitter.push(token));
+          say(token);
         });
         try {
           result = await running.reply;
@@ -207,12 +220,12 @@ export class VoicePipeline {
           if (signal?.aborted) return { interrupted: true, written };
           throw error;
         }
-        say(splitter.flush());
       }
+      if (!signal?.aborted) voice?.end();
       const workflowMs = heard.noSpeech ? 0 : elapsedSince(workflowStarted);
-      const spoken = speaker ? await speaker.finished() : { clips: [], failed: false };
+      const spoken = voice ? await voice.finished() : { clips: [], failed: false };
       if (signal?.aborted) return { interrupted: true, written: result.reply };
-      const ttsMs = ttsStarted === null ? 0 : elapsedSince(ttsStarted);
+      const ttsMs = voice?.startedAt == null ? 0 : elapsedSince(voice.startedAt);
       const listening = options.listening?.() ?? true;
       const audioUrl = spoken.failed || !listening ? null : await this.storeAudio(target.userId, joinSpokenAudio(spoken.clips), target.sessionId);
       await sessions.touch(target.sessionId);
@@ -238,7 +251,7 @@ export class VoicePipeline {
       };
     } finally {
       signal?.removeEventListener("abort", onAbort);
-      if (!signal?.aborted) speaker?.cancel(); // an error midway: stop paying for speech
+      if (!signal?.aborted) voice?.cancel(); // an error midway: stop paying for speech
     }
   }
 }
