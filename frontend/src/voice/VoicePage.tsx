@@ -14,6 +14,9 @@ import { type SpokenMessage, useVoiceHistory } from "./use-voice-history";
 function statusLine(state: VoiceState, mic: MicProblem | null): { title: string; hint: string } {
   if (mic && state.status === "idle") return { title: MIC_HELP[mic].title, hint: "" };
   const hold = state.mode === "hold";
+  // Her opener (or a replay) playing: she is speaking, and talking to her is how to answer.
+  if (state.status === "idle" && state.aloud)
+    return { title: "Rose is speaking", hint: hold ? "Hold the circle to answer her." : "Tap the circle to answer her." };
   switch (state.status) {
     case "idle":
       return hold
@@ -40,6 +43,9 @@ export function VoicePage() {
 
   // Leaving the page ends the conversation: no microphone left open, no voice from an unseen page.
   useEffect(() => () => conversation.stop(), [conversation]);
+
+  // Coming back after a while, Rose may open a new conversation herself, aloud.
+  useEffect(() => conversation.greet(), [conversation]);
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
@@ -102,9 +108,10 @@ export function VoicePage() {
             {reply}
           </p>
         </div>
-        {state.status === "idle" && state.replayUrl && (
+        {state.status === "idle" && !state.aloud && state.replayUrl && (
           <button type="button" className="button quiet replay" onClick={() => conversation.replay()}>
-            <ReplayIcon /> Hear it again
+            {/* The browser would not play her opener before a tap: a way to hear it, never an error. */}
+            <ReplayIcon /> {state.unheard ? "Hear what Rose said" : "Hear it again"}
           </button>
         )}
       </div>
