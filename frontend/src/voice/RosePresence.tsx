@@ -23,7 +23,7 @@ export function presenceOf(state: Pick<VoiceState, "status" | "aloud">): Presenc
 const PETALS = [0, 1, 2, 3, 4].map((i) => (i * 2 * Math.PI) / 5 - Math.PI / 2);
 
 /** How far the petals stand out from the centre (px) in each state, before any voice opens them further. */
-const OPEN: Record<PresenceState, number> = { idle: 9, listening: 11, thinking: 4, speaking: 8 };
+const OPEN: Record<PresenceState, number> = { idle: 13, listening: 15, thinking: 7, speaking: 12 };
 /** How fast the rosette turns (degrees per second): barely in rest, a slow turn while she thinks. */
 const SPIN: Record<PresenceState, number> = { idle: 3, listening: 2, thinking: 24, speaking: 5 };
 /** One breath, in and out. */
@@ -73,7 +73,7 @@ export function RosePresence({ state, micLevel, voiceLevel, reduceMotion }: Prop
     // The breath fades in and out with the idle state rather than stopping mid-breath.
     l.depth += ((state === "idle" ? 1 : 0.2) - l.depth) * Math.min(1, dt / 600);
     breath.set(1 + 0.05 * l.depth * (0.5 - 0.5 * Math.cos(l.phase)));
-    const goal = OPEN[state] + 20 * level + (state === "listening" ? 10 * micLevel.get() : 0);
+    const goal = OPEN[state] + 22 * level + (state === "listening" ? 10 * micLevel.get() : 0);
     open.set(open.get() + (goal - open.get()) * Math.min(1, dt / 120));
     // For people reading the page's state (and tests): how loud she is, in tenths, written only when it changes.
     const tenths = Math.round(level * 10);
@@ -81,6 +81,9 @@ export function RosePresence({ state, micLevel, voiceLevel, reduceMotion }: Prop
       l.shownLevel = tenths;
       form.current.dataset.level = String(tenths / 10);
     }
+    // Whether it is her voice's own loudness, or the stand-in swell.
+    const source = speaking ? (measured === null ? "stand-in" : "voice") : "none";
+    if (form.current && form.current.dataset.source !== source) form.current.dataset.source = source;
   });
 
   const swell = useTransform(voice, (v) => 1 + 0.09 * v);
@@ -90,7 +93,7 @@ export function RosePresence({ state, micLevel, voiceLevel, reduceMotion }: Prop
   const glowScale = useTransform([voice, micLevel] as MotionValue<number>[], ([v, mic]: number[]) => 1 + 0.16 * Math.max(v!, state === "listening" ? mic! : 0));
 
   return (
-    <div className="presence-form" ref={form} aria-hidden="true" data-level="0">
+    <div className="presence-form" ref={form} aria-hidden="true" data-level="0" data-source="none">
       <m.div className="presence-breath" style={{ scale: breath }}>
         <m.div className="presence-glow" style={{ scale: glowScale, opacity: glowOpacity }} />
         <m.div className="presence-body" style={{ scale: swell, rotate: spin }}>

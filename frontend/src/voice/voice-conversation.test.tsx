@@ -411,7 +411,7 @@ describe("the voice conversation, Rose opening it", () => {
     expect(localStorage.getItem("rose.session_id")).toBe("s-opened");
     expect(audio.getAttribute("src")).toBe(OPENER.audioUrl);
     expect(audio.play).toHaveBeenCalled();
-    expect(conversation.getSnapshot()).toMatchObject({ reply: OPENER.opener, transcript: "", aloud: false });
+    expect(conversation.getSnapshot()).toMatchObject({ reply: OPENER.opener, transcript: "", aloud: true });
     audio.dispatchEvent(new Event("playing"));
     expect(conversation.getSnapshot()).toMatchObject({ status: "idle", aloud: true });
     audio.dispatchEvent(new Event("ended"));

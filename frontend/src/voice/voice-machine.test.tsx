@@ -232,7 +232,8 @@ describe("the voice state machine: Rose opening the conversation", () => {
   it("shows her opener as her words in a new turn, speaking while her voice plays, and listens when the person answers", () => {
     const before = { ...tapIdle, transcript: "An old message", reply: "An old reply", replayUrl: "/api/v1/voice/audio/old" };
     let state = run(before, opened);
-    expect(state).toMatchObject({ status: "idle", turn: 1, transcript: "", reply: opened.text, replayUrl: opened.audioUrl, unheard: true, aloud: false });
+    // Speaking from the start (her voice is being fetched), so no play button flashes up meanwhile.
+    expect(state).toMatchObject({ status: "idle", turn: 1, transcript: "", reply: opened.text, replayUrl: opened.audioUrl, unheard: false, aloud: true });
     state = run(state, { type: "ALOUD", event: "started" });
     expect(state).toMatchObject({ status: "idle", aloud: true, unheard: false });
     // Tapping while she speaks is answering her: listening, in a new turn (the controller stops her voice).
@@ -251,7 +252,7 @@ describe("the voice state machine: Rose opening the conversation", () => {
   it("never lands on a page where the person is already talking, and has nothing unheard without audio", () => {
     const listening = run(tapIdle, { type: "TALK" });
     expect(run(listening, opened)).toBe(listening);
-    expect(run(tapIdle, { ...opened, audioUrl: null })).toMatchObject({ reply: opened.text, replayUrl: null, unheard: false });
+    expect(run(tapIdle, { ...opened, audioUrl: null })).toMatchObject({ reply: opened.text, replayUrl: null, unheard: false, aloud: false });
     // Her voice events mean nothing during a turn (its sentences have their own).
     expect(run(listening, { type: "ALOUD", event: "started" })).toBe(listening);
   });

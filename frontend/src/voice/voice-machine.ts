@@ -42,7 +42,7 @@ export interface VoiceState {
   replayUrl: string | null;
   /** While idle: her voice plays outside a turn (her opener, "hear it again"), so she is speaking all the same. */
   aloud: boolean;
-  /** Her last words have a recording nobody has heard yet: the browser would not play it before a tap. */
+  /** Her last words have a recording the browser would not play before a tap: the page offers to play it. */
   unheard: boolean;
   notice: VoiceNotice | null;
 }
@@ -247,13 +247,15 @@ export function voiceReducer(state: VoiceState, event: VoiceEvent): VoiceState {
         transcript: "",
         reply: event.text,
         replayUrl: event.audioUrl,
-        unheard: event.audioUrl !== null,
+        // Her voice is on its way (the controller plays it now): no play button flashes while it loads.
+        aloud: event.audioUrl !== null,
       };
 
     case "ALOUD":
       if (state.status !== "idle") return state;
-      if (event.event === "started") return { ...state, aloud: true, unheard: false };
+      if (event.event === "started") return state.aloud && !state.unheard ? state : { ...state, aloud: true, unheard: false };
       // Refused: the words are on the page already, and "Hear what Rose said" plays them at a tap. Never an error.
+      if (event.event === "refused") return { ...state, aloud: false, unheard: true };
       return state.aloud ? { ...state, aloud: false } : state;
 
     case "SET_MODE":
