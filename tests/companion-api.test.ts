@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { ApiClient } from "./helpers/api-client.js";
 import { spokenWav, voiceForm } from "./helpers/audio.js";
 import { embedded, pngWithText, v2Card, v3Card } from "./helpers/png-card.js";
@@ -318,6 +318,40 @@ describe("openers", () => {
     await client.json("PUT", "/api/v1/companion/settings", { opener: false });
     expect((await client.json("POST", "/api/v1/session/start")).body.opener).toBeNull();
     expect((await client.json("POST", "/api/v1/session/start", { timezone: "Mars/Olympus" })).status).toBe(400);
+  });
+
+  it("keeps her opener as the conversation's first message: its history, its preview, her next reply's context, and its name after the first exchange", async () => {
+    const { client } = await suite.rose(env({ OPENER_AFTER_MINUTES: "0" }));
+    await client.json("POST", "/api/v1/memories", { text: "The user has a job interview on Friday.", type: "event", importance: 0.8 });
+    await client.json("POST", "/api/v1/chat", { message: "hello" });
+    suite.sim.script({ match: { system: "greeting someone who has come back" }, reply: { content: "How did the interview go?" } });
+    const back = (await client.json("POST", "/api/v1/session/start")).body as { session_id: string; opener: string };
+    expect(back.opener).toBe("Welcome back. How did the interview go?");
+
+    // A reload before the person answers still has it.
+    const kept = await client.json("GET", `/api/v1/sessions/${back.session_id}/messages`);
+    expect(kept.body.messages).toEqual([{ id: expect.any(String), role: "assistant", content: back.opener, created_at: expect.any(String) }]);
+    const listed = (await client.json("GET", "/api/v1/sessions")).body.sessions.find((c: { id: string }) => c.id === back.session_id);
+    expect(listed).toMatchObject({ preview: back.opener, message_count: 1, title: null });
+
+    suite.sim.script({ match: { system: "name conversations" }, reply: { content: "The interview" } });
+    suite.sim.script({ match: { model: "sim-chat", lastUser: "went well" }, reply: { content: "Oh, I'm so glad. Tell me everything." } });
+    await client.json("POST", "/api/v1/chat", { session_id: back.session_id, message: "It went well!" });
+    const reply = replyRequests().at(-1)!;
+    expect(reply.messages!.filter((m) => m.role !== "system").map((m) => [m.role, m.content])).toEqual([
+      ["assistant", back.opener],
+      ["user", "It went well!"],
+    ]);
+    expect(systemOf(reply)).toContain(`You opened this conversation by saying: "${back.opener}"`);
+    const history = (await client.json("GET", `/api/v1/sessions/${back.session_id}/messages`)).body.messages.map((m: { content: string }) => m.content);
+    expect(history).toEqual([back.opener, "It went well!", "Oh, I'm so glad. Tell me everything."]);
+    await vi.waitFor(
+      async () => {
+        const named = (await client.json("GET", "/api/v1/sessions")).body.sessions.find((c: { id: string }) => c.id === back.session_id);
+        expect(named).toMatchObject({ title: "The interview", message_count: 3 });
+      },
+      { timeout: 10_000, interval: 50 },
+    );
   });
 
   it("asks in plain words when the small model cannot phrase it", async () => {

@@ -7,7 +7,8 @@ import { useWebApp } from "./support/web-app-harness.js";
  * simulator: a person who told her about an interview comes back (the opener delay is zero here), the
  * page asks for an opener as it opens, shows it as her words, fetches her voice saying it and plays it;
  * her presence around the talk button speaks while it plays (moving with the clip's measured loudness)
- * and rests when it ends. A first visit, with nothing to open with, leaves no empty conversation behind.
+ * and rests when it ends. A first visit, with nothing to open with, leaves no empty conversation behind;
+ * a reload keeps the opener (the conversation's first message) and does not open again.
  */
 const app = useWebApp({
   prefix: "rose-e2e-opener-",
@@ -92,6 +93,15 @@ describe("the voice page when Rose has something to open with", () => {
     expect(await page.evaluate<string | null>("localStorage.getItem('rose.session_id')")).toBe(sessions[0]!.id);
 
     expect(await axeViolations(page)).toEqual([]);
+
+    // A reload before answering keeps her opener (it is the conversation's first message), and she does not open again.
+    const fetchedBefore = audioFetched.length;
+    await page.reload();
+    await expect.poll(() => page.getByTestId("reply").textContent(), { timeout: 10_000 }).toBe(OPENER);
+    await expect.poll(() => page.getByText("Your conversation so far (1 message)").count()).toBe(1);
+    expect(((await (await page.request.get("/api/v1/sessions")).json()) as { sessions: unknown[] }).sessions).toHaveLength(2);
+    expect(await page.evaluate<string[]>("window.__presence.states")).toEqual(["idle"]);
+    expect(audioFetched.length).toBe(fetchedBefore);
     expect(problems).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@ import { type Request, Router } from "express";
 import { z } from "zod";
 import { notFound } from "../../../core/errors.js";
 import { annotateContext } from "../../../core/request-context.js";
-import type { Session, SessionStore } from "../../../modules/sessions/types.js";
+import { previewOf, type Session, type SessionStore } from "../../../modules/sessions/types.js";
 import type { HttpDeps } from "../context.js";
 import { jsonBody } from "../middleware/body-type.js";
 import { parseInput } from "../validation.js";
@@ -34,6 +34,15 @@ export const startBodySchema = z.object({
 export function sessionRoutes({ sessions, turns, audioStore, pictures, companion, memory, speech, config, logger }: HttpDeps): Router {
   const router = Router();
 
+  /** Her opener as the thread's first message and the conversation's preview; a failure only costs the reload, never the opener. */
+  const keepOpener = async (sessionId: string, opener: string) => {
+    try {
+      if (await turns.openWith(sessionId, opener)) await sessions.recordTurn(sessionId, { preview: previewOf(opener), addedMessages: 1, at: new Date() });
+    } catch (error) {
+      logger.warn("the opener could not be kept in the thread", { error: (error as Error).message });
+    }
+  };
+
   router.post("/session/start", jsonBody, async (req, res) => {
     const body = parseInput(startBodySchema, req.body);
     const session = await sessions.create(req.userId);
@@ -48,6 +57,7 @@ export function sessionRoutes({ sessions, turns, audioStore, pictures, companion
       res.status(200).json({ session_id: null, created_at: null, opener: null, ...(body.speak_opener ? { opener_audio_url: null } : {}) });
       return;
     }
+    if (opener) await keepOpener(session.id, opener);
     const openerAudioUrl =
       body.speak_opener && opener
         ? await speakOpener({ speech, audioStore, logger }, { userId: req.userId, sessionId: session.id }, opener, await companion.openerVoice(req.userId))
