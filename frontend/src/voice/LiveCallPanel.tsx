@@ -45,10 +45,12 @@ function Call({ call, onEnd }: { call: LiveCall; onEnd: () => void }) {
  * Live mode: a call that flows turn after turn without tapping, over the live socket. Where the browser
  * or the server cannot hold one, the page's tap-to-talk (upload) path stays the way to talk.
  */
-export function LiveCallPanel() {
+export function LiveCallPanel({ onCall }: { onCall?: (call: LiveCall | null) => void }) {
   const [call, setCall] = useState<LiveCall | null>(null);
   const [failed, setFailed] = useState<string | null>(null);
   useEffect(() => () => call?.stop(), [call]);
+  // The page's presence follows the call while there is one.
+  useEffect(() => onCall?.(call), [call, onCall]);
   if (!canCallLive()) return null;
 
   const start = () => {

@@ -3,7 +3,7 @@ import { type KeyboardEvent, type MouseEvent, type PointerEvent, useEffect, useR
 import { DotsIcon, MicIcon, WaveIcon } from "../app/icons";
 import type { VoiceConversation } from "./voice-conversation";
 import type { VoiceState } from "./voice-machine";
-import { presenceOf, RosePresence } from "./RosePresence";
+import { type PresenceState, presenceOf, RosePresence } from "./RosePresence";
 
 /**
  * The large talk control, at the heart of Rose's presence (see RosePresence): the button is the one
@@ -40,7 +40,13 @@ function StateIcon({ state }: { state: VoiceState }) {
   return <MicIcon className="talk-icon" data-icon="microphone" />;
 }
 
-export function TalkControl({ state, conversation }: { state: VoiceState; conversation: VoiceConversation }) {
+/** A live call's state for the presence, when one is under way (it has its own microphone and voice). */
+export interface LivePresence {
+  state: PresenceState;
+  voiceLevel: () => number | null;
+}
+
+export function TalkControl({ state, conversation, live = null }: { state: VoiceState; conversation: VoiceConversation; live?: LivePresence | null }) {
   const reduceMotion = useReducedMotion() ?? false;
   const level = useMotionValue(0);
   const smoothLevel = useSpring(level, { stiffness: 180, damping: 24 });
@@ -97,8 +103,13 @@ export function TalkControl({ state, conversation }: { state: VoiceState; conver
       : { onClick: () => conversation.gesture({ type: "TALK" }) };
 
   return (
-    <div className="talk presence" data-status={status} data-state={presenceOf(state)}>
-      <RosePresence state={presenceOf(state)} micLevel={smoothLevel} voiceLevel={() => conversation.voiceLevel()} reduceMotion={reduceMotion} />
+    <div className="talk presence" data-status={status} data-state={live?.state ?? presenceOf(state)}>
+      <RosePresence
+        state={live?.state ?? presenceOf(state)}
+        micLevel={smoothLevel}
+        voiceLevel={live?.voiceLevel ?? (() => conversation.voiceLevel())}
+        reduceMotion={reduceMotion}
+      />
       <m.button
         type="button"
         className="talk-button"

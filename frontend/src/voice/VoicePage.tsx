@@ -1,5 +1,5 @@
 import { AnimatePresence, m } from "framer-motion";
-import { useCallback, useEffect, useState, useSyncExternalStore } from "react";
+import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from "react";
 import { ReplayIcon } from "../app/icons";
 import { canRecord } from "./microphone";
 import { TalkControl } from "./TalkControl";
@@ -8,6 +8,9 @@ import type { MicProblem, VoiceNotice, VoiceState } from "./voice-machine";
 import { MIC_HELP, NoticeBox } from "./VoiceNotice";
 import { ConversationSoFar } from "./ConversationSoFar";
 import { LiveCallPanel } from "./LiveCallPanel";
+import type { LiveCall, LiveCallStatus } from "./live-call";
+import type { PresenceState } from "./RosePresence";
+import type { LivePresence } from "./TalkControl";
 import { type SpokenMessage, useVoiceHistory } from "./use-voice-history";
 
 /** One thing at a time: a microphone that cannot be used is the status, not "speak when you're ready" above it. */
@@ -39,6 +42,8 @@ export function VoicePage() {
   const state = useSyncExternalStore(conversation.subscribe, conversation.getSnapshot);
   const attachAudio = useCallback((element: HTMLAudioElement | null) => conversation.attachAudio(element), [conversation]);
   const recordable = canRecord();
+  const [liveCall, setLiveCall] = useState<LiveCall | null>(null);
+  const live = useLivePresence(liveCall);
   const [unsupportedDismissed, setUnsupportedDismissed] = useState(false);
 
   // Leaving the page ends the conversation: no microphone left open, no voice from an unseen page.
@@ -74,7 +79,7 @@ export function VoicePage() {
         Talk with Rose
       </h1>
 
-      <TalkControl state={state} conversation={conversation} />
+      <TalkControl state={state} conversation={conversation} live={live} />
 
       <div id="talk-status" className="talk-status" role="status" aria-live="polite">
         <p className="talk-status-title">{title}</p>
@@ -116,7 +121,7 @@ export function VoicePage() {
         )}
       </div>
 
-      <LiveCallPanel />
+      <LiveCallPanel onCall={setLiveCall} />
 
       {history.length > 0 && <ConversationSoFar messages={history} />}
 
@@ -165,6 +170,26 @@ function VoiceSettings({ state, conversation }: { state: VoiceState; conversatio
       </label>
     </fieldset>
   );
+}
+
+/** What the presence shows of a live call's moment; null when there is no call (or it is over). */
+const LIVE_PRESENCE: Record<LiveCallStatus, PresenceState | null> = {
+  connecting: "thinking",
+  listening: "listening",
+  hearing: "listening",
+  thinking: "thinking",
+  speaking: "speaking",
+  ended: null,
+  failed: null,
+};
+
+const noCall = () => () => {};
+
+/** While a live call is under way, Rose's presence follows it: its moment, and her voice in it. */
+function useLivePresence(call: LiveCall | null): LivePresence | null {
+  const status = useSyncExternalStore(call?.subscribe ?? noCall, () => call?.getSnapshot().status ?? null);
+  const shown = status ? LIVE_PRESENCE[status] : null;
+  return useMemo(() => (call && shown ? { state: shown, voiceLevel: () => call.voiceLevel() } : null), [call, shown]);
 }
 
 /** The last exchange of a kept conversation: what the person said last, and Rose's answer to it. */

@@ -31,10 +31,13 @@ export class VoiceMeter {
     return levelOfRms(rms(this.samples));
   }
 
+  /** The element is going away (the page left, the call ended): its context goes with it (browsers allow only a few). */
   detach(): void {
     this.element.removeEventListener("playing", this.connect);
-    // Not closed when routed: the element would fall silent for good, and the page may still replay.
-    if (!this.analyser) void this.context?.close().catch(() => {});
+    void this.context?.close().catch(() => {});
+    this.context = null;
+    this.analyser = null;
+    this.samples = null;
   }
 
   private readonly connect = (): void => {
