@@ -73,7 +73,7 @@ export function RosePresence({ state, micLevel, voiceLevel, reduceMotion }: Prop
     // The breath fades in and out with the idle state rather than stopping mid-breath.
     l.depth += ((state === "idle" ? 1 : 0.2) - l.depth) * Math.min(1, dt / 600);
     breath.set(1 + 0.05 * l.depth * (0.5 - 0.5 * Math.cos(l.phase)));
-    const goal = OPEN[state] + 22 * level + (state === "listening" ? 10 * micLevel.get() : 0);
+    const goal = OPEN[state] + 15 * level + (state === "listening" ? 10 * micLevel.get() : 0);
     open.set(open.get() + (goal - open.get()) * Math.min(1, dt / 120));
     // For people reading the page's state (and tests): how loud she is, in tenths, written only when it changes.
     const tenths = Math.round(level * 10);
@@ -86,7 +86,7 @@ export function RosePresence({ state, micLevel, voiceLevel, reduceMotion }: Prop
     if (form.current && form.current.dataset.source !== source) form.current.dataset.source = source;
   });
 
-  const swell = useTransform(voice, (v) => 1 + 0.09 * v);
+  const swell = useTransform(voice, (v) => 1 + 0.06 * v);
   const glowOpacity = useTransform([voice, micLevel] as MotionValue<number>[], ([v, mic]: number[]) =>
     Math.min(1, 0.4 + 0.5 * Math.max(v!, state === "listening" ? mic! : 0)),
   );
