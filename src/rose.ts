@@ -26,6 +26,7 @@ import { Passkeys } from "./modules/accounts/passkeys.js";
 import { CharacterCatalog } from "./modules/character/catalog.js";
 import { Companion } from "./modules/companion/companion.js";
 import { chainHealth } from "./core/health/chain-health.js";
+import { ClientTasks } from "./modules/client-conversations/client-tasks.js";
 import { createLanguageModels } from "./modules/llm/language-model.js";
 import { analyseForMemory } from "./modules/memory/analysis.js";
 import { createLongTermMemory } from "./modules/memory/create-memory.js";
@@ -243,6 +244,7 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
     passkeys,
     apiKeys,
     conversationLinks: persistence.conversationLinks,
+    clientTasks: models ? new ClientTasks(models.small) : null,
   };
   if (redis) deps.rateLimitStore = (prefix) => new RedisStore({ prefix, sendCommand: (...args: string[]) => redis.sendCommand(args) });
   const app = createHttpApp(deps);

@@ -95,12 +95,116 @@ describe("POST /v1/chat/completions with OpenAI's client", () => {
     expect(body).not.toContain('"usage"');
   });
 
+  it("applies the client's temperature, top_p and token limit to Rose's reply, which ends with finish_reason length when cut", async () => {
+    harness.sim.script({ match: { model: "sim-chat" }, reply: { content: "The moon was full over the garden, and the roses were silver in its light." } });
+    const { openai, server } = await roseWithKey();
+    const { completion, sessionId } = await complete(openai, [{ role: "user", content: "Tell me about the garden" }], {
+      temperature: 1.3,
+      top_p: 0.8,
+      max_tokens: 4,
+    });
+    const asked = replyRequests().at(-1)!.body as Record<string, unknown>;
+    expect(asked).toMatchObject({ temperature: 1.3, top_p: 0.8 });
+    expect(asked.max_tokens ?? asked.max_completion_tokens).toBe(4);
+    // Rose's own analysis of the turn (routing, memory, feelings) keeps its deterministic settings.
+    const analysis = harness.sim.requests({ endpoint: "chat" }).filter((r) => r.model !== "sim-chat");
+    expect(analysis.length).toBeGreaterThan(0);
+    expect(analysis.every((r) => (r.body as Record<string, unknown>).temperature === 0 && (r.body as Record<string, unknown>).max_tokens === undefined)).toBe(
+      true,
+    );
+
+    const reply = completion.choices[0]!;
+    expect(reply.finish_reason).toBe("length");
+    expect(reply.message.content).toBe("The moon was full");
+    // The thread keeps the reply as the client received it.
+    const history = await server.client.json<{ messages: Array<{ role: string; content: string }> }>("GET", `/api/v1/sessions/${sessionId}/messages`);
+    expect(history.body.messages.map((m) => [m.role, m.content])).toEqual([
+      ["user", "Tell me about the garden"],
+      ["assistant", "The moon was full"],
+    ]);
+
+    // Streamed, the same: the last content chunk is followed by finish_reason length.
+    const stream = await openai.chat.completions.create({
+      model: "rose",
+      messages: [{ role: "user", content: "And the roses?" }],
+      stream: true,
+      max_completion_tokens: 4,
+    });
+    const chunks: OpenAI.Chat.Completions.ChatCompletionChunk[] = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    expect(chunks.map((c) => c.choices[0]?.delta.content ?? "").join("")).toBe("The moon was full");
+    expect(chunks.at(-1)!.choices[0]!.finish_reason).toBe("length");
+
+    // Without limits Rose answers whole, with her configured temperature.
+    const whole = await complete(openai, [{ role: "user", content: "Once more, please" }]);
+    expect(whole.completion.choices[0]!.finish_reason).toBe("stop");
+    expect(whole.completion.choices[0]!.message.content).toBe("The moon was full over the garden, and the roses were silver in its light.");
+    expect((replyRequests().at(-1)!.body as Record<string, unknown>).max_tokens).toBeUndefined();
+  });
+
   it("lists one model per character, and retrieves it", async () => {
     const { openai } = await roseWithKey();
     const models = await openai.models.list();
     expect(models.data.map((m) => m.id)).toEqual(["rose"]);
     expect((await openai.models.retrieve("rose")).id).toBe("rose");
     await expect(openai.models.retrieve("gpt-4o")).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+  });
+});
+
+describe("a client's own housekeeping (Open WebUI's title and tag tasks)", () => {
+  const titleTask = [
+    "### Task:",
+    "Generate a concise, 3-5 word title with an emoji summarizing the chat history.",
+    "### Output:",
+    'JSON format: { "title": "your concise title here" }',
+    "### Chat History:",
+    "<chat_history>",
+    "USER: My sister Anna is visiting from Lisbon next week.",
+    "ASSISTANT: How lovely! What are you planning to do together?",
+    "</chat_history>",
+  ].join("\n");
+
+  it("answers the app's prompt with the small model as written, streamed or not, and stores nothing", async () => {
+    harness.sim.script({ match: { model: "sim-small", anyMessage: "### Task:" }, reply: { content: '{ "title": "🌍 Anna visits from Lisbon" }' } });
+    const { openai, server } = await roseWithKey();
+    await complete(openai, [{ role: "user", content: "Hello Rose" }]);
+    const sessionsBefore = countRows(server, "sessions");
+    const repliesBefore = replyRequests().length;
+
+    const { data, response } = await openai.chat.completions.create({ model: "rose", messages: [{ role: "user", content: titleTask }] }).withResponse();
+    expect(data.choices[0]!.message.content).toBe('{ "title": "🌍 Anna visits from Lisbon" }');
+    expect(data.choices[0]!.finish_reason).toBe("stop");
+    expect(response.headers.get("x-rose-session")).toBeNull();
+    const stream = await openai.chat.completions.create({ model: "rose", messages: [{ role: "user", content: titleTask }], stream: true });
+    let streamed = "";
+    for await (const chunk of stream) streamed += chunk.choices[0]?.delta.content ?? "";
+    expect(streamed).toBe('{ "title": "🌍 Anna visits from Lisbon" }');
+
+    // Exactly the app's prompt reached the model, once per request: no character, no routing, no memory analysis.
+    const asked = harness.sim.requests({ endpoint: "chat" }).filter((r) => r.messages!.some((m) => m.content.includes("Anna is visiting")));
+    expect(asked.map((r) => [r.model, r.messages!.map((m) => m.role)])).toEqual([
+      ["sim-small", ["user"]],
+      ["sim-small", ["user"]],
+    ]);
+    expect(asked[0]!.messages![0]!.content).toBe(titleTask);
+    expect(replyRequests()).toHaveLength(repliesBefore);
+    expect(countRows(server, "sessions")).toBe(sessionsBefore);
+    const listed = await server.client.json<{ sessions: unknown[] }>("GET", "/api/v1/sessions");
+    expect(listed.body.sessions).toHaveLength(1);
+  });
+
+  it("is still a conversation when the words come inside one (a person quoting a task, a task after other messages)", async () => {
+    harness.sim.script({ match: { model: "sim-chat" }, reply: { content: "That looks like a template, dear." } });
+    const { openai } = await roseWithKey();
+    const quoted = await complete(openai, [{ role: "user", content: `Look what I found: ${titleTask}` }]);
+    expect(quoted.completion.choices[0]!.message.content).toBe("That looks like a template, dear.");
+    expect(quoted.sessionId).toMatch(/^[0-9a-f-]{36}$/);
+    const later = await complete(openai, [
+      { role: "user", content: "Hello" },
+      { role: "assistant", content: "Hello, dear." },
+      { role: "user", content: titleTask },
+    ]);
+    expect(later.completion.choices[0]!.message.content).toBe("That looks like a template, dear.");
   });
 });
 

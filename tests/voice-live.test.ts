@@ -77,6 +77,65 @@ describe("live voice call with streaming recognition", () => {
   });
 });
 
+describe("live voice call with OpenAI Realtime transcription", () => {
+  const realtimeEnv = (extra: Record<string, string> = {}) => env({ STREAMING_STT_PROVIDERS: "openai-realtime", ...extra });
+
+  it("flows turn after turn over one transcription session: partial then final transcripts, replies in order", async () => {
+    const server = await startRose(realtimeEnv());
+    harness.sim.script({ match: { endpoint: "realtime" }, times: 1, reply: { transcript: "Yes, and then I had a coffee." } });
+    harness.sim.script({ match: { endpoint: "realtime" }, times: 1, reply: { transcript: "I went for a long walk by the river this evening." } });
+    harness.sim.script({ match: { model: "sim-chat", lastUser: /river/ }, reply: { content: "Oh, that sounds lovely. Was the water calm tonight?" } });
+    harness.sim.script({ match: { model: "sim-chat", lastUser: /coffee/ }, reply: { content: "A coffee by the river, perfect. Where did you go?" } });
+    const call = await LiveClient.open(server.url, await identityCookie(server.url));
+    const sessionId = await call.start();
+
+    await call.speak(firstUtterance);
+    const firstDone = await call.next("done");
+    await call.speak(secondUtterance);
+    const secondDone = await call.next("done");
+
+    const transcripts = call.events.filter((e) => e.type === "transcript");
+    const finals = transcripts.filter((e) => e.final === true).map((e) => String(e.text));
+    expect(finals).toEqual(["I went for a long walk by the river this evening.", "Yes, and then I had a coffee."]);
+    // Each utterance's partial results came before its final one, growing towards it.
+    const firstPartials = transcripts
+      .slice(
+        0,
+        transcripts.findIndex((e) => e.final === true),
+      )
+      .map((e) => String(e.text));
+    expect(firstPartials.length).toBeGreaterThan(0);
+    expect(firstPartials.every((text) => finals[0]!.startsWith(text))).toBe(true);
+    expect(firstDone).toMatchObject({ session_id: sessionId, transcript: finals[0], text: "Oh, that sounds lovely. Was the water calm tonight?" });
+    expect(secondDone).toMatchObject({ session_id: sessionId, transcript: finals[1], text: "A coffee by the river, perfect. Where did you go?" });
+    const audio = call.events.filter((e) => e.type === "audio");
+    expect(audio.map((a) => a.text)).toEqual([...pieces(String(firstDone.text)), ...pieces(String(secondDone.text))]);
+    // One transcription session for the whole call, opened as the docs say; nothing went to batch recognition.
+    const sessions = harness.sim.requests({ endpoint: "realtime" });
+    expect(sessions).toHaveLength(1);
+    expect(sessions[0]).toMatchObject({ status: 101, query: { intent: "transcription" }, model: "gpt-4o-mini-transcribe" });
+    expect(harness.sim.requests({ endpoint: "transcription" })).toHaveLength(0);
+    call.send({ type: "stop" });
+    expect((await call.waitClosed()).code).toBe(1000);
+    const chat = harness.sim.requests({ endpoint: "chat" }).filter((r) => r.model === "sim-chat");
+    expect(chat.map((r) => r.messages!.at(-1)!.content)).toEqual(finals);
+  });
+
+  it("carries on with Whisper when the Realtime session cannot be opened", async () => {
+    const server = await startRose(realtimeEnv());
+    harness.sim.script({ match: { endpoint: "realtime" }, fail: { status: 503, message: "Service unavailable" } });
+    harness.sim.script({ match: { endpoint: "transcription" }, reply: { transcript: "I went for a long walk by the river this evening." } });
+    harness.sim.script({ match: { model: "sim-chat" }, reply: { content: "That sounds peaceful." } });
+    const call = await LiveClient.open(server.url, await identityCookie(server.url));
+    await call.start();
+    await call.speak(firstUtterance);
+    expect(await call.next("done")).toMatchObject({ transcript: "I went for a long walk by the river this evening.", text: "That sounds peaceful." });
+    expect(harness.sim.requests({ endpoint: "realtime" }).every((r) => r.status === 503)).toBe(true);
+    expect(harness.sim.requests({ endpoint: "transcription" })).toHaveLength(1);
+    call.close();
+  });
+});
+
 /** The person's thread, as the API shows it. */
 async function thread(url: string, cookie: string, sessionId: string) {
   const response = await fetch(`${url}/api/v1/sessions/${sessionId}/messages`, { headers: { cookie } });

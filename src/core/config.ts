@@ -160,7 +160,7 @@ export interface Config {
     endOfTurnMs: number;
     vad: "silero" | "energy";
     idleMs: number;
-    /** STREAMING_STT_PROVIDERS (or every live recogniser whose credentials are set): Deepgram. */
+    /** STREAMING_STT_PROVIDERS (or every live recogniser whose credentials are set): Deepgram, OpenAI Realtime (only when named). */
     streamingStt: ResolvedProvider<StreamingSpeechToText, void>[];
   };
   speech: {

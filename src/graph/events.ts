@@ -10,6 +10,8 @@ export type TurnEvent =
       text: string;
       fallback: boolean;
       stopped: boolean;
+      /** The model stopped at the caller's `maxTokens` (Sampling), not where it would have ended the reply. */
+      truncated?: boolean;
       route: Route;
       memoriesUsed: number;
       messageId: string;

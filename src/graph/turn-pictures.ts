@@ -1,5 +1,6 @@
 import { type BaseMessage, HumanMessage, isHumanMessage, SystemMessage } from "@langchain/core/messages";
 import type { Logger } from "../core/logger.js";
+import type { StreamOptions as ModelStreamOptions } from "../modules/llm/chat-provider.js";
 import type { CallOptions, LanguageModel } from "../modules/llm/language-model.js";
 import type { Pictures } from "../modules/images/pictures.js";
 import { textOf } from "./messages.js";
@@ -32,7 +33,7 @@ export function withPicturePlaceholders(messages: BaseMessage[]): BaseMessage[] 
   });
 }
 
-type StreamOptions = CallOptions & { onToken: (text: string) => void };
+type StreamOptions = CallOptions & ModelStreamOptions & { onToken: (text: string) => void };
 
 export interface TurnPictures {
   /**

@@ -5,6 +5,7 @@ import { newId } from "../core/ids.js";
 import { KeyedQueue } from "../core/keyed-queue.js";
 import type { Logger } from "../core/logger.js";
 import type { Metrics } from "../core/metrics.js";
+import type { Sampling } from "../modules/llm/chat-provider.js";
 import type { SpeechStyle } from "../modules/speech/types.js";
 import type { TurnEvent } from "./events.js";
 import type { RoseGraph } from "./graph.js";
@@ -31,6 +32,8 @@ export interface TurnInput {
   clientInstructions?: string;
   /** Ids of stored pictures the person attached to this message. */
   images?: string[];
+  /** A client's own sampling for this reply (the OpenAI-compatible API's temperature, top_p, max_tokens). */
+  sampling?: Sampling;
 }
 
 export interface TurnReply {
@@ -40,6 +43,8 @@ export interface TurnReply {
   fallback: boolean;
   /** True when the person stopped the reply (TurnRunner.stop): `reply` is what was written until then. */
   stopped: boolean;
+  /** True when the reply ended at the caller's `sampling.maxTokens`. */
+  truncated: boolean;
   memoriesUsed: number;
   /** Ids of the pictures Rose made for this reply. */
   images: string[];
@@ -232,7 +237,11 @@ export class TurnRunner {
           // "sync": each step's checkpoint is saved before the next step starts, so the exchange is on disk
           // before memory storage and summarization run. The turn stays atomic because the person's message
           // joins the thread only with the reply (see generate), and the older checkpoints are pruned below.
-          { configurable: { thread_id: input.sessionId, stopSignal: stop.signal }, streamMode: ["custom", "checkpoints"], durability: "sync" },
+          {
+            configurable: { thread_id: input.sessionId, stopSignal: stop.signal, sampling: input.sampling },
+            streamMode: ["custom", "checkpoints"],
+            durability: "sync",
+          },
         );
         let answer: (TurnReply & { messageId: string }) | null = null;
         let noticed: Pick<TurnReply, "emotion" | "crisis" | "speechStyle"> = {};
@@ -249,6 +258,7 @@ export class TurnRunner {
                 route: event.route,
                 fallback: event.fallback,
                 stopped: event.stopped,
+                truncated: event.truncated ?? false,
                 memoriesUsed: event.memoriesUsed,
                 messageId: event.messageId,
                 images: event.images ?? [],

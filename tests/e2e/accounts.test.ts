@@ -151,10 +151,17 @@ describe("accounts in the web app", () => {
     await signUpWithPassword(page, email);
 
     await page.getByRole("button", { name: email }).click();
-    await page.getByRole("menuitem", { name: "Add a passkey" }).click();
-    await expect.poll(() => page.locator(".account-notice").textContent()).toMatch(/Passkey added/);
+    await page.getByRole("menuitem", { name: "Passkeys" }).click();
+    const passkeys = page.getByRole("dialog", { name: "Passkeys" });
+    await passkeys.getByText("You have no passkeys yet.").waitFor();
+    await passkeys.getByRole("button", { name: "Add a passkey" }).click();
+    await expect.poll(() => passkeys.getByRole("status").textContent()).toMatch(/Passkey added/);
+    await expect.poll(() => passkeys.getByRole("listitem").count()).toBe(1);
+    expect(await passkeys.getByRole("listitem").innerText()).toMatch(/not used yet/);
     const me = (await (await page.request.get("/api/v1/me")).json()) as { passkeys: unknown[] };
     expect(me.passkeys).toHaveLength(1);
+    await passkeys.getByRole("button", { name: "Done" }).click();
+    await expect.poll(() => page.getByRole("dialog").count()).toBe(0);
 
     // The menu's API keys item opens the keys dialog, for this account.
     await page.getByRole("button", { name: email }).click();
@@ -171,6 +178,26 @@ describe("accounts in the web app", () => {
     const after = (await (await page.request.get("/api/v1/me")).json()) as { email: string; passkeys: Array<{ last_used_at: string | null }> };
     expect(after.email).toBe(email);
     expect(after.passkeys[0]!.last_used_at).not.toBeNull();
+
+    // A new email, confirmed with the password: the menu shows it and signing in uses it.
+    const renamed = freshEmail();
+    await page.getByRole("button", { name: email }).click();
+    await page.getByRole("menuitem", { name: "Change email" }).click();
+    const change = page.getByRole("dialog", { name: "Change your email" });
+    await change.getByLabel("Email").fill(renamed);
+    await change.getByLabel("Current password").fill(PASSWORD);
+    await change.getByRole("button", { name: "Save email" }).click();
+    await expect.poll(() => page.getByRole("button", { name: renamed }).count()).toBe(1);
+    expect((await page.request.post("/api/v1/auth/login", { data: { email: renamed, password: PASSWORD } })).status()).toBe(200);
+
+    // The account has a password, so its passkey can go; the list and the server agree.
+    await page.getByRole("button", { name: renamed }).click();
+    await page.getByRole("menuitem", { name: "Passkeys" }).click();
+    const list = page.getByRole("dialog", { name: "Passkeys" });
+    expect(await list.getByRole("listitem").innerText()).toMatch(/last used/);
+    await list.getByRole("button", { name: /^Remove / }).click();
+    await list.getByText("You have no passkeys yet.").waitFor();
+    expect(((await (await page.request.get("/api/v1/me/passkeys")).json()) as { passkeys: unknown[] }).passkeys).toEqual([]);
   });
 
   it("creates an account with a passkey alone, keeping the anonymous conversation", async () => {
@@ -202,9 +229,13 @@ describe("accounts in the web app", () => {
     const me = (await (await page.request.get("/api/v1/me")).json()) as { email: string | null; has_password: boolean; passkeys: unknown[] };
     expect(me).toMatchObject({ email: null, has_password: false });
     expect(me.passkeys).toHaveLength(1);
-    // Its only way in stays: removing the last passkey of an account without a password is refused.
-    const passkeyId = (me.passkeys[0] as { id: string }).id;
-    expect((await page.request.delete(`/api/v1/me/passkeys/${passkeyId}`)).status()).toBe(409);
+    // Its only way in stays: removing the last passkey of an account without a password is refused, and the dialog says why.
+    await page.getByRole("button", { name: "Your account" }).click();
+    await page.getByRole("menuitem", { name: "Passkeys" }).click();
+    const passkeys = page.getByRole("dialog", { name: "Passkeys" });
+    await passkeys.getByRole("button", { name: /^Remove / }).click();
+    await expect.poll(() => passkeys.getByRole("alert").textContent()).toMatch(/only way to sign in/);
+    expect(await passkeys.getByRole("listitem").count()).toBe(1);
     expect(((await (await page.request.get("/api/v1/me/passkeys")).json()) as { passkeys: unknown[] }).passkeys).toHaveLength(1);
   });
 });

@@ -149,8 +149,13 @@ export async function handleChat(ex: Exchange): Promise<void> {
   });
   if (await applyScriptedFailure(ex, rule)) return;
 
-  const answer = decideAnswer(ask, rule, lastUser);
-  const pieces = answer.kind === "text" ? splitTokens(answer.content) : splitArguments(answer.args);
+  const decided = decideAnswer(ask, rule, lastUser);
+  const allPieces = decided.kind === "text" ? splitTokens(decided.content) : splitArguments(decided.args);
+  // Like a real model, a text reply stops at the caller's token limit (one simulated token a piece) and says so.
+  const limit = [body.max_completion_tokens, body.max_tokens].find((n): n is number => typeof n === "number" && n > 0);
+  const cut = decided.kind === "text" && limit !== undefined && allPieces.length > limit;
+  const pieces = cut ? allPieces.slice(0, limit) : allPieces;
+  const answer: Answer = cut ? { kind: "text", content: pieces.join("") } : decided;
   const promptTokens = Math.max(1, Math.ceil(messages.reduce((n, m) => n + m.content.length, 0) / 4));
   const usage = { prompt_tokens: promptTokens, completion_tokens: pieces.length, total_tokens: promptTokens + pieces.length };
   const reply: Reply = {
@@ -161,6 +166,7 @@ export async function handleChat(ex: Exchange): Promise<void> {
     answer,
     pieces,
     usage,
+    cut,
   };
   const drop = rule?.fail?.dropMidStream === true;
 
@@ -181,10 +187,12 @@ interface Reply {
   answer: Answer;
   pieces: string[];
   usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+  /** Cut at the request's max_tokens. */
+  cut: boolean;
 }
 
-function finishReason(answer: Answer): string {
-  return answer.kind === "tool" ? "tool_calls" : "stop";
+function finishReason(r: Reply): string {
+  return r.answer.kind === "tool" ? "tool_calls" : r.cut ? "length" : "stop";
 }
 
 function completionObject(ex: Exchange, r: Reply): JsonObject {
@@ -203,7 +211,7 @@ function completionObject(ex: Exchange, r: Reply): JsonObject {
     created: r.created,
     model: r.model,
     system_fingerprint: "fp_simulator",
-    choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason(r.answer) }],
+    choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason(r) }],
     usage: r.usage,
     ...(ex.provider === "groq" ? { x_groq: { id: `req_${r.id}` } } : {}),
   };
@@ -244,7 +252,7 @@ async function streamReply(ex: Exchange, r: Reply, rule: SimRule | undefined, in
   if (dropMidStream) return out.drop();
 
   const groqUsage = ex.provider === "groq" ? { x_groq: { id: `req_${r.id}`, usage: r.usage } } : {};
-  send(chunk({}, finishReason(r.answer), groqUsage));
+  send(chunk({}, finishReason(r), groqUsage));
   if (includeUsage) send({ ...chunk({}), choices: [], usage: r.usage });
   ex.res.end("data: [DONE]\n\n");
 }

@@ -9,8 +9,8 @@ import { z } from "zod";
  * fields (lastUser, system, anyMessage, text) and an exact name for `model`.
  */
 
-/** The provider endpoints tests script; `listen` is Deepgram's live (WebSocket) recognition. */
-export type Endpoint = "chat" | "transcription" | "speech" | "embeddings" | "images" | "listen";
+/** The provider endpoints tests script; `listen` is Deepgram's live (WebSocket) recognition, `realtime` OpenAI's (a Realtime transcription session). */
+export type Endpoint = "chat" | "transcription" | "speech" | "embeddings" | "images" | "listen" | "realtime";
 /** Catalogue and health endpoints: recorded and scriptable, but only by rules that name them. */
 export type MetaEndpoint = "models" | "voices" | "user";
 /** Everything the request log can hold; `unknown` is a route the simulator does not serve. */
@@ -45,14 +45,15 @@ export interface SimReply {
   content?: string;
   /** The object sent as tool-call arguments or JSON content; not validated against the schema. */
   structured?: Record<string, unknown>;
-  /** Transcription text (for `listen`: the utterance's final transcript; partial results reveal it word by word). */
+  /** Transcription text (for `listen` and `realtime`: the utterance's final transcript; partial results reveal it word by word). */
   transcript?: string;
 }
 
 /**
  * Chat uses firstTokenMs, then tokensPerSecond (or totalMs spread over the tokens). Audio uses
  * firstByteMs, then totalMs spread over the chunks. One-shot JSON replies wait totalMs (else firstByteMs).
- * Live recognition (`listen`) sends the final result once the audio has been silent for totalMs after speech.
+ * Live recognition (`listen`) sends the final result once the audio has been silent for totalMs after speech;
+ * a Realtime transcription (`realtime`) sends its `completed` event totalMs after the utterance is committed.
  */
 export interface SimLatency {
   firstTokenMs?: number;
@@ -98,7 +99,7 @@ export interface RequestFacts {
   text?: string;
 }
 
-const CORE_ENDPOINTS: ReadonlySet<RecordedEndpoint> = new Set<Endpoint>(["chat", "transcription", "speech", "embeddings", "images", "listen"]);
+const CORE_ENDPOINTS: ReadonlySet<RecordedEndpoint> = new Set<Endpoint>(["chat", "transcription", "speech", "embeddings", "images", "listen", "realtime"]);
 
 // ---------------------------------------------------------------------------------------------
 // Validation: rules arrive from TypeScript and as JSON over HTTP, so both go through one schema
@@ -110,7 +111,7 @@ const nonNegative = z.number().finite().min(0);
 const ruleSchema = z.strictObject({
   match: z
     .strictObject({
-      endpoint: z.enum(["chat", "transcription", "speech", "embeddings", "images", "listen", "models", "voices", "user"]).optional(),
+      endpoint: z.enum(["chat", "transcription", "speech", "embeddings", "images", "listen", "realtime", "models", "voices", "user"]).optional(),
       provider: z.enum(["openai", "groq", "elevenlabs", "deepgram"]).optional(),
       model: patternSchema.optional(),
       lastUser: patternSchema.optional(),

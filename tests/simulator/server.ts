@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { CONTROL_PREFIX, handleControl } from "./control.js";
 import { deepgramLive } from "./deepgram-live.js";
+import { openAiRealtime } from "./openai-realtime.js";
 import { errorBody } from "./errors.js";
 import { type Exchange, sendError } from "./exchange.js";
 import { type RecordedRequest, type RequestFilter, RequestLog } from "./recorder.js";
@@ -9,7 +10,7 @@ import { credentialProblem, resolveRoute } from "./routes.js";
 import { RuleBook, type SimRule } from "./rules.js";
 
 /**
- * A loopback stand-in for OpenAI, Groq, ElevenLabs and Deepgram (live recognition) that the real SDK clients talk to through
+ * A loopback stand-in for OpenAI (Realtime transcription included), Groq, ElevenLabs and Deepgram (live recognition) that the real SDK clients talk to through
  * their base-URL settings: scripted replies, latency, injected failures, and a log of every request.
  *
  *   const sim = await startSimulator();
@@ -24,7 +25,7 @@ export type { RecordedRequest, RecordedMessage, RecordedFile } from "./recorder.
 export interface Simulator {
   /** e.g. http://127.0.0.1:PORT */
   url: string;
-  /** `${url}/v1`: OpenAI SDK `baseURL`, ChatOpenAI `configuration.baseURL`, OPENAI_BASE_URL. */
+  /** `${url}/v1`: OpenAI SDK `baseURL`, ChatOpenAI `configuration.baseURL`, OPENAI_BASE_URL (the Realtime socket is `/v1/realtime` there). */
   openaiBaseUrl: string;
   /** `${url}`: groq-sdk `baseURL`, ChatGroq `baseUrl`, GROQ_BASE_URL (groq-sdk adds /openai/v1 to every path). */
   groqBaseUrl: string;
@@ -152,9 +153,10 @@ export async function startSimulator(opts: { port?: number; host?: string } = {}
     });
   });
 
-  const live = deepgramLive({ rules, log });
+  // WebSocket services, each claiming its own path.
+  const sockets = [deepgramLive({ rules, log }), openAiRealtime({ rules, log })];
   server.on("upgrade", (req, socket, head) => {
-    if (!live.upgrade(req, socket, head)) socket.end("HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n");
+    if (!sockets.some((service) => service.upgrade(req, socket, head))) socket.end("HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n");
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -171,7 +173,7 @@ export async function startSimulator(opts: { port?: number; host?: string } = {}
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= new Promise<void>((resolve, reject) => {
-      live.close();
+      for (const service of sockets) service.close();
       server.close((error) => (error ? reject(error) : resolve()));
       // close() alone waits for every connection to end; hanging and keep-alive sockets never would.
       server.closeAllConnections();

@@ -4,22 +4,20 @@ import { type Account, changePassword, deleteAccount } from "./account-api";
 import { SmallDialog } from "./ConfirmDialog";
 import { useAccount } from "./use-account";
 
-/** Change (or, for a passkey-only account, set) the password; every other device is signed out by the server. */
-export function ChangePasswordDialog({ account, onClose }: { account: Account; onClose: () => void }) {
+/**
+ * A dialog's form that changes the account: busy while the change runs, the server's message when it is
+ * refused, and closed once the account has been read again.
+ */
+export function useAccountChange(change: () => Promise<unknown>, onClose: () => void) {
   const { reload } = useAccount();
-  const [current, setCurrent] = useState("");
-  const [next, setNext] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const first = useRef<HTMLInputElement>(null);
-  const id = useId();
-
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     setBusy(true);
     setError(null);
     try {
-      await changePassword(account.has_password ? current : undefined, next);
+      await change();
       await reload();
       onClose();
     } catch (caught) {
@@ -28,6 +26,16 @@ export function ChangePasswordDialog({ account, onClose }: { account: Account; o
       setBusy(false);
     }
   };
+  return { busy, error, submit };
+}
+
+/** Change (or, for a passkey-only account, set) the password; every other device is signed out by the server. */
+export function ChangePasswordDialog({ account, onClose }: { account: Account; onClose: () => void }) {
+  const [current, setCurrent] = useState("");
+  const [next, setNext] = useState("");
+  const { busy, error, submit } = useAccountChange(() => changePassword(account.has_password ? current : undefined, next), onClose);
+  const first = useRef<HTMLInputElement>(null);
+  const id = useId();
 
   return (
     <SmallDialog title={account.has_password ? "Change your password" : "Set a password"} titleId={`${id}-title`} onClose={onClose} initialFocus={first}>

@@ -1,13 +1,14 @@
 import { AnimatePresence } from "framer-motion";
 import { type ComponentType, type KeyboardEvent, useEffect, useRef, useState } from "react";
 import { friendlyError } from "../api/http";
-import { downloadExport, isPasskeyCancel, passkeysSupported, registerPasskey } from "./account-api";
+import { downloadExport, isPasskeyCancel } from "./account-api";
 import { ChangePasswordDialog, DeleteAccountDialog } from "./AccountDialogs";
 import { AuthDialog } from "./AuthDialog";
 import type { AuthMode } from "./AuthForm";
+import { ChangeEmailDialog, PasskeysDialog } from "./SignInMethodsDialogs";
 import { useAccount } from "./use-account";
 
-type Open = "none" | "menu" | "password" | "delete" | "api_keys";
+type Open = "none" | "menu" | "passkeys" | "email" | "password" | "delete" | "api_keys";
 
 /**
  * The header's account control: "Sign in" for an anonymous visitor, the account's email with its menu
@@ -97,18 +98,8 @@ export function AccountMenu({ ApiKeysDialog }: { ApiKeysDialog?: ComponentType<{
       </button>
       {open === "menu" && (
         <ul id="account-menu" ref={menu} className="account-menu" role="menu" aria-label="Your account" onKeyDown={onMenuKey}>
-          {passkeysSupported() && (
-            <MenuItem
-              onSelect={() =>
-                act(async () => {
-                  await registerPasskey();
-                  setNotice("Passkey added. You can sign in with it next time.");
-                })
-              }
-            >
-              Add a passkey
-            </MenuItem>
-          )}
+          <MenuItem onSelect={() => setOpen("passkeys")}>Passkeys</MenuItem>
+          <MenuItem onSelect={() => setOpen("email")}>{account.email ? "Change email" : "Add an email"}</MenuItem>
           <MenuItem onSelect={() => setOpen("password")}>{account.has_password ? "Change password" : "Set a password"}</MenuItem>
           {ApiKeysDialog && <MenuItem onSelect={() => setOpen("api_keys")}>API keys</MenuItem>}
           <MenuItem onSelect={() => act(downloadExport)}>Export my data</MenuItem>
@@ -123,6 +114,8 @@ export function AccountMenu({ ApiKeysDialog }: { ApiKeysDialog?: ComponentType<{
         {notice}
       </p>
       <AnimatePresence>
+        {open === "passkeys" && <PasskeysDialog key="passkeys" account={account} onClose={() => setOpen("none")} />}
+        {open === "email" && <ChangeEmailDialog key="email" account={account} onClose={() => setOpen("none")} />}
         {open === "password" && <ChangePasswordDialog key="password" account={account} onClose={() => setOpen("none")} />}
         {open === "delete" && <DeleteAccountDialog key="delete" onClose={() => setOpen("none")} />}
       </AnimatePresence>

@@ -35,7 +35,10 @@ export const signOut = () => requestJson<void>("POST", "/auth/logout");
 export const signOutEverywhere = () => requestJson<void>("POST", "/auth/logout-all");
 export const changePassword = (currentPassword: string | undefined, newPassword: string) =>
   requestJson<Account>("PATCH", "/me", { ...(currentPassword ? { current_password: currentPassword } : {}), new_password: newPassword });
+export const changeEmail = (email: string, currentPassword: string | undefined) =>
+  requestJson<Account>("PATCH", "/me", { email, ...(currentPassword ? { current_password: currentPassword } : {}) });
 export const deleteAccount = () => requestJson<void>("DELETE", "/me");
+export const removePasskey = (id: string) => requestJson<void>("DELETE", `/me/passkeys/${encodeURIComponent(id)}`);
 
 export const passkeysSupported = () => browserSupportsWebAuthn();
 

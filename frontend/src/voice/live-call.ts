@@ -27,7 +27,7 @@ export interface LiveCallSnapshot {
   error: string | null;
 }
 
-interface ServerEvent {
+export interface ServerEvent {
   type: string;
   [key: string]: unknown;
 }
@@ -42,6 +42,42 @@ export function canCallLive(): boolean {
 
 export function liveCallUrl(location: Location = window.location): string {
   return `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/api/v1/voice/live`;
+}
+
+/**
+ * The call's transcript after one server event. Lines need not arrive in the order they show: with
+ * streaming recognition the person's next words (a partial) can come while Rose's reply is still being
+ * written, or before the server says she was interrupted. So her reply in progress is her line after the
+ * person's last settled one, and their words in progress are their last unsettled line.
+ */
+export function transcriptAfter(lines: readonly LiveLine[], event: ServerEvent): LiveLine[] {
+  const next = [...lines];
+  const lastSaid = next.findLastIndex((line) => line.who === "you" && line.settled);
+  const replyAt = next.findIndex((line, i) => i > lastSaid && line.who === "rose");
+  switch (event.type) {
+    case "transcript": {
+      const line: LiveLine = { who: "you", text: String(event.text), settled: event.final === true };
+      const hearingAt = next.findLastIndex((l) => l.who === "you" && !l.settled);
+      if (hearingAt !== -1) next[hearingAt] = line;
+      else next.push(line);
+      return next;
+    }
+    case "token": {
+      const writingAt = next.findLastIndex((l) => l.who === "rose" && !l.settled);
+      if (writingAt !== -1) next[writingAt] = { ...next[writingAt]!, text: next[writingAt]!.text + String(event.text) };
+      else next.push({ who: "rose", text: String(event.text), settled: false });
+      return next;
+    }
+    case "interrupted":
+      // Cut off before she wrote a word: nothing of hers to mark.
+      if (replyAt !== -1) next[replyAt] = { who: "rose", text: String(event.heard), settled: true, interrupted: true };
+      return next;
+    case "done":
+      if (replyAt !== -1) next[replyAt] = { who: "rose", text: String(event.text), settled: true };
+      return next;
+    default:
+      return next;
+  }
 }
 
 export class LiveCall {
@@ -163,32 +199,22 @@ export class LiveCall {
   }
 
   private handle(event: ServerEvent): void {
-    const lines = [...this.snapshot.lines];
-    const last = lines.at(-1);
+    const lines = transcriptAfter(this.snapshot.lines, event);
     switch (event.type) {
       case "speech_started":
         return this.update({ status: "hearing" });
       case "speech_stopped":
         return this.update({ status: "thinking" });
-      case "transcript": {
-        const line: LiveLine = { who: "you", text: String(event.text), settled: event.final === true };
-        if (last?.who === "you" && !last.settled) lines[lines.length - 1] = line;
-        else lines.push(line);
-        return this.update({ lines });
-      }
+      case "transcript":
       case "token":
-        if (last?.who === "rose" && !last.settled) lines[lines.length - 1] = { ...last, text: last.text + String(event.text) };
-        else lines.push({ who: "rose", text: String(event.text), settled: false });
         return this.update({ lines });
       case "audio":
         this.enqueue(Number(event.index), String(event.mime), String(event.data));
         return this.update({ status: "speaking" });
       case "interrupted":
         this.silence();
-        if (last?.who === "rose") lines[lines.length - 1] = { who: "rose", text: String(event.heard), settled: true, interrupted: true };
         return this.update({ lines, status: "hearing" });
       case "done":
-        if (last?.who === "rose") lines[lines.length - 1] = { who: "rose", text: String(event.text), settled: true };
         return this.update({ lines, status: this.playing ? "speaking" : "listening" });
       case "error":
         return this.update({ error: String(event.message) });

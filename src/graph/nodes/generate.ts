@@ -3,6 +3,7 @@ import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { newId } from "../../core/ids.js";
 import { withDeadline } from "../../core/resilience/deadline.js";
 import { APOLOGY_REPLY } from "../../modules/character/prompts.js";
+import type { Sampling } from "../../modules/llm/chat-provider.js";
 import { BUILT_IN_RESOURCES } from "../../modules/care/crisis-resources.js";
 import { crisisFallbackReply, safetyAdditions } from "../../modules/care/safety-net.js";
 import type { GraphDeps } from "../deps.js";
@@ -42,6 +43,8 @@ export function createGenerateNode({ llm, logger, pictures }: GraphDeps) {
     const removed = state.messages.filter((m) => m.id && replaced.has(m.id)).map((m) => new RemoveMessage({ id: m.id! }));
     // The person asked to stop this reply (TurnRunner.stop): what was written so far is kept, marked stopped.
     const stop = config?.configurable?.stopSignal as AbortSignal | undefined;
+    // A client's own temperature / top_p / max_tokens for this reply (the OpenAI-compatible API), if it sent any.
+    const sampling = config?.configurable?.sampling as Sampling | undefined;
     // The newest turn's pictures go to a vision model; Rose's own picture is drawn before she writes about it.
     // Drawing ends when the person leaves or presses Stop, like the reply's own generation (no timer of its own).
     const seeing = await withDeadline(undefined, [config?.signal, stop], (signal) =>
@@ -60,6 +63,7 @@ export function createGenerateNode({ llm, logger, pictures }: GraphDeps) {
     const prompt = [new SystemMessage(seeing.system(state.systemPrompt)), ...withPicturePlaceholders(kept), ...(seeing.asked ? [seeing.asked] : asked)];
     // The reply's id lets the turn runner recognise the checkpoint that holds it.
     const replyId = newId();
+    let cutShort = false;
     const answer = (said: string, fallback: boolean, stopped = false): RoseStateUpdate => {
       // Help in a crisis and the truth about being an AI are in every reply, whatever the model wrote.
       const added = stopped ? "" : safetyAdditions(said, perception, resources);
@@ -71,6 +75,7 @@ export function createGenerateNode({ llm, logger, pictures }: GraphDeps) {
         text,
         fallback,
         stopped,
+        ...(cutShort && !fallback && !stopped ? { truncated: true } : {}),
         route: state.route,
         memoriesUsed: state.memories.length,
         messageId: replyId,
@@ -94,6 +99,8 @@ export function createGenerateNode({ llm, logger, pictures }: GraphDeps) {
       const reply = await withDeadline(undefined, [config?.signal, stop], (signal) =>
         seeing.stream(prompt, {
           signal,
+          ...(sampling ? { sampling } : {}),
+          onFinish: (reason) => (cutShort = reason === "length"),
           onToken: (text) => {
             written += text;
             streamed++;

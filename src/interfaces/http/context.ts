@@ -13,6 +13,7 @@ import type { AudioStore } from "../../modules/speech/audio-store.js";
 import type { Speech } from "../../modules/speech/speech.js";
 import type { SessionStore } from "../../modules/sessions/types.js";
 import type { ApiKeys } from "../../modules/api-keys/api-keys.js";
+import type { ClientTasks } from "../../modules/client-conversations/client-tasks.js";
 import type { ConversationLinkStore } from "../../modules/client-conversations/types.js";
 import type { Pictures } from "../../modules/images/pictures.js";
 
@@ -50,4 +51,6 @@ export interface HttpDeps {
   apiKeys: ApiKeys;
   /** Which thread an OpenAI-style client's conversation maps to. */
   conversationLinks: ConversationLinkStore;
+  /** An OpenAI-style client's own housekeeping prompts (titles, tags), answered outside any conversation; null without a model. */
+  clientTasks: ClientTasks | null;
 }

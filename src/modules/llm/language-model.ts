@@ -4,7 +4,7 @@ import type { Logger } from "../../core/logger.js";
 import { instantiate, type ResolvedProvider } from "../../core/providers.js";
 import { FallbackChain } from "../../core/resilience/fallback-chain.js";
 import type { ProviderGuards } from "../../core/resilience/guards.js";
-import type { ChatProvider, ChatProviderContext, ModelRole } from "./chat-provider.js";
+import type { ChatProvider, ChatProviderContext, ModelRole, StreamOptions } from "./chat-provider.js";
 
 export interface CallOptions {
   /** The turn's signal: fires when the person leaves. Each attempt has its own timeout on top of it. */
@@ -21,7 +21,7 @@ export interface LanguageModel {
    * Streams a reply: each piece goes to `onToken` as it arrives, the whole text is returned. A failure
    * before the first piece is retried or handed to the next provider; after it, never (nothing is said twice).
    */
-  stream(messages: BaseMessage[], options: CallOptions & { onToken: (text: string) => void }): Promise<string>;
+  stream(messages: BaseMessage[], options: CallOptions & StreamOptions & { onToken: (text: string) => void }): Promise<string>;
   invoke(messages: BaseMessage[], options?: CallOptions): Promise<string>;
   /** Replies shaped by `schema` (tool calling, named `name`). */
   structured<S extends z.ZodType>(schema: S, name: string): { invoke(messages: BaseMessage[], options?: CallOptions): Promise<z.infer<S>> };
@@ -33,12 +33,12 @@ export class GuardedLanguageModel implements LanguageModel {
     readonly chain: FallbackChain<ChatProvider>,
   ) {}
 
-  async stream(messages: BaseMessage[], { signal, onToken }: CallOptions & { onToken: (text: string) => void }): Promise<string> {
+  async stream(messages: BaseMessage[], { signal, onToken, ...tuning }: CallOptions & StreamOptions & { onToken: (text: string) => void }): Promise<string> {
     let streamed = 0;
     return this.chain.run(
       async (provider, attemptSignal) => {
         let text = "";
-        for await (const piece of provider.stream(this.role, messages, attemptSignal)) {
+        for await (const piece of provider.stream(this.role, messages, attemptSignal, tuning)) {
           text += piece;
           streamed++;
           onToken(piece);

@@ -20,6 +20,8 @@ export interface WebAppOptions {
   prefix: string;
   /** What the fake microphone says (espeak-ng), looped. */
   spoken?: string;
+  /** The microphone's silence after the words, before the loop says them again (ms). */
+  pauseMs?: number;
   /** Rose's environment on top of the simulator's models (no voice, no rate limit); a function when it needs the simulator's address. */
   env?: Record<string, string> | ((sim: Simulator) => Record<string, string>);
 }
@@ -29,7 +31,7 @@ export interface WebAppOptions {
  * simulator, Debian's Chromium with a fake microphone, and the real Rose serving both. Each test gets
  * fresh browser contexts; everything is closed and removed after the suite.
  */
-export function useWebApp({ prefix, spoken = "Hello Rose.", env = {} }: WebAppOptions): WebAppHarness {
+export function useWebApp({ prefix, spoken = "Hello Rose.", pauseMs, env = {} }: WebAppOptions): WebAppHarness {
   let sim: Simulator | undefined;
   let rose: RunningRose | undefined;
   let browser: Browser | undefined;
@@ -42,7 +44,7 @@ export function useWebApp({ prefix, spoken = "Hello Rose.", env = {} }: WebAppOp
 
   beforeAll(async () => {
     ensureFrontendBuilt();
-    const microphone = spokenWav(spoken, join(dataDir.path, "spoken.wav"));
+    const microphone = spokenWav(spoken, join(dataDir.path, "spoken.wav"), pauseMs === undefined ? {} : { trailMs: pauseMs });
     [sim, browser] = await Promise.all([startSimulator(), launchChromium(microphone)]);
     rose = await startRose(
       {

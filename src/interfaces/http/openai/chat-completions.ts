@@ -5,6 +5,8 @@ import { newId } from "../../../core/ids.js";
 import { annotateContext } from "../../../core/request-context.js";
 import { LLM_NOT_CONFIGURED, type ThreadHistory } from "../../../graph/turn-runner.js";
 import { isTimezone } from "../../../modules/character/activity.js";
+import type { Sampling } from "../../../modules/llm/chat-provider.js";
+import { clientTaskPrompt } from "../../../modules/client-conversations/client-tasks.js";
 import { type ConversationOpening, openingFingerprints } from "../../../modules/client-conversations/fingerprint.js";
 import type { HttpDeps } from "../context.js";
 import { jsonBody } from "../middleware/body-type.js";
@@ -32,8 +34,11 @@ export const chatCompletionsRoute = defineRoute({
     "so only the newest user message is a new turn; the history before it is the client's copy. The thread is named by the X-Rose-Session header or",
     "`metadata.session_id` (the person's own, else 404); otherwise it is found from the conversation's opening messages, so a client that resends a",
     "conversation keeps one thread and a new conversation starts a new one. The response's X-Rose-Session header names the thread.",
-    "System messages reach Rose as the client's instructions, beneath her own rules. `temperature`, `top_p` and `max_tokens` are accepted and",
-    "validated; Rose answers with her configured model settings and her own short, spoken style.",
+    "System messages reach Rose as the client's instructions, beneath her own rules. `temperature` and `top_p` apply to her reply (not to her",
+    'own analysis of the turn); `max_completion_tokens` (or `max_tokens`) caps it, and a reply cut there ends with `finish_reason: "length"` and is',
+    "kept in the thread as the client received it. Help in a crisis is added to a reply whatever its limit.",
+    "A client's own housekeeping (a lone user message opening `### Task:`, as Open WebUI sends for titles, tags and follow-ups) is answered by",
+    "Rose's small model exactly as asked, outside any conversation: no thread, no memory, no X-Rose-Session.",
   ].join(" "),
   tag: "OpenAI-compatible",
   auth: "apiKey",
@@ -52,8 +57,29 @@ export const chatCompletionsRoute = defineRoute({
   },
 });
 
+/** The client's own sampling settings, when it sent any (null means "the default", as in OpenAI's API). */
+function samplingOf(body: ChatCompletionRequest): { sampling?: Sampling } {
+  const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? undefined;
+  const sampling: Sampling = {
+    ...(body.temperature != null ? { temperature: body.temperature } : {}),
+    ...(body.top_p != null ? { topP: body.top_p } : {}),
+    ...(maxTokens !== undefined ? { maxTokens } : {}),
+  };
+  return Object.keys(sampling).length > 0 ? { sampling } : {};
+}
+
 /** About four characters a token for English: an estimate, said so in the documentation. */
 const estimateTokens = (text: string) => Math.ceil(text.length / 4);
+
+type Finish = "stop" | "length";
+type Usage = { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+const usageOf = (promptTokens: number, reply: string): Usage => {
+  const completionTokens = estimateTokens(reply);
+  return { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+};
+
+/** A client task quotes part of the conversation: more than one message may hold, still bounded. */
+const MAX_TASK_CHARS = 64_000;
 
 interface Thread {
   sessionId: string;
@@ -74,7 +100,7 @@ function isRegenerate(conversation: ClientConversation, history: ThreadHistory):
 }
 
 export function chatCompletionRoutes(deps: HttpDeps): Router {
-  const { sessions, turns, config, conversationLinks, logger } = deps;
+  const { sessions, turns, config, conversationLinks, logger, clientTasks } = deps;
   const router = Router();
 
   async function requireModel(userId: string, model: string): Promise<void> {
@@ -114,10 +140,8 @@ export function chatCompletionRoutes(deps: HttpDeps): Router {
     return { sessionId: created.id, linkWithReply: null, recognised: false };
   }
 
-  async function prepare(req: Request) {
-    const body = parseInput(chatCompletionRequestSchema, req.body);
+  async function prepare(req: Request, body: ChatCompletionRequest) {
     const conversation = readConversation(body.messages, config.maxMessageChars);
-    await requireModel(req.userId, body.model);
     if (!turns.canTakeTurns) throw LLM_NOT_CONFIGURED;
     const thread = await resolveThread(req, body, conversation);
     annotateContext({ sessionId: thread.sessionId });
@@ -134,6 +158,7 @@ export function chatCompletionRoutes(deps: HttpDeps): Router {
         timezone: isTimezone(zone) ? zone : config.defaultTimezone,
         clientInstructions: conversation.instructions,
         ...(regenerate ? { replace: "last" as const } : {}),
+        ...samplingOf(body),
       },
     };
   }
@@ -145,28 +170,68 @@ export function chatCompletionRoutes(deps: HttpDeps): Router {
   }
 
   router.post(chatCompletionsRoute.path, jsonBody, async (req: Request, res: Response) => {
-    const { body, conversation, thread, input } = await prepare(req);
+    const body = parseInput(chatCompletionRequestSchema, req.body);
+    await requireModel(req.userId, body.model);
     const id = `chatcmpl-${newId().replaceAll("-", "")}`;
     const created = Math.floor(Date.now() / 1000);
-    const promptTokens = estimateTokens(conversation.instructions) + estimateTokens(conversation.newest);
-    res.setHeader(SESSION_HEADER, thread.sessionId);
+    const completion = (content: string, finish: Finish, usage: Usage) => ({
+      id,
+      object: "chat.completion",
+      created,
+      model: body.model,
+      choices: [{ index: 0, message: { role: "assistant", content, refusal: null }, logprobs: null, finish_reason: finish }],
+      usage,
+    });
 
-    if (!body.stream) {
-      const result = await turns.start(input).reply;
-      await sessions.touch(thread.sessionId);
-      await linkOpening(thread, result.reply);
-      const completionTokens = estimateTokens(result.reply);
-      res.json({
-        id,
-        object: "chat.completion",
-        created,
-        model: body.model,
-        choices: [{ index: 0, message: { role: "assistant", content: result.reply, refusal: null }, logprobs: null, finish_reason: "stop" }],
-        usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+    const task = clientTaskPrompt(body.messages);
+    if (task !== null) {
+      // The app's own housekeeping (a title, tags…): answered as asked, outside any conversation.
+      if (!clientTasks) throw LLM_NOT_CONFIGURED;
+      if (task.length > MAX_TASK_CHARS)
+        throw openAiError(400, "context_length_exceeded", `A task prompt may hold at most ${MAX_TASK_CHARS} characters`, "messages");
+      const promptTokens = estimateTokens(task);
+      if (!body.stream) {
+        const text = await clientTasks.answer(task);
+        res.json(completion(text, "stop", usageOf(promptTokens, text)));
+        return;
+      }
+      await streamCompletion(res, body, id, created, async (send) => {
+        const text = await clientTasks.answer(task, { onToken: send });
+        return { finish: "stop", usage: usageOf(promptTokens, text) };
       });
       return;
     }
 
+    const { conversation, thread, input } = await prepare(req, body);
+    const promptTokens = estimateTokens(conversation.instructions) + estimateTokens(conversation.newest);
+    res.setHeader(SESSION_HEADER, thread.sessionId);
+    if (!body.stream) {
+      const result = await turns.start(input).reply;
+      await sessions.touch(thread.sessionId);
+      await linkOpening(thread, result.reply);
+      res.json(completion(result.reply, result.truncated ? "length" : "stop", usageOf(promptTokens, result.reply)));
+      return;
+    }
+    // A client that leaves does not stop the turn: the reply is kept in the thread, as in Rose's own chat.
+    await streamCompletion(res, body, id, created, async (send) => {
+      const result = await turns.start(input, send).reply;
+      await sessions.touch(thread.sessionId);
+      await linkOpening(thread, result.reply);
+      return { finish: result.truncated ? "length" : "stop", usage: usageOf(promptTokens, result.reply) };
+    });
+  });
+
+  /**
+   * Streams `chat.completion.chunk`s: the role, each piece `produce` sends, the finish, the usage when
+   * asked, then `[DONE]`. A failure after the head went out becomes an error object in the stream.
+   */
+  async function streamCompletion(
+    res: Response,
+    body: ChatCompletionRequest,
+    id: string,
+    created: number,
+    produce: (send: (text: string) => void) => Promise<{ finish: Finish; usage: Usage }>,
+  ): Promise<void> {
     res.status(200);
     res.setHeader("Content-Type", "text/event-stream; charset=utf-8");
     res.setHeader("Cache-Control", "no-cache, no-transform");
@@ -175,7 +240,7 @@ export function chatCompletionRoutes(deps: HttpDeps): Router {
     let open = true;
     res.on("close", () => (open = false));
     const send = (data: unknown) => open && res.write(`data: ${JSON.stringify(data)}\n\n`);
-    const chunk = (delta: { role?: "assistant"; content?: string }, finish: "stop" | null) => ({
+    const chunk = (delta: { role?: "assistant"; content?: string }, finish: Finish | null) => ({
       id,
       object: "chat.completion.chunk",
       created,
@@ -185,22 +250,9 @@ export function chatCompletionRoutes(deps: HttpDeps): Router {
     });
     try {
       send(chunk({ role: "assistant", content: "" }, null));
-      // A client that leaves does not stop the turn: the reply is kept in the thread, as in Rose's own chat.
-      const result = await turns.start(input, (text) => send(chunk({ content: text }, null))).reply;
-      await sessions.touch(thread.sessionId);
-      await linkOpening(thread, result.reply);
-      send(chunk({}, "stop"));
-      if (body.stream_options?.include_usage) {
-        const completionTokens = estimateTokens(result.reply);
-        send({
-          id,
-          object: "chat.completion.chunk",
-          created,
-          model: body.model,
-          choices: [],
-          usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
-        });
-      }
+      const { finish, usage } = await produce((text) => send(chunk({ content: text }, null)));
+      send(chunk({}, finish));
+      if (body.stream_options?.include_usage) send({ id, object: "chat.completion.chunk", created, model: body.model, choices: [], usage });
       if (open) res.write("data: [DONE]\n\n");
     } catch (error) {
       if (!isAppError(error)) logger.error("streamed completion failed", { error: (error as Error).message });
@@ -210,7 +262,7 @@ export function chatCompletionRoutes(deps: HttpDeps): Router {
     } finally {
       res.end();
     }
-  });
+  }
 
   return router;
 }

@@ -2,7 +2,7 @@ import { ChatGroq } from "@langchain/groq";
 import { z } from "zod";
 import { optionalString, url } from "../../../core/env-schema.js";
 import { defineProvider } from "../../../core/providers.js";
-import { type ChatProvider, type ChatProviderContext, LangChainChatProvider, probeModelList } from "../chat-provider.js";
+import { type ChatModelFactory, type ChatProvider, type ChatProviderContext, LangChainChatProvider, probeModelList } from "../chat-provider.js";
 
 /** Current model ids; retired ones (e.g. llama-3.3-70b-versatile) are deliberately absent. */
 export const GROQ_DEFAULT_MODELS = { chat: "openai/gpt-oss-120b", small: "llama-3.1-8b-instant" } as const;
@@ -37,13 +37,20 @@ export const groqChat = defineProvider({
   autoSelect: (s) => s.apiKey !== undefined,
   create(s, { temperature }: ChatProviderContext): ChatProvider {
     // Retries belong to the resilience seam, not to the SDKs: two retry layers multiply attempts and hide failures.
-    const model = (name: string, t: number) => new ChatGroq({ model: name, temperature: t, apiKey: s.apiKey, baseUrl: s.baseUrl, maxRetries: 0 });
+    // The small model answers deterministically (routing, analysis); a caller's sampling applies to replies only.
+    const model: ChatModelFactory = (name, role, sampling) =>
+      new ChatGroq({
+        model: name,
+        temperature: role === "small" ? 0 : (sampling.temperature ?? temperature),
+        ...(sampling.topP !== undefined ? { topP: sampling.topP } : {}),
+        ...(sampling.maxTokens !== undefined ? { maxTokens: sampling.maxTokens } : {}),
+        apiKey: s.apiKey,
+        baseUrl: s.baseUrl,
+        maxRetries: 0,
+      });
     const modelList = `${(s.baseUrl ?? "https://api.groq.com").replace(/\/$/, "")}/openai/v1/models`;
-    return new LangChainChatProvider(
-      "groq",
-      { chat: model(s.chatModel, temperature), small: model(s.smallModel, 0), ...(s.visionModel ? { vision: model(s.visionModel, temperature) } : {}) },
-      { chat: s.chatModel, small: s.smallModel, ...(s.visionModel ? { vision: s.visionModel } : {}) },
-      (signal) => probeModelList(modelList, s.apiKey!, signal),
+    return new LangChainChatProvider("groq", model, { chat: s.chatModel, small: s.smallModel, ...(s.visionModel ? { vision: s.visionModel } : {}) }, (signal) =>
+      probeModelList(modelList, s.apiKey!, signal),
     );
   },
 });

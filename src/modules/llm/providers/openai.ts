@@ -2,7 +2,7 @@ import { ChatOpenAI } from "@langchain/openai";
 import { z } from "zod";
 import { optionalString, url } from "../../../core/env-schema.js";
 import { defineProvider } from "../../../core/providers.js";
-import { type ChatProvider, type ChatProviderContext, LangChainChatProvider, probeModelList } from "../chat-provider.js";
+import { type ChatModelFactory, type ChatProvider, type ChatProviderContext, LangChainChatProvider, probeModelList } from "../chat-provider.js";
 
 export const OPENAI_DEFAULT_MODELS = { chat: "gpt-4.1-mini", small: "gpt-4.1-nano" } as const;
 
@@ -38,12 +38,22 @@ export const openAiChat = defineProvider({
   create(s, { temperature }: ChatProviderContext): ChatProvider {
     // Local OpenAI-compatible servers accept any key; the SDK insists on one.
     const key = s.apiKey ?? "not-needed";
-    const model = (name: string, t: number) =>
-      new ChatOpenAI({ model: name, temperature: t, apiKey: key, configuration: { baseURL: s.baseUrl }, maxRetries: 0, streamUsage: false });
+    // The small model answers deterministically (routing, analysis); a caller's sampling applies to replies only.
+    const model: ChatModelFactory = (name, role, sampling) =>
+      new ChatOpenAI({
+        model: name,
+        temperature: role === "small" ? 0 : (sampling.temperature ?? temperature),
+        ...(sampling.topP !== undefined ? { topP: sampling.topP } : {}),
+        ...(sampling.maxTokens !== undefined ? { maxTokens: sampling.maxTokens } : {}),
+        apiKey: key,
+        configuration: { baseURL: s.baseUrl },
+        maxRetries: 0,
+        streamUsage: false,
+      });
     const modelList = `${(s.baseUrl ?? "https://api.openai.com/v1").replace(/\/$/, "")}/models`;
     return new LangChainChatProvider(
       "openai",
-      { chat: model(s.chatModel, temperature), small: model(s.smallModel, 0), ...(s.visionModel ? { vision: model(s.visionModel, temperature) } : {}) },
+      model,
       { chat: s.chatModel, small: s.smallModel, ...(s.visionModel ? { vision: s.visionModel } : {}) },
       (signal) => probeModelList(modelList, key, signal),
     );
