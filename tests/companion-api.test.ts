@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { ApiClient } from "./helpers/api-client.js";
 import { spokenWav, voiceForm } from "./helpers/audio.js";
 import { embedded, pngWithText, v2Card, v3Card } from "./helpers/png-card.js";
@@ -320,6 +320,40 @@ describe("openers", () => {
     expect((await client.json("POST", "/api/v1/session/start", { timezone: "Mars/Olympus" })).status).toBe(400);
   });
 
+  it("keeps her opener as the conversation's first message: its history, its preview, her next reply's context, and its name after the first exchange", async () => {
+    const { client } = await suite.rose(env({ OPENER_AFTER_MINUTES: "0" }));
+    await client.json("POST", "/api/v1/memories", { text: "The user has a job interview on Friday.", type: "event", importance: 0.8 });
+    await client.json("POST", "/api/v1/chat", { message: "hello" });
+    suite.sim.script({ match: { system: "greeting someone who has come back" }, reply: { content: "How did the interview go?" } });
+    const back = (await client.json("POST", "/api/v1/session/start")).body as { session_id: string; opener: string };
+    expect(back.opener).toBe("Welcome back. How did the interview go?");
+
+    // A reload before the person answers still has it.
+    const kept = await client.json("GET", `/api/v1/sessions/${back.session_id}/messages`);
+    expect(kept.body.messages).toEqual([{ id: expect.any(String), role: "assistant", content: back.opener, created_at: expect.any(String) }]);
+    const listed = (await client.json("GET", "/api/v1/sessions")).body.sessions.find((c: { id: string }) => c.id === back.session_id);
+    expect(listed).toMatchObject({ preview: back.opener, message_count: 1, title: null });
+
+    suite.sim.script({ match: { system: "name conversations" }, reply: { content: "The interview" } });
+    suite.sim.script({ match: { model: "sim-chat", lastUser: "went well" }, reply: { content: "Oh, I'm so glad. Tell me everything." } });
+    await client.json("POST", "/api/v1/chat", { session_id: back.session_id, message: "It went well!" });
+    const reply = replyRequests().at(-1)!;
+    expect(reply.messages!.filter((m) => m.role !== "system").map((m) => [m.role, m.content])).toEqual([
+      ["assistant", back.opener],
+      ["user", "It went well!"],
+    ]);
+    expect(systemOf(reply)).toContain(`You opened this conversation by saying: "${back.opener}"`);
+    const history = (await client.json("GET", `/api/v1/sessions/${back.session_id}/messages`)).body.messages.map((m: { content: string }) => m.content);
+    expect(history).toEqual([back.opener, "It went well!", "Oh, I'm so glad. Tell me everything."]);
+    await vi.waitFor(
+      async () => {
+        const named = (await client.json("GET", "/api/v1/sessions")).body.sessions.find((c: { id: string }) => c.id === back.session_id);
+        expect(named).toMatchObject({ title: "The interview", message_count: 3 });
+      },
+      { timeout: 10_000, interval: 50 },
+    );
+  });
+
   it("asks in plain words when the small model cannot phrase it", async () => {
     const { client } = await suite.rose(env({ OPENER_AFTER_MINUTES: "0" }));
     await client.json("POST", "/api/v1/memories", { text: "The user has a job interview on Friday.", type: "event" });
@@ -328,6 +362,54 @@ describe("openers", () => {
     expect((await client.json("POST", "/api/v1/session/start")).body.opener).toBe(
       "Welcome back. Last time you told me you have a job interview on Friday. How did it go?",
     );
+  });
+
+  it("says the opener aloud when asked, in her voice, kept with the conversation it opens", async () => {
+    const { client } = await suite.rose(env({ OPENER_AFTER_MINUTES: "0", TTS_PROVIDER: "openai", OPENAI_TTS_MODEL: "gpt-4o-mini-tts" }));
+    await client.json("PUT", "/api/v1/companion/settings", { voice: "shimmer", speaking_rate: 0.9 });
+    await client.json("POST", "/api/v1/memories", { text: "The user has a job interview on Friday.", type: "event", importance: 0.8 });
+    // A first meeting has no opener: asked only for one, nothing is created.
+    const nothing = await client.json("POST", "/api/v1/session/start", { speak_opener: true, only_with_opener: true });
+    expect(nothing.status).toBe(200);
+    expect(nothing.body).toEqual({ session_id: null, created_at: null, opener: null, opener_audio_url: null });
+    expect((await client.json("GET", "/api/v1/sessions")).body.sessions).toEqual([]);
+    await client.json("POST", "/api/v1/chat", { message: "hello" });
+
+    suite.sim.script({ match: { system: "greeting someone who has come back" }, reply: { content: "How did the interview go?" } });
+    const spokenBefore = suite.sim.requests({ endpoint: "speech" }).length;
+    const back = await client.json("POST", "/api/v1/session/start", { speak_opener: true, only_with_opener: true });
+    expect(back.status).toBe(201);
+    expect(back.body.opener).toBe("Welcome back. How did the interview go?");
+    expect(back.body.opener_audio_url).toMatch(/^\/api\/v1\/voice\/audio\//);
+    const said = suite.sim.requests({ endpoint: "speech" }).slice(spokenBefore);
+    expect(said).toHaveLength(1);
+    expect(said[0]!.body).toMatchObject({ input: "Welcome back. How did the interview go?", voice: "shimmer", speed: 0.9 });
+    const audio = await client.request("GET", back.body.opener_audio_url);
+    expect(audio.status).toBe(200);
+    expect(audio.headers.get("content-type")).toMatch(/^audio\//);
+    expect((await audio.arrayBuffer()).byteLength).toBeGreaterThan(44);
+    expect((await client.stranger().request("GET", back.body.opener_audio_url)).status).toBe(404);
+
+    // Deleting the conversation deletes her spoken opener with it.
+    expect((await client.request("DELETE", `/api/v1/sessions/${back.body.session_id}`)).status).toBe(204);
+    expect((await client.request("GET", back.body.opener_audio_url)).status).toBe(404);
+  });
+
+  it("still opens with words when her voice fails, and without speak_opener sends no audio field", async () => {
+    // OpenAI's voice alone (no espeak-ng behind it), so its failure is the opener's.
+    const { client } = await suite.rose(env({ OPENER_AFTER_MINUTES: "0", TTS_PROVIDER: "", TTS_PROVIDERS: "openai", OPENAI_TTS_MODEL: "gpt-4o-mini-tts" }));
+    await client.json("POST", "/api/v1/memories", { text: "The user has a job interview on Friday.", type: "event", importance: 0.8 });
+    await client.json("POST", "/api/v1/chat", { message: "hello" });
+    suite.sim.script({ match: { system: "greeting someone who has come back" }, reply: { content: "How did the interview go?" } });
+    suite.sim.script({ match: { endpoint: "speech" }, fail: { status: 500 } });
+    const back = await client.json("POST", "/api/v1/session/start", { speak_opener: true });
+    expect(back.status).toBe(201);
+    expect(back.body).toMatchObject({ opener: "Welcome back. How did the interview go?", opener_audio_url: null });
+
+    const plain = await client.json("POST", "/api/v1/session/start", {});
+    expect(plain.status).toBe(201);
+    expect(plain.body).not.toHaveProperty("opener_audio_url");
+    expect((await client.json("POST", "/api/v1/session/start", { speak_opener: "yes" })).status).toBe(400);
   });
 
   it("waits for the person to have been away", async () => {

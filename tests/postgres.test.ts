@@ -70,6 +70,19 @@ describe("conversations in PostgreSQL", () => {
     expect((await b.client.stranger().json("GET", `/api/v1/sessions/${sessionId}/messages`)).status).toBe(404);
   });
 
+  it("keeps Rose's opener as the first message of the conversation it opens, and answers after it", async () => {
+    const a = await instance({ OPENER_AFTER_MINUTES: "0" });
+    await a.client.json("POST", "/api/v1/memories", { text: "The user has a job interview on Friday.", type: "event", importance: 0.8 });
+    await a.client.json("POST", "/api/v1/chat", { message: "hello" });
+    const back = (await a.client.json("POST", "/api/v1/session/start")).body as { session_id: string; opener: string | null };
+    expect(back.opener).toMatch(/interview/);
+    const kept = await a.client.json("GET", `/api/v1/sessions/${back.session_id}/messages`);
+    expect(kept.body.messages.map((m: { role: string; content: string }) => [m.role, m.content])).toEqual([["assistant", back.opener]]);
+    await a.client.json("POST", "/api/v1/chat", { session_id: back.session_id, message: "It went well!" });
+    const after = await a.client.json("GET", `/api/v1/sessions/${back.session_id}/messages`);
+    expect(after.body.messages.map((m: { role: string }) => m.role)).toEqual(["assistant", "user", "assistant"]);
+  });
+
   it("keeps a long thread small: one checkpoint and only the blobs it points at", async () => {
     sim.script({ match: { system: "concise conversation summaries" }, reply: { content: "They talked about piano lessons." } });
     const server = await instance({ SUMMARY_TRIGGER: "6", SUMMARY_KEEP: "2" });

@@ -354,6 +354,24 @@ export class TurnRunner {
     });
   }
 
+  /**
+   * Rose opened the conversation herself (POST /session/start): her opener becomes the thread's first
+   * message, so a reload before the person answers still shows it and her next reply sees what she asked.
+   * Written like keepHeardPart, as the graph's last node, so no node runs; only on an empty thread. False
+   * when there is no graph or the thread already has messages.
+   */
+  openWith(sessionId: string, text: string): Promise<boolean> {
+    const graph = this.graph;
+    if (!graph) return Promise.resolve(false);
+    return this.exclusive(sessionId, async () => {
+      if ((await this.threadMessages(sessionId)).length > 0) return false;
+      const opener = new AIMessage({ id: newId(), content: text, additional_kwargs: { created_at: new Date().toISOString(), opener: true } });
+      await graph.updateState({ configurable: { thread_id: sessionId } }, { messages: [opener] }, "summarize");
+      await this.store.prune(sessionId);
+      return true;
+    });
+  }
+
   /** True when the thread (after its queued turns) ends with a failed exchange that a retry would replace. */
   hasFailedExchange(sessionId: string): Promise<boolean> {
     return this.hasExchangeToReplace(sessionId, "failed");

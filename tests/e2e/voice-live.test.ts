@@ -25,6 +25,19 @@ describe("the voice page's live call", () => {
       const anonymousAccountCheck = message.text().includes("status of 401") && message.location().url.endsWith("/api/v1/me");
       if (message.type() === "error" && !anonymousAccountCheck) problems.push(message.text());
     });
+    // What Rose's presence showed during the call: every state, and her voice's loudest measured level.
+    await page.addInitScript(`
+      window.__presence = { states: [], measuredMax: 0 };
+      new MutationObserver(() => {
+        const talk = document.querySelector(".talk");
+        const form = document.querySelector(".presence-form");
+        if (!talk || !form) return;
+        const seen = window.__presence;
+        const state = talk.getAttribute("data-state");
+        if (seen.states.at(-1) !== state) seen.states.push(state);
+        if (form.getAttribute("data-source") === "voice") seen.measuredMax = Math.max(seen.measuredMax, Number(form.getAttribute("data-level")));
+      }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-state", "data-level", "data-source"] });
+    `);
     await page.goto("/");
     await page.getByRole("button", { name: "Start a live call" }).click();
     await expect
@@ -50,8 +63,16 @@ describe("the voice page's live call", () => {
     expect(uploads.length).toBeGreaterThanOrEqual(2);
     expect(uploads.every((u) => (u.body as { file: { format: string } }).file.format === "wav")).toBe(true);
 
+    // The presence followed the call: listening to the person, then speaking with her voice's own loudness.
+    await expect.poll(() => page.evaluate<string[]>("window.__presence.states"), { timeout: 20_000 }).toContain("speaking");
+    const states = await page.evaluate<string[]>("window.__presence.states");
+    expect(states.indexOf("listening")).toBeGreaterThan(0);
+    expect(states.indexOf("speaking")).toBeGreaterThan(states.indexOf("listening"));
+    await expect.poll(() => page.evaluate<number>("window.__presence.measuredMax"), { timeout: 20_000 }).toBeGreaterThan(0.3);
+
     await page.getByRole("button", { name: "End call" }).click();
     await expect.poll(() => page.getByRole("button", { name: "Start a live call" }).count()).toBe(1);
+    await expect.poll(() => page.locator(".talk").getAttribute("data-state")).toBe("idle");
     expect(problems).toEqual([]);
   });
 });

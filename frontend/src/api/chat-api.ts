@@ -43,6 +43,22 @@ export async function startSession(): Promise<{ sessionId: string; opener: strin
   return { sessionId: session_id, opener: opener ?? null };
 }
 
+/**
+ * What the voice page asks on opening: a new conversation only if Rose has an opener for it (the person
+ * came back after a while), with her voice saying it. Null when she has nothing to open with: nothing was
+ * created, and the page carries on with the conversation it had.
+ */
+export async function startSpokenOpener(): Promise<{ sessionId: string; opener: string; audioUrl: string | null } | null> {
+  const timezone = localTimezone();
+  const answer = await requestJson<{ session_id: string | null; opener?: string | null; opener_audio_url?: string | null }>("POST", "/session/start", {
+    ...(timezone ? { timezone } : {}),
+    speak_opener: true,
+    only_with_opener: true,
+  });
+  if (!answer?.session_id || !answer.opener) return null;
+  return { sessionId: answer.session_id, opener: answer.opener, audioUrl: answer.opener_audio_url ?? null };
+}
+
 /** The thread's kept messages, or null when the server does not know the session (any more). */
 export async function fetchHistory(sessionId: string, signal?: AbortSignal): Promise<HistoryMessage[] | null> {
   try {

@@ -144,13 +144,15 @@ function Call({ call, onEnd }: { call: LiveCall; onEnd: () => void }) {
  * Live mode: a call that flows turn after turn without tapping, over the live socket. Where the browser
  * or the server cannot hold one, the page's tap-to-talk (upload) path stays the way to talk.
  */
-export function LiveCallPanel() {
+export function LiveCallPanel({ onCall }: { onCall?: (call: LiveCall | null) => void }) {
   const [call, setCall] = useState<LiveCall | null>(null);
   const [failed, setFailed] = useState<string | null>(null);
   const startButton = useRef<HTMLButtonElement>(null);
   // Only after a call the person ended (not on the page's first render): focus returns where they started it.
   const returnFocus = useRef(false);
   useEffect(() => () => call?.stop(), [call]);
+  // The page's presence follows the call while there is one.
+  useEffect(() => onCall?.(call), [call, onCall]);
   useEffect(() => {
     if (call || !returnFocus.current) return;
     returnFocus.current = false;

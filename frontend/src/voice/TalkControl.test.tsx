@@ -36,3 +36,24 @@ describe("the talk control in push-to-talk mode", () => {
     expect(gestures.map((g) => g.type)).toEqual(["PRESS", "RELEASE"]);
   });
 });
+
+describe("Rose's presence around the talk control", () => {
+  const conversation = { gesture: () => {}, onLevel: () => () => {}, voiceLevel: () => null } as unknown as VoiceConversation;
+
+  it("shows her speaking while her opener plays, though no turn is under way, and keeps the button's name", () => {
+    render(<TalkControl state={{ ...initialVoiceState({ mode: "tap" }), aloud: true }} conversation={conversation} />);
+    const talk = document.querySelector(".talk")!;
+    expect(talk.getAttribute("data-state")).toBe("speaking");
+    expect(talk.getAttribute("data-status")).toBe("idle");
+    const button = screen.getByRole("button", { name: "Talk to Rose" });
+    expect(button.querySelector('[data-icon="speaking"]')).not.toBeNull();
+    // The form is decoration: hidden from assistive technology, the button is the one control.
+    expect(talk.querySelector(".presence-form")!.getAttribute("aria-hidden")).toBe("true");
+    expect(talk.querySelectorAll(".presence-petal")).toHaveLength(5);
+  });
+
+  it("follows a live call when there is one", () => {
+    render(<TalkControl state={initialVoiceState({ mode: "tap" })} conversation={conversation} live={{ state: "listening", voiceLevel: () => null }} />);
+    expect(document.querySelector(".talk")!.getAttribute("data-state")).toBe("listening");
+  });
+});

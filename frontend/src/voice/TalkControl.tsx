@@ -1,13 +1,13 @@
-import { m, useMotionValue, useReducedMotion, useSpring, useTransform } from "framer-motion";
+import { m, useMotionValue, useReducedMotion, useSpring } from "framer-motion";
 import { type KeyboardEvent, type MouseEvent, type PointerEvent, useEffect, useRef } from "react";
 import { DotsIcon, MicIcon, WaveIcon } from "../app/icons";
 import type { VoiceConversation } from "./voice-conversation";
 import type { VoiceState } from "./voice-machine";
+import { type PresenceState, presenceOf, RosePresence } from "./RosePresence";
 
 /**
- * The large talk control. Each state has its own slow motion — idle breathes, listening swells with the
- * person's voice, thinking turns, speaking ripples outward — and with reduced motion asked for, the
- * states are told apart by colour, icon and words alone.
+ * The large talk control, at the heart of Rose's presence (see RosePresence): the button is the one
+ * control, a real button named for what a tap does; the form around it only shows what she is doing.
  */
 
 /** Microphone loudness (dBFS) mapped to 0..1: room tone sits near 0, a speaking voice near 1. */
@@ -34,17 +34,22 @@ export function talkLabel(state: VoiceState): string {
  * control's name ("Stop listening") already says what a tap does.
  */
 function StateIcon({ state }: { state: VoiceState }) {
-  if (state.status === "thinking") return <DotsIcon className="talk-icon" data-icon="thinking" />;
-  if (state.status === "speaking") return <WaveIcon className="talk-icon" data-icon="speaking" />;
+  const shown = presenceOf(state);
+  if (shown === "thinking") return <DotsIcon className="talk-icon" data-icon="thinking" />;
+  if (shown === "speaking") return <WaveIcon className="talk-icon" data-icon="speaking" />;
   return <MicIcon className="talk-icon" data-icon="microphone" />;
 }
 
-export function TalkControl({ state, conversation }: { state: VoiceState; conversation: VoiceConversation }) {
+/** A live call's state for the presence, when one is under way (it has its own microphone and voice). */
+export interface LivePresence {
+  state: PresenceState;
+  voiceLevel: () => number | null;
+}
+
+export function TalkControl({ state, conversation, live = null }: { state: VoiceState; conversation: VoiceConversation; live?: LivePresence | null }) {
   const reduceMotion = useReducedMotion() ?? false;
   const level = useMotionValue(0);
   const smoothLevel = useSpring(level, { stiffness: 180, damping: 24 });
-  const levelScale = useTransform(smoothLevel, (l) => 1 + l * 0.38);
-  const levelOpacity = useTransform(smoothLevel, (l) => 0.25 + l * 0.6);
   const heldSince = useRef<number | null>(null);
 
   useEffect(() => conversation.onLevel((db) => level.set(loudness(db))), [conversation, level]);
@@ -98,40 +103,13 @@ export function TalkControl({ state, conversation }: { state: VoiceState; conver
       : { onClick: () => conversation.gesture({ type: "TALK" }) };
 
   return (
-    <div className="talk" data-status={status}>
-      <div className="talk-stage" aria-hidden="true">
-        {status === "idle" && (
-          <m.div
-            className="talk-halo"
-            animate={reduceMotion ? { opacity: 0.55 } : { scale: [1, 1.07, 1], opacity: [0.45, 0.75, 0.45] }}
-            transition={reduceMotion ? { duration: 0 } : { duration: 5.5, repeat: Infinity, ease: "easeInOut" }}
-          />
-        )}
-        {status === "listening" && (
-          <m.div className="talk-level" style={reduceMotion ? { opacity: levelOpacity } : { scale: levelScale, opacity: levelOpacity }} />
-        )}
-        {status === "thinking" && (
-          <m.div
-            className="talk-orbit"
-            animate={reduceMotion ? { opacity: 0.8 } : { rotate: 360 }}
-            transition={reduceMotion ? { duration: 0 } : { duration: 7, repeat: Infinity, ease: "linear" }}
-          />
-        )}
-        {status === "speaking" &&
-          (reduceMotion ? (
-            <div className="talk-ripple talk-ripple-still" />
-          ) : (
-            [0, 1, 2].map((i) => (
-              <m.div
-                key={i}
-                className="talk-ripple"
-                initial={{ scale: 1, opacity: 0.5 }}
-                animate={{ scale: 1.55, opacity: 0 }}
-                transition={{ duration: 3, repeat: Infinity, ease: "easeOut", delay: i }}
-              />
-            ))
-          ))}
-      </div>
+    <div className="talk presence" data-status={status} data-state={live?.state ?? presenceOf(state)}>
+      <RosePresence
+        state={live?.state ?? presenceOf(state)}
+        micLevel={smoothLevel}
+        voiceLevel={live?.voiceLevel ?? (() => conversation.voiceLevel())}
+        reduceMotion={reduceMotion}
+      />
       <m.button
         type="button"
         className="talk-button"

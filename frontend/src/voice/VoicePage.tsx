@@ -1,5 +1,5 @@
 import { AnimatePresence, m } from "framer-motion";
-import { useCallback, useEffect, useState, useSyncExternalStore } from "react";
+import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from "react";
 import { ReplayIcon } from "../app/icons";
 import { canRecord } from "./microphone";
 import { TalkControl } from "./TalkControl";
@@ -8,12 +8,18 @@ import type { MicProblem, VoiceNotice, VoiceState } from "./voice-machine";
 import { MIC_HELP, NoticeBox } from "./VoiceNotice";
 import { ConversationSoFar } from "./ConversationSoFar";
 import { LiveCallPanel } from "./LiveCallPanel";
+import type { LiveCall, LiveCallStatus } from "./live-call";
+import type { PresenceState } from "./RosePresence";
+import type { LivePresence } from "./TalkControl";
 import { type SpokenMessage, useVoiceHistory } from "./use-voice-history";
 
 /** One thing at a time: a microphone that cannot be used is the status, not "speak when you're ready" above it. */
 function statusLine(state: VoiceState, mic: MicProblem | null): { title: string; hint: string } {
   if (mic && state.status === "idle") return { title: MIC_HELP[mic].title, hint: "" };
   const hold = state.mode === "hold";
+  // Her opener (or a replay) playing: she is speaking, and talking to her is how to answer.
+  if (state.status === "idle" && state.aloud)
+    return { title: "Rose is speaking", hint: hold ? "Hold the circle to answer her." : "Tap the circle to answer her." };
   switch (state.status) {
     case "idle":
       return hold
@@ -36,10 +42,15 @@ export function VoicePage() {
   const state = useSyncExternalStore(conversation.subscribe, conversation.getSnapshot);
   const attachAudio = useCallback((element: HTMLAudioElement | null) => conversation.attachAudio(element), [conversation]);
   const recordable = canRecord();
+  const [liveCall, setLiveCall] = useState<LiveCall | null>(null);
+  const live = useLivePresence(liveCall);
   const [unsupportedDismissed, setUnsupportedDismissed] = useState(false);
 
   // Leaving the page ends the conversation: no microphone left open, no voice from an unseen page.
   useEffect(() => () => conversation.stop(), [conversation]);
+
+  // Coming back after a while, Rose may open a new conversation herself, aloud.
+  useEffect(() => conversation.greet(), [conversation]);
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
@@ -68,7 +79,7 @@ export function VoicePage() {
         Talk with Rose
       </h1>
 
-      <TalkControl state={state} conversation={conversation} />
+      <TalkControl state={state} conversation={conversation} live={live} />
 
       <div id="talk-status" className="talk-status" role="status" aria-live="polite">
         <p className="talk-status-title">{title}</p>
@@ -102,14 +113,15 @@ export function VoicePage() {
             {reply}
           </p>
         </div>
-        {state.status === "idle" && state.replayUrl && (
+        {state.status === "idle" && !state.aloud && state.replayUrl && (
           <button type="button" className="button quiet replay" onClick={() => conversation.replay()}>
-            <ReplayIcon /> Hear it again
+            {/* The browser would not play her opener before a tap: a way to hear it, never an error. */}
+            <ReplayIcon /> {state.unheard ? "Hear what Rose said" : "Hear it again"}
           </button>
         )}
       </div>
 
-      <LiveCallPanel />
+      <LiveCallPanel onCall={setLiveCall} />
 
       {history.length > 0 && <ConversationSoFar messages={history} />}
 
@@ -158,6 +170,26 @@ function VoiceSettings({ state, conversation }: { state: VoiceState; conversatio
       </label>
     </fieldset>
   );
+}
+
+/** What the presence shows of a live call's moment; null when there is no call (or it is over). */
+const LIVE_PRESENCE: Record<LiveCallStatus, PresenceState | null> = {
+  connecting: "thinking",
+  listening: "listening",
+  hearing: "listening",
+  thinking: "thinking",
+  speaking: "speaking",
+  ended: null,
+  failed: null,
+};
+
+const noCall = () => () => {};
+
+/** While a live call is under way, Rose's presence follows it: its moment, and her voice in it. */
+function useLivePresence(call: LiveCall | null): LivePresence | null {
+  const status = useSyncExternalStore(call?.subscribe ?? noCall, () => call?.getSnapshot().status ?? null);
+  const shown = status ? LIVE_PRESENCE[status] : null;
+  return useMemo(() => (call && shown ? { state: shown, voiceLevel: () => call.voiceLevel() } : null), [call, shown]);
 }
 
 /** The last exchange of a kept conversation: what the person said last, and Rose's answer to it. */

@@ -1,5 +1,6 @@
 import { startSession } from "../api/chat-api";
 import { currentSessionId, forgetSessionId, rememberSessionId } from "../api/session";
+import { VoiceMeter } from "./voice-meter";
 
 /**
  * The voice page's live call: one WebSocket to /api/v1/voice/live for the whole call. The microphone
@@ -87,6 +88,8 @@ export class LiveCall {
   private stream: MediaStream | null = null;
   private readonly queue: Array<{ index: number; url: string }> = [];
   private readonly audio = new Audio();
+  /** Her voice's loudness during the call, for the presence on the page. */
+  private readonly meter = new VoiceMeter(this.audio);
   private playing: { index: number; url: string } | null = null;
   private reportTimer: ReturnType<typeof setInterval> | null = null;
 
@@ -100,6 +103,11 @@ export class LiveCall {
   };
 
   getSnapshot = (): LiveCallSnapshot => this.snapshot;
+
+  /** How loud Rose's voice is now (0..1), or null when it cannot be measured. */
+  voiceLevel(): number | null {
+    return this.meter.level();
+  }
 
   private update(change: Partial<LiveCallSnapshot>): void {
     this.snapshot = { ...this.snapshot, ...change };
@@ -264,6 +272,7 @@ export class LiveCall {
 
   private finish(): void {
     this.silence();
+    this.meter.detach();
     this.stream?.getTracks().forEach((track) => track.stop());
     void this.context?.close().catch(() => {});
     this.context = null;

@@ -9,6 +9,11 @@ import type { SpokenSentence } from "../api/voice-api";
 export interface PlayerListener {
   onClipStarted(turn: number): void;
   onClipEnded(turn: number): void;
+  /**
+   * Her voice outside any turn (the opener, "hear it again"): it started, it ended (or broke off), or the
+   * browser refused to play it (no tap on the page yet), which is not an error: the page offers a play button.
+   */
+  onAloud?(event: "started" | "ended" | "refused"): void;
 }
 
 interface QueuedClip {
@@ -30,6 +35,8 @@ function blobUrlOf(sentence: SpokenSentence): string {
 export class SentencePlayer {
   private queue: QueuedClip[] = [];
   private current: QueuedClip | null = null;
+  /** A whole recording is playing outside any turn (see `replay`). */
+  private aloud = false;
   private unlocked = false;
   /** For people and tests alike: how many sentences have been heard to the end. */
   private clipsPlayed = 0;
@@ -45,7 +52,8 @@ export class SentencePlayer {
 
   /** Call inside a tap or press: lets later, gesture-less playback start on strict (mobile) browsers. */
   unlock(): void {
-    if (this.unlocked || this.current) return;
+    // Already playing (a sentence, or her opener): the element needs no unlocking, and silence would cut her off.
+    if (this.unlocked || this.current || this.aloud) return;
     this.unlocked = true;
     this.element.src = SILENCE_WAV;
     void this.element.play().catch(() => {
@@ -63,6 +71,7 @@ export class SentencePlayer {
 
   /** Silences Rose at once and drops what she had left to say (barge-in, stop, leaving the page). */
   stop(): void {
+    this.aloud = false;
     for (const clip of this.queue) URL.revokeObjectURL(clip.url);
     this.queue = [];
     if (this.current) URL.revokeObjectURL(this.current.url);
@@ -80,11 +89,23 @@ export class SentencePlayer {
     this.element.removeEventListener("error", this.onError);
   }
 
-  /** Plays the whole stored reply again ("hear it again"); not part of any turn. */
+  /** Plays a whole stored recording (her opener, "hear it again"); not part of any turn. */
   replay(url: string): void {
     this.stop();
+    this.aloud = true;
     this.element.src = url;
-    void this.element.play().catch(() => {});
+    this.element.play().catch((error: unknown) => {
+      if ((error as DOMException).name === "AbortError") return; // replaced by stop() or a turn's sentence
+      if (!this.aloud) return;
+      this.aloud = false;
+      this.listener.onAloud?.("refused");
+    });
+  }
+
+  private endAloud(): void {
+    if (!this.aloud) return;
+    this.aloud = false;
+    this.listener.onAloud?.("ended");
   }
 
   private playNext(): void {
@@ -114,9 +135,10 @@ export class SentencePlayer {
 
   private readonly onPlaying = () => {
     if (this.current) this.listener.onClipStarted(this.current.turn);
+    else if (this.aloud) this.listener.onAloud?.("started");
   };
 
-  private readonly onEnded = () => this.finishCurrent(true);
+  private readonly onEnded = () => (this.current ? this.finishCurrent(true) : this.endAloud());
 
-  private readonly onError = () => this.finishCurrent(false);
+  private readonly onError = () => (this.current ? this.finishCurrent(false) : this.endAloud());
 }

@@ -386,3 +386,72 @@ describe("the voice conversation, barge-in", () => {
     expect(recording()).toEqual([]);
   });
 });
+
+describe("the voice conversation, Rose opening it", () => {
+  const OPENER = { sessionId: "s-opened", opener: "Welcome back. How did the interview go?", audioUrl: "/api/v1/voice/audio/o1.wav" };
+
+  function withAudio(play: () => Promise<void>) {
+    const audio = document.createElement("audio");
+    audio.play = vi.fn(play);
+    audio.pause = vi.fn();
+    audio.load = vi.fn();
+    return audio;
+  }
+
+  it("starts the new conversation with her words and plays her voice saying them", async () => {
+    localStorage.setItem("rose.session_id", "s-old");
+    const ask = vi.fn(async () => OPENER);
+    conversation = new VoiceConversation(fakeStream().streamTurn, ask);
+    const audio = withAudio(async () => {});
+    conversation.attachAudio(audio);
+    conversation.greet();
+    conversation.greet(); // once per page, however often React runs its effects
+    await settle();
+    expect(ask).toHaveBeenCalledTimes(1);
+    expect(localStorage.getItem("rose.session_id")).toBe("s-opened");
+    expect(audio.getAttribute("src")).toBe(OPENER.audioUrl);
+    expect(audio.play).toHaveBeenCalled();
+    expect(conversation.getSnapshot()).toMatchObject({ reply: OPENER.opener, transcript: "", aloud: true });
+    audio.dispatchEvent(new Event("playing"));
+    expect(conversation.getSnapshot()).toMatchObject({ status: "idle", aloud: true });
+    audio.dispatchEvent(new Event("ended"));
+    expect(conversation.getSnapshot()).toMatchObject({ aloud: false, unheard: false, notice: null });
+  });
+
+  it("offers her opener to play at a tap when the browser refuses to play it by itself", async () => {
+    let refuse = true;
+    const audio = withAudio(() => (refuse ? Promise.reject(new DOMException("refused", "NotAllowedError")) : Promise.resolve()));
+    conversation = new VoiceConversation(fakeStream().streamTurn, async () => OPENER);
+    conversation.attachAudio(audio);
+    conversation.greet();
+    await settle();
+    await settle();
+    expect(conversation.getSnapshot()).toMatchObject({ reply: OPENER.opener, unheard: true, aloud: false, notice: null });
+
+    refuse = false;
+    conversation.replay(); // "Hear what Rose said"
+    await settle();
+    expect(audio.play).toHaveBeenCalledTimes(2);
+    audio.dispatchEvent(new Event("playing"));
+    expect(conversation.getSnapshot()).toMatchObject({ aloud: true, unheard: false });
+  });
+
+  it("leaves the conversation alone when there is no opener, or the person began talking first", async () => {
+    localStorage.setItem("rose.session_id", "s-old");
+    conversation = new VoiceConversation(fakeStream().streamTurn, async () => null);
+    conversation.greet();
+    await settle();
+    expect(conversation.getSnapshot()).toMatchObject({ turn: 0, reply: "" });
+    conversation.stop();
+
+    fakeMicrophone();
+    let answer!: (value: typeof OPENER) => void;
+    conversation = new VoiceConversation(fakeStream().streamTurn, () => new Promise((resolve) => (answer = resolve)));
+    conversation.greet();
+    conversation.gesture({ type: "TALK" });
+    answer(OPENER);
+    await settle();
+    expect(conversation.getSnapshot()).toMatchObject({ status: "listening", reply: "" });
+    expect(localStorage.getItem("rose.session_id")).toBe("s-old");
+  });
+});

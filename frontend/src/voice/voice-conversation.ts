@@ -1,8 +1,10 @@
+import { startSpokenOpener } from "../api/chat-api";
 import { friendlyError } from "../api/http";
-import { inCurrentSession } from "../api/session";
+import { inCurrentSession, rememberSessionId } from "../api/session";
 import { type SpokenSentence, streamVoiceTurn, type VoiceDone, type VoiceTurnHandlers } from "../api/voice-api";
 import { Microphone, MicrophoneError, type Recording } from "./microphone";
 import { SentencePlayer } from "./sentence-player";
+import { VoiceMeter } from "./voice-meter";
 import { BARGE_IN_DETECTION, UTTERANCE_DETECTION, type VoiceActivity, VoiceActivityDetector } from "./voice-activity";
 import { initialVoiceState, type TalkMode, type VoiceEvent, voiceReducer, type VoiceState } from "./voice-machine";
 
@@ -24,6 +26,9 @@ export const MAX_UTTERANCE_MS = 60_000;
 const SILENCE_TIMEOUT_MS = 12_000;
 
 export type StreamTurn = (recording: Blob, sessionId: string | null, handlers: VoiceTurnHandlers, signal: AbortSignal) => Promise<VoiceDone>;
+
+/** Asks for an opener as the page opens (see startSpokenOpener): null when Rose has nothing to open with. */
+export type AskOpener = () => Promise<{ sessionId: string; opener: string; audioUrl: string | null } | null>;
 
 export interface VoiceSettings {
   mode: TalkMode;
@@ -54,6 +59,8 @@ export class VoiceConversation {
   private readonly levelListeners = new Set<(db: number) => void>();
   private readonly microphone = new Microphone();
   private player: SentencePlayer | null = null;
+  private meter: VoiceMeter | null = null;
+  private greeted = false;
   private recording: Recording | null = null;
   /** While Rose speaks with barge-in on: a recording begun at the first sign of the person's voice (see `sample`). */
   private preRoll: Recording | null = null;
@@ -64,19 +71,50 @@ export class VoiceConversation {
   private utteranceDetector = new VoiceActivityDetector(UTTERANCE_DETECTION);
   private bargeInDetector = new VoiceActivityDetector(BARGE_IN_DETECTION);
 
-  constructor(private readonly streamTurn: StreamTurn = streamVoiceTurn) {
+  constructor(
+    private readonly streamTurn: StreamTurn = streamVoiceTurn,
+    private readonly askOpener: AskOpener = startSpokenOpener,
+  ) {
     this.state = initialVoiceState(loadVoiceSettings());
   }
 
   /** Gives the conversation the page's <audio> element, through which Rose speaks. */
   attachAudio(element: HTMLAudioElement | null): void {
     this.player?.detach();
+    this.meter?.detach();
     this.player = element
       ? new SentencePlayer(element, {
           onClipStarted: (turn) => this.dispatch({ type: "CLIP_STARTED", turn }),
           onClipEnded: (turn) => this.dispatch({ type: "CLIP_ENDED", turn }),
+          onAloud: (event) => this.dispatch({ type: "ALOUD", event }),
         })
       : null;
+    this.meter = element ? new VoiceMeter(element) : null;
+  }
+
+  /** How loud Rose's voice is now (0..1), for the presence; null when it cannot be measured. */
+  voiceLevel(): number | null {
+    return this.meter?.level() ?? null;
+  }
+
+  /**
+   * As the page opens: when the person comes back after a while, Rose may open a new conversation
+   * herself, and says her opener aloud. Once per page; a failure only means no opener.
+   */
+  greet(): void {
+    if (this.greeted) return;
+    this.greeted = true;
+    const turn = this.state.turn;
+    this.askOpener().then(
+      (opened) => {
+        // The person began talking meanwhile: their turn goes on in the conversation it began in.
+        if (!opened || this.state.turn !== turn || this.state.status !== "idle") return;
+        rememberSessionId(opened.sessionId);
+        this.dispatch({ type: "OPENED", text: opened.opener, audioUrl: opened.audioUrl });
+        if (opened.audioUrl) this.player?.replay(opened.audioUrl);
+      },
+      () => {}, // Rose unreachable: the page starts as it would without an opener
+    );
   }
 
   readonly subscribe = (listener: () => void): (() => void) => {
@@ -95,11 +133,15 @@ export class VoiceConversation {
   /** For the talk control's handlers: unlocks playback within the gesture, then applies the event. */
   gesture(event: VoiceEvent): void {
     this.player?.unlock();
+    this.meter?.prepare();
     this.dispatch(event);
   }
 
+  /** "Hear it again", or her opener the browser would not play before a tap. */
   replay(): void {
-    if (this.state.replayUrl && this.state.status === "idle") this.player?.replay(this.state.replayUrl);
+    if (!this.state.replayUrl || this.state.status !== "idle") return;
+    this.meter?.prepare();
+    this.player?.replay(this.state.replayUrl);
   }
 
   dispatch = (event: VoiceEvent): void => {

@@ -225,3 +225,35 @@ describe("the voice state machine: problems and settings", () => {
     expect(run(tapIdle, { type: "SET_BARGE_IN", on: true }).bargeIn).toBe(true);
   });
 });
+
+describe("the voice state machine: Rose opening the conversation", () => {
+  const opened: VoiceEvent = { type: "OPENED", text: "Welcome back. How did the interview go?", audioUrl: "/api/v1/voice/audio/o1" };
+
+  it("shows her opener as her words in a new turn, speaking while her voice plays, and listens when the person answers", () => {
+    const before = { ...tapIdle, transcript: "An old message", reply: "An old reply", replayUrl: "/api/v1/voice/audio/old" };
+    let state = run(before, opened);
+    // Speaking from the start (her voice is being fetched), so no play button flashes up meanwhile.
+    expect(state).toMatchObject({ status: "idle", turn: 1, transcript: "", reply: opened.text, replayUrl: opened.audioUrl, unheard: false, aloud: true });
+    state = run(state, { type: "ALOUD", event: "started" });
+    expect(state).toMatchObject({ status: "idle", aloud: true, unheard: false });
+    // Tapping while she speaks is answering her: listening, in a new turn (the controller stops her voice).
+    const answering = run(state, { type: "TALK" });
+    expect(answering).toMatchObject({ status: "listening", turn: 2, aloud: false });
+    expect(run(state, { type: "ALOUD", event: "ended" })).toMatchObject({ status: "idle", aloud: false, unheard: false, notice: null });
+    // Escape stops her voice too.
+    expect(run(state, { type: "STOP" })).toMatchObject({ status: "idle", aloud: false, turn: 2 });
+  });
+
+  it("keeps a refused opener unheard, with no notice: the page offers to play it", () => {
+    const state = run(tapIdle, opened, { type: "ALOUD", event: "refused" });
+    expect(state).toMatchObject({ status: "idle", aloud: false, unheard: true, notice: null, reply: opened.text });
+  });
+
+  it("never lands on a page where the person is already talking, and has nothing unheard without audio", () => {
+    const listening = run(tapIdle, { type: "TALK" });
+    expect(run(listening, opened)).toBe(listening);
+    expect(run(tapIdle, { ...opened, audioUrl: null })).toMatchObject({ reply: opened.text, replayUrl: null, unheard: false, aloud: false });
+    // Her voice events mean nothing during a turn (its sentences have their own).
+    expect(run(listening, { type: "ALOUD", event: "started" })).toBe(listening);
+  });
+});

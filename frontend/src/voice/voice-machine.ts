@@ -40,6 +40,10 @@ export interface VoiceState {
   voiceHeard: boolean;
   /** The whole reply's audio, for "hear it again". */
   replayUrl: string | null;
+  /** While idle: her voice plays outside a turn (her opener, "hear it again"), so she is speaking all the same. */
+  aloud: boolean;
+  /** Her last words have a recording the browser would not play before a tap: the page offers to play it. */
+  unheard: boolean;
   notice: VoiceNotice | null;
 }
 
@@ -75,6 +79,10 @@ export type VoiceEvent =
   | { type: "CLIP_ENDED"; turn: number }
   | { type: "REPLY_DONE"; turn: number; transcript: string; text: string; noSpeech: boolean; wordsOnly: boolean; audioUrl: string | null }
   | { type: "REPLY_FAILED"; turn: number; message: string }
+  /** A new conversation that Rose opens herself (the person came back): her words, and her voice saying them. */
+  | { type: "OPENED"; text: string; audioUrl: string | null }
+  /** Her voice outside a turn began, ended, or was refused by the browser (see SentencePlayer.replay). */
+  | { type: "ALOUD"; event: "started" | "ended" | "refused" }
   | { type: "SET_MODE"; mode: TalkMode }
   | { type: "SET_BARGE_IN"; on: boolean }
   | { type: "DISMISS_NOTICE" };
@@ -94,6 +102,8 @@ export function initialVoiceState(settings: { mode?: TalkMode; bargeIn?: boolean
     clipsPending: 0,
     voiceHeard: false,
     replayUrl: null,
+    aloud: false,
+    unheard: false,
     notice: null,
   };
 }
@@ -110,6 +120,8 @@ function listen(state: VoiceState, heard: boolean, conversing: boolean): VoiceSt
     replyComplete: false,
     clipsPending: 0,
     voiceHeard: false,
+    aloud: false,
+    unheard: false,
     notice: null,
   };
 }
@@ -126,6 +138,7 @@ function idle(state: VoiceState, notice: VoiceNotice | null = state.notice): Voi
     replyComplete: false,
     clipsPending: 0,
     voiceHeard: false,
+    aloud: false,
     notice,
   };
 }
@@ -159,7 +172,7 @@ export function voiceReducer(state: VoiceState, event: VoiceEvent): VoiceState {
       return event.heldMs < MIN_HOLD_MS || !state.recording ? idle(state, { kind: "too-short" }) : { ...state, status: "thinking" };
 
     case "STOP":
-      return state.status === "idle" ? state : idle(state);
+      return state.status === "idle" && !state.aloud ? state : idle(state);
 
     case "SPEECH_START":
       if (state.status === "listening") return state.heard ? state : { ...state, heard: true };
@@ -224,6 +237,26 @@ export function voiceReducer(state: VoiceState, event: VoiceEvent): VoiceState {
     case "REPLY_FAILED":
       if (event.turn !== state.turn || !isBusy(state.status)) return state;
       return idle(state, { kind: "turn-failed", message: event.message });
+
+    case "OPENED":
+      // Only onto a quiet page: once the person has started talking, their turn comes first.
+      if (state.status !== "idle" || state.aloud) return state;
+      // A new turn number: the conversation is a new one, and the history shown is read again for it.
+      return {
+        ...idle(state, null),
+        transcript: "",
+        reply: event.text,
+        replayUrl: event.audioUrl,
+        // Her voice is on its way (the controller plays it now): no play button flashes while it loads.
+        aloud: event.audioUrl !== null,
+      };
+
+    case "ALOUD":
+      if (state.status !== "idle") return state;
+      if (event.event === "started") return state.aloud && !state.unheard ? state : { ...state, aloud: true, unheard: false };
+      // Refused: the words are on the page already, and "Hear what Rose said" plays them at a tap. Never an error.
+      if (event.event === "refused") return { ...state, aloud: false, unheard: true };
+      return state.aloud ? { ...state, aloud: false } : state;
 
     case "SET_MODE":
       if (event.mode === state.mode) return state;

@@ -1,3 +1,4 @@
+import { isHumanMessage } from "@langchain/core/messages";
 import { localMoment } from "../../modules/character/activity.js";
 import { systemPrompt } from "../../modules/character/prompts.js";
 import { clientInstructionsSection } from "../../modules/character/client-instructions.js";
@@ -30,8 +31,8 @@ export function createContextInjectionNode({ character, companion, now = () => n
       tone: perception ? toneGuidance(perception) : null,
       care: perception?.crisis ? crisisCareSection(perception.crisis, turn?.resources ?? BUILT_IN_RESOURCES.forPerson(null, state.timezone)) : null,
       asksIfAi: perception?.asksIfAi ?? false,
-      // Only while the thread is empty: her opener is what the person's first message answers.
-      opener: turn?.opener && state.messages.length === 0 ? turn.opener : null,
+      // Only until the person has said anything (the thread holds at most her opener): their first message answers it.
+      opener: turn?.opener && !state.messages.some(isHumanMessage) ? turn.opener : null,
     });
     const withImageNote = state.route === "image" ? `${prompt}\n\n${IMAGE_NOTE}` : prompt;
     // A client's own system prompt (the OpenAI-compatible API) comes last, fenced and beneath Rose's rules.

@@ -8,6 +8,7 @@ import type { CrisisResources, Resources } from "../care/crisis-resources.js";
 import type { LanguageModel } from "../llm/language-model.js";
 import type { MemoryService } from "../memory/types.js";
 import type { Perception } from "../perception/perceive.js";
+import type { SpeechStyle } from "../speech/types.js";
 import { composeOpener } from "./opener.js";
 import { afterExchange, bondStage, feelingOf, initialState, settle, type CompanionState } from "./state.js";
 import { DEFAULT_SETTINGS, type CompanionSettings, type CompanionStore } from "./types.js";
@@ -93,6 +94,16 @@ export class Companion {
       resources: this.deps.resources.forPerson(settings.country, timezone),
       opener: state.opener?.sessionId === sessionId ? state.opener.text : null,
     };
+  }
+
+  /**
+   * How she sounds when she opens a conversation herself: nobody has spoken yet, so there is no feeling
+   * to meet; a quiet warmth, at the person's pace, in the character's voice or the one they chose.
+   */
+  async openerVoice(userId: string): Promise<SpeechStyle> {
+    const settings = await this.settings(userId);
+    const card = await this.card(userId, settings);
+    return { delivery: "warm", intensity: 0.3, rate: settings.speakingRate, voices: this.voicesFor(card, settings) };
   }
 
   async cardFor(userId: string, characterId: string): Promise<CharacterCard> {

@@ -31,8 +31,9 @@ export class ConversationIndex {
   async recordTurn(turn: SavedExchange): Promise<void> {
     const added = turn.replaced ? 0 : 2;
     const session = await this.sessions.recordTurn(turn.sessionId, { preview: previewOf(turn.reply || turn.message), addedMessages: added, at: turn.at });
-    // The first exchange names the conversation (or its regenerate, if the first naming has not landed).
-    if (session && session.title === null && session.messageCount <= 2) this.nameInBackground(turn);
+    // The first exchange names the conversation (or its regenerate, if the first naming has not landed); 3 when
+    // Rose opened it herself (her opener, then the exchange). A second exchange makes 4 or more either way.
+    if (session && session.title === null && session.messageCount <= 3) this.nameInBackground(turn);
   }
 
   private nameInBackground(turn: SavedExchange): void {

@@ -19,6 +19,9 @@ import type { AudioClip, SpeechStyle, SpokenAudio } from "../speech/types.js";
 
 const AUDIO_PATH = "/api/v1/voice/audio";
 
+/** Where a stored clip is served to its owner (GET /voice/audio/:id). */
+export const audioUrlFor = (id: string) => `${AUDIO_PATH}/${id}`;
+
 export interface VoiceTurnTarget {
   userId: string;
   sessionId: string;
@@ -105,7 +108,7 @@ export class VoicePipeline {
   private async storeAudio(userId: string, audio: SpokenAudio | undefined, sessionId: string): Promise<string | null> {
     if (!audio) return null;
     try {
-      return `${AUDIO_PATH}/${await this.deps.audioStore.save(userId, audio, sessionId)}`;
+      return audioUrlFor(await this.deps.audioStore.save(userId, audio, sessionId));
     } catch (error) {
       this.deps.logger.error("could not store reply audio", { error: (error as Error).message });
       return null;

@@ -101,7 +101,18 @@ export function coreApiDocs(config: Config): RouteDoc[] {
             session_id: z.uuid(),
             created_at: isoTime,
             opener: z.string().nullable().describe("Rose's first words, when she has something to ask"),
+            opener_audio_url: z
+              .string()
+              .nullable()
+              .optional()
+              .describe(
+                "With `speak_opener`: the opener in her voice (GET it like a reply's audio_url); null when there is no opener or speech is off or failed",
+              ),
           }),
+        },
+        200: {
+          description: "With `only_with_opener`, when Rose has nothing to open with: no conversation was created",
+          schema: z.object({ session_id: z.null(), created_at: z.null(), opener: z.null(), opener_audio_url: z.null().optional() }),
         },
       },
     },
