@@ -49,6 +49,9 @@ describe("the voice page's live call", () => {
         { timeout: 15_000 },
       )
       .toBe("listening");
+    // The call holds the microphone: the tap-to-talk circle waits, and its turn's words and settings step aside.
+    expect(await page.getByRole("button", { name: /a live call is on/ }).isDisabled()).toBe(true);
+    expect(await page.locator(".exchange, .voice-settings").count()).toBe(0);
 
     // Two of the person's turns recognised and answered: the second came by itself, from the microphone's next loop.
     const yourLines = page.locator(".live-line.you:not(.partial)");
@@ -73,6 +76,8 @@ describe("the voice page's live call", () => {
     await page.getByRole("button", { name: "End call" }).click();
     await expect.poll(() => page.getByRole("button", { name: "Start a live call" }).count()).toBe(1);
     await expect.poll(() => page.locator(".talk").getAttribute("data-state")).toBe("idle");
+    expect(await page.getByRole("button", { name: /a live call is on/ }).count()).toBe(0);
+    expect(await page.locator(".voice-settings").count()).toBe(1);
     expect(problems).toEqual([]);
   });
 });

@@ -113,8 +113,10 @@ export function TalkControl({ state, conversation, live = null }: { state: Voice
       <m.button
         type="button"
         className="talk-button"
-        aria-label={talkLabel(state)}
+        aria-label={live ? "Talk to Rose (a live call is on)" : talkLabel(state)}
         aria-describedby="talk-status"
+        // During a live call the call holds the microphone: a second recording would talk over it.
+        disabled={live !== null}
         {...pointerHandlers}
         whileTap={reduceMotion ? {} : { scale: 0.96 }}
         animate={{ scale: status === "listening" && !reduceMotion ? 1.04 : 1 }}

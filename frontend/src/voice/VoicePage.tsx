@@ -63,7 +63,9 @@ export function VoicePage() {
 
   const unsupported: VoiceNotice | null = !recordable && !unsupportedDismissed ? { kind: "mic", problem: "unsupported" } : null;
   const notice = state.notice ?? unsupported;
-  const { title, hint } = statusLine(state, notice?.kind === "mic" ? notice.problem : null);
+  // A live call has its own microphone, status and transcript (the panel): the tap-to-talk turn steps aside.
+  const inCall = live !== null;
+  const { title, hint } = inCall ? { title: "On a live call", hint: "" } : statusLine(state, notice?.kind === "mic" ? notice.problem : null);
   const replying = state.status === "thinking" || state.status === "speaking";
   const hasExchange = state.transcript !== "" || state.reply !== "";
   // Read again each time the page comes to rest (a turn ended), so the list includes what was just said.
@@ -90,42 +92,44 @@ export function VoicePage() {
         <NoticeBox notice={notice} onDismiss={() => (state.notice ? conversation.dispatch({ type: "DISMISS_NOTICE" }) : setUnsupportedDismissed(true))} />
       )}
 
-      <div className="exchange">
-        <AnimatePresence initial={false}>
-          {!hasExchange && !restored && historyLoaded && state.status === "idle" && (
-            <m.p key="intro" className="exchange-intro" initial={{ opacity: 0 }} animate={{ opacity: 1 }} exit={{ opacity: 0 }}>
-              Hello, I'm Rose. Tell me how you are, or what's been on your mind. I'll answer out loud.
-            </m.p>
+      {!inCall && (
+        <div className="exchange">
+          <AnimatePresence initial={false}>
+            {!hasExchange && !restored && historyLoaded && state.status === "idle" && (
+              <m.p key="intro" className="exchange-intro" initial={{ opacity: 0 }} animate={{ opacity: 1 }} exit={{ opacity: 0 }}>
+                Hello, I'm Rose. Tell me how you are, or what's been on your mind. I'll answer out loud.
+              </m.p>
+            )}
+          </AnimatePresence>
+          {transcript && (
+            <m.div className="said said-you" initial={{ opacity: 0, y: 6 }} animate={{ opacity: 1, y: 0 }} key={`you-${transcript}`}>
+              <p className="said-label">You said</p>
+              <p className="said-text" data-testid="transcript">
+                {transcript}
+              </p>
+            </m.div>
           )}
-        </AnimatePresence>
-        {transcript && (
-          <m.div className="said said-you" initial={{ opacity: 0, y: 6 }} animate={{ opacity: 1, y: 0 }} key={`you-${transcript}`}>
-            <p className="said-label">You said</p>
-            <p className="said-text" data-testid="transcript">
-              {transcript}
+          {/* Always in the page (only visually hidden when empty), so screen readers hear her words as they arrive. */}
+          <div className={reply ? "said said-rose" : "visually-hidden"} aria-live="polite" aria-busy={replying}>
+            <p className="said-label">Rose</p>
+            <p className="said-text" data-testid="reply">
+              {reply}
             </p>
-          </m.div>
-        )}
-        {/* Always in the page (only visually hidden when empty), so screen readers hear her words as they arrive. */}
-        <div className={reply ? "said said-rose" : "visually-hidden"} aria-live="polite" aria-busy={replying}>
-          <p className="said-label">Rose</p>
-          <p className="said-text" data-testid="reply">
-            {reply}
-          </p>
+          </div>
+          {state.status === "idle" && !state.aloud && state.replayUrl && (
+            <button type="button" className="button quiet replay" onClick={() => conversation.replay()}>
+              {/* The browser would not play her opener before a tap: a way to hear it, never an error. */}
+              <ReplayIcon /> {state.unheard ? "Hear what Rose said" : "Hear it again"}
+            </button>
+          )}
         </div>
-        {state.status === "idle" && !state.aloud && state.replayUrl && (
-          <button type="button" className="button quiet replay" onClick={() => conversation.replay()}>
-            {/* The browser would not play her opener before a tap: a way to hear it, never an error. */}
-            <ReplayIcon /> {state.unheard ? "Hear what Rose said" : "Hear it again"}
-          </button>
-        )}
-      </div>
+      )}
 
       <LiveCallPanel onCall={setLiveCall} />
 
       {history.length > 0 && <ConversationSoFar messages={history} />}
 
-      <VoiceSettings state={state} conversation={conversation} />
+      {!inCall && <VoiceSettings state={state} conversation={conversation} />}
 
       <audio ref={attachAudio} data-testid="rose-voice" preload="auto" />
     </section>
