@@ -149,6 +149,8 @@ export class LiveCall {
   private audioMs = 0;
   private startedAt = 0;
   private idleTimer: NodeJS.Timeout | undefined;
+  /** When audio last arrived: the idle timer reads it instead of being re-armed for every frame. */
+  private lastAudioAt = 0;
   private ended = false;
   /** When this utterance's end was announced (speech_stopped), for timings and to announce it once. */
   private stoppedAt: number | null = null;
@@ -240,7 +242,7 @@ export class LiveCall {
     if (this.queuedFrames >= this.deps.limits.maxQueuedFrames) {
       throw new LiveCallError("overloaded", "Rose is too busy to listen to this call right now; please call again in a moment");
     }
-    this.armIdle();
+    this.lastAudioAt = performance.now();
     this.recognition?.send(frame);
     this.queuedFrames++;
     void this.detector
@@ -401,14 +403,24 @@ export class LiveCall {
     this.out.send({ type: "error", code: "internal_error", message: "Rose could not finish this reply; please try again" });
   }
 
+  /**
+   * Ends the call after `idleMs` without audio. One timer per call that, when it fires early (audio came
+   * since it was set), sleeps for the rest: re-arming a timer for each of fifty frames a second per call
+   * was a measurable share of the event loop with many calls.
+   */
   private armIdle(): void {
-    clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => {
-      if (this.ended) return;
-      this.out.send({ type: "error", code: "idle", message: `No audio for ${Math.round(this.deps.limits.idleMs / 1000)} s: the call has ended` });
-      this.end(1000, "idle");
-    }, this.deps.limits.idleMs);
-    this.idleTimer.unref?.();
+    this.lastAudioAt = performance.now();
+    const check = (delay: number) => {
+      this.idleTimer = setTimeout(() => {
+        if (this.ended) return;
+        const quietFor = performance.now() - this.lastAudioAt;
+        if (quietFor < this.deps.limits.idleMs) return check(this.deps.limits.idleMs - quietFor);
+        this.out.send({ type: "error", code: "idle", message: `No audio for ${Math.round(this.deps.limits.idleMs / 1000)} s: the call has ended` });
+        this.end(1000, "idle");
+      }, delay);
+      this.idleTimer.unref?.();
+    };
+    check(this.deps.limits.idleMs);
   }
 
   /** An error the call cannot go on after: say so, then close. */
