@@ -141,6 +141,8 @@ export class LiveCall {
   private timezone = "UTC";
   private detector: TurnDetector | null = null;
   private recognition: RecognitionStream | null = null;
+  /** Frames for the streaming recogniser not yet sent: those that arrive in one turn of the event loop go as one message. */
+  private unsent: Buffer[] = [];
   private reply: ReplyInProgress | null = null;
   /** The previous reply's trimming to what was heard: the next turn waits for it. */
   private amending: Promise<unknown> = Promise.resolve();
@@ -243,12 +245,31 @@ export class LiveCall {
       throw new LiveCallError("overloaded", "Rose is too busy to listen to this call right now; please call again in a moment");
     }
     this.lastAudioAt = performance.now();
-    this.recognition?.send(frame);
+    if (this.recognition) this.forward(frame);
     this.queuedFrames++;
     void this.detector
       .push(frame)
       .catch((error: unknown) => this.fail(new LiveCallError("internal_error", "Rose could not listen to this call", true), error))
       .finally(() => this.queuedFrames--);
+  }
+
+  /**
+   * Audio for the streaming recogniser. Each WebSocket message to it has a fixed cost on the event loop
+   * (framing, masking, a write) whatever its size, so the frames that arrive in the same turn of the loop
+   * (a busy server reads several of a call's frames at once) go as one: an idle server sends each frame as
+   * it comes, a busy one sends fewer, larger messages instead of falling further behind. Nothing waits for
+   * a timer.
+   */
+  private forward(frame: Buffer): void {
+    this.unsent.push(frame);
+    if (this.unsent.length === 1) setImmediate(() => this.flushRecognition());
+  }
+
+  private flushRecognition(): void {
+    if (this.unsent.length === 0) return;
+    const frames = this.unsent;
+    this.unsent = [];
+    this.recognition?.send(frames.length === 1 ? frames[0]! : Buffer.concat(frames));
   }
 
   playback(index: number, playedMs: number): void {
@@ -324,7 +345,10 @@ export class LiveCall {
     if (this.ended) return;
     if (this.recognition) {
       // The streaming recogniser hears the end too; asking now saves waiting for its own endpointing.
-      if (this.speechSeen) this.recognition.finalize();
+      if (this.speechSeen) {
+        this.flushRecognition();
+        this.recognition.finalize();
+      }
       return;
     }
     const stoppedAt = this.announceStopped();
@@ -442,6 +466,7 @@ export class LiveCall {
     clearTimeout(this.idleTimer);
     this.reply?.abort.abort();
     this.reply = null;
+    this.unsent = [];
     this.recognition?.close();
     this.recognition = null;
     if (this.sessionId) this.registry.release(this.sessionId, this.userId, this);
