@@ -148,18 +148,22 @@ export async function voiceLiveBenchmark(iterations = 7, concurrentCalls = 20) {
   let rose: ChildRose | undefined;
   try {
     // Rose in her own process, as in production: the simulator and the twenty clients here do not share her event loop.
-    rose = await spawnRose({
-      DATA_DIR: dir.path,
-      OPENAI_BASE_URL: sim.openaiBaseUrl,
-      OPENAI_API_KEY: "bench",
-      CHAT_MODEL: "sim-chat",
-      SMALL_MODEL: "sim-small",
-      ELEVENLABS_API_KEY: "bench",
-      ELEVENLABS_BASE_URL: sim.elevenlabsBaseUrl,
-      DEEPGRAM_API_KEY: "bench",
-      DEEPGRAM_BASE_URL: sim.deepgramBaseUrl,
-      RATE_LIMIT_PER_MINUTE: "0",
-    });
+    rose = await spawnRose(
+      {
+        DATA_DIR: dir.path,
+        OPENAI_BASE_URL: sim.openaiBaseUrl,
+        OPENAI_API_KEY: "bench",
+        CHAT_MODEL: "sim-chat",
+        SMALL_MODEL: "sim-small",
+        ELEVENLABS_API_KEY: "bench",
+        ELEVENLABS_BASE_URL: sim.elevenlabsBaseUrl,
+        DEEPGRAM_API_KEY: "bench",
+        DEEPGRAM_BASE_URL: sim.deepgramBaseUrl,
+        RATE_LIMIT_PER_MINUTE: "0",
+      },
+      // BENCH_CPU_PROF_DIR=dir: Rose writes a V8 CPU profile there when she stops (open it in Chrome DevTools).
+      process.env.BENCH_CPU_PROF_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : [],
+    );
     const server = { url: rose.client.baseUrl };
     // A fresh person per call, as the upload path gets: no earlier turn of theirs is still finishing (memory, summary).
     const person = () => identityCookie(server.url);
