@@ -69,6 +69,7 @@ export class SileroWorker {
       if (reply.id === undefined) return;
       const waiter = this.waiting.get(reply.id);
       this.waiting.delete(reply.id);
+      if (this.waiting.size === 0) worker.unref();
       if (reply.error !== undefined) waiter?.reject(new Error(`Silero VAD could not classify: ${reply.error}`));
       else waiter?.resolve({ probabilities: reply.probabilities!, state: reply.state! });
     });
@@ -79,7 +80,7 @@ export class SileroWorker {
     };
     worker.on("error", fail);
     worker.on("exit", (code) => fail(new Error(`the Silero VAD worker stopped (exit code ${code})`)));
-    // Never what keeps the process alive: shutdown does not wait on the detector.
+    // Idle, never what keeps the process alive (shutdown does not wait on the detector); referenced while a batch is out.
     worker.unref();
   }
 
@@ -118,6 +119,7 @@ export class SileroWorker {
     if (input.length !== n * this.width) return Promise.reject(new Error(`a batch of ${n} frames needs ${n * this.width} samples, got ${input.length}`));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
+      if (this.waiting.size === 0) this.worker.ref();
       this.waiting.set(id, { resolve, reject });
       this.worker.postMessage({ id, n, input, state }, [input.buffer, state.buffer]);
     });
