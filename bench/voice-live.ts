@@ -14,12 +14,21 @@
  *
  * Barge-in: in a call where Rose is speaking, from the first frame of the person's speech to the
  * `interrupted` event (no audio is sent after it, so this bounds "Rose's last audio frame sent").
- * Concurrency: 20 calls at once, each one turn; on time = first audio within 1.5× the single-call median.
+ * Concurrency: 20 calls at once, each one turn. A call is on time when its first audio comes no later than
+ * the single-call median of the same run plus ON_TIME_MARGIN_MS (queueing behind the other nineteen is what
+ * is measured, not the machine's speed that day); the earlier definition, 1.5× that median, is printed too.
+ * Beside it, what explains a late call: Rose's event-loop delay during the twenty calls (prom-client's
+ * monitor, read from /metrics, which resets it at each read), this process's own (the clients and the
+ * simulator: a late timer here is not Rose's fault), Rose's CPU time (main thread; other threads, the VAD worker among them) and
+ * the machine's load average, since the 2-core machine is shared.
  * Synthesis paths: the same live turn with ElevenLabs sentence by sentence over HTTP (the runs above) and
  * over its stream-input WebSocket (ELEVENLABS_STREAMING=websocket: a second Rose on a second simulator,
  * each generation paced like the HTTP request for the same text).
  * Rose runs as her own process (src/main.ts); the simulator and the clients share this one.
  */
+import { readdirSync, readFileSync } from "node:fs";
+import { loadavg } from "node:os";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { SentenceSplitter, spokenSentenceSplitter } from "../src/modules/speech/sentence-splitter.js";
 import { spokenPcm16k } from "../tests/helpers/audio.js";
 import { FRAME_BYTES, identityCookie, LiveClient, silence } from "../tests/helpers/live-client.js";
@@ -30,10 +39,47 @@ import { percentile, round } from "./stats.js";
 import { LATENCY, physicalLimitMs, REPLY, scriptProviders, streamingFirstAudioMs, ttsTotalMs } from "./voice-latency.js";
 
 const STREAMING_FINAL_MS = 150;
+/** How much later than a lone call a concurrent call's first audio may come and still be on time. */
+const ON_TIME_MARGIN_MS = 250;
 const FRAME_MS = (FRAME_BYTES / 2 / 16_000) * 1000;
 const median = (values: number[]) => percentile(values, 50);
 const utterance = spokenPcm16k("I went for a long walk by the river this evening.");
 const bargeInSpeech = spokenPcm16k("Sorry to stop you");
+
+/** A gauge's value in Prometheus text, or NaN. */
+function gauge(metricsText: string, name: string): number {
+  const line = metricsText.split("\n").find((l) => l.startsWith(`${name} `));
+  return line ? Number(line.slice(name.length + 1)) : NaN;
+}
+
+/** Rose's event-loop delay since the last read of /metrics (prom-client resets its monitor at each read), in ms. */
+async function roseLoopDelay(url: string): Promise<{ p50_ms: number; p99_ms: number; max_ms: number }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const ms = (name: string) => round(gauge(text, `rose_nodejs_eventloop_lag_${name}_seconds`) * 1000, 0);
+  return { p50_ms: ms("p50"), p99_ms: ms("p99"), max_ms: ms("max") };
+}
+
+/**
+ * CPU time (user + system, ms) of a process's main thread (the event loop) and of all its other threads
+ * together (the VAD worker, V8's helpers, libuv's pool: Linux names them all "node"); zeros where /proc is
+ * not there.
+ */
+function processCpuMs(pid: number): { main: number; others: number } {
+  const cpu = { main: 0, others: 0 };
+  try {
+    const msPerTick = 1000 / 100; // USER_HZ is 100 on Linux
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const ms = (Number(fields[11]) + Number(fields[12])) * msPerTick;
+      if (tid === String(pid)) cpu.main += ms;
+      else cpu.others += ms;
+    }
+  } catch {
+    // not Linux, or the process is gone
+  }
+  return cpu;
+}
 
 /** One turn on a fresh call: end of speech → first audio event, as the client sees it; plus the server's own timings. */
 async function liveTurn(url: string, cookie: string): Promise<{ firstAudioMs: number; serverFirstAudioMs: number; stoppedMs: number; firstTokenMs: number }> {
@@ -141,18 +187,22 @@ export async function voiceLiveBenchmark(iterations = 7, concurrentCalls = 20) {
   let rose: ChildRose | undefined;
   try {
     // Rose in her own process, as in production: the simulator and the twenty clients here do not share her event loop.
-    rose = await spawnRose({
-      DATA_DIR: dir.path,
-      OPENAI_BASE_URL: sim.openaiBaseUrl,
-      OPENAI_API_KEY: "bench",
-      CHAT_MODEL: "sim-chat",
-      SMALL_MODEL: "sim-small",
-      ELEVENLABS_API_KEY: "bench",
-      ELEVENLABS_BASE_URL: sim.elevenlabsBaseUrl,
-      DEEPGRAM_API_KEY: "bench",
-      DEEPGRAM_BASE_URL: sim.deepgramBaseUrl,
-      RATE_LIMIT_PER_MINUTE: "0",
-    });
+    rose = await spawnRose(
+      {
+        DATA_DIR: dir.path,
+        OPENAI_BASE_URL: sim.openaiBaseUrl,
+        OPENAI_API_KEY: "bench",
+        CHAT_MODEL: "sim-chat",
+        SMALL_MODEL: "sim-small",
+        ELEVENLABS_API_KEY: "bench",
+        ELEVENLABS_BASE_URL: sim.elevenlabsBaseUrl,
+        DEEPGRAM_API_KEY: "bench",
+        DEEPGRAM_BASE_URL: sim.deepgramBaseUrl,
+        RATE_LIMIT_PER_MINUTE: "0",
+      },
+      // BENCH_CPU_PROF_DIR=dir: Rose writes a V8 CPU profile there when she stops (open it in Chrome DevTools).
+      process.env.BENCH_CPU_PROF_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : [],
+    );
     const server = { url: rose.client.baseUrl };
     // A fresh person per call, as the upload path gets: no earlier turn of theirs is still finishing (memory, summary).
     const person = () => identityCookie(server.url);
@@ -176,9 +226,21 @@ export async function voiceLiveBenchmark(iterations = 7, concurrentCalls = 20) {
 
     const liveMedian = median(live);
     const cookies = await Promise.all(Array.from({ length: concurrentCalls }, () => identityCookie(server.url)));
+    const load = { before: loadavg()[0]!, after: 0 };
+    await roseLoopDelay(server.url); // resets Rose's monitor: the next read covers the twenty calls only
+    const cpuBefore = processCpuMs(rose.child.pid!);
+    const benchLoop = monitorEventLoopDelay({ resolution: 10 });
+    benchLoop.enable();
     const concurrent = await Promise.all(cookies.map((c) => liveTurn(server.url, c)));
+    benchLoop.disable();
+    const cpuAfter = processCpuMs(rose.child.pid!);
+    const roseLoop = await roseLoopDelay(server.url);
+    load.after = loadavg()[0]!;
     const concurrentFirst = concurrent.map((t) => t.firstAudioMs);
-    const onTime = concurrentFirst.filter((ms) => ms <= liveMedian * 1.5).length;
+    const onTimeLimit = liveMedian + ON_TIME_MARGIN_MS;
+    const onTime = concurrentFirst.filter((ms) => ms <= onTimeLimit).length;
+    const onTimeOld = concurrentFirst.filter((ms) => ms <= liveMedian * 1.5).length;
+    const p = (values: number[], q: number) => round(percentile(values, q), 0);
 
     const websocketRuns = await websocketSynthesisRuns(pieces, iterations);
 
@@ -224,12 +286,49 @@ export async function voiceLiveBenchmark(iterations = 7, concurrentCalls = 20) {
       },
       concurrent_calls: {
         calls: concurrentCalls,
-        first_audio_p50_ms: round(median(concurrentFirst), 0),
-        first_audio_p95_ms: round(percentile(concurrentFirst, 95), 0),
-        first_audio_max_ms: round(Math.max(...concurrentFirst), 0),
-        speech_stopped_after_speech_end_p50_ms: round(median(concurrent.map((t) => t.stoppedMs)), 0),
-        server_first_token_from_speech_stopped_p50_ms: round(median(concurrent.map((t) => t.firstTokenMs)), 0),
-        on_time: `${onTime}/${concurrentCalls} within 1.5× the single-call median (${round(liveMedian * 1.5, 0)} ms)`,
+        on_time: `${onTime}/${concurrentCalls} within the single-call median + ${ON_TIME_MARGIN_MS} ms (${round(onTimeLimit, 0)} ms)`,
+        on_time_1_5x_median: `${onTimeOld}/${concurrentCalls} within 1.5× the single-call median (${round(liveMedian * 1.5, 0)} ms)`,
+        first_audio_ms: { p50: p(concurrentFirst, 50), p95: p(concurrentFirst, 95), max: round(Math.max(...concurrentFirst), 0) },
+        // Where a late call lost its time: hearing the end (speech_stopped), then thinking (first token), then speaking.
+        speech_stopped_after_speech_end_ms: {
+          p50: p(
+            concurrent.map((t) => t.stoppedMs),
+            50,
+          ),
+          p95: p(
+            concurrent.map((t) => t.stoppedMs),
+            95,
+          ),
+        },
+        server_first_token_from_speech_stopped_ms: {
+          p50: p(
+            concurrent.map((t) => t.firstTokenMs),
+            50,
+          ),
+          p95: p(
+            concurrent.map((t) => t.firstTokenMs),
+            95,
+          ),
+        },
+        server_first_audio_from_speech_stopped_ms: {
+          p50: p(
+            concurrent.map((t) => t.serverFirstAudioMs),
+            50,
+          ),
+          p95: p(
+            concurrent.map((t) => t.serverFirstAudioMs),
+            95,
+          ),
+        },
+        rose_event_loop_delay: roseLoop,
+        bench_event_loop_delay: {
+          p50_ms: round(benchLoop.percentile(50) / 1e6, 0),
+          p99_ms: round(benchLoop.percentile(99) / 1e6, 0),
+          max_ms: round(benchLoop.max / 1e6, 0),
+        },
+        rose_cpu_ms: { main_thread: round(cpuAfter.main - cpuBefore.main, 0), other_threads: round(cpuAfter.others - cpuBefore.others, 0) },
+        machine_load_average_1m: { before: round(load.before), after: round(load.after) },
+        first_audio_runs_ms: concurrentFirst.map((v) => round(v, 0)).sort((a, b) => a - b),
       },
       synthesis_paths: {
         sentence_by_sentence_http_first_audio_ms: round(liveMedian, 0),

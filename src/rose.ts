@@ -293,6 +293,7 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
       await memoryWriter?.stop();
       guards.shutdown();
       await memory.close();
+      await live.vad.close?.();
       await threads.close();
       await persistence.close();
       conversationDb.close();

@@ -45,6 +45,49 @@ describe("voice activity detection", () => {
     expect(quietest).toBeLessThan(0.1);
   });
 
+  it("classifies many calls' frames at once (batched on the model's worker) exactly as each call alone", async () => {
+    const model = await loadSileroVad();
+    const frames = pcmToFloat32(speech.subarray(0, 512 * 2 * 24));
+    const frame = (i: number) => frames.subarray(i * 512, (i + 1) * 512);
+    const alone = model.newClassifier();
+    const expected: number[] = [];
+    for (let i = 0; i < 24; i++) expected.push(await alone.speechProbability(frame(i)));
+    // Twelve calls, each one frame behind the next, so every batch mixes calls at different points of their state.
+    const calls = Array.from({ length: 12 }, (_, c) => ({ classifier: model.newClassifier(), offset: c % 3 }));
+    const results = await Promise.all(
+      calls.map(async ({ classifier, offset }) => {
+        const got: number[] = [];
+        for (let i = offset; i < 24; i++) got.push(await classifier.speechProbability(frame(i)));
+        return got;
+      }),
+    );
+    // A call that starts later has a fresh state at its first frame: compare it with a lone classifier started there.
+    for (const [c, got] of results.entries()) {
+      const offset = calls[c]!.offset;
+      const reference =
+        offset === 0
+          ? expected
+          : await (async () => {
+              const late = model.newClassifier();
+              const out: number[] = [];
+              for (let i = offset; i < 24; i++) out.push(await late.speechProbability(frame(i)));
+              return out;
+            })();
+      got.forEach((p, i) => expect(p).toBeCloseTo(reference[i]!, 5));
+    }
+    expect(Math.max(...expected)).toBeGreaterThan(0.5);
+    await model.close?.();
+  });
+
+  it("keeps listening by loudness when the model's worker has stopped", async () => {
+    const model = await loadSileroVad();
+    await model.close?.();
+    const classifier = model.newClassifier();
+    const loud = pcmToFloat32(speech.subarray(16_000, 16_000 + 1024));
+    expect(await classifier.speechProbability(loud)).toBeGreaterThan(0.5);
+    expect(await classifier.speechProbability(new Float32Array(512))).toBe(0);
+  });
+
   it("falls back to the energy detector, saying so in the log, when the model cannot load", async () => {
     const lines: string[] = [];
     const logger = createLogger("silent");

@@ -26,8 +26,19 @@ export type TurnEvent =
 
 export type EmitTurnEvent = (event: TurnEvent) => void;
 
-/** Nodes get `config.writer` only when the graph is streamed in "custom" mode; elsewhere events are dropped. */
-export function emitterFrom(config: { writer?: (chunk: unknown) => void } | undefined): EmitTurnEvent {
+/** Where the turn runner puts its listener in the run's `configurable`. */
+export const TURN_EVENTS = "turnEvents";
+
+/**
+ * How a node reports an event: straight to the turn runner's listener when it gave one (`configurable.
+ * turnEvents`), else through LangGraph's custom stream (`config.writer`, only when streamed in "custom"
+ * mode); elsewhere events are dropped. The runner listens directly because the custom stream carried
+ * each token of a reply through a web stream and an async iterator: with twenty voice turns at once,
+ * that machinery was a measurable share of the event loop before their first words went out.
+ */
+export function emitterFrom(config: { writer?: (chunk: unknown) => void; configurable?: Record<string, unknown> } | undefined): EmitTurnEvent {
+  const listener = config?.configurable?.[TURN_EVENTS];
+  if (typeof listener === "function") return listener as EmitTurnEvent;
   const writer = config?.writer;
   return writer ? (event) => writer(event) : () => {};
 }

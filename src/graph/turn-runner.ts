@@ -7,7 +7,7 @@ import type { Logger } from "../core/logger.js";
 import type { Metrics } from "../core/metrics.js";
 import type { Sampling } from "../modules/llm/chat-provider.js";
 import type { SpeechStyle } from "../modules/speech/types.js";
-import type { TurnEvent } from "./events.js";
+import { TURN_EVENTS, type TurnEvent } from "./events.js";
 import type { RoseGraph } from "./graph.js";
 import { roleOf, textOf } from "./messages.js";
 import type { Route } from "./state.js";
@@ -217,6 +217,34 @@ export class TurnRunner {
         const message = input.message ?? replaced?.asked;
         // An empty message is a picture sent on its own; no message at all has nothing to ask.
         if (message === undefined || (!message && !(input.images?.length ?? 0) && !replaced?.askedImages.length)) throw NOTHING_TO_REPLACE;
+        let answer: (TurnReply & { messageId: string }) | null = null;
+        let noticed: Pick<TurnReply, "emotion" | "crisis" | "speechStyle"> = {};
+        // The nodes' events arrive here as they happen (see emitterFrom); the stream carries only checkpoints.
+        const onEvent = (event: TurnEvent) => {
+          if (event.type === "token") {
+            // Called inside generate now: a listener's failure must not become the model's failure (the apology).
+            try {
+              onToken(event.text);
+            } catch (error) {
+              this.logger.warn("a token listener failed", { session_id: input.sessionId, error: (error as Error).message });
+            }
+          } else if (event.type === "perceived") {
+            noticed = { emotion: { label: event.emotion, intensity: event.intensity }, crisis: event.crisis, speechStyle: event.speechStyle };
+            this.rememberStyle(input.sessionId, event.speechStyle);
+          } else if (event.type === "reply")
+            answer = {
+              reply: event.text,
+              route: event.route,
+              fallback: event.fallback,
+              stopped: event.stopped,
+              truncated: event.truncated ?? false,
+              memoriesUsed: event.memoriesUsed,
+              messageId: event.messageId,
+              images: event.images ?? [],
+              imagesSeen: event.imagesSeen ?? true,
+              ...noticed,
+            };
+        };
         const stream = await graph.stream(
           {
             replacesMessageIds: replaced?.ids ?? [],
@@ -238,37 +266,17 @@ export class TurnRunner {
           // before memory storage and summarization run. The turn stays atomic because the person's message
           // joins the thread only with the reply (see generate), and the older checkpoints are pruned below.
           {
-            configurable: { thread_id: input.sessionId, stopSignal: stop.signal, sampling: input.sampling },
-            streamMode: ["custom", "checkpoints"],
+            configurable: { thread_id: input.sessionId, stopSignal: stop.signal, sampling: input.sampling, [TURN_EVENTS]: onEvent },
+            streamMode: "checkpoints",
             durability: "sync",
           },
         );
-        let answer: (TurnReply & { messageId: string }) | null = null;
-        let noticed: Pick<TurnReply, "emotion" | "crisis" | "speechStyle"> = {};
-        for await (const [mode, payload] of stream as AsyncIterable<[string, unknown]>) {
-          if (mode === "custom") {
-            const event = payload as TurnEvent;
-            if (event.type === "token") onToken(event.text);
-            else if (event.type === "perceived") {
-              noticed = { emotion: { label: event.emotion, intensity: event.intensity }, crisis: event.crisis, speechStyle: event.speechStyle };
-              this.rememberStyle(input.sessionId, event.speechStyle);
-            } else if (event.type === "reply")
-              answer = {
-                reply: event.text,
-                route: event.route,
-                fallback: event.fallback,
-                stopped: event.stopped,
-                truncated: event.truncated ?? false,
-                memoriesUsed: event.memoriesUsed,
-                messageId: event.messageId,
-                images: event.images ?? [],
-                imagesSeen: event.imagesSeen ?? true,
-                ...noticed,
-              };
-          } else if (answer && !replied && savedReply(payload, answer.messageId)) {
+        for await (const payload of stream as AsyncIterable<unknown>) {
+          const saved = answer as (TurnReply & { messageId: string }) | null;
+          if (saved && !replied && savedReply(payload, saved.messageId)) {
             // Only now is the reply durable: the person is told (done / the JSON answer) after this point.
             replied = true;
-            const { messageId: _saved, ...turnReply } = answer;
+            const { messageId: _saved, ...turnReply } = saved;
             await this.notifySaved({
               userId: input.userId,
               sessionId: input.sessionId,

@@ -21,10 +21,13 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Runs Rose as a real process (`node --import tsx src/main.ts`), so a test can kill it as a crash would. */
-export async function spawnRose(env: Record<string, string>): Promise<ChildRose> {
+/**
+ * Runs Rose as a real process (`node --import tsx src/main.ts`), so a test can kill it as a crash would.
+ * `nodeArgs` go to node itself (a benchmark's `--cpu-prof`, which NODE_OPTIONS does not accept).
+ */
+export async function spawnRose(env: Record<string, string>, nodeArgs: string[] = []): Promise<ChildRose> {
   const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "src/main.ts"], {
     env: { ...process.env, ...env, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: env.LOG_LEVEL ?? "warn" },
     stdio: ["ignore", "ignore", "inherit"],
   });

@@ -1,3 +1,5 @@
+import { dateTimeFormat } from "../../core/intl-cache.js";
+
 /**
  * What Rose is doing at a given local time. It gives her replies a sense of living in the same day as
  * the person ("I'm just closing up the garden"), and only depends on the clock, so it is deterministic.
@@ -24,9 +26,7 @@ export interface LocalMoment {
 
 /** `plan`: a card's daily rhythm (`from` hours in increasing order); Rose's by default. */
 export function localMoment(now: Date, timezone: string, plan: Array<{ from: number; activity: string }> = DAY_PLAN): LocalMoment {
-  const parts = new Intl.DateTimeFormat("en-GB", { timeZone: timezone, weekday: "long", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).formatToParts(
-    now,
-  );
+  const parts = dateTimeFormat("en-GB", { timeZone: timezone, weekday: "long", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).formatToParts(now);
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
   const hour = Number(get("hour"));
   const slots = plan.length > 0 ? plan : DAY_PLAN;

@@ -1,3 +1,5 @@
+import { sentenceSegmenter } from "../../core/intl-cache.js";
+
 /**
  * Cuts a reply that arrives token by token into sentences, so each can be spoken as soon as it is
  * complete. The boundaries come from the platform's Unicode sentence segmenter (ICU, via
@@ -7,7 +9,6 @@
  * A sentence is only released once the next one has visibly begun (a letter or digit after the
  * boundary), because whether "Dr." or "U.S." ends a sentence depends on what follows it.
  */
-
 /** Words that, followed by a period, almost never end a sentence (compared in lower case, without the period). */
 const ABBREVIATIONS = new Set([
   "mr",
@@ -111,7 +112,7 @@ export class SentenceSplitter {
     locale = "en",
     private readonly options: SplitterOptions = {},
   ) {
-    this.segmenter = new Intl.Segmenter(locale, { granularity: "sentence" });
+    this.segmenter = sentenceSegmenter(locale);
   }
 
   /**

@@ -141,6 +141,8 @@ export class LiveCall {
   private timezone = "UTC";
   private detector: TurnDetector | null = null;
   private recognition: RecognitionStream | null = null;
+  /** Frames for the streaming recogniser not yet sent: those that arrive in one turn of the event loop go as one message. */
+  private unsent: Buffer[] = [];
   private reply: ReplyInProgress | null = null;
   /** The previous reply's trimming to what was heard: the next turn waits for it. */
   private amending: Promise<unknown> = Promise.resolve();
@@ -149,6 +151,8 @@ export class LiveCall {
   private audioMs = 0;
   private startedAt = 0;
   private idleTimer: NodeJS.Timeout | undefined;
+  /** When audio last arrived: the idle timer reads it instead of being re-armed for every frame. */
+  private lastAudioAt = 0;
   private ended = false;
   /** When this utterance's end was announced (speech_stopped), for timings and to announce it once. */
   private stoppedAt: number | null = null;
@@ -240,13 +244,32 @@ export class LiveCall {
     if (this.queuedFrames >= this.deps.limits.maxQueuedFrames) {
       throw new LiveCallError("overloaded", "Rose is too busy to listen to this call right now; please call again in a moment");
     }
-    this.armIdle();
-    this.recognition?.send(frame);
+    this.lastAudioAt = performance.now();
+    if (this.recognition) this.forward(frame);
     this.queuedFrames++;
     void this.detector
       .push(frame)
       .catch((error: unknown) => this.fail(new LiveCallError("internal_error", "Rose could not listen to this call", true), error))
       .finally(() => this.queuedFrames--);
+  }
+
+  /**
+   * Audio for the streaming recogniser. Each WebSocket message to it has a fixed cost on the event loop
+   * (framing, masking, a write) whatever its size, so the frames that arrive in the same turn of the loop
+   * (a busy server reads several of a call's frames at once) go as one: an idle server sends each frame as
+   * it comes, a busy one sends fewer, larger messages instead of falling further behind. Nothing waits for
+   * a timer.
+   */
+  private forward(frame: Buffer): void {
+    this.unsent.push(frame);
+    if (this.unsent.length === 1) setImmediate(() => this.flushRecognition());
+  }
+
+  private flushRecognition(): void {
+    if (this.unsent.length === 0) return;
+    const frames = this.unsent;
+    this.unsent = [];
+    this.recognition?.send(frames.length === 1 ? frames[0]! : Buffer.concat(frames));
   }
 
   playback(index: number, playedMs: number): void {
@@ -322,7 +345,10 @@ export class LiveCall {
     if (this.ended) return;
     if (this.recognition) {
       // The streaming recogniser hears the end too; asking now saves waiting for its own endpointing.
-      if (this.speechSeen) this.recognition.finalize();
+      if (this.speechSeen) {
+        this.flushRecognition();
+        this.recognition.finalize();
+      }
       return;
     }
     const stoppedAt = this.announceStopped();
@@ -401,14 +427,24 @@ export class LiveCall {
     this.out.send({ type: "error", code: "internal_error", message: "Rose could not finish this reply; please try again" });
   }
 
+  /**
+   * Ends the call after `idleMs` without audio. One timer per call that, when it fires early (audio came
+   * since it was set), sleeps for the rest: re-arming a timer for each of fifty frames a second per call
+   * was a measurable share of the event loop with many calls.
+   */
   private armIdle(): void {
-    clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => {
-      if (this.ended) return;
-      this.out.send({ type: "error", code: "idle", message: `No audio for ${Math.round(this.deps.limits.idleMs / 1000)} s: the call has ended` });
-      this.end(1000, "idle");
-    }, this.deps.limits.idleMs);
-    this.idleTimer.unref?.();
+    this.lastAudioAt = performance.now();
+    const check = (delay: number) => {
+      this.idleTimer = setTimeout(() => {
+        if (this.ended) return;
+        const quietFor = performance.now() - this.lastAudioAt;
+        if (quietFor < this.deps.limits.idleMs) return check(this.deps.limits.idleMs - quietFor);
+        this.out.send({ type: "error", code: "idle", message: `No audio for ${Math.round(this.deps.limits.idleMs / 1000)} s: the call has ended` });
+        this.end(1000, "idle");
+      }, delay);
+      this.idleTimer.unref?.();
+    };
+    check(this.deps.limits.idleMs);
   }
 
   /** An error the call cannot go on after: say so, then close. */
@@ -430,6 +466,7 @@ export class LiveCall {
     clearTimeout(this.idleTimer);
     this.reply?.abort.abort();
     this.reply = null;
+    this.unsent = [];
     this.recognition?.close();
     this.recognition = null;
     if (this.sessionId) this.registry.release(this.sessionId, this.userId, this);

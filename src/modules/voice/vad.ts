@@ -1,8 +1,8 @@
-import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { Logger } from "../../core/logger.js";
 import { rms } from "./pcm.js";
+import { SileroWorker } from "./silero-worker.js";
 
 /**
  * Voice activity detection for the live socket: how likely one frame of 16 kHz audio is speech.
@@ -11,8 +11,8 @@ import { rms } from "./pcm.js";
  * onnxruntime-node. Its interface, as the package's own wrapper and silero-vad's OnnxWrapper use it:
  * inputs `input` float32 [1, 64 + 512] (the previous frame's last 64 samples, then 512 new ones),
  * `state` float32 [2, 1, 128] and `sr` int64 [16000]; outputs `output` [1, 1] (speech probability) and
- * `stateN` (the next state). One model session serves every call, frames batched across calls; each call
- * keeps its own state.
+ * `stateN` (the next state). One model session, on its own worker thread (see silero-worker.ts), serves
+ * every call, frames batched across calls; each call keeps its own state.
  * When the model or the runtime cannot load, an energy detector stands in (and says so in the log).
  */
 
@@ -29,10 +29,9 @@ export interface VoiceActivityModel {
   readonly name: "silero-v5" | "energy";
   /** A detector with fresh state, for one call. */
   newClassifier(): FrameClassifier;
+  /** Frees what the model holds (its worker thread); the detector is not used after. */
+  close?(): Promise<void>;
 }
-
-type Ort = typeof import("onnxruntime-node");
-type Session = Awaited<ReturnType<Ort["InferenceSession"]["create"]>>;
 
 /** Below this level (about -54 dBFS) a frame is silence: the model is not asked, which keeps many quiet calls cheap. */
 const SILENCE_RMS = 0.002;
@@ -45,62 +44,70 @@ interface PendingFrame {
 }
 
 /**
- * Frames from every call that arrive in the same turn of the event loop run as one batch (Silero takes a
- * batch dimension: input [N, 576], state [2, N, 128]): one model call for twenty calls' frames instead of
- * twenty, which is what lets many calls share a small machine.
+ * Frames from every call run as one batch (Silero takes a batch dimension: input [N, 576], state
+ * [2, N, 128]): one model run for twenty calls' frames instead of twenty, which is what lets many calls
+ * share a small machine (a frame costs about a quarter as much in a batch of twenty as alone). A batch
+ * goes to the worker as soon as none is running there; frames that arrive meanwhile wait for the next
+ * one, so the busier the machine, the bigger the batches, and a lone call waits for nothing.
  */
 class SileroBatcher {
   private pending: PendingFrame[] = [];
   private scheduled = false;
+  private running = false;
 
   constructor(
-    private readonly ort: Ort,
-    private readonly session: Session,
-    private readonly sampleRate: InstanceType<Ort["Tensor"]>,
+    private readonly worker: SileroWorker,
     private readonly maxBatch = 64,
   ) {}
+
+  get failed(): boolean {
+    return this.worker.failed;
+  }
 
   classify(input: Float32Array, state: Float32Array): Promise<{ probability: number; state: Float32Array }> {
     return new Promise((resolve, reject) => {
       this.pending.push({ input, state, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => void this.flush());
-      }
+      this.schedule();
+    });
+  }
+
+  /** Frames pushed in the same turn of the event loop (several sockets' data) join one batch. */
+  private schedule(): void {
+    if (this.scheduled || this.running) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.flush();
     });
   }
 
   private async flush(): Promise<void> {
-    this.scheduled = false;
-    while (this.pending.length > 0) {
-      const batch = this.pending.splice(0, this.maxBatch);
-      const n = batch.length;
-      const width = CONTEXT_SAMPLES + VAD_FRAME_SAMPLES;
-      const input = new Float32Array(n * width);
-      const state = new Float32Array(2 * n * 128);
+    if (this.running || this.pending.length === 0) return;
+    this.running = true;
+    const batch = this.pending.splice(0, this.maxBatch);
+    const n = batch.length;
+    const width = CONTEXT_SAMPLES + VAD_FRAME_SAMPLES;
+    const input = new Float32Array(n * width);
+    const state = new Float32Array(2 * n * 128);
+    batch.forEach((item, b) => {
+      input.set(item.input, b * width);
+      // State layout [2, N, 128]: each call's two halves go to their own rows.
+      state.set(item.state.subarray(0, 128), b * 128);
+      state.set(item.state.subarray(128, 256), (n + b) * 128);
+    });
+    try {
+      const out = await this.worker.run(n, input, state);
       batch.forEach((item, b) => {
-        input.set(item.input, b * width);
-        // State layout [2, N, 128]: each call's two halves go to their own rows.
-        state.set(item.state.subarray(0, 128), b * 128);
-        state.set(item.state.subarray(128, 256), (n + b) * 128);
+        const own = new Float32Array(STATE_SIZE);
+        own.set(out.state.subarray(b * 128, (b + 1) * 128), 0);
+        own.set(out.state.subarray((n + b) * 128, (n + b + 1) * 128), 128);
+        item.resolve({ probability: out.probabilities[b]!, state: own });
       });
-      try {
-        const out = await this.session.run({
-          input: new this.ort.Tensor("float32", input, [n, width]),
-          state: new this.ort.Tensor("float32", state, [2, n, 128]),
-          sr: this.sampleRate,
-        });
-        const probabilities = out.output!.data as Float32Array;
-        const next = out.stateN!.data as Float32Array;
-        batch.forEach((item, b) => {
-          const own = new Float32Array(STATE_SIZE);
-          own.set(next.subarray(b * 128, (b + 1) * 128), 0);
-          own.set(next.subarray((n + b) * 128, (n + b + 1) * 128), 128);
-          item.resolve({ probability: probabilities[b]!, state: own });
-        });
-      } catch (error) {
-        for (const item of batch) item.reject(error);
-      }
+    } catch (error) {
+      for (const item of batch) item.reject(error);
+    } finally {
+      this.running = false;
+      if (this.pending.length > 0) this.schedule();
     }
   }
 }
@@ -111,10 +118,15 @@ class SileroClassifier implements FrameClassifier {
   /** One frame of a call in flight at a time: the next one needs this one's state. */
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly batcher: SileroBatcher) {}
+  constructor(
+    private readonly batcher: SileroBatcher,
+    private readonly standIn: FrameClassifier,
+  ) {}
 
   speechProbability(frame: Float32Array): Promise<number> {
     if (rms(frame) < SILENCE_RMS) return Promise.resolve(0);
+    // The model's worker died (logged once, where it is loaded): calls keep listening by loudness.
+    if (this.batcher.failed) return this.standIn.speechProbability(frame);
     const run = this.queue.then(() => this.run(frame));
     this.queue = run.catch(() => {});
     return run;
@@ -149,23 +161,31 @@ export function sileroModelPath(version: "v5" = "v5"): string {
   return join(dirname(entry), `silero_vad_${version}.onnx`);
 }
 
-export async function loadSileroVad(modelPath = sileroModelPath()): Promise<VoiceActivityModel> {
-  const ort = (await import("onnxruntime-node")) as Ort & { default?: Ort };
-  const runtime: Ort = ort.default ?? ort;
-  const session = await runtime.InferenceSession.create(await readFile(modelPath), { intraOpNumThreads: 1, interOpNumThreads: 1 });
-  for (const name of ["input", "state", "sr"]) {
-    if (!session.inputNames.includes(name)) throw new Error(`the model at ${modelPath} has no input "${name}": not Silero VAD v5`);
-  }
-  const sampleRate = new runtime.Tensor("int64", BigInt64Array.from([16000n]), [1]);
-  const batcher = new SileroBatcher(runtime, session, sampleRate);
-  return { name: "silero-v5", newClassifier: () => new SileroClassifier(batcher) };
+export async function loadSileroVad(modelPath = sileroModelPath(), logger?: Logger): Promise<VoiceActivityModel> {
+  const worker = await SileroWorker.start(modelPath, CONTEXT_SAMPLES + VAD_FRAME_SAMPLES);
+  const batcher = new SileroBatcher(worker);
+  const energy = new EnergyVoiceActivity();
+  let told = false;
+  return {
+    name: "silero-v5",
+    newClassifier: () => {
+      if (batcher.failed && !told) {
+        told = true;
+        logger?.error("live voice: the Silero VAD worker stopped; detecting speech by loudness until Rose restarts");
+      }
+      return new SileroClassifier(batcher, energy.newClassifier());
+    },
+    close: async () => {
+      await worker.close();
+    },
+  };
 }
 
 /** Silero when it loads; the energy detector otherwise, with a log line that says why and what it means. */
 export async function loadVoiceActivity(logger: Logger, choice: "silero" | "energy" = "silero", modelPath?: string): Promise<VoiceActivityModel> {
   if (choice === "energy") return new EnergyVoiceActivity();
   try {
-    const model = await loadSileroVad(modelPath);
+    const model = await loadSileroVad(modelPath, logger);
     logger.info("live voice: Silero VAD loaded", { model: "silero-v5", runtime: "onnxruntime-node" });
     return model;
   } catch (error) {

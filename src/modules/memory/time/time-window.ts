@@ -1,3 +1,5 @@
+import { dateTimeFormat } from "../../../core/intl-cache.js";
+
 /**
  * The period a question asks about ("in May", "in March 2024", "last week", "yesterday", "three days ago",
  * "in 2023"), resolved against the time of the search, so retrieval can prefer memories from that period.
@@ -47,7 +49,7 @@ const monthOf = (year: number, month: number): Period => ({ from: new Date(Date.
  */
 function zoneOffset(at: Date, timeZone: string): number {
   const parts = Object.fromEntries(
-    new Intl.DateTimeFormat("en-US", {
+    dateTimeFormat("en-US", {
       timeZone,
       hourCycle: "h23",
       year: "numeric",
