@@ -11,6 +11,7 @@ import type { Logger } from "../../core/logger.js";
 import { isTimezone } from "../../modules/character/activity.js";
 import { LiveCall, LiveCallError, type LiveCallDeps, type LiveCallLimits, LiveCallRegistry } from "../../modules/voice/live-call.js";
 import { errorBody } from "../http/middleware/errors.js";
+import { TokenCoalescer } from "./token-coalescer.js";
 import { IDENTITY_COOKIE } from "../http/middleware/identity.js";
 import { presentedToken } from "../http/middleware/authentication.js";
 import type { Accounts } from "../../modules/accounts/accounts.js";
@@ -154,6 +155,9 @@ export function attachLiveVoice(server: Server, options: LiveVoiceOptions): Live
   }
 
   function serve(ws: WebSocket, userId: string): void {
+    const events = new TokenCoalescer((event) => {
+      if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(event));
+    });
     const call = new LiveCall(
       {
         ...options.call,
@@ -164,10 +168,11 @@ export function attachLiveVoice(server: Server, options: LiveVoiceOptions): Live
       userId,
       registry,
       {
-        send: (event) => {
-          if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(event));
+        send: (event) => events.send(event),
+        close: (code, reason) => {
+          events.flush();
+          ws.close(code, reason);
         },
-        close: (code, reason) => ws.close(code, reason),
       },
     );
     let starting: Promise<void> | null = null;

@@ -66,6 +66,12 @@ const ELLIPSIS = /(?:\.\.\.|…)$/;
 /** A list marker on its own ("1."), which the segmenter takes for a whole sentence. */
 const LIST_NUMBER = /^\d{1,3}\.$/;
 const HAS_WORDS = /[\p{L}\p{N}]/u;
+/**
+ * What the segmenter can end a sentence after: a sentence terminator or a paragraph break (checked
+ * against every code point). Text without one is a single sentence still being written, so the reply's
+ * tokens, hundreds a second, are not segmented again each time one arrives.
+ */
+const MAY_END_SENTENCE = /[\p{Sentence_Terminal}\n\r\u0085\u2028\u2029]/u;
 
 /** True when a segment's final period (or ellipsis) is not the end of the sentence. */
 function endsMidSentence(segment: string): boolean {
@@ -133,13 +139,14 @@ export class SentenceSplitter {
     if (this.options.eagerFirstClause && this.released === 0 && this.pending.length <= EAGER_CLAUSE_MAX_CHARS) {
       const first = firstClauseOf(this.pending);
       // Only a clause inside the first sentence: "Yes. Well, …" releases "Yes." whole below.
-      const firstSentence = this.sentencesOf(this.pending)[0]?.trim() ?? "";
+      const firstSentence = first ? (this.sentencesOf(this.pending)[0]?.trim() ?? "") : "";
       if (first && first.clause.length < firstSentence.length) {
         this.pending = this.pending.slice(first.length);
         this.released++;
         return [first.clause, ...this.take("")];
       }
     }
+    if (!MAY_END_SENTENCE.test(this.pending)) return [];
     const pieces = this.sentencesOf(this.pending);
     // The last piece may still grow; so may the one before it while the last has no words yet ('etc. (').
     let keep = 1;
