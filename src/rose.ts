@@ -43,6 +43,7 @@ import { memoryData } from "./modules/memory/memory-data.js";
 import { ConversationIndex } from "./modules/sessions/conversation-index.js";
 import { modelNamer } from "./modules/sessions/titles.js";
 import { attachLiveVoice, type LiveVoiceSocket } from "./interfaces/live/voice-socket.js";
+import { SharedCallLeases } from "./modules/voice/call-leases.js";
 import { createLiveVoiceParts } from "./modules/voice/live-voice.js";
 import { VoicePipeline } from "./modules/voice/pipeline.js";
 
@@ -274,6 +275,8 @@ export async function createRose(config: Config, logger: Logger): Promise<Rose> 
           vad: live.vad,
           openRecognition: live.openRecognition,
           assertCanTranscribe: () => speech.assertCanTranscribe(),
+          // Several instances share PostgreSQL: a conversation's call is held across all of them, like its turns (the gate above).
+          ...(persistence.kind === "postgres" ? { leases: new SharedCallLeases(lock, logger) } : {}),
         },
       });
       liveSockets.push(socket);

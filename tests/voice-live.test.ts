@@ -1,4 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spokenSentenceSplitter } from "../src/modules/speech/sentence-splitter.js";
 import { spokenPcm16k } from "./helpers/audio.js";
 import { identityCookie, LiveClient, silence } from "./helpers/live-client.js";
@@ -380,5 +382,61 @@ describe("bad input on the live socket", () => {
     const response = await fetch(`${server.url}/api/v1/voice/live`);
     expect(response.status).toBe(426);
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe("upgrade_required");
+  });
+});
+
+describe("live voice with several instances sharing PostgreSQL", () => {
+  const ADMIN_URL = process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+  const database = `rose_live_${process.pid}_${Date.now()}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: ADMIN_URL });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  beforeAll(() => admin(`CREATE DATABASE ${database}`));
+  afterAll(() => admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
+
+  it("holds one call per conversation across instances, and frees it when the call ends", async () => {
+    // One database and one signing secret: the instances behind one load balancer.
+    const shared = { DATABASE_URL: ADMIN_URL.replace(/\/[^/]*$/, `/${database}`), JWT_SECRET: randomBytes(32).toString("hex") };
+    const first = await startRose(env(shared));
+    const second = await startRose(env(shared));
+    const cookie = await identityCookie(first.url);
+    const call = await LiveClient.open(first.url, cookie);
+    const sessionId = await call.start();
+
+    // The same person's other device reaches the other instance: refused while the first call lasts.
+    const elsewhere = await LiveClient.open(second.url, cookie);
+    elsewhere.send({ type: "start", sample_rate: 16000, session_id: sessionId });
+    const refused = await elsewhere.next("error");
+    expect(refused.code).toBe("call_in_progress");
+    expect((await elsewhere.waitClosed()).code).toBe(1008);
+    expect(call.closed).toBeNull();
+
+    // A new conversation is free on either instance; the first one is free again once its call ends.
+    const other = await LiveClient.open(second.url, cookie);
+    const otherSession = await other.start();
+    expect(otherSession).not.toBe(sessionId);
+    other.close();
+    call.send({ type: "stop" });
+    await call.waitClosed();
+    // The lease goes back as the first call's socket closes: the other instance takes the conversation (asked again until it has).
+    const answerTo = async (client: LiveClient) => {
+      await expect.poll(() => client.events.find((e) => e.type === "ready" || e.type === "error")?.type).toBeDefined();
+      return client.events.find((e) => e.type === "ready" || e.type === "error")!;
+    };
+    await expect
+      .poll(async () => {
+        const again = await LiveClient.open(second.url, cookie);
+        again.send({ type: "start", sample_rate: 16000, session_id: sessionId });
+        const answer = await answerTo(again);
+        again.close();
+        return answer.type === "ready" ? answer.session_id : answer.code;
+      })
+      .toBe(sessionId);
   });
 });

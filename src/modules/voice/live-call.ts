@@ -9,6 +9,7 @@ import { LIVE_SAMPLE_RATE, pcmDurationMs, pcmToWav } from "./pcm.js";
 import type { Transcription, VoicePipeline } from "./pipeline.js";
 import { TurnDetector } from "./turn-detector.js";
 import type { VoiceActivityModel } from "./vad.js";
+import type { CallLeases } from "./call-leases.js";
 
 /**
  * One live voice call: PCM frames in, events out, many turns, whatever carries it (the WebSocket in
@@ -81,6 +82,8 @@ export interface LiveCallDeps {
   allowTurn(): Promise<boolean>;
   logger: Logger;
   limits: LiveCallLimits;
+  /** Across instances (several sharing PostgreSQL): one call per conversation. Absent for one instance, whose registry is enough. */
+  leases?: CallLeases;
 }
 
 export interface StartMessage {
@@ -97,6 +100,8 @@ interface ReplyInProgress {
   settled: Promise<string>;
   finished: boolean;
 }
+
+const CALL_IN_PROGRESS = "This conversation already has a live call open; end it first";
 
 export class LiveCallError extends Error {
   constructor(
@@ -116,7 +121,7 @@ export class LiveCallRegistry {
   constructor(private readonly maxCallsPerUser = 3) {}
 
   claim(sessionId: string, userId: string, call: LiveCall): void {
-    if (this.bySession.has(sessionId)) throw new LiveCallError("call_in_progress", "This conversation already has a live call open; end it first");
+    if (this.bySession.has(sessionId)) throw new LiveCallError("call_in_progress", CALL_IN_PROGRESS);
     const calls = this.byUser.get(userId) ?? 0;
     if (calls >= this.maxCallsPerUser) throw new LiveCallError("too_many_calls", `At most ${this.maxCallsPerUser} live calls at a time; end one first`);
     this.bySession.set(sessionId, call);
@@ -154,6 +159,8 @@ export class LiveCall {
   /** When audio last arrived: the idle timer reads it instead of being re-armed for every frame. */
   private lastAudioAt = 0;
   private ended = false;
+  /** Holds its conversation's lease across instances (deps.leases), to give back when it ends. */
+  private leased = false;
   /** When this utterance's end was announced (speech_stopped), for timings and to announce it once. */
   private stoppedAt: number | null = null;
   private speechSeen = false;
@@ -184,7 +191,19 @@ export class LiveCall {
     const session = message.session_id ? await sessions.findOwned(message.session_id, this.userId) : await sessions.create(this.userId);
     // Someone else's conversation is indistinguishable from one that does not exist.
     if (!session) throw new LiveCallError("not_found", "Session not found");
-    this.registry.claim(session.id, this.userId, this);
+    const { leases } = this.deps;
+    if (leases) {
+      if (!(await leases.claim(session.id))) throw new LiveCallError("call_in_progress", CALL_IN_PROGRESS);
+      // Ended while the lease was being taken (the socket closed), or another call here holds the conversation.
+      try {
+        if (this.ended) throw new LiveCallError("ended", "The call has ended");
+        this.registry.claim(session.id, this.userId, this);
+      } catch (error) {
+        await leases.release(session.id);
+        throw error;
+      }
+      this.leased = true;
+    } else this.registry.claim(session.id, this.userId, this);
     this.sessionId = session.id;
     this.timezone = message.timezone ?? defaultTimezone;
     this.startedAt = performance.now();
@@ -470,5 +489,7 @@ export class LiveCall {
     this.recognition?.close();
     this.recognition = null;
     if (this.sessionId) this.registry.release(this.sessionId, this.userId, this);
+    if (this.sessionId && this.leased) void this.deps.leases?.release(this.sessionId);
+    this.leased = false;
   }
 }
