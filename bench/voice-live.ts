@@ -241,6 +241,7 @@ export async function voiceLiveBenchmark(iterations = 7, concurrentCalls = 20) {
     const onTime = concurrentFirst.filter((ms) => ms <= onTimeLimit).length;
     const onTimeOld = concurrentFirst.filter((ms) => ms <= liveMedian * 1.5).length;
     const p = (values: number[], q: number) => round(percentile(values, q), 0);
+    const spread = (values: number[]) => ({ p50: p(values, 50), p95: p(values, 95) });
 
     const websocketRuns = await websocketSynthesisRuns(pieces, iterations);
 
@@ -290,36 +291,9 @@ export async function voiceLiveBenchmark(iterations = 7, concurrentCalls = 20) {
         on_time_1_5x_median: `${onTimeOld}/${concurrentCalls} within 1.5× the single-call median (${round(liveMedian * 1.5, 0)} ms)`,
         first_audio_ms: { p50: p(concurrentFirst, 50), p95: p(concurrentFirst, 95), max: round(Math.max(...concurrentFirst), 0) },
         // Where a late call lost its time: hearing the end (speech_stopped), then thinking (first token), then speaking.
-        speech_stopped_after_speech_end_ms: {
-          p50: p(
-            concurrent.map((t) => t.stoppedMs),
-            50,
-          ),
-          p95: p(
-            concurrent.map((t) => t.stoppedMs),
-            95,
-          ),
-        },
-        server_first_token_from_speech_stopped_ms: {
-          p50: p(
-            concurrent.map((t) => t.firstTokenMs),
-            50,
-          ),
-          p95: p(
-            concurrent.map((t) => t.firstTokenMs),
-            95,
-          ),
-        },
-        server_first_audio_from_speech_stopped_ms: {
-          p50: p(
-            concurrent.map((t) => t.serverFirstAudioMs),
-            50,
-          ),
-          p95: p(
-            concurrent.map((t) => t.serverFirstAudioMs),
-            95,
-          ),
-        },
+        speech_stopped_after_speech_end_ms: spread(concurrent.map((t) => t.stoppedMs)),
+        server_first_token_from_speech_stopped_ms: spread(concurrent.map((t) => t.firstTokenMs)),
+        server_first_audio_from_speech_stopped_ms: spread(concurrent.map((t) => t.serverFirstAudioMs)),
         rose_event_loop_delay: roseLoop,
         bench_event_loop_delay: {
           p50_ms: round(benchLoop.percentile(50) / 1e6, 0),

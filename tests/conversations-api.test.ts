@@ -1,30 +1,15 @@
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import type { ApiClient } from "./helpers/api-client.js";
 import { spokenWav, voiceForm } from "./helpers/audio.js";
 import { startRose } from "./helpers/rose-server.js";
 import { useSimulatedRose } from "./helpers/simulated-rose.js";
+import { useTemporaryDatabase } from "./helpers/temporary-database.js";
 
 /** The conversation list through the HTTP API: order, pages, previews, counts, titles, rename and delete. */
 const harness = useSimulatedRose();
 const sim = () => harness.sim;
 
-const ADMIN_URL = process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-const database = `rose_conversations_${process.pid}_${Date.now()}`;
-const databaseUrl = ADMIN_URL.replace(/\/[^/]*$/, `/${database}`);
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-beforeAll(() => admin(`CREATE DATABASE ${database}`));
-afterAll(() => admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
+const databaseUrl = useTemporaryDatabase("rose_conversations").url;
 
 /** Every test runs against both session stores. */
 const stores: Array<[string, () => Record<string, string>]> = [

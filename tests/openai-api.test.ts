@@ -1,9 +1,9 @@
 import OpenAI, { toFile } from "openai";
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { isWav, spokenWav } from "./helpers/audio.js";
 import { countRows, createApiKey, openAiClient, openAiTestEnv } from "./helpers/openai-api.js";
 import { useSimulatedRose } from "./helpers/simulated-rose.js";
+import { useTemporaryDatabase } from "./helpers/temporary-database.js";
 
 const harness = useSimulatedRose();
 const env = (extra: Record<string, string> = {}) => openAiTestEnv(harness.sim.openaiBaseUrl, extra);
@@ -506,19 +506,10 @@ describe("Rose's voice for other clients", () => {
 });
 
 describe("with conversations in PostgreSQL", () => {
-  const adminUrl = process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-  const database = `rose_openai_${process.pid}_${Date.now()}`;
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: adminUrl });
-    await client.connect();
-    await client.query(sql);
-    await client.end();
-  };
-  beforeAll(() => admin(`CREATE DATABASE ${database}`));
-  afterAll(() => admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
+  const database = useTemporaryDatabase("rose_openai");
 
   it("keys and conversation links live there: a resent history keeps its thread across instances, a revoked key stops everywhere", async () => {
-    const databaseUrl = adminUrl.replace(/\/[^/]*$/, `/${database}`);
+    const databaseUrl = database.url;
     const a = await harness.rose(env({ DATABASE_URL: databaseUrl, JWT_SECRET: "shared-secret-for-all-instances-0123456789" }));
     const b = await harness.rose(env({ DATABASE_URL: databaseUrl, JWT_SECRET: "shared-secret-for-all-instances-0123456789" }));
     const key = await createApiKey(a.client);

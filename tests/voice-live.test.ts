@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { spokenSentenceSplitter } from "../src/modules/speech/sentence-splitter.js";
 import { spokenPcm16k } from "./helpers/audio.js";
 import { identityCookie, LiveClient, silence } from "./helpers/live-client.js";
 import { useSimulatedRose } from "./helpers/simulated-rose.js";
+import { useTemporaryDatabase } from "./helpers/temporary-database.js";
 
 const harness = useSimulatedRose();
 const startRose = (env: Record<string, string>) => harness.rose(env);
@@ -386,23 +386,11 @@ describe("bad input on the live socket", () => {
 });
 
 describe("live voice with several instances sharing PostgreSQL", () => {
-  const ADMIN_URL = process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-  const database = `rose_live_${process.pid}_${Date.now()}`;
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: ADMIN_URL });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  beforeAll(() => admin(`CREATE DATABASE ${database}`));
-  afterAll(() => admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
+  const database = useTemporaryDatabase("rose_live");
 
   it("holds one call per conversation across instances, and frees it when the call ends", async () => {
     // One database and one signing secret: the instances behind one load balancer.
-    const shared = { DATABASE_URL: ADMIN_URL.replace(/\/[^/]*$/, `/${database}`), JWT_SECRET: randomBytes(32).toString("hex") };
+    const shared = { DATABASE_URL: database.url, JWT_SECRET: randomBytes(32).toString("hex") };
     const first = await startRose(env(shared));
     const second = await startRose(env(shared));
     const cookie = await identityCookie(first.url);

@@ -4,6 +4,7 @@ import type { Duplex } from "node:stream";
 import { type RawData, WebSocket, WebSocketServer } from "ws";
 import type { RecordedRequest, RequestLog } from "./recorder.js";
 import type { RuleBook, SimRule } from "./rules.js";
+import { refuseUpgrade } from "./ws-refusal.js";
 
 /**
  * Deepgram's live recognition, `wss://api.deepgram.com/v1/listen`, as the real service speaks it:
@@ -190,14 +191,8 @@ export function deepgramLive({ rules, log }: { rules: RuleBook; log: RequestLog 
         at: Date.now(),
         status: 0,
       });
-      const refuse = (status: number, message: string) => {
-        record.status = status;
-        record.finishedAt = Date.now();
-        const body = JSON.stringify({ err_code: status === 401 ? "INVALID_AUTH" : "REQUEST_REFUSED", err_msg: message, request_id: randomUUID() });
-        socket.end(
-          `HTTP/1.1 ${status} Refused\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
-        );
-      };
+      const refuse = (status: number, message: string) =>
+        refuseUpgrade(socket, record, status, { err_code: status === 401 ? "INVALID_AUTH" : "REQUEST_REFUSED", err_msg: message, request_id: randomUUID() });
       if (!credential(req)) {
         refuse(401, "Invalid credentials.");
         return true;

@@ -7,6 +7,7 @@ import { chunkDelays, sleep } from "./pacing.js";
 import type { RecordedRequest, RequestLog } from "./recorder.js";
 import type { RuleBook, SimRule } from "./rules.js";
 import { elevenLabsEncoding } from "./speech.js";
+import { refuseUpgrade } from "./ws-refusal.js";
 
 /**
  * ElevenLabs' input streaming, `wss://api.elevenlabs.io/v1/text-to-speech/{voice_id}/stream-input
@@ -244,14 +245,7 @@ export function elevenLabsStreamInput({ rules, log }: { rules: RuleBook; log: Re
         at: Date.now(),
         status: 0,
       });
-      const refuse = (status: number, message: string) => {
-        record.status = status;
-        record.finishedAt = Date.now();
-        const body = JSON.stringify(errorBody("elevenlabs", status, message));
-        socket.end(
-          `HTTP/1.1 ${status} Refused\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
-        );
-      };
+      const refuse = (status: number, message: string) => refuseUpgrade(socket, record, status, errorBody("elevenlabs", status, message));
       const outputFormat = url.searchParams.get("output_format") ?? "mp3_44100_128";
       if (!elevenLabsEncoding(outputFormat)) {
         refuse(400, `output_format '${outputFormat}' is not supported by the simulator (use mp3_*, pcm_* or wav_*)`);

@@ -5,6 +5,7 @@ import { type RawData, WebSocket, WebSocketServer } from "ws";
 import { errorBody } from "./errors.js";
 import type { RecordedRequest, RequestLog } from "./recorder.js";
 import type { RuleBook, SimRule } from "./rules.js";
+import { refuseUpgrade } from "./ws-refusal.js";
 
 /**
  * OpenAI's Realtime API as a transcription session, `wss://api.openai.com/v1/realtime?intent=transcription`,
@@ -299,14 +300,7 @@ export function openAiRealtime({ rules, log }: { rules: RuleBook; log: RequestLo
         at: Date.now(),
         status: 0,
       });
-      const refuse = (status: number, message: string) => {
-        record.status = status;
-        record.finishedAt = Date.now();
-        const body = JSON.stringify(errorBody("openai", status, message));
-        socket.end(
-          `HTTP/1.1 ${status} Refused\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
-        );
-      };
+      const refuse = (status: number, message: string) => refuseUpgrade(socket, record, status, errorBody("openai", status, message));
       if (!/^Bearer\s+\S+/i.test(req.headers.authorization ?? "")) {
         refuse(
           401,
