@@ -30,6 +30,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { SentenceSplitter, spokenSentenceSplitter } from "../src/modules/speech/sentence-splitter.js";
+import { clipDurationMs } from "../src/modules/voice/heard.js";
 import { spokenPcm16k } from "../tests/helpers/audio.js";
 import { FRAME_BYTES, identityCookie, LiveClient, silence } from "../tests/helpers/live-client.js";
 import { type ChildRose, spawnRose } from "../tests/helpers/child-rose.js";
@@ -82,7 +83,27 @@ function processCpuMs(pid: number): { main: number; others: number } {
 }
 
 /** One turn on a fresh call: end of speech → first audio event, as the client sees it; plus the server's own timings. */
-async function liveTurn(url: string, cookie: string): Promise<{ firstAudioMs: number; serverFirstAudioMs: number; stoppedMs: number; firstTokenMs: number }> {
+/** How long a player waits for the next clip when a call's audio falls behind its own playback (0: it never does). */
+const STALL_TOLERANCE_MS = 50;
+
+/**
+ * Plays a call's clips as a client would, each as soon as it has arrived and the one before has ended,
+ * and returns the longest wait between clips: audio that keeps up with its own playback never waits.
+ */
+function longestStallMs(clips: Array<{ at: number; durationMs: number }>): number {
+  let playingUntil = clips[0]?.at ?? 0;
+  let longest = 0;
+  for (const clip of clips) {
+    longest = Math.max(longest, clip.at - playingUntil);
+    playingUntil = Math.max(playingUntil, clip.at) + clip.durationMs;
+  }
+  return longest;
+}
+
+async function liveTurn(
+  url: string,
+  cookie: string,
+): Promise<{ firstAudioMs: number; serverFirstAudioMs: number; stoppedMs: number; firstTokenMs: number; longestStallMs: number }> {
   const call = await LiveClient.open(url, cookie);
   try {
     await call.start();
@@ -94,11 +115,15 @@ async function liveTurn(url: string, cookie: string): Promise<{ firstAudioMs: nu
     await trailing;
     const stopped = call.events.find((e) => e.type === "speech_stopped")!;
     const timings = done.timings as { first_audio_ms: number; first_token_ms: number };
+    const clips = call.events
+      .filter((e) => e.type === "audio" && e.at <= done.at)
+      .map((e) => ({ at: e.at, durationMs: clipDurationMs({ mime: e.mime as string, bytes: Buffer.from(e.data as string, "base64") }) }));
     return {
       firstAudioMs: audio.at - speechEnded,
       serverFirstAudioMs: timings.first_audio_ms,
       stoppedMs: stopped.at - speechEnded,
       firstTokenMs: timings.first_token_ms,
+      longestStallMs: longestStallMs(clips),
     };
   } finally {
     call.close();
@@ -290,6 +315,15 @@ export async function voiceLiveBenchmark(iterations = 7, concurrentCalls = 20) {
         on_time: `${onTime}/${concurrentCalls} within the single-call median + ${ON_TIME_MARGIN_MS} ms (${round(onTimeLimit, 0)} ms)`,
         on_time_1_5x_median: `${onTimeOld}/${concurrentCalls} within 1.5× the single-call median (${round(liveMedian * 1.5, 0)} ms)`,
         first_audio_ms: { p50: p(concurrentFirst, 50), p95: p(concurrentFirst, 95), max: round(Math.max(...concurrentFirst), 0) },
+        // Once a call's audio has begun, does it keep up with its own playback (no gap a listener hears)?
+        audio_keeps_up: `${concurrent.filter((t) => t.longestStallMs <= STALL_TOLERANCE_MS).length}/${concurrentCalls} calls never wait more than ${STALL_TOLERANCE_MS} ms for their next clip`,
+        longest_stall_ms: {
+          p50: p(
+            concurrent.map((t) => t.longestStallMs),
+            50,
+          ),
+          max: round(Math.max(...concurrent.map((t) => t.longestStallMs)), 0),
+        },
         // Where a late call lost its time: hearing the end (speech_stopped), then thinking (first token), then speaking.
         speech_stopped_after_speech_end_ms: spread(concurrent.map((t) => t.stoppedMs)),
         server_first_token_from_speech_stopped_ms: spread(concurrent.map((t) => t.firstTokenMs)),
