@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { useWebApp } from "./support/web-app-harness.js";
+import { settledIdentity } from "./support/settled-identity.js";
 
 /**
  * axe-core's scan of both pages (and the memory panel open over each) in Chromium, at a phone and a
@@ -52,7 +53,7 @@ describe("accessibility scan (axe-core)", () => {
       const page = await newPage(width, height);
       await page.goto("/");
       // The page's own first requests issue this browser's identity: let them settle so the API calls below share it.
-      await page.waitForLoadState("networkidle");
+      await settledIdentity(page);
       expect((await page.request.post("/api/v1/memories", { data: { text: "Their sister Maya lives in Porto.", type: "person" } })).status()).toBe(201);
       await page.reload();
       await expect.poll(() => page.title()).toBe("Talk with Rose · Rose");

@@ -1,6 +1,7 @@
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { useWebApp } from "./support/web-app-harness.js";
+import { settledIdentity } from "./support/settled-identity.js";
 
 /**
  * The chat page as a person holds a long conversation on it, in Debian's Chromium against the real
@@ -59,7 +60,7 @@ describe("a long conversation on the chat page", () => {
       const page = await newPage(viewport.width, viewport.height);
       await page.goto("/chat");
       // The page's own first requests issue this browser's identity: let them settle, so the API calls below share it.
-      await page.waitForLoadState("networkidle");
+      await settledIdentity(page);
       // Nine exchanges through the API (in this browser's identity and session), the tenth typed.
       const { session_id } = (await (await page.request.post("/api/v1/session/start")).json()) as { session_id: string };
       await page.evaluate(`localStorage.setItem("rose.session_id", ${JSON.stringify(session_id)})`);
@@ -100,7 +101,7 @@ describe("following Rose's words", () => {
     const page = await newPage(390, 844);
     await page.goto("/chat");
     // The page's own first requests issue this browser's identity: let them settle so the API calls below share it.
-    await page.waitForLoadState("networkidle");
+    await settledIdentity(page);
     const { session_id } = (await (await page.request.post("/api/v1/session/start")).json()) as { session_id: string };
     await page.evaluate(`localStorage.setItem("rose.session_id", ${JSON.stringify(session_id)})`);
     for (let i = 1; i <= 6; i++) await page.request.post("/api/v1/chat", { data: { session_id, message: `Message number ${i}.` } });

@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import type { Locator, Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { useWebApp } from "./support/web-app-harness.js";
+import { settledIdentity } from "./support/settled-identity.js";
 
 /**
  * The web app in a real browser (Debian's Chromium) against the real server and the provider
@@ -180,7 +181,7 @@ describe("what Rose remembers", () => {
     const page = await newPage();
     await page.goto("/");
     // The page's own first requests issue this browser's identity: let them settle so the API calls below share it.
-    await page.waitForLoadState("networkidle");
+    await settledIdentity(page);
     // Seeded from inside the page's browser context, so the identity cookie is this person's.
     for (const memory of [
       { text: "Their sister Maya lives in Porto.", type: "person" },
@@ -223,7 +224,7 @@ describe("what Rose remembers: editing, undoing and history", () => {
     const page = await newPage();
     await page.goto("/");
     // The page's own first requests issue this browser's identity: let them settle so the API calls below share it.
-    await page.waitForLoadState("networkidle");
+    await settledIdentity(page);
     const post = async (data: Record<string, unknown>) => {
       const res = await page.request.post("/api/v1/memories", { data });
       expect(res.status()).toBe(201);
