@@ -34,6 +34,24 @@ async function signOut(page: Page, email: string) {
   await expect.poll(() => page.getByRole("button", { name: "Sign in", exact: true }).count()).toBe(1);
 }
 
+/** A page with Chromium's virtual authenticator (DevTools' WebAuthn domain), on localhost: WebAuthn needs a domain for its relying party, not a bare IP address. */
+async function passkeyPage(width: number, height: number): Promise<Page> {
+  const page = await app.newPage(width, height, { baseURL: app.rose.url.replace("127.0.0.1", "localhost") });
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("WebAuthn.enable");
+  await cdp.send("WebAuthn.addVirtualAuthenticator", {
+    options: {
+      protocol: "ctap2",
+      transport: "internal",
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  return page;
+}
+
 describe("accounts in the web app", () => {
   it("signs up from the header keeping the conversation, and signing in on another browser brings the same conversation and memories", async () => {
     app.sim.script({ match: { model: "sim-chat" }, reply: { content: "Piano on Tuesdays sounds lovely." } });
@@ -132,20 +150,7 @@ describe("accounts in the web app", () => {
   });
 
   it("adds a passkey to the account and signs in with it, through Chromium's virtual authenticator", async () => {
-    // WebAuthn needs a domain for its relying party: localhost, not a bare IP address.
-    const page = await app.newPage(1280, 860, { baseURL: app.rose.url.replace("127.0.0.1", "localhost") });
-    const cdp = await page.context().newCDPSession(page);
-    await cdp.send("WebAuthn.enable");
-    await cdp.send("WebAuthn.addVirtualAuthenticator", {
-      options: {
-        protocol: "ctap2",
-        transport: "internal",
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true,
-      },
-    });
+    const page = await passkeyPage(1280, 860);
     await page.goto("/chat");
     const email = freshEmail();
     await signUpWithPassword(page, email);
@@ -202,19 +207,7 @@ describe("accounts in the web app", () => {
 
   it("creates an account with a passkey alone, keeping the anonymous conversation", async () => {
     app.sim.script({ match: { model: "sim-chat" }, reply: { content: "I'll remember the garden." } });
-    const page = await app.newPage(390, 844, { baseURL: app.rose.url.replace("127.0.0.1", "localhost") });
-    const cdp = await page.context().newCDPSession(page);
-    await cdp.send("WebAuthn.enable");
-    await cdp.send("WebAuthn.addVirtualAuthenticator", {
-      options: {
-        protocol: "ctap2",
-        transport: "internal",
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true,
-      },
-    });
+    const page = await passkeyPage(390, 844);
     await page.goto("/chat");
     const box = page.getByLabel("Your message to Rose");
     await box.fill("My garden is full of roses.");

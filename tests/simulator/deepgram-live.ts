@@ -4,7 +4,7 @@ import type { Duplex } from "node:stream";
 import { type RawData, WebSocket, WebSocketServer } from "ws";
 import type { RecordedRequest, RequestLog } from "./recorder.js";
 import type { RuleBook, SimRule } from "./rules.js";
-import { refuseUpgrade } from "./ws-refusal.js";
+import { refuseUpgrade, upgradeUnderFailureRule } from "./ws-refusal.js";
 
 /**
  * Deepgram's live recognition, `wss://api.deepgram.com/v1/listen`, as the real service speaks it:
@@ -197,21 +197,17 @@ export function deepgramLive({ rules, log }: { rules: RuleBook; log: RequestLog 
         refuse(401, "Invalid credentials.");
         return true;
       }
-      // A connection-level failure rule (no transcript) is applied at the upgrade; a scripted status refuses it.
-      const failure = rules.list().find((r) => r.match?.endpoint === "listen" && r.fail);
-      if (failure) rules.take({ endpoint: "listen", provider: "deepgram" });
-      if (failure?.fail?.status) {
-        record.failure = "status";
-        refuse(failure.fail.status, failure.fail.message ?? "The simulator refused this connection.");
-        return true;
-      }
-      wss.handleUpgrade(req, socket, head, (ws) => {
-        record.status = 101;
-        sockets.add(ws);
-        const hang = failure?.fail?.hang === true;
-        const drop = failure?.fail?.dropMidStream === true;
-        if (hang || drop) record.failure = hang ? "hang" : "dropMidStream";
-        serve(ws, record, url, hang, drop);
+      upgradeUnderFailureRule({
+        rules,
+        endpoint: "listen",
+        provider: "deepgram",
+        record,
+        refuse,
+        open: (callback) => wss.handleUpgrade(req, socket, head, callback),
+        serve: (ws, hang, drop) => {
+          sockets.add(ws);
+          serve(ws, record, url, hang, drop);
+        },
       });
       return true;
     },

@@ -5,7 +5,7 @@ import { type RawData, WebSocket, WebSocketServer } from "ws";
 import { errorBody } from "./errors.js";
 import type { RecordedRequest, RequestLog } from "./recorder.js";
 import type { RuleBook, SimRule } from "./rules.js";
-import { refuseUpgrade } from "./ws-refusal.js";
+import { refuseUpgrade, upgradeUnderFailureRule } from "./ws-refusal.js";
 
 /**
  * OpenAI's Realtime API as a transcription session, `wss://api.openai.com/v1/realtime?intent=transcription`,
@@ -308,21 +308,17 @@ export function openAiRealtime({ rules, log }: { rules: RuleBook; log: RequestLo
         );
         return true;
       }
-      // A connection-level failure rule (no transcript) is applied at the upgrade; a scripted status refuses it.
-      const failure = rules.list().find((r) => r.match?.endpoint === "realtime" && r.fail);
-      if (failure) rules.take({ endpoint: "realtime", provider: "openai" });
-      if (failure?.fail?.status) {
-        record.failure = "status";
-        refuse(failure.fail.status, failure.fail.message ?? "The simulator refused this connection.");
-        return true;
-      }
-      wss.handleUpgrade(req, socket, head, (ws) => {
-        record.status = 101;
-        sockets.add(ws);
-        const hang = failure?.fail?.hang === true;
-        const drop = failure?.fail?.dropMidStream === true;
-        if (hang || drop) record.failure = hang ? "hang" : "dropMidStream";
-        serve(ws, record, url, hang, drop);
+      upgradeUnderFailureRule({
+        rules,
+        endpoint: "realtime",
+        provider: "openai",
+        record,
+        refuse,
+        open: (callback) => wss.handleUpgrade(req, socket, head, callback),
+        serve: (ws, hang, drop) => {
+          sockets.add(ws);
+          serve(ws, record, url, hang, drop);
+        },
       });
       return true;
     },
