@@ -7,6 +7,10 @@ export default defineConfig({
     include: ["tests/**/*.test.ts", "frontend/src/**/*.test.tsx"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // expect.poll waits for a state the code reaches on its own (a reply settled, an outbox drained). Its
+    // default of 1 s is a timing assertion in disguise on a loaded two-core CI machine; 10 s only catches
+    // a state that never comes. Browser suites raise their test timeout (tests/e2e/support/web-app-harness.ts).
+    expect: { poll: { timeout: 10_000 } },
     // Integration tests start real servers and SQLite files; two cores, so keep parallelism modest.
     pool: "forks",
     maxWorkers: 2,

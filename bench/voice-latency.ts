@@ -44,6 +44,8 @@ export function scriptProviders(sim: Simulator, pieces: string[]): void {
     reply: { content: REPLY },
     latency: { firstTokenMs: LATENCY.firstTokenMs, tokensPerSecond: LATENCY.tokensPerSecond },
   });
+  // The small model (the feeling's reading, memory, titles) is as slow as the chat model: nothing it does may hold the first audio.
+  sim.script({ match: { model: "sim-small" }, latency: { firstTokenMs: LATENCY.firstTokenMs, tokensPerSecond: LATENCY.tokensPerSecond } });
   sim.script({ match: { endpoint: "speech" }, latency: { firstByteMs: LATENCY.ttsFirstByteMs, totalMs: ttsTotalMs(REPLY) } }); // the whole reply
   for (const piece of pieces) {
     sim.script({

@@ -14,7 +14,11 @@
  *
  * Barge-in: in a call where Rose is speaking, from the first frame of the person's speech to the
  * `interrupted` event (no audio is sent after it, so this bounds "Rose's last audio frame sent").
- * Concurrency: 20 calls at once, each one turn. A call is on time when its first audio comes no later than
+ * Concurrency, as people talk: 20 calls open and streaming together, each person starting at a seeded random
+ * moment within one turn's cycle, then speaking, listening to Rose's whole reply and speaking again (three
+ * turns each); a turn is on time when its first audio comes within the margin below and its clips keep up
+ * with their playback. Concurrency, worst case: 20 calls whose people all stop speaking at the same instant,
+ * each one turn. A call is on time when its first audio comes no later than
  * the single-call median of the same run plus ON_TIME_MARGIN_MS (queueing behind the other nineteen is what
  * is measured, not the machine's speed that day); the earlier definition, 1.5× that median, is printed too.
  * Beside it, what explains a late call: Rose's event-loop delay during the twenty calls (prom-client's
@@ -130,6 +134,71 @@ async function liveTurn(
   }
 }
 
+/** A seeded random stream (mulberry32), so every run staggers the calls the same way. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+interface ConversationTurn {
+  firstAudioMs: number;
+  longestStallMs: number;
+  interrupted: boolean;
+}
+
+/**
+ * One person on a live call, talking as people do: the microphone streams from the start (silence, then
+ * speech), they begin after `startAfterMs`, then for each turn speak, listen to Rose's whole reply as it
+ * plays (clips played as they arrive, one after another), pause, and speak again. Each turn: end of speech
+ * → first audio, the longest wait for a next clip, and whether Rose took it as barge-in (she should not:
+ * the person waited for her to finish).
+ */
+async function conversation(url: string, cookie: string, startAfterMs: number, turns: number, pauseMs: number): Promise<ConversationTurn[]> {
+  const call = await LiveClient.open(url, cookie);
+  const results: ConversationTurn[] = [];
+  try {
+    await call.start();
+    await call.stream(silence(Math.round(startAfterMs / FRAME_MS) * FRAME_MS));
+    for (let turn = 0; turn < turns; turn++) {
+      const from = call.events.length;
+      await call.stream(utterance);
+      const speechEnded = call.lastSpeechFrameAt + FRAME_MS;
+      const deadline = performance.now() + 30_000;
+      // The microphone goes on (silence) while Rose answers, until her reply has played and the pause is over.
+      for (;;) {
+        const events = call.events.slice(from);
+        const done = events.find((e) => e.type === "done" || e.type === "interrupted" || e.type === "error");
+        if (done) {
+          if (done.type === "error") throw new Error(`call error: ${String(done.code)} ${String(done.message)}`);
+          const clips = events
+            .filter((e) => e.type === "audio" && e.at <= done.at)
+            .map((e) => ({ at: e.at, durationMs: clipDurationMs({ mime: e.mime as string, bytes: Buffer.from(e.data as string, "base64") }) }));
+          const playedUntil = clips.reduce((until, clip) => Math.max(until, clip.at) + clip.durationMs, clips[0]?.at ?? done.at);
+          if (performance.now() >= playedUntil + pauseMs) {
+            results.push({
+              firstAudioMs: (clips[0]?.at ?? Number.NaN) - speechEnded,
+              longestStallMs: longestStallMs(clips),
+              interrupted: done.type === "interrupted",
+            });
+            break;
+          }
+        }
+        if (performance.now() > deadline) throw new Error(`no reply within 30 s; got ${call.describe()}`);
+        await call.stream(silence(100));
+      }
+    }
+    return results;
+  } finally {
+    call.close();
+  }
+}
+
 /** Speaks over Rose once her first audio has arrived: first speech frame → `interrupted`. */
 async function bargeIn(url: string, cookie: string): Promise<{ bargeInMs: number; audioAfterSpeechMs: number }> {
   const call = await LiveClient.open(url, cookie);
@@ -149,6 +218,51 @@ async function bargeIn(url: string, cookie: string): Promise<{ bargeInMs: number
   } finally {
     call.close();
   }
+}
+
+/** Turns each of the talking calls takes; the calls' start is spread over one turn's cycle. */
+const TALKING_TURNS = 3;
+/** The person's pause between Rose's reply ending and their next words. */
+const TALKING_PAUSE_MS = 800;
+
+/**
+ * Twenty calls at once as people talk on them: every call open and streaming together, each person
+ * starting at a random moment within one turn's cycle (seeded), then speaking, listening to Rose's whole
+ * reply and speaking again. A turn is on time when its first audio comes no later than the single-call
+ * median + ON_TIME_MARGIN_MS and its clips keep up with their playback (no wait over STALL_TOLERANCE_MS).
+ */
+async function talkingCalls(url: string, rosePid: number, calls: number, singleMedianMs: number) {
+  // One turn's cycle, measured: speaking, waiting, listening to the reply, pausing.
+  const cycleStarted = performance.now();
+  await conversation(url, await identityCookie(url), 0, 1, TALKING_PAUSE_MS);
+  const cycleMs = performance.now() - cycleStarted;
+  const random = seededRandom(20_261_207);
+  const starts = Array.from({ length: calls }, () => random() * cycleMs);
+  const cookies = await Promise.all(starts.map(() => identityCookie(url)));
+  await roseLoopDelay(url);
+  const cpuBefore = processCpuMs(rosePid);
+  const load = { before: loadavg()[0]!, after: 0 };
+  const perCall = await Promise.all(cookies.map((cookie, i) => conversation(url, cookie, starts[i]!, TALKING_TURNS, TALKING_PAUSE_MS)));
+  const cpuAfter = processCpuMs(rosePid);
+  const roseLoop = await roseLoopDelay(url);
+  load.after = loadavg()[0]!;
+  const limit = singleMedianMs + ON_TIME_MARGIN_MS;
+  const onTime = (t: ConversationTurn) => t.firstAudioMs <= limit && t.longestStallMs <= STALL_TOLERANCE_MS && !t.interrupted;
+  const turns = perCall.flat();
+  const first = turns.map((t) => t.firstAudioMs);
+  return {
+    calls,
+    turns_per_call: TALKING_TURNS,
+    turn_cycle_ms: round(cycleMs, 0),
+    turns_on_time: `${turns.filter(onTime).length}/${turns.length} (first audio within the single-call median + ${ON_TIME_MARGIN_MS} ms = ${round(limit, 0)} ms, and no wait over ${STALL_TOLERANCE_MS} ms for a next clip)`,
+    calls_with_every_turn_on_time: `${perCall.filter((call) => call.every(onTime)).length}/${calls}`,
+    first_audio_ms: { p50: round(percentile(first, 50), 0), p95: round(percentile(first, 95), 0), max: round(Math.max(...first), 0) },
+    longest_stall_ms: round(Math.max(...turns.map((t) => t.longestStallMs)), 0),
+    taken_as_barge_in: turns.filter((t) => t.interrupted).length,
+    rose_event_loop_delay: roseLoop,
+    rose_cpu_ms: { main_thread: round(cpuAfter.main - cpuBefore.main, 0), other_threads: round(cpuAfter.others - cpuBefore.others, 0) },
+    machine_load_average_1m: { before: round(load.before), after: round(load.after) },
+  };
 }
 
 /** End of speech → first audio on live calls whose voice is ElevenLabs' stream-input socket: its own simulator and Rose. */
@@ -268,6 +382,9 @@ export async function voiceLiveBenchmark(iterations = 7, concurrentCalls = 20) {
     const p = (values: number[], q: number) => round(percentile(values, q), 0);
     const spread = (values: number[]) => ({ p50: p(values, 50), p95: p(values, 95) });
 
+    // The same twenty calls as people talk: not in step, each turn somewhere in the others' cycles.
+    const talking = await talkingCalls(server.url, rose.child.pid!, concurrentCalls, liveMedian);
+
     const websocketRuns = await websocketSynthesisRuns(pieces, iterations);
 
     const uploadLimit = physicalLimitMs(sentences[0]!);
@@ -338,6 +455,7 @@ export async function voiceLiveBenchmark(iterations = 7, concurrentCalls = 20) {
         machine_load_average_1m: { before: round(load.before), after: round(load.after) },
         first_audio_runs_ms: concurrentFirst.map((v) => round(v, 0)).sort((a, b) => a - b),
       },
+      concurrent_conversations: talking,
       synthesis_paths: {
         sentence_by_sentence_http_first_audio_ms: round(liveMedian, 0),
         stream_input_websocket_first_audio_ms: round(median(websocketRuns), 0),

@@ -1,4 +1,5 @@
 import Database from "better-sqlite3";
+import { cacheStatements } from "./core/statement-cache.js";
 import pg from "pg";
 import { type JobLock, SqliteJobLock } from "./core/jobs/job-lock.js";
 import { PgJobLock } from "./core/jobs/pg-job-lock.js";
@@ -58,7 +59,7 @@ export function openSqlite(path: string): Database.Database {
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL"); // WAL + NORMAL survives process crashes; only an OS crash can lose the last commit.
   db.pragma("busy_timeout = 5000");
-  return db;
+  return cacheStatements(db);
 }
 
 export interface LocalStorage {

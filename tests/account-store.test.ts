@@ -6,6 +6,7 @@ import { failureKey } from "../src/modules/accounts/account-export.js";
 import { PgAccountStore } from "../src/modules/accounts/pg-account-store.js";
 import { SqliteAccountStore } from "../src/modules/accounts/sqlite-account-store.js";
 import type { AccountStore } from "../src/modules/accounts/types.js";
+import { endPool } from "./helpers/temporary-database.js";
 
 /**
  * The account stores' personal-data contract, on SQLite and PostgreSQL: exportUser gives what the person
@@ -30,7 +31,7 @@ beforeAll(async () => {
   pool = new pg.Pool({ connectionString: databaseUrl });
 });
 afterAll(async () => {
-  await pool.end();
+  await endPool(pool);
   sqlite.close();
   await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
 });

@@ -12,6 +12,7 @@ import { SqliteConversationLinkStore } from "../src/modules/client-conversations
 import type { ConversationLinkStore } from "../src/modules/client-conversations/types.js";
 import { countRows, createApiKey, openAiClient, openAiTestEnv } from "./helpers/openai-api.js";
 import { useSimulatedRose } from "./helpers/simulated-rose.js";
+import { endPool } from "./helpers/temporary-database.js";
 
 const harness = useSimulatedRose();
 
@@ -93,7 +94,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await pool?.end();
+  if (pool) await endPool(pool);
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);

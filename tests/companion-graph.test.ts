@@ -68,7 +68,19 @@ beforeAll(async () => {
   threads = new SqliteThreadStore(db);
   const writer = new MemoryWriter(new SqliteMemoryOutbox(db), memory, (m, known) => analyseForMemory(llm.small, m, known), logger);
   const graph = buildGraph(
-    { llm, memory, memoryWriter: writer, character: characters.defaultCard, companion, logger, memoryTopK: 5, summary: { trigger: 30, keep: 10 }, metrics },
+    {
+      llm,
+      memory,
+      memoryWriter: writer,
+      character: characters.defaultCard,
+      companion,
+      logger,
+      memoryTopK: 5,
+      summary: { trigger: 30, keep: 10 },
+      metrics,
+      // Room for the slow reading below (the simulator answers the others at once).
+      perceptionTimeoutMs: 5_000,
+    },
     threads.saver,
   );
   turns = new TurnRunner(graph, threads, logger, metrics);
@@ -123,6 +135,48 @@ describe("the turn graph with the companion layer", () => {
     const reply = await turns.start({ userId: USER, sessionId: SESSION, message: "I feel so lonely, nobody calls me", timezone: "UTC" }).reply;
     expect(reply.emotion?.label).toBe("loneliness");
     expect(reply.speechStyle?.delivery).toBe("gentle");
+  });
+
+  it("does not hold a spoken reply for the model's reading, yet keeps it: her voice, the feeling stored, and help in a crisis only the model saw", async () => {
+    // The rules and the lexicon see nothing in these words; the model, slower than the reply, reads a crisis.
+    const message = "Lately I just feel like disappearing for good.";
+    sim.script({
+      match: { structured: "perception" },
+      reply: { structured: { emotion: "sadness", intensity: 0.9, crisis: "suicide", asks_if_ai: false } },
+      latency: { totalMs: 1_500 },
+    });
+    sim.script({ match: { model: "sim-chat" }, reply: { content: "I'm really glad you told me." } });
+    const session = "0f1e2d3c-4b5a-4968-8776-655443322110";
+    const turn = turns.start({ userId: USER, sessionId: session, message, timezone: "Europe/Dublin", forcedRoute: "audio" });
+    const reply = await turn.reply;
+    await turn.completed;
+
+    // The reply was asked for before the reading came: its prompt has no tone or crisis care from it.
+    const chat = sim.requests({ endpoint: "chat" }).find((r) => r.model === "sim-chat")!;
+    const system = chat.messages!.find((m) => m.role === "system")!.content;
+    expect(system).not.toMatch(/Tone: /);
+    // The reading came before the reply was saved: help is in the reply (and was spoken, as a token), and the turn keeps the model's feeling.
+    expect(reply.crisis).toBe(true);
+    expect(reply.reply).toMatch(/^I'm really glad you told me\. .*(112|999)/s);
+    expect(reply.emotion).toEqual({ label: "sadness", intensity: 0.9 });
+    expect(reply.speechStyle?.delivery).toBe("gentle");
+    expect(turns.voiceStyle(session)).toEqual(reply.speechStyle);
+    const saved = await threads.saver.getTuple({ configurable: { thread_id: session } });
+    const messages = (saved!.checkpoint.channel_values as { messages: BaseMessage[] }).messages;
+    expect(messages[0]!.additional_kwargs.emotion).toEqual({ label: "sadness", intensity: 0.9, source: "model" });
+    expect(await metrics.registry.getSingleMetricAsString("rose_crisis_turns_total")).toMatch(/kind="suicide",detector="model"\} 1/);
+  });
+
+  it("lets a written reply wait for the model's reading, which then shapes its prompt", async () => {
+    sim.script({
+      match: { structured: "perception" },
+      reply: { structured: { emotion: "grief", intensity: 0.8, crisis: "none", asks_if_ai: false } },
+      latency: { totalMs: 300 },
+    });
+    sim.script({ match: { model: "sim-chat" }, reply: { content: "I'm here." } });
+    await turns.start({ userId: USER, sessionId: "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", message: "Today was hard.", timezone: "UTC" }).reply;
+    const chat = sim.requests({ endpoint: "chat" }).find((r) => r.model === "sim-chat")!;
+    expect(chat.messages!.find((m) => m.role === "system")!.content).toMatch(/Tone: The person is grieving/);
   });
 
   it("counts a crisis turn by kind and detector", async () => {

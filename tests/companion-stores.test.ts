@@ -8,6 +8,7 @@ import { afterExchange, initialState } from "../src/modules/companion/state.js";
 import type { CharacterStore, CompanionStore } from "../src/modules/companion/types.js";
 import { v2Card } from "./helpers/png-card.js";
 import { useSimulatedRose } from "./helpers/simulated-rose.js";
+import { endPool } from "./helpers/temporary-database.js";
 
 const ADMIN_URL = process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const database = `rose_companion_${process.pid}_${Date.now()}`;
@@ -24,7 +25,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await pool.end();
+  await endPool(pool);
   sqlite.close();
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();

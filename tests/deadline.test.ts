@@ -156,6 +156,6 @@ describe("hung providers behind the service, under garbage collection", () => {
     const { events } = (outcome as { value: Awaited<ReturnType<typeof client.stream>> }).value;
     expect(events.at(-1)).toMatchObject({ event: "done", data: { text: "I am here.", tts_failed: true, audio_url: null } });
     // The simulator notes the abort when the socket closes, which may come just after the answer.
-    await vi.waitFor(() => expect(suite.sim.requests({ endpoint: "speech" })[0]).toMatchObject({ failure: "hang", aborted: true }));
+    await vi.waitFor(() => expect(suite.sim.requests({ endpoint: "speech" })[0]).toMatchObject({ failure: "hang", aborted: true }), { timeout: 10_000 });
   });
 });

@@ -7,6 +7,7 @@ import { type ImageStore, SqliteImageStore } from "../src/modules/images/image-s
 import { PgImageStore } from "../src/modules/images/pg-image-store.js";
 import { chatForm, jpegWithGps, png } from "./helpers/images.js";
 import { useSimulatedRose } from "./helpers/simulated-rose.js";
+import { endPool } from "./helpers/temporary-database.js";
 
 const ADMIN_URL = process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const database = `rose_images_test_${process.pid}_${Date.now()}`;
@@ -26,7 +27,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await pool?.end();
+  if (pool) await endPool(pool);
   sqlite?.close();
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();

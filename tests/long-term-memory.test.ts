@@ -13,6 +13,7 @@ import type { MemoryOutbox } from "../src/modules/memory/outbox/types.js";
 import { SqliteVecMemoryStore } from "../src/modules/memory/sqlite-vec-store.js";
 import type { MemoryDecision } from "../src/modules/memory/analysis.js";
 import { tempDataDir } from "./helpers/rose-server.js";
+import { endPool } from "./helpers/temporary-database.js";
 
 const dir = tempDataDir();
 let counter = 0;
@@ -147,7 +148,7 @@ async function postgresStorage(): Promise<OutboxStorage> {
       return PgMemoryOutbox.open(pool);
     },
     close: async () => {
-      await Promise.all(pools.map((pool) => pool.end()));
+      await Promise.all(pools.map(endPool));
       await admin.query(`DROP DATABASE IF EXISTS ${database}`);
       await admin.end();
     },

@@ -12,6 +12,7 @@ import { joinWavs, parseWav, withTrueSizes } from "../src/modules/speech/wav.js"
 import { mp3Recording, mp4Recording, soxConvert, spokenWav, webmRecording } from "./helpers/audio.js";
 import { tempDataDir } from "./helpers/rose-server.js";
 import { parseMp3, toneWav, wavDurationMs } from "./simulator/audio.js";
+import { endPool } from "./helpers/temporary-database.js";
 
 const dirs: Array<{ remove(): void }> = [];
 afterAll(() => dirs.forEach((d) => d.remove()));
@@ -195,9 +196,6 @@ async function postgresStore(): Promise<StoreUnderTest> {
   await admin.connect();
   await admin.query(`CREATE DATABASE ${database}`);
   const pool = new pg.Pool({ connectionString: ADMIN_URL.replace(/\/[^/]*$/, `/${database}`) });
-  // DROP DATABASE … WITH (FORCE) below ends connections the pool may still be closing: expected, not a failure.
-  pool.on("error", () => {});
-  pool.on("connect", (client) => client.on("error", () => {}));
   const store = await PgAudioStore.open(pool, TTL_MS);
   return {
     store,
@@ -205,7 +203,7 @@ async function postgresStore(): Promise<StoreUnderTest> {
       void (await pool.query("UPDATE rose_audio SET created_at = created_at - make_interval(secs => $2::double precision / 1000) WHERE id = $1", [id, ms])),
     kept: async () => Number((await pool.query("SELECT COUNT(*) AS n FROM rose_audio")).rows[0].n),
     close: async () => {
-      await pool.end();
+      await endPool(pool);
       await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
       await admin.end();
     },

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { WebSocket } from "ws";
 import { spokenSentenceSplitter } from "../src/modules/speech/sentence-splitter.js";
 import { spokenPcm16k } from "./helpers/audio.js";
 import { identityCookie, LiveClient, silence } from "./helpers/live-client.js";
@@ -185,6 +186,134 @@ describe("live voice call with batch recognition (no streaming recogniser)", () 
   });
 });
 
+describe("a person who pauses and goes on", () => {
+  const half = spokenPcm16k("I went for a long walk");
+  const rest = spokenPcm16k("by the river this evening.");
+  /** A pause (with the clip's own trailing quiet, about 550 ms) shorter than the end of a turn (700 ms). */
+  const pausedSentence = Buffer.concat([half, silence(250), rest]);
+  const sayings = () =>
+    harness.sim
+      .requests({ endpoint: "chat" })
+      .filter((r) => r.model === "sim-chat")
+      .map((r) => r.messages!.at(-1)!.content);
+  /** A new person's call: `say` speaks, then Rose's answer, then 1.5 s more of listening for any second one. */
+  const answered = async (server: { url: string }, say: (call: LiveClient) => Promise<void>) => {
+    const cookie = await identityCookie(server.url);
+    const call = await LiveClient.open(server.url, cookie);
+    const sessionId = await call.start();
+    await say(call);
+    const done = await call.next("done");
+    await call.stream(silence(1500));
+    const history = () => thread(server.url, cookie, sessionId);
+    return { call, done, history };
+  };
+  const saysPausedSentence = (call: LiveClient) => call.speak(pausedSentence);
+
+  it("answers the whole sentence once, when the recogniser took the pause for its end", async () => {
+    const server = await startRose(deepgramEnv());
+    harness.sim.script({ match: { endpoint: "listen" }, times: 1, reply: { transcript: "by the river this evening." } });
+    harness.sim.script({ match: { endpoint: "listen" }, times: 1, reply: { transcript: "I went for a long walk" } });
+    // A model slow to its first word: the reply begun on the half-sentence has said nothing when the person goes on.
+    harness.sim.script({ match: { model: "sim-chat", lastUser: /walk$/ }, reply: { content: "Where did you go?" }, latency: { firstTokenMs: 3000 } });
+    harness.sim.script({ match: { model: "sim-chat", lastUser: /river/ }, reply: { content: "That sounds lovely." } });
+    const { call, done, history } = await answered(server, saysPausedSentence);
+
+    const finals = call.events.filter((e) => e.type === "transcript" && e.final === true).map((e) => e.text);
+    expect(finals).toEqual(["I went for a long walk", "by the river this evening."]);
+    expect(done).toMatchObject({ transcript: "I went for a long walk by the river this evening.", text: "That sounds lovely." });
+    expect(call.events.filter((e) => e.type === "done")).toHaveLength(1);
+    expect(sayings().at(-1)).toBe("I went for a long walk by the river this evening.");
+    expect((await history()).map((m) => [m.role, m.content])).toEqual([
+      ["user", "I went for a long walk by the river this evening."],
+      ["assistant", "That sounds lovely."],
+    ]);
+    call.close();
+  });
+
+  it("answers the whole sentence once, when the recogniser's end arrives after the person went on", async () => {
+    const server = await startRose(deepgramEnv());
+    harness.sim.script({ match: { endpoint: "listen" }, times: 1, reply: { transcript: "by the river this evening." } });
+    // Its endpointing hears the pause (300 ms in), but its final result is on the way for 600 ms more.
+    harness.sim.script({
+      match: { endpoint: "listen" },
+      times: 1,
+      reply: { transcript: "I went for a long walk" },
+      latency: { totalMs: 300, firstByteMs: 600 },
+    });
+    harness.sim.script({ match: { model: "sim-chat", lastUser: /walk$/ }, reply: { content: "Where did you go?" } });
+    harness.sim.script({ match: { model: "sim-chat", lastUser: /river/ }, reply: { content: "That sounds lovely." } });
+    const { call, done, history } = await answered(server, saysPausedSentence);
+    expect(done).toMatchObject({ transcript: "I went for a long walk by the river this evening.", text: "That sounds lovely." });
+    expect(call.events.filter((e) => e.type === "done")).toHaveLength(1);
+    expect(sayings()).toEqual(["I went for a long walk by the river this evening."]);
+    expect((await history()).map((m) => m.role)).toEqual(["user", "assistant"]);
+    call.close();
+  });
+
+  it("answers what was said when what followed the pause had no words for the recogniser", async () => {
+    const server = await startRose(deepgramEnv());
+    // A sound the voice detector takes for speech, in which the recogniser finds no words (a cough, a laugh).
+    harness.sim.script({ match: { endpoint: "listen" }, times: 1, reply: { transcript: "" } });
+    harness.sim.script({ match: { endpoint: "listen" }, times: 1, reply: { transcript: "I went for a long walk" } });
+    harness.sim.script({ match: { model: "sim-chat", lastUser: /walk$/ }, reply: { content: "Where did you go?" }, latency: { firstTokenMs: 1500 } });
+    const { call, done, history } = await answered(server, saysPausedSentence);
+    expect(call.events.some((e) => e.type === "interrupted")).toBe(true);
+    expect(done).toMatchObject({ transcript: "I went for a long walk", text: "Where did you go?" });
+    expect((await history()).map((m) => [m.role, m.content])).toEqual([
+      ["user", "I went for a long walk"],
+      ["assistant", "Where did you go?"],
+    ]);
+    call.close();
+  });
+
+  it("with batch recognition, waits for the rest when the person goes on while their words are transcribed", async () => {
+    const server = await startRose(env());
+    harness.sim.script({ match: { endpoint: "transcription" }, times: 1, reply: { transcript: "Then I had a coffee." } });
+    harness.sim.script({ match: { endpoint: "transcription" }, times: 1, reply: { transcript: "I went for a long walk." }, latency: { totalMs: 2000 } });
+    harness.sim.script({ match: { model: "sim-chat" }, reply: { content: "A walk and a coffee, lovely." } });
+    const { call, done, history } = await answered(server, async (call) => {
+      await call.speak(half);
+      await call.next("speech_stopped");
+      await call.speak(secondUtterance);
+    });
+    expect(done).toMatchObject({ transcript: "I went for a long walk. Then I had a coffee.", text: "A walk and a coffee, lovely." });
+    expect(call.events.filter((e) => e.type === "done")).toHaveLength(1);
+    expect(sayings()).toEqual(["I went for a long walk. Then I had a coffee."]);
+    expect((await history()).map((m) => m.role)).toEqual(["user", "assistant"]);
+    call.close();
+  });
+});
+
+describe("a client that does not wait for ready", () => {
+  it("hears audio sent right after start, before ready, from its first word", async () => {
+    const server = await startRose(env());
+    harness.sim.script({ match: { endpoint: "transcription" }, reply: { transcript: "I went for a long walk by the river this evening." } });
+    harness.sim.script({ match: { model: "sim-chat" }, reply: { content: "That sounds peaceful." } });
+    const call = await LiveClient.open(server.url, await identityCookie(server.url));
+    // start, then at once the first 1.5 s of speech in one burst (as a client with a buffered microphone would), then the rest as it is spoken.
+    const headBytes = 1.5 * 32_000;
+    call.send({ type: "start", sample_rate: 16000 });
+    await call.stream(firstUtterance.subarray(0, headBytes), { realTime: false });
+    await call.next("ready");
+    await call.speak(firstUtterance.subarray(headBytes));
+    expect(await call.next("done")).toMatchObject({ transcript: "I went for a long walk by the river this evening.", text: "That sounds peaceful." });
+    // The utterance Whisper got holds the whole speech (and the pause after it): nothing sent before ready was lost.
+    const file = (harness.sim.requests({ endpoint: "transcription" })[0]!.body as { file: { durationMs: number } }).file;
+    expect(file.durationMs).toBeGreaterThan((firstUtterance.length / 32_000) * 1000);
+    expect(call.events.some((e) => e.type === "error")).toBe(false);
+    call.close();
+  });
+
+  it("still refuses more audio before ready than a client may run ahead", async () => {
+    const server = await startRose(env());
+    const call = await LiveClient.open(server.url, await identityCookie(server.url));
+    call.send({ type: "start", sample_rate: 16000 });
+    await call.stream(silence(5_000), { realTime: false });
+    expect((await call.next("error")).code).toBe("too_fast");
+    expect((await call.waitClosed()).code).toBe(1008);
+  });
+});
+
 describe("barge-in", () => {
   it("stops Rose's audio when the person speaks over her, and the thread keeps only what was heard", async () => {
     const server = await startRose(deepgramEnv());
@@ -252,6 +381,31 @@ describe("barge-in", () => {
   });
 });
 
+describe("a client whose audio stalls, then catches up", () => {
+  // A phone on a weak network, or a page whose main thread was busy, holds its microphone's frames for a
+  // few seconds and then sends them all at once. That is a late client, not a fast one and not an
+  // overloaded server: the call goes on and every word is heard.
+  it("hears seconds of audio that arrive in one burst, and the call goes on", async () => {
+    const server = await startRose(env());
+    harness.sim.script({ match: { endpoint: "transcription" }, reply: { transcript: "I went for a long walk by the river this evening." } });
+    harness.sim.script({ match: { model: "sim-chat" }, reply: { content: "That sounds peaceful." } });
+    const call = await LiveClient.open(server.url, await identityCookie(server.url));
+    await call.start();
+    const held = Buffer.concat([silence(500), firstUtterance, silence(1_200)]);
+    const heldMs = (held.length / 32_000) * 1000;
+    expect(heldMs / 20).toBeGreaterThan(150); // more 20 ms frames than the server ever had waiting before this test
+    await new Promise((resolve) => setTimeout(resolve, heldMs));
+    await call.stream(held, { realTime: false });
+    expect(await call.next("done")).toMatchObject({ transcript: "I went for a long walk by the river this evening.", text: "That sounds peaceful." });
+    expect(call.events.filter((e) => e.type === "error")).toEqual([]);
+    // Still listening: the next words, spoken in real time, are a second turn.
+    harness.sim.script({ match: { endpoint: "transcription" }, reply: { transcript: "Yes, and then I had a coffee." } });
+    await call.speak(secondUtterance);
+    expect(await call.next("done")).toMatchObject({ transcript: "Yes, and then I had a coffee." });
+    call.close();
+  });
+});
+
 describe("bad input on the live socket", () => {
   /** A started call on a fresh Rose (batch recognition: nothing but the socket is under test). */
   async function startedCall(extra: Record<string, string> = {}) {
@@ -307,6 +461,35 @@ describe("bad input on the live socket", () => {
     await call.start();
     await call.stream(silence(10_000), { realTime: false });
     await expectErrorAndClose(call, "too_fast");
+  });
+
+  // Its own limit: speaking minutes of audio takes espeak-ng a while on a loaded machine.
+  it("ends the call of a client that stops reading its socket, instead of holding its replies' audio", { timeout: 120_000 }, async () => {
+    // Idle calls end after an hour here, so only the unread-bytes guard can end this one.
+    const { server, cookie, call } = await startedCall({ VOICE_LIVE_IDLE_SECONDS: "3600" });
+    harness.sim.script({ match: { endpoint: "transcription" }, reply: { transcript: "Tell me a long story." } });
+    // About four minutes of espeak-ng speech (over 13 MB of audio events): far more than the guard's 4 MiB and the kernel's socket buffers.
+    const story = Array.from({ length: 40 }, (_, i) => `This is part ${i + 1} of a long story about a walk by the river, told slowly and with care.`);
+    harness.sim.script({ match: { model: "sim-chat" }, reply: { content: story.join(" ") } });
+    const sessionId = await call.start();
+    call.stopReading();
+    await call.speak(firstUtterance);
+    // The call ended: its conversation is free for a new call (while it lasts, a second one is refused with call_in_progress).
+    const deadline = performance.now() + 90_000;
+    for (;;) {
+      const next = await LiveClient.open(server.url, cookie);
+      next.send({ type: "start", sample_rate: 16000, session_id: sessionId });
+      const refused = await next.next("ready").then(
+        () => null,
+        () => next.events.find((e) => e.type === "error"),
+      );
+      next.close();
+      if (!refused) break;
+      expect(refused.code).toBe("call_in_progress");
+      if (performance.now() > deadline) throw new Error("the call of a client that stopped reading was never ended");
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    call.close();
   });
 
   it("refuses a socket from another origin, and one without an identity, with a JSON error before upgrading", async () => {
@@ -382,6 +565,26 @@ describe("bad input on the live socket", () => {
     const response = await fetch(`${server.url}/api/v1/voice/live`);
     expect(response.status).toBe(426);
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe("upgrade_required");
+  });
+
+  it("answers a WebSocket upgrade anywhere else with a JSON 404", async () => {
+    const server = await startRose(env());
+    const cookie = await identityCookie(server.url);
+    const ws = new WebSocket(`${server.url.replace(/^http/, "ws")}/api/v1/voice/elsewhere`, { headers: { cookie } });
+    const refused = await new Promise<{ status: number | undefined; body: string }>((resolve, reject) => {
+      ws.once("unexpected-response", (_req, res) => {
+        let body = "";
+        res.on("data", (chunk: Buffer) => (body += chunk.toString()));
+        res.on("end", () => resolve({ status: res.statusCode, body }));
+      });
+      ws.once("open", () => reject(new Error("the upgrade was accepted")));
+      ws.once("error", () => {});
+    });
+    expect(refused.status).toBe(404);
+    expect((JSON.parse(refused.body) as { error: { code: string; request_id: string } }).error).toMatchObject({
+      code: "not_found",
+      request_id: expect.any(String),
+    });
   });
 });
 

@@ -19,6 +19,7 @@ async function detect(model: VoiceActivityModel, pcm: Buffer, endOfTurnMs = 600)
     { endOfTurnMs, maxUtteranceMs: 30_000 },
     {
       onSpeechStart: () => events.push({ event: "start", atMs: pcmDurationMs(sent) }),
+      onSpeechResumed: () => events.push({ event: "resumed", atMs: pcmDurationMs(sent) }),
       onTurnEnd: (utterance) => events.push({ event: "end", atMs: pcmDurationMs(sent), utteranceMs: pcmDurationMs(utterance.length) }),
     },
   );
@@ -29,6 +30,7 @@ async function detect(model: VoiceActivityModel, pcm: Buffer, endOfTurnMs = 600)
   }
   return events;
 }
+const turns = <T extends { event: string }>(events: T[]) => events.filter((e) => e.event !== "resumed");
 
 describe("voice activity detection", () => {
   it("loads Silero VAD v5 from @ricky0123/vad-web and tells speech from silence", async () => {
@@ -111,7 +113,7 @@ describe("voice activity detection", () => {
     it(`${name}: one turn for one utterance, ended after the configured pause, with the utterance's audio`, async () => {
       const model = await load();
       const pcm = Buffer.concat([silence(500), speech, silence(1500)]);
-      const events = await detect(model, pcm, 600);
+      const events = turns(await detect(model, pcm, 600));
       expect(events.map((e) => e.event)).toEqual(["start", "end"]);
       const speechMs = pcmDurationMs(speech.length);
       // Started within the first 200 ms of speech; ended at least the pause after it, and not much later.
@@ -126,11 +128,22 @@ describe("voice activity detection", () => {
   it("a longer pause makes a later end of turn; two utterances far apart are two turns", async () => {
     const model = await loadSileroVad();
     const pcm = Buffer.concat([speech, silence(1500)]);
-    const short = await detect(model, pcm, 300);
-    const long = await detect(model, pcm, 900);
+    const short = turns(await detect(model, pcm, 300));
+    const long = turns(await detect(model, pcm, 900));
     expect(long[1]!.atMs - short[1]!.atMs).toBeGreaterThanOrEqual(500);
-    const twice = await detect(model, Buffer.concat([speech, silence(1200), speech, silence(1200)]), 600);
+    const twice = turns(await detect(model, Buffer.concat([speech, silence(1200), speech, silence(1200)]), 600));
     expect(twice.map((e) => e.event)).toEqual(["start", "end", "start", "end"]);
+  });
+
+  it("says when speech comes back after a pause too short to end the turn", async () => {
+    const model = await loadSileroVad();
+    const speechMs = pcmDurationMs(speech.length);
+    // The sentence ends with about 300 ms of quiet of its own: with 150 ms more, a pause of some 450 ms.
+    const events = await detect(model, Buffer.concat([speech, silence(150), speech, silence(1200)]), 600);
+    expect(turns(events).map((e) => e.event)).toEqual(["start", "end"]);
+    const resumedAt = events.filter((e) => e.event === "resumed").map((e) => e.atMs);
+    expect(resumedAt.some((at) => at > speechMs + 150 && at < speechMs + 150 + 300)).toBe(true);
+    expect(resumedAt.every((at) => at < events.at(-1)!.atMs)).toBe(true);
   });
 });
 

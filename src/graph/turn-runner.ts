@@ -8,6 +8,7 @@ import type { Metrics } from "../core/metrics.js";
 import type { Sampling } from "../modules/llm/chat-provider.js";
 import type { SpeechStyle } from "../modules/speech/types.js";
 import { TURN_EVENTS, type TurnEvent } from "./events.js";
+import { PERCEPTION_IN_FLIGHT, PerceptionInFlight } from "./perception-in-flight.js";
 import type { RoseGraph } from "./graph.js";
 import { roleOf, textOf } from "./messages.js";
 import type { Route } from "./state.js";
@@ -266,7 +267,14 @@ export class TurnRunner {
           // before memory storage and summarization run. The turn stays atomic because the person's message
           // joins the thread only with the reply (see generate), and the older checkpoints are pruned below.
           {
-            configurable: { thread_id: input.sessionId, stopSignal: stop.signal, sampling: input.sampling, [TURN_EVENTS]: onEvent },
+            configurable: {
+              thread_id: input.sessionId,
+              stopSignal: stop.signal,
+              sampling: input.sampling,
+              [TURN_EVENTS]: onEvent,
+              // A spoken turn's model reading of the feeling, followed while she answers (nodes/perceive.ts).
+              [PERCEPTION_IN_FLIGHT]: new PerceptionInFlight(),
+            },
             streamMode: "checkpoints",
             durability: "sync",
           },

@@ -32,6 +32,15 @@ async function violations(page: Page): Promise<string[]> {
   return found.filter((v) => SERIOUS.has(v.impact ?? "")).map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => JSON.stringify(n.target)).join(", ")})`);
 }
 
+/**
+ * Waits for the page itself, not only its title: the title is set at once, the page's content once the
+ * person's identity is known (AccountGate), and a scan in between would judge an empty main region.
+ */
+async function shown(page: Page, heading: string): Promise<void> {
+  await expect.poll(() => page.title()).toBe(`${heading} · Rose`);
+  await expect.poll(() => page.getByRole("heading", { level: 1, name: heading }).count()).toBe(1);
+}
+
 async function openMemories(page: Page): Promise<void> {
   await page.getByRole("button", { name: /What Rose remembers|Memories/ }).click();
   const dialog = page.getByRole("dialog", { name: "What Rose remembers" });
@@ -56,14 +65,14 @@ describe("accessibility scan (axe-core)", () => {
       await settledIdentity(page);
       expect((await page.request.post("/api/v1/memories", { data: { text: "Their sister Maya lives in Porto.", type: "person" } })).status()).toBe(201);
       await page.reload();
-      await expect.poll(() => page.title()).toBe("Talk with Rose · Rose");
+      await shown(page, "Talk with Rose");
       expect(await violations(page)).toEqual([]);
       await openMemories(page);
       expect(await violations(page)).toEqual([]);
       await page.keyboard.press("Escape");
 
       await page.getByRole("link", { name: "Write" }).click();
-      await expect.poll(() => page.title()).toBe("Write to Rose · Rose");
+      await shown(page, "Write to Rose");
       const box = page.getByLabel("Your message to Rose");
       await box.fill("My sister is **Anna**.");
       await box.press("Enter");

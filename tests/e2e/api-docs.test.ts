@@ -9,7 +9,7 @@ import { useWebApp } from "./support/web-app-harness.js";
 const app = useWebApp({ prefix: "rose-e2e-docs-" });
 
 describe("the documentation page at /docs", () => {
-  it("renders the OpenAPI document under Rose's CSP, from Rose alone", { timeout: 120_000 }, async () => {
+  it("renders the OpenAPI document under Rose's CSP, from Rose alone", async () => {
     const page = await app.newPage(1280, 900);
     const consoleErrors: string[] = [];
     const pageErrors: string[] = [];
@@ -28,7 +28,8 @@ describe("the documentation page at /docs", () => {
     expect(response?.status()).toBe(200);
     const csp = response?.headers()["content-security-policy"] ?? "";
     expect(csp).toContain("script-src 'self'");
-    expect(csp).not.toContain("unsafe-eval");
+    // 'wasm-unsafe-eval' (WebAssembly, for the voice page's Silero VAD) is allowed; JavaScript eval is not.
+    expect(csp).not.toMatch(/'unsafe-eval'/);
 
     // Rendered from the generated document: its description, its tags, and a group's operations once opened.
     await page.getByText("Rose, an AI companion who remembers.").first().waitFor({ timeout: 60_000 });

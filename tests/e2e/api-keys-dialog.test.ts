@@ -6,7 +6,7 @@ import { useWebApp } from "./support/web-app-harness.js";
 const app = useWebApp({ prefix: "rose-e2e-keys-" });
 
 describe("API keys in the web app", () => {
-  it("creates a key shown once, which a program then uses as the same person, and revokes it", { timeout: 120_000 }, async () => {
+  it("creates a key shown once, which a program then uses as the same person, and revokes it", async () => {
     app.sim.script({ match: { model: "sim-chat" }, reply: { content: "Hello from Rose, through your script." } });
     const page = await app.newPage(1280, 900);
     await page.goto("/chat");

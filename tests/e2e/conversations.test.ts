@@ -77,7 +77,7 @@ async function twoConversations(page: Page, list: () => Promise<Locator>): Promi
     ]);
 }
 
-describe("the conversation list on a desktop", { timeout: 90_000 }, () => {
+describe("the conversation list on a desktop", () => {
   it("sits beside the chat: switch, rename and delete, newest first", async () => {
     nameConversations();
     const page = await newPage(1280, 860);
@@ -119,7 +119,7 @@ describe("the conversation list on a desktop", { timeout: 90_000 }, () => {
   });
 });
 
-describe("the conversation list on a phone", { timeout: 90_000 }, () => {
+describe("the conversation list on a phone", () => {
   it("opens as a drawer from the chat's header: switch, rename and delete the current one", async () => {
     nameConversations();
     const page = await newPage(390, 844);
@@ -180,7 +180,7 @@ describe("the conversation list on a phone", { timeout: 90_000 }, () => {
   });
 });
 
-describe("the conversation list's accessibility (axe-core)", { timeout: 90_000 }, () => {
+describe("the conversation list's accessibility (axe-core)", () => {
   for (const [name, width, height] of [
     ["desktop", 1280, 860],
     ["phone", 390, 844],

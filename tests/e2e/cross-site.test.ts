@@ -8,6 +8,7 @@ import { type RunningRose, startRose, tempDataDir } from "../helpers/rose-server
 import { type Simulator, startSimulator } from "../simulator/server.js";
 import { launchChromium } from "./support/chromium.js";
 import { spokenWav } from "./support/speech-wav.js";
+import { useBrowserTestTimeouts } from "./support/web-app-harness.js";
 
 /**
  * Another site attacking a person through their own browser (Debian's Chromium), against the real
@@ -18,6 +19,8 @@ import { spokenWav } from "./support/speech-wav.js";
  * Rose's routes. The person's cookie, sessions and memories must come out unchanged, nothing may be
  * stored for anyone, and every attempt must be refused.
  */
+
+useBrowserTestTimeouts();
 
 let sim: Simulator;
 let rose: RunningRose;

@@ -75,7 +75,7 @@ const WATCH_THE_CALL = `
 const seenEvents = (page: Page): Promise<SeenEvent[]> => page.evaluate("window.__call.events");
 
 describe("the voice page's live call, interrupted by speaking", () => {
-  it("stops Rose when the person speaks over her, and the thread keeps only what was heard", { timeout: 120_000 }, async () => {
+  it("stops Rose when the person speaks over her, and the thread keeps only what was heard", async () => {
     app.sim.script({ match: { endpoint: "transcription" }, reply: { transcript: SPOKEN } });
     app.sim.script({ match: { model: "sim-chat" }, reply: { content: REPLY } });
     const page = await app.newPage(1280, 860);

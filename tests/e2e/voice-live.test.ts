@@ -14,7 +14,7 @@ const REPLY = "I'm sorry the day was long. What weighed on you most?";
 const app = useWebApp({ prefix: "rose-e2e-live-", spoken: SPOKEN, env: { TTS_PROVIDER: "espeak" } });
 
 describe("the voice page's live call", () => {
-  it("flows turn after turn over the socket without tapping, showing a running transcript", { timeout: 90_000 }, async () => {
+  it("flows turn after turn over the socket without tapping, showing a running transcript", async () => {
     app.sim.script({ match: { endpoint: "transcription" }, reply: { transcript: SPOKEN } });
     app.sim.script({ match: { model: "sim-chat" }, reply: { content: REPLY } });
     const page = await app.newPage(1280, 860);
@@ -79,5 +79,31 @@ describe("the voice page's live call", () => {
     expect(await page.getByRole("button", { name: /a live call is on/ }).count()).toBe(0);
     expect(await page.locator(".voice-settings").count()).toBe(1);
     expect(problems).toEqual([]);
+  });
+
+  it("goes on when the page's main thread stalls for seconds mid-call: the held microphone frames are heard, not refused", async () => {
+    app.sim.script({ match: { endpoint: "transcription" }, reply: { transcript: SPOKEN } });
+    app.sim.script({ match: { model: "sim-chat" }, reply: { content: REPLY } });
+    const page = await app.newPage(390, 844);
+    const errors: string[] = [];
+    page.on("websocket", (socket) =>
+      socket.on("framereceived", ({ payload }) => {
+        if (typeof payload === "string" && payload.includes('"type":"error"')) errors.push(payload);
+      }),
+    );
+    await page.goto("/");
+    // Started as soon as the page shows the button, as a person would, while the page may still be loading its own detector.
+    await page.getByRole("button", { name: "Start a live call" }).click();
+    await expect.poll(() => page.locator(".live-call").getAttribute("data-status"), { timeout: 15_000 }).toBe("listening");
+    // The page is busy for 4 s (a slow phone, a heavy script): the microphone's worklet keeps recording and
+    // its frames wait, then go to the server all at once (200 frames of 20 ms).
+    await page.evaluate("(() => { const until = performance.now() + 4000; while (performance.now() < until); })()");
+    const yourLines = page.locator(".live-line.you:not(.partial)");
+    await expect
+      .poll(async () => (errors.length ? `error: ${errors.join("; ")}` : yourLines.count()), { timeout: 60_000 })
+      .toSatisfy((seen) => typeof seen === "number" && seen >= 2);
+    expect(await yourLines.first().innerText()).toContain(SPOKEN);
+    expect(await page.locator(".live-call").getAttribute("data-status")).not.toBe("ended");
+    expect(errors).toEqual([]);
   });
 });

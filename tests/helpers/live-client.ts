@@ -1,3 +1,4 @@
+import { createConnection, type NetConnectOpts, type Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import WebSocket from "ws";
 
@@ -24,7 +25,11 @@ export class LiveClient {
   lastSpeechFrameAt = 0;
   firstSpeechFrameAt = 0;
 
-  private constructor(readonly ws: WebSocket) {
+  private constructor(
+    readonly ws: WebSocket,
+    /** The TCP connection under the WebSocket (for a client that stops reading). */
+    private readonly tcp: Socket,
+  ) {
     ws.on("message", (data, isBinary) => {
       if (isBinary) return;
       const text = Buffer.isBuffer(data)
@@ -46,9 +51,13 @@ export class LiveClient {
   }
 
   static open(baseUrl: string, cookie: string, headers: Record<string, string> = {}): Promise<LiveClient> {
-    const ws = new WebSocket(`${baseUrl.replace(/^http/, "ws")}/api/v1/voice/live`, { headers: { cookie, ...headers } });
+    let tcp: Socket | undefined;
+    const ws = new WebSocket(`${baseUrl.replace(/^http/, "ws")}/api/v1/voice/live`, {
+      headers: { cookie, ...headers },
+      createConnection: ((options: NetConnectOpts, onConnect?: () => void) => (tcp = createConnection(options, onConnect))) as typeof createConnection,
+    });
     return new Promise((resolve, reject) => {
-      ws.once("open", () => resolve(new LiveClient(ws)));
+      ws.once("open", () => resolve(new LiveClient(ws, tcp!)));
       ws.once("unexpected-response", (_req, res) => {
         let body = "";
         res.on("data", (chunk: Buffer) => (body += chunk.toString()));
@@ -58,6 +67,11 @@ export class LiveClient {
       });
       ws.once("error", reject);
     });
+  }
+
+  /** Stops reading from the socket (a client that hangs or ignores what it is sent); sending still works. */
+  stopReading(): void {
+    this.tcp.pause();
   }
 
   send(message: unknown): void {

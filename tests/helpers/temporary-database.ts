@@ -23,3 +23,20 @@ export function useTemporaryDatabase(prefix: string): { url: string } {
   afterAll(() => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
   return { url: ADMIN_URL.replace(/\/[^/]*$/, `/${name}`) };
 }
+
+/**
+ * Ends a test's own pool once its connections have really closed. pg-pool's end() resolves as soon as it
+ * has asked them to close; a DROP DATABASE … WITH (FORCE) right after would cut them off mid-close, and
+ * the pool (no one listening for its errors) would throw that as an uncaught error in whichever test runs.
+ */
+export async function endPool(pool: pg.Pool): Promise<void> {
+  let open = pool.totalCount;
+  const closed = new Promise<void>((resolve) => {
+    if (open === 0) return resolve();
+    pool.on("remove", () => {
+      if (--open === 0) resolve();
+    });
+  });
+  await pool.end();
+  await closed;
+}

@@ -16,10 +16,12 @@ import { refuseUpgrade, upgradeUnderFailureRule } from "./ws-refusal.js";
  *
  * Speech is found in the audio itself (its loudness), so a test speaks real PCM and gets results at the
  * times the real service would send them: a partial result for every 250 ms of speech, revealing the
- * scripted transcript word by word, and the final one once the audio has been silent for the rule's
- * `latency.totalMs` (150 ms by default) after speech. Each utterance takes one rule (`endpoint: "listen"`),
- * so `times: 1` rules script a conversation turn by turn. `fail.status` refuses the upgrade, `fail.hang`
- * accepts and never answers, `fail.dropMidStream` cuts the socket after the first partial result.
+ * scripted transcript word by word, and the final one once it has received the rule's `latency.totalMs`
+ * (150 ms by default) of silent audio after speech (audio time, as the real endpointing hears it), sent
+ * `latency.firstByteMs` after that (0 by default: its way over the network and the model's work). Each
+ * utterance takes one rule (`endpoint: "listen"`), so `times: 1` rules script a conversation turn by turn.
+ * `fail.status` refuses the upgrade, `fail.hang` accepts and never answers, `fail.dropMidStream` cuts the
+ * socket after the first partial result.
  */
 
 const DEFAULT_TRANSCRIPT = "Hello Rose.";
@@ -101,17 +103,18 @@ export function deepgramLive({ rules, log }: { rules: RuleBook; log: RequestLog 
     const interim = url.searchParams.get("interim_results") === "true";
     let audioMs = 0;
     let current: Utterance | null = null;
-    let finalTimer: NodeJS.Timeout | undefined;
     const send = (message: unknown) => {
       if (!hang && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(message));
     };
     const finish = (utterance: Utterance, fromFinalize: boolean) => {
-      clearTimeout(finalTimer);
       if (current !== utterance) return;
       current = null;
       const transcript = utterance.rule?.reply?.transcript ?? DEFAULT_TRANSCRIPT;
       const start = utterance.startedAtAudioMs / 1000;
-      send(results(transcript, start, (audioMs - utterance.startedAtAudioMs) / 1000, true, !fromFinalize, fromFinalize));
+      const final = results(transcript, start, (audioMs - utterance.startedAtAudioMs) / 1000, true, !fromFinalize, fromFinalize);
+      const delay = utterance.rule?.latency?.firstByteMs ?? 0;
+      if (delay > 0) setTimeout(() => send(final), delay);
+      else send(final);
     };
     ws.on("message", (data: RawData, isBinary: boolean) => {
       if (!isBinary) {
@@ -150,7 +153,6 @@ export function deepgramLive({ rules, log }: { rules: RuleBook; log: RequestLog 
           const words = (rule?.reply?.transcript ?? DEFAULT_TRANSCRIPT).split(/\s+/).filter(Boolean);
           current = { rule, words, startedAtAudioMs: at, voicedMs: 0, revealed: 0, silentSince: null };
         }
-        clearTimeout(finalTimer);
         const utterance = current;
         utterance.silentSince = null;
         utterance.voicedMs += frameMs;
@@ -162,15 +164,15 @@ export function deepgramLive({ rules, log }: { rules: RuleBook; log: RequestLog 
           );
           if (dropMidStream) ws.terminate();
         }
-      } else if (current && current.silentSince === null) {
-        // Timed from when the silence arrived: "the final result N ms after the speech ends".
-        const utterance = current;
-        utterance.silentSince = at;
-        finalTimer = setTimeout(() => finish(utterance, false), utterance.rule?.latency?.totalMs ?? DEFAULT_FINAL_AFTER_SILENCE_MS);
+      } else if (current) {
+        // Endpointing hears the audio, not the clock: the final is due once this much silence has been
+        // *received*. A client whose frames arrive late (a loaded machine) does not have its sentence cut
+        // at a short pause, just as the real service cannot know a pause is long before hearing it.
+        current.silentSince ??= at;
+        if (audioMs - current.silentSince >= (current.rule?.latency?.totalMs ?? DEFAULT_FINAL_AFTER_SILENCE_MS)) finish(current, false);
       }
     });
     ws.on("close", () => {
-      clearTimeout(finalTimer);
       record.finishedAt = Date.now();
       sockets.delete(ws);
     });

@@ -15,9 +15,10 @@ import { refuseUpgrade, upgradeUnderFailureRule } from "./ws-refusal.js";
  * gets `session.updated`; then `input_audio_buffer.append` (base64 PCM) and `input_audio_buffer.commit`.
  * Each committed utterance is answered with `input_audio_buffer.committed`, its transcript's
  * `conversation.item.input_audio_transcription.delta` events and then `.completed`. With `server_vad` the
- * server itself sends `input_audio_buffer.speech_started` / `speech_stopped` and commits after
- * `silence_duration_ms` of silence. As the real service does, a socket opened with `?model=` is a
- * conversation session, which refuses a transcription `session.update` and a transcription model.
+ * server itself sends `input_audio_buffer.speech_started` / `speech_stopped` and commits once it has
+ * received `silence_duration_ms` of silent audio. As the real service does, a socket opened with
+ * `?model=` is a conversation session, which refuses a transcription `session.update` and a
+ * transcription model.
  *
  * Speech is found in the audio (its loudness), as the Deepgram simulator does. Each utterance takes one
  * rule (`endpoint: "realtime"`, `provider: "openai"`, `model` the transcription model); its transcript is
@@ -85,7 +86,6 @@ export function openAiRealtime({ rules, log }: { rules: RuleBook; log: RequestLo
     let bufferedMs = 0;
     let current: Utterance | null = null;
     let previousItem: string | null = null;
-    let silenceTimer: NodeJS.Timeout | undefined;
     const timers = new Set<NodeJS.Timeout>();
     let commits = 0;
 
@@ -129,7 +129,6 @@ export function openAiRealtime({ rules, log }: { rules: RuleBook; log: RequestLo
 
     /** The buffer becomes a user item, and its transcription starts. */
     const commit = () => {
-      clearTimeout(silenceTimer);
       const utterance = current;
       current = null;
       const item = utterance?.itemId ?? itemId();
@@ -188,18 +187,13 @@ export function openAiRealtime({ rules, log }: { rules: RuleBook; log: RequestLo
           };
           if (serverVad) send({ type: "input_audio_buffer.speech_started", audio_start_ms: Math.round(at), item_id: current.itemId });
         }
-        clearTimeout(silenceTimer);
         current.silentSince = null;
-      } else if (current && current.silentSince === null) {
-        const utterance = current;
-        utterance.silentSince = at;
-        if (serverVad) {
-          // Timed from when the silence arrived, as the service's voice detection ends speech.
-          silenceTimer = setTimeout(() => {
-            if (current !== utterance) return;
-            send({ type: "input_audio_buffer.speech_stopped", audio_end_ms: Math.round(audioMs), item_id: utterance.itemId });
-            commit();
-          }, config?.turn_detection?.silence_duration_ms ?? DEFAULT_SILENCE_DURATION_MS);
+      } else if (current) {
+        current.silentSince ??= at;
+        // The service's voice detection hears the audio, not the clock: speech ends once this much silence has been received.
+        if (serverVad && audioMs - current.silentSince >= (config?.turn_detection?.silence_duration_ms ?? DEFAULT_SILENCE_DURATION_MS)) {
+          send({ type: "input_audio_buffer.speech_stopped", audio_end_ms: Math.round(audioMs), item_id: current.itemId });
+          commit();
         }
       }
     };
@@ -252,7 +246,6 @@ export function openAiRealtime({ rules, log }: { rules: RuleBook; log: RequestLo
           return commit();
         }
         case "input_audio_buffer.clear": {
-          clearTimeout(silenceTimer);
           current = null;
           bufferedMs = 0;
           return send({ type: "input_audio_buffer.cleared" });
@@ -279,7 +272,6 @@ export function openAiRealtime({ rules, log }: { rules: RuleBook; log: RequestLo
       handle(event);
     });
     ws.on("close", () => {
-      clearTimeout(silenceTimer);
       for (const timer of timers) clearTimeout(timer);
       record.finishedAt = Date.now();
       sockets.delete(ws);

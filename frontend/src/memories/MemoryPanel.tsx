@@ -248,10 +248,18 @@ function MemoryItem({
     setType(memory.type);
     setEditing(true);
   };
+  // Focus goes back to "Edit" once the form has given way to it: after the commit that shows the button,
+  // not a frame later (a slow render could still be showing the form then, and focus fell to the page).
+  const returnFocus = useRef(false);
   const stopEditing = () => {
+    returnFocus.current = true;
     setEditing(false);
-    requestAnimationFrame(() => editButton.current?.focus());
   };
+  useEffect(() => {
+    if (editing || !returnFocus.current) return;
+    returnFocus.current = false;
+    editButton.current?.focus();
+  }, [editing]);
   const save = async (event: React.FormEvent) => {
     event.preventDefault();
     const changes = { ...(text.trim() !== memory.text ? { text: text.trim() } : {}), ...(type !== memory.type ? { type } : {}) };

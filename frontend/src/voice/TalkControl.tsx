@@ -103,7 +103,8 @@ export function TalkControl({ state, conversation, live = null }: { state: Voice
       : { onClick: () => conversation.gesture({ type: "TALK" }) };
 
   return (
-    <div className="talk presence" data-status={status} data-state={live?.state ?? presenceOf(state)}>
+    // data-recording: the microphone is open and this turn is being recorded (it opens a moment after a press).
+    <div className="talk presence" data-status={status} data-state={live?.state ?? presenceOf(state)} data-recording={state.recording}>
       <RosePresence
         state={live?.state ?? presenceOf(state)}
         micLevel={smoothLevel}

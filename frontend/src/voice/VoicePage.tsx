@@ -40,6 +40,7 @@ function statusLine(state: VoiceState, mic: MicProblem | null): { title: string;
 export function VoicePage() {
   const [conversation] = useState(() => new VoiceConversation());
   const state = useSyncExternalStore(conversation.subscribe, conversation.getSnapshot);
+  const detection = useSyncExternalStore(conversation.subscribe, conversation.getDetection);
   const attachAudio = useCallback((element: HTMLAudioElement | null) => conversation.attachAudio(element), [conversation]);
   const recordable = canRecord();
   const [liveCall, setLiveCall] = useState<LiveCall | null>(null);
@@ -51,6 +52,9 @@ export function VoicePage() {
 
   // Coming back after a while, Rose may open a new conversation herself, aloud.
   useEffect(() => conversation.greet(), [conversation]);
+
+  // Silero VAD for tap-to-talk loads with this page (never with the chat page), ready for the first tap.
+  useEffect(() => conversation.prepareDetection(), [conversation]);
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
@@ -76,7 +80,8 @@ export function VoicePage() {
   const reply = restored ? restored.reply : state.reply;
 
   return (
-    <section className="page voice-page" aria-labelledby="voice-title">
+    // data-voice-detection: which detector hears tap-to-talk ("silero" or "loudness"), for tests and support.
+    <section className="page voice-page" aria-labelledby="voice-title" data-voice-detection={detection ?? undefined}>
       <h1 id="voice-title" className="visually-hidden">
         Talk with Rose
       </h1>

@@ -43,6 +43,33 @@ describe("the live call's running transcript", () => {
     expect(lines).toEqual([said("Hello."), { who: "rose", text: "Hi there.", settled: false }, { who: "you", text: "and", settled: false }]);
   });
 
+  it("shows words Rose answered as one turn (the person paused and went on) as one line", () => {
+    const before: LiveLine[] = [said("Hello."), { who: "rose", text: "Hi there.", settled: true }];
+    const lines = after(
+      [
+        { type: "transcript", text: "I went for a long walk", final: true },
+        { type: "speech_started" },
+        { type: "interrupted", heard: "" },
+        { type: "transcript", text: "by the river.", final: true },
+        { type: "token", text: "Lovely." },
+        { type: "done", text: "Lovely.", transcript: "I went for a long walk by the river." },
+      ],
+      before,
+    );
+    expect(lines).toEqual([...before, said("I went for a long walk by the river."), { who: "rose", text: "Lovely.", settled: true }]);
+    // Two turns, each answered: the lines stay as they were said.
+    const answeredApart = after(
+      [
+        { type: "transcript", text: "And then home.", final: true },
+        { type: "token", text: "Nice." },
+        { type: "done", text: "Nice.", transcript: "And then home." },
+      ],
+      lines,
+    );
+    expect(answeredApart.slice(0, lines.length)).toEqual(lines);
+    expect(answeredApart.slice(lines.length)).toEqual([said("And then home."), { who: "rose", text: "Nice.", settled: true }]);
+  });
+
   it("leaves an earlier reply alone when Rose is cut off before writing a word", () => {
     const before: LiveLine[] = [said("Hello."), { who: "rose", text: "Hi there.", settled: true }, said("Tell me more.")];
     expect(after([{ type: "interrupted", heard: "" }], before)).toEqual(before);

@@ -73,11 +73,24 @@ export function transcriptAfter(lines: readonly LiveLine[], event: ServerEvent):
       if (replyAt !== -1) next[replyAt] = { who: "rose", text: String(event.heard), settled: true, interrupted: true };
       return next;
     case "done":
-      if (replyAt !== -1) next[replyAt] = { who: "rose", text: String(event.text), settled: true };
-      return next;
+      if (replyAt === -1) return next;
+      next[replyAt] = { who: "rose", text: String(event.text), settled: true };
+      return typeof event.transcript === "string" ? answeredTogether(next, replyAt, event.transcript) : next;
     default:
       return next;
   }
+}
+
+/**
+ * The person paused, went on, and the server answered their words as one turn (`done.transcript` is them
+ * all): their lines before the reply become one, as the conversation's history will show them.
+ */
+function answeredTogether(lines: LiveLine[], replyAt: number, transcript: string): LiveLine[] {
+  const previousReply = lines.findLastIndex((line, i) => i < replyAt && line.who === "rose");
+  const said = lines.slice(previousReply + 1, replyAt);
+  if (said.length < 2 || said.some((line) => line.who !== "you" || !line.settled)) return lines;
+  if (said.map((line) => line.text).join(" ") !== transcript) return lines;
+  return [...lines.slice(0, previousReply + 1), { who: "you", text: transcript, settled: true }, ...lines.slice(replyAt)];
 }
 
 export class LiveCall {

@@ -87,6 +87,18 @@ export class Microphone {
     return this.stream !== null;
   }
 
+  /** The open stream, for a speech detector to listen to the same microphone (see speech-detector.ts). */
+  get mediaStream(): MediaStream {
+    if (!this.stream) throw new MicrophoneError("unsupported");
+    return this.stream;
+  }
+
+  /** The AudioContext the stream is measured in, for a detector's audio nodes to share. */
+  get audioContext(): AudioContext {
+    if (!this.context) throw new MicrophoneError("unsupported");
+    return this.context;
+  }
+
   /**
    * Asks for the microphone (the first time, the browser asks the person). Call it from the tap or press
    * itself: browsers only let audio start from a gesture.

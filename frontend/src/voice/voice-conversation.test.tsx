@@ -1,7 +1,8 @@
 // @vitest-environment jsdom
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { VoiceDone, VoiceTurnHandlers } from "../api/voice-api";
-import { BARGE_IN_DETECTION } from "./voice-activity";
+import type { LoadSpeechDetector, MicrophoneTap } from "./speech-detector";
+import { BARGE_IN_DETECTION, type VoiceActivity } from "./voice-activity";
 import { type StreamTurn, VoiceConversation } from "./voice-conversation";
 import type { TalkMode } from "./voice-machine";
 
@@ -453,5 +454,158 @@ describe("the voice conversation, Rose opening it", () => {
     await settle();
     expect(conversation.getSnapshot()).toMatchObject({ status: "listening", reply: "" });
     expect(localStorage.getItem("rose.session_id")).toBe("s-old");
+  });
+});
+
+describe("the voice conversation, tap-to-talk's speech detection", () => {
+  const VOICE = 0.1;
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.spyOn(console, "info").mockImplementation(() => {});
+    vi.spyOn(console, "warn").mockImplementation(() => {});
+  });
+
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.restoreAllMocks();
+  });
+
+  /** Silero as the conversation sees it: it hears what the test says it hears; `listen` may fail. */
+  function fakeSilero(listen: () => Promise<void> = () => Promise.resolve()) {
+    const calls: string[] = [];
+    let hear: (activity: VoiceActivity) => void = () => {};
+    let tap: MicrophoneTap | null = null;
+    const load: LoadSpeechDetector = async (microphone, onActivity) => {
+      tap = microphone;
+      hear = onActivity;
+      return {
+        listen: () => (calls.push("listen"), listen()),
+        pause: async () => void calls.push("pause"),
+        destroy: async () => void calls.push("destroy"),
+      };
+    };
+    return { calls, load, hear: (activity: VoiceActivity) => hear(activity), tap: () => tap };
+  }
+
+  it("hears an utterance by Silero once loaded, on the page's own microphone, and not by loudness", async () => {
+    const microphone = fakeMicrophone();
+    const stream = fakeStream();
+    const silero = fakeSilero();
+    conversation = new VoiceConversation(stream.streamTurn, async () => null, silero.load);
+    conversation.prepareDetection();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(conversation.getDetection()).toBe("silero");
+    expect(console.info).toHaveBeenCalledWith("[rose] voice detection: Silero VAD v5");
+
+    conversation.gesture({ type: "TALK" });
+    microphone.grant();
+    await vi.advanceTimersByTimeAsync(600);
+    expect(silero.calls).toEqual(["listen"]);
+    expect(silero.tap()!.stream().getTracks()[0]).toBe(microphone.tracks[0]); // no second microphone
+    expect(silero.tap()!.audioContext()).toBe(FakeAudioContext.made[0]);
+
+    // Loud, and for longer than the loudness detector needs: it is not the one listening.
+    FakeAudioContext.amplitude = VOICE;
+    await vi.advanceTimersByTimeAsync(1500);
+    FakeAudioContext.amplitude = 0;
+    await vi.advanceTimersByTimeAsync(1500);
+    expect(conversation.getSnapshot()).toMatchObject({ status: "listening", heard: false });
+
+    silero.hear("speech-start");
+    expect(conversation.getSnapshot().heard).toBe(true);
+    silero.hear("speech-end");
+    await vi.advanceTimersByTimeAsync(0);
+    expect(conversation.getSnapshot().status).toBe("thinking");
+    expect(stream.turns).toHaveLength(1);
+    expect(silero.calls).toEqual(["listen", "pause"]);
+    // Heard after the utterance was over: ignored.
+    silero.hear("speech-start");
+    expect(conversation.getSnapshot().status).toBe("thinking");
+  });
+
+  it("leaves barge-in while Rose speaks to the stricter loudness detector, and the utterance after it to Silero", async () => {
+    const microphone = fakeMicrophone();
+    const stream = fakeStream();
+    const silero = fakeSilero();
+    conversation = new VoiceConversation(stream.streamTurn, async () => null, silero.load);
+    conversation.dispatch({ type: "SET_BARGE_IN", on: true });
+    conversation.prepareDetection();
+    await vi.advanceTimersByTimeAsync(0);
+    conversation.gesture({ type: "TALK" });
+    microphone.grant();
+    await vi.advanceTimersByTimeAsync(600);
+    silero.hear("speech-start");
+    silero.hear("speech-end");
+    await vi.advanceTimersByTimeAsync(0);
+    expect(stream.turns).toHaveLength(1);
+    const turn = conversation.getSnapshot().turn;
+    conversation.dispatch({ type: "CLIP_QUEUED", turn });
+    conversation.dispatch({ type: "CLIP_STARTED", turn });
+    await vi.advanceTimersByTimeAsync(1000); // the barge-in detector learns the quiet room
+    expect(conversation.getSnapshot().status).toBe("speaking");
+
+    // Silero is not listening while she speaks (what it might say is not heard)...
+    silero.hear("speech-start");
+    expect(conversation.getSnapshot().status).toBe("speaking");
+    // ...loudness is: a voice clearly above the room for long enough stops her.
+    FakeAudioContext.amplitude = VOICE;
+    await vi.advanceTimersByTimeAsync(BARGE_IN_DETECTION.attackMs + 200);
+    expect(conversation.getSnapshot().status).toBe("listening");
+    await vi.advanceTimersByTimeAsync(0);
+    expect(silero.calls).toEqual(["listen", "pause", "listen"]);
+    // Listening afresh, Silero hears the voice that is still going on, then its end.
+    silero.hear("speech-start");
+    silero.hear("speech-end");
+    await vi.advanceTimersByTimeAsync(0);
+    expect(stream.turns).toHaveLength(2);
+  });
+
+  it("falls back to loudness, for the utterance under way too, when Silero cannot start", async () => {
+    const microphone = fakeMicrophone();
+    const stream = fakeStream();
+    const silero = fakeSilero(() => Promise.reject(new Error("worklet refused")));
+    conversation = new VoiceConversation(stream.streamTurn, async () => null, silero.load);
+    conversation.prepareDetection();
+    await vi.advanceTimersByTimeAsync(0);
+
+    conversation.gesture({ type: "TALK" });
+    microphone.grant();
+    await vi.advanceTimersByTimeAsync(600);
+    expect(conversation.getDetection()).toBe("loudness");
+    expect(console.warn).toHaveBeenCalledWith("[rose] voice detection: loudness (Silero VAD could not start: worklet refused)");
+    expect(silero.calls).toEqual(["listen", "destroy"]);
+
+    FakeAudioContext.amplitude = VOICE;
+    await vi.advanceTimersByTimeAsync(1500);
+    FakeAudioContext.amplitude = 0;
+    await vi.advanceTimersByTimeAsync(1500);
+    expect(conversation.getSnapshot().status).toBe("thinking");
+    expect(stream.turns).toHaveLength(1);
+  });
+
+  it("uses loudness, and says why once, when Silero cannot load", async () => {
+    fakeMicrophone();
+    conversation = new VoiceConversation(
+      fakeStream().streamTurn,
+      async () => null,
+      () => Promise.reject(new Error("404 for the model")),
+    );
+    conversation.prepareDetection();
+    conversation.prepareDetection();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(conversation.getDetection()).toBe("loudness");
+    expect(console.warn).toHaveBeenCalledTimes(1);
+    expect(console.warn).toHaveBeenCalledWith("[rose] voice detection: loudness (Silero VAD could not load: 404 for the model)");
+  });
+
+  it("does not load Silero for push-to-talk until tap-to-talk is chosen", async () => {
+    const load = vi.fn(fakeSilero().load);
+    conversation = new VoiceConversation(fakeStream().streamTurn, async () => null, load);
+    conversation.dispatch({ type: "SET_MODE", mode: "hold" });
+    conversation.prepareDetection();
+    expect(load).not.toHaveBeenCalled();
+    conversation.dispatch({ type: "SET_MODE", mode: "tap" });
+    expect(load).toHaveBeenCalledTimes(1);
   });
 });

@@ -2,8 +2,9 @@ import { startSpokenOpener } from "../api/chat-api";
 import { friendlyError } from "../api/http";
 import { inCurrentSession, rememberSessionId } from "../api/session";
 import { type SpokenSentence, streamVoiceTurn, type VoiceDone, type VoiceTurnHandlers } from "../api/voice-api";
-import { Microphone, MicrophoneError, type Recording } from "./microphone";
+import { canRecord, Microphone, MicrophoneError, type Recording } from "./microphone";
 import { SentencePlayer } from "./sentence-player";
+import { type LoadSpeechDetector, loadSilero, type SpeechDetector, type VoiceDetection } from "./speech-detector";
 import { VoiceMeter } from "./voice-meter";
 import { BARGE_IN_DETECTION, UTTERANCE_DETECTION, type VoiceActivity, VoiceActivityDetector } from "./voice-activity";
 import { initialVoiceState, type TalkMode, type VoiceEvent, voiceReducer, type VoiceState } from "./voice-machine";
@@ -69,11 +70,26 @@ export class VoiceConversation {
   private silenceTimer: ReturnType<typeof setTimeout> | null = null;
   private maxLengthTimer: ReturnType<typeof setTimeout> | null = null;
   private utteranceDetector = new VoiceActivityDetector(UTTERANCE_DETECTION);
+  /**
+   * Barge-in stays with loudness, Silero or not: her own voice leaking past echo cancellation is speech,
+   * so a speech model hears it as the person however strict its thresholds; what tells them apart is that
+   * the leak is quieter, which only a loudness margin (BARGE_IN_DETECTION's) can judge. It also gives the
+   * early "maybe speaking" the pre-roll recording needs (see `sample`).
+   */
   private bargeInDetector = new VoiceActivityDetector(BARGE_IN_DETECTION);
+  /** Silero VAD for tap-to-talk's utterances, once loaded (see `prepareDetection`). */
+  private speechDetector: SpeechDetector | null = null;
+  private speechDetectorLoad: "not-yet" | "loading" | "done" = "not-yet";
+  /** Bumped when the page is left, so a load finishing afterwards is let go of. */
+  private speechDetectorGeneration = 0;
+  private detection: VoiceDetection | null = null;
+  /** Which detector hears the tap-to-talk utterance being recorded. */
+  private utteranceBy: VoiceDetection = "loudness";
 
   constructor(
     private readonly streamTurn: StreamTurn = streamVoiceTurn,
     private readonly askOpener: AskOpener = startSpokenOpener,
+    private readonly loadSpeechDetector: LoadSpeechDetector = loadSilero,
   ) {
     this.state = initialVoiceState(loadVoiceSettings());
   }
@@ -124,6 +140,77 @@ export class VoiceConversation {
 
   readonly getSnapshot = (): VoiceState => this.state;
 
+  /** Which detector tap-to-talk uses: null until Silero has loaded or failed to (see `prepareDetection`). */
+  readonly getDetection = (): VoiceDetection | null => this.detection;
+
+  /**
+   * Loads Silero VAD for tap-to-talk, once, when it may be needed: as the voice page opens in tap mode,
+   * on switching to it, or at the first tap. Until it is ready (or if it cannot load), utterances are
+   * heard by loudness, as they always were.
+   */
+  prepareDetection(): void {
+    if (this.speechDetectorLoad !== "not-yet" || this.state.mode !== "tap" || !canRecord()) return;
+    this.speechDetectorLoad = "loading";
+    const generation = this.speechDetectorGeneration;
+    const microphone = { stream: () => this.microphone.mediaStream, audioContext: () => this.microphone.audioContext };
+    this.loadSpeechDetector(microphone, (activity) => this.heardBySilero(activity)).then(
+      (detector) => {
+        if (generation !== this.speechDetectorGeneration) {
+          void detector.destroy();
+          return;
+        }
+        this.speechDetectorLoad = "done";
+        this.speechDetector = detector;
+        this.useDetection("silero", "Silero VAD v5");
+      },
+      (error: unknown) => {
+        if (generation !== this.speechDetectorGeneration) return;
+        this.speechDetectorLoad = "done";
+        this.fallBackToLoudness(`Silero VAD could not load: ${reasonOf(error)}`);
+      },
+    );
+  }
+
+  private useDetection(detection: VoiceDetection, why: string): void {
+    this.detection = detection;
+    if (detection === "silero") console.info(`[rose] voice detection: ${why}`);
+    else console.warn(`[rose] voice detection: loudness (${why})`);
+    for (const listener of this.listeners) listener();
+  }
+
+  /** Silero is not to be had: loudness from now on, including for the utterance under way. */
+  private fallBackToLoudness(why: string): void {
+    void this.speechDetector?.destroy();
+    this.speechDetector = null;
+    if (this.utteranceBy === "silero") {
+      this.utteranceBy = "loudness";
+      this.utteranceDetector.reset();
+    }
+    this.useDetection("loudness", why);
+  }
+
+  /** Silero heard the start or end of speech: it counts while it is the one hearing this utterance. */
+  private heardBySilero(activity: VoiceActivity): void {
+    const { status, mode } = this.state;
+    if (this.utteranceBy === "silero" && status === "listening" && mode === "tap" && this.recording) this.react(activity);
+  }
+
+  /** A tap-to-talk utterance is being recorded: Silero listens for it if it is ready, else loudness does. */
+  private listenForUtterance(): void {
+    this.prepareDetection();
+    const detector = this.speechDetector;
+    this.utteranceBy = detector ? "silero" : "loudness";
+    detector?.listen().catch((error: unknown) => {
+      if (this.speechDetector === detector) this.fallBackToLoudness(`Silero VAD could not start: ${reasonOf(error)}`);
+    });
+  }
+
+  private stopListeningForUtterance(): void {
+    if (this.utteranceBy !== "silero") return;
+    this.utteranceBy = "loudness";
+    void this.speechDetector?.pause().catch(() => {});
+  }
+
   /** Microphone loudness as it is sampled, for the talk control's response to the voice. */
   onLevel(listener: (db: number) => void): () => void {
     this.levelListeners.add(listener);
@@ -165,6 +252,7 @@ export class VoiceConversation {
 
     // Leaving an utterance: send it if the machine moved on to thinking about it, else throw it away.
     if (wasListening && (!isListening || newTurn)) {
+      this.stopListeningForUtterance();
       const recording = this.recording;
       this.recording = null;
       this.clearUtteranceTimers();
@@ -188,6 +276,8 @@ export class VoiceConversation {
     } else if (previous.status === "idle") {
       this.startSampling();
     }
+
+    if (next.mode !== previous.mode) this.prepareDetection();
   }
 
   private beginUtterance(state: VoiceState, preRoll: Recording | null): void {
@@ -211,7 +301,10 @@ export class VoiceConversation {
         // Until now a release has nothing to send (see RELEASE in the machine).
         this.dispatch({ type: "RECORDING_STARTED", turn });
         this.maxLengthTimer = setTimeout(() => this.dispatch({ type: "MAX_LENGTH" }), MAX_UTTERANCE_MS);
-        if (state.mode === "tap") this.startSilenceTimer();
+        if (state.mode === "tap") {
+          this.startSilenceTimer();
+          this.listenForUtterance();
+        }
       },
       (error: unknown) => {
         preRoll?.discard();
@@ -291,7 +384,7 @@ export class VoiceConversation {
     const now = performance.now();
     const { status, mode, bargeIn } = this.state;
     if (status === "listening" && mode === "tap" && this.recording) {
-      this.react(this.utteranceDetector.update(db, now));
+      if (this.utteranceBy === "loudness") this.react(this.utteranceDetector.update(db, now));
     } else if (status === "speaking" && bargeIn) {
       const activity = this.bargeInDetector.update(db, now);
       // Barge-in is confirmed only once a voice has lasted `attackMs`: a recording begun then would miss the
@@ -326,6 +419,15 @@ export class VoiceConversation {
   stop(): void {
     this.dispatch({ type: "STOP" });
     this.player?.stop();
+    // Its audio nodes belong to the microphone's AudioContext, closed below: a later visit loads afresh.
+    this.speechDetectorGeneration += 1;
+    void this.speechDetector?.destroy();
+    this.speechDetector = null;
+    this.speechDetectorLoad = "not-yet";
     this.microphone.dispose();
   }
+}
+
+function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -6,8 +6,10 @@ import { APOLOGY_REPLY } from "../../modules/character/prompts.js";
 import type { Sampling } from "../../modules/llm/chat-provider.js";
 import { BUILT_IN_RESOURCES } from "../../modules/care/crisis-resources.js";
 import { crisisFallbackReply, safetyAdditions } from "../../modules/care/safety-net.js";
+import type { Perception } from "../../modules/perception/perceive.js";
 import type { GraphDeps } from "../deps.js";
 import { emitterFrom } from "../events.js";
+import { perceptionInFlightFrom } from "../perception-in-flight.js";
 import type { RoseStateType, RoseStateUpdate } from "../state.js";
 import { preparePictures, withPicturePlaceholders } from "../turn-pictures.js";
 
@@ -25,17 +27,24 @@ export function createGenerateNode({ llm, logger, pictures }: GraphDeps) {
     // Pictures are saved as ids only (additional_kwargs.images); their bytes never enter the thread.
     const imageIds = pending?.images ?? [];
     // What Rose noticed is stored on the turn (the feeling, not the crisis: the message says enough).
-    const perception = state.perception;
-    const noticed = perception ? { emotion: { label: perception.emotion, intensity: perception.intensity, source: perception.source } } : {};
-    const asked = pending
-      ? [
-          new HumanMessage({
-            content: pending.content,
-            id: pending.id,
-            additional_kwargs: { created_at: pending.createdAt ?? new Date().toISOString(), ...noticed, ...(imageIds.length > 0 ? { images: imageIds } : {}) },
-          }),
-        ]
-      : [];
+    const askedWith = (perception: Perception | null) =>
+      pending
+        ? [
+            new HumanMessage({
+              content: pending.content,
+              id: pending.id,
+              additional_kwargs: {
+                created_at: pending.createdAt ?? new Date().toISOString(),
+                ...(perception ? { emotion: { label: perception.emotion, intensity: perception.intensity, source: perception.source } } : {}),
+                ...(imageIds.length > 0 ? { images: imageIds } : {}),
+              },
+            }),
+          ]
+        : [];
+    const asked = askedWith(state.perception);
+    // A spoken turn began on the offline reading; the model's, once it comes, is what the turn keeps (and what the safety net reads).
+    const inFlight = perceptionInFlightFrom(config);
+    const finalPerception = async () => (await inFlight?.final()) ?? state.perception;
     const resources = state.companion?.resources ?? BUILT_IN_RESOURCES.forPerson(null, state.timezone);
     // A replaced exchange (retry, regenerate, edit) is not shown to the model, and leaves the thread with this update.
     const replaced = new Set(state.replacesMessageIds);
@@ -64,7 +73,8 @@ export function createGenerateNode({ llm, logger, pictures }: GraphDeps) {
     // The reply's id lets the turn runner recognise the checkpoint that holds it.
     const replyId = newId();
     let cutShort = false;
-    const answer = (said: string, fallback: boolean, stopped = false): RoseStateUpdate => {
+    const answer = async (said: string, fallback: boolean, stopped = false): Promise<RoseStateUpdate> => {
+      const perception = await finalPerception();
       // Help in a crisis and the truth about being an AI are in every reply, whatever the model wrote.
       const added = stopped ? "" : safetyAdditions(said, perception, resources);
       if (added) emit({ type: "token", text: ` ${added}` });
@@ -85,10 +95,15 @@ export function createGenerateNode({ llm, logger, pictures }: GraphDeps) {
       // Marked in the thread, so history shows an apology as a failed reply (to retry), not as Rose's words.
       const marks = { ...(fallback ? { fallback: true } : stopped ? { stopped: true } : {}), ...(images.length > 0 ? { images } : {}) };
       return {
-        messages: [...removed, ...asked, new AIMessage({ content: text, id: replyId, additional_kwargs: { ...marks, created_at: new Date().toISOString() } })],
+        messages: [
+          ...removed,
+          ...askedWith(perception),
+          new AIMessage({ content: text, id: replyId, additional_kwargs: { ...marks, created_at: new Date().toISOString() } }),
+        ],
         pendingUserMessage: null,
         replacesMessageIds: [],
         replyFallback: fallback,
+        perception,
       };
     };
     let streamed = 0;
@@ -108,14 +123,15 @@ export function createGenerateNode({ llm, logger, pictures }: GraphDeps) {
           },
         }),
       );
-      return answer(reply, false);
+      return await answer(reply, false);
     } catch (error) {
       if (config?.signal?.aborted) throw error;
       if (stop?.aborted) {
-        if (written.trim()) return answer(written, false, true);
+        if (written.trim()) return await answer(written, false, true);
         throw error; // stopped before a word: the turn is dropped, the thread unchanged
       }
       logger.error("chat model failed; answering with the fallback reply", { error: (error as Error).message, tokens_streamed: streamed });
+      const perception = await finalPerception();
       const apology = perception?.crisis ? crisisFallbackReply(perception, resources) : APOLOGY_REPLY;
       // Tokens already shown are superseded by the full fallback text in the reply event.
       emit({ type: "token", text: streamed > 0 ? ` ${apology}` : apology });

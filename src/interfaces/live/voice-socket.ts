@@ -1,4 +1,4 @@
-import type { Server, IncomingMessage } from "node:http";
+import { type IncomingMessage, type Server, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import cookieParser from "cookie-parser";
 import type { Express, Request, Response } from "express";
@@ -31,6 +31,11 @@ export const LIVE_VOICE_PATHS = ["/api/v1/voice/live", "/api/voice/live"];
 /** A frame larger than this is refused by the socket itself (1009) before it is buffered: 100 ms of audio is 3,200 bytes. */
 const MAX_MESSAGE_BYTES = 64 * 1024;
 const WINDOW_MS = 60_000;
+/**
+ * Events written but not yet taken by the client: a reply's audio is some hundreds of kilobytes, so a client
+ * this far behind has stopped reading, and the call ends rather than hold its audio in memory.
+ */
+const MAX_UNREAD_BYTES = 4 * 1024 * 1024;
 
 const startSchema = z.strictObject({
   type: z.literal("start"),
@@ -102,7 +107,7 @@ export async function resolveIdentity(
 function refuse(socket: Duplex, error: AppError, requestId: string, headers: Record<string, string> = {}): void {
   const body = JSON.stringify(errorBody(error, requestId));
   const lines = [
-    `HTTP/1.1 ${error.status} ${error.status === 429 ? "Too Many Requests" : error.status === 403 ? "Forbidden" : error.status === 401 ? "Unauthorized" : "Bad Request"}`,
+    `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? "Bad Request"}`,
     "Content-Type: application/json; charset=utf-8",
     `Content-Length: ${Buffer.byteLength(body)}`,
     `X-Request-ID: ${requestId}`,
@@ -131,7 +136,9 @@ export function attachLiveVoice(server: Server, options: LiveVoiceOptions): Live
 
   async function upgrade(raw: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const path = new URL(raw.url ?? "/", "http://rose").pathname.replace(/\/+$/, "");
-    if (!LIVE_VOICE_PATHS.includes(path)) return void socket.destroy();
+    // No other route is a WebSocket: say so as the API says it of any unknown path, then close.
+    if (!LIVE_VOICE_PATHS.includes(path))
+      return refuse(socket, new AppError(404, "not_found", `No WebSocket at ${path}: the live call is at ${LIVE_VOICE_PATHS[0]}`), newId());
     // Express's own request methods (host, protocol, ip behind TRUST_PROXY, get): the origin and rate-limit checks read it as they read any request.
     const req = Object.setPrototypeOf(raw, app.request) as Request;
     Object.assign(req, { app });
@@ -156,7 +163,12 @@ export function attachLiveVoice(server: Server, options: LiveVoiceOptions): Live
 
   function serve(ws: WebSocket, userId: string): void {
     const events = new TokenCoalescer((event) => {
-      if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(event));
+      if (ws.readyState !== WebSocket.OPEN) return;
+      if (ws.bufferedAmount > MAX_UNREAD_BYTES) {
+        logger.warn("a live voice client stopped reading its socket; ending the call", { unread_bytes: ws.bufferedAmount });
+        return ws.terminate();
+      }
+      ws.send(JSON.stringify(event));
     });
     const call = new LiveCall(
       {
@@ -186,9 +198,7 @@ export function attachLiveVoice(server: Server, options: LiveVoiceOptions): Live
     ws.on("message", (data: RawData, isBinary: boolean) => {
       try {
         if (isBinary) {
-          const frame = bytesOf(data);
-          if (!call.started && starting) throw new LiveCallError("not_started", "Wait for the ready event before sending audio");
-          return call.audio(frame);
+          return call.audio(bytesOf(data));
         }
         let json: unknown;
         try {

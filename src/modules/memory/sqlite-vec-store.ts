@@ -1,4 +1,5 @@
 import Database from "better-sqlite3";
+import { cacheStatements } from "../../core/statement-cache.js";
 import { createHash } from "node:crypto";
 import * as sqliteVec from "sqlite-vec";
 import { entityKeys, extractEntities } from "./entities/extract-entities.js";
@@ -64,7 +65,7 @@ export class SqliteVecMemoryStore implements MemoryStore {
     path: string,
     readonly dimensions = 384,
   ) {
-    this.db = new Database(path);
+    this.db = cacheStatements(new Database(path));
     sqliteVec.load(this.db);
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = NORMAL");

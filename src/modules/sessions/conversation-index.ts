@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { Logger } from "../../core/logger.js";
 import { type ConversationNamer, firstWordsTitle } from "./titles.js";
 import { previewOf, type SessionStore } from "./types.js";
@@ -26,7 +27,11 @@ export class ConversationIndex {
     private readonly sessions: SessionStore,
     private readonly namer: ConversationNamer | null,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    // Every title being asked for listens to this one signal until its answer comes: twenty conversations
+    // begun at once are twenty listeners, not a leak (each is removed when its call ends).
+    setMaxListeners(0, this.stopping.signal);
+  }
 
   async recordTurn(turn: SavedExchange): Promise<void> {
     const added = turn.replaced ? 0 : 2;

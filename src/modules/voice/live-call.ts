@@ -5,6 +5,7 @@ import type { SessionStore } from "../sessions/types.js";
 import { sniffAudioFormat } from "../speech/audio-format.js";
 import type { RecognitionStream } from "../speech/stt/streaming-types.js";
 import { clipDurationMs, heardText, type SentClip, stillPlaying } from "./heard.js";
+import { ListeningBacklog } from "./listening-backlog.js";
 import { LIVE_SAMPLE_RATE, pcmDurationMs, pcmToWav } from "./pcm.js";
 import type { Transcription, VoicePipeline } from "./pipeline.js";
 import { TurnDetector } from "./turn-detector.js";
@@ -49,8 +50,13 @@ export interface LiveCallLimits {
   idleMs: number;
   /** Audio may run ahead of real time by this much (network bursts), no more. */
   burstMs: number;
-  /** Frames received but not yet classified; beyond it the client is sending faster than the call can listen. */
-  maxQueuedFrames: number;
+  /**
+   * The oldest frame still waiting for the voice detector has waited this long: the server cannot keep up
+   * with this call. (A burst of late frames is not that: the detector works through it far faster than
+   * real time. What a call can have waiting is bounded anyway: no more than `burstMs` ahead of real time, and no
+   * stall longer than the idle limit.)
+   */
+  maxListeningLagMs: number;
   /** Largest single frame. */
   maxFrameMs: number;
 }
@@ -60,7 +66,7 @@ export const DEFAULT_LIVE_LIMITS: LiveCallLimits = {
   maxUtteranceMs: 30_000,
   idleMs: 30_000,
   burstMs: 2_000,
-  maxQueuedFrames: 150,
+  maxListeningLagMs: 5_000,
   maxFrameMs: 200,
 };
 
@@ -99,7 +105,12 @@ interface ReplyInProgress {
   /** Resolves with what had been written once the pipeline has stopped. */
   settled: Promise<string>;
   finished: boolean;
+  /** Stopped because the person spoke (not by an `interrupt` message). */
+  spokenOver: boolean;
 }
+
+/** After the person's turn ends, how long the streaming recogniser has to name words of theirs still waiting. */
+const UNANSWERED_WAIT_MS = 1_000;
 
 const CALL_IN_PROGRESS = "This conversation already has a live call open; end it first";
 
@@ -152,9 +163,13 @@ export class LiveCall {
   /** The previous reply's trimming to what was heard: the next turn waits for it. */
   private amending: Promise<unknown> = Promise.resolve();
   private turnQueue: Promise<void> = Promise.resolve();
-  private queuedFrames = 0;
+  private readonly backlog = new ListeningBacklog();
   private audioMs = 0;
   private startedAt = 0;
+  /** Between `start` and `ready`: audio that came in that moment (a client need not wait for `ready`), heard once the call is ready. */
+  private starting = false;
+  private early: Buffer[] = [];
+  private earlyMs = 0;
   private idleTimer: NodeJS.Timeout | undefined;
   /** When audio last arrived: the idle timer reads it instead of being re-armed for every frame. */
   private lastAudioAt = 0;
@@ -164,6 +179,17 @@ export class LiveCall {
   /** When this utterance's end was announced (speech_stopped), for timings and to announce it once. */
   private stoppedAt: number | null = null;
   private speechSeen = false;
+  /** Counts the times the person began speaking: a turn whose person spoke again before Rose began is withdrawn. */
+  private speechStarts = 0;
+  /**
+   * What the person said in a turn withdrawn before Rose wrote a word (they went on speaking): the thread
+   * was left without it, so it opens their next turn instead of being lost.
+   */
+  private unanswered = "";
+  /** Turns taken and not yet over (being heard, or Rose answering). */
+  private pendingTurns = 0;
+  /** After a turn the recogniser may still name: answers `unanswered` if nothing else will (see vadTurnEnded). */
+  private unansweredTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly deps: LiveCallDeps,
@@ -179,7 +205,20 @@ export class LiveCall {
   }
 
   async start(message: StartMessage, defaultTimezone: string): Promise<void> {
-    if (this.started) throw new LiveCallError("already_started", "The call has already started: send audio frames now");
+    if (this.started || this.starting) throw new LiveCallError("already_started", "The call has already started: send audio frames now");
+    this.starting = true;
+    try {
+      await this.open(message, defaultTimezone);
+    } finally {
+      this.starting = false;
+    }
+    // What the person said while the call was being set up comes first, in order.
+    const early = this.early;
+    this.early = [];
+    for (const frame of early) this.audio(frame);
+  }
+
+  private async open(message: StartMessage, defaultTimezone: string): Promise<void> {
     if (message.sample_rate !== LIVE_SAMPLE_RATE) {
       throw new LiveCallError(
         "unsupported_sample_rate",
@@ -220,6 +259,7 @@ export class LiveCall {
       { endOfTurnMs: this.deps.limits.endOfTurnMs, maxUtteranceMs: this.deps.limits.maxUtteranceMs },
       {
         onSpeechStart: () => this.speechStarted(),
+        onSpeechResumed: () => this.speechResumed(),
         onTurnEnd: (utterance) => this.vadTurnEnded(utterance),
       },
     );
@@ -248,28 +288,39 @@ export class LiveCall {
   /** One binary frame: 16-bit PCM, checked before anything buffers it. */
   audio(frame: Buffer): void {
     if (this.ended) return; // frames already in flight when the call ended
-    if (!this.started || !this.detector) throw new LiveCallError("not_started", 'Send {"type":"start","sample_rate":16000} before any audio');
+    if (!this.detector && !this.starting) throw new LiveCallError("not_started", 'Send {"type":"start","sample_rate":16000} before any audio');
     if (frame.length === 0 || frame.length % 2 !== 0) throw new LiveCallError("bad_frame", "Audio frames must be 16-bit PCM: a whole, even number of bytes");
     const frameMs = pcmDurationMs(frame.length);
     if (frameMs > this.deps.limits.maxFrameMs) {
       throw new LiveCallError("frame_too_large", `Audio frames must be at most ${this.deps.limits.maxFrameMs} ms (send 20–100 ms each)`);
     }
+    if (!this.detector) return this.holdEarly(frame, frameMs);
     this.audioMs += frameMs;
     const elapsed = performance.now() - this.startedAt;
     if (this.audioMs > elapsed + this.deps.limits.burstMs) {
       throw new LiveCallError("too_fast", "Audio is arriving faster than real time: stream the microphone as it records");
     }
-    // The listening has fallen behind (a busy server): the backlog is bounded, and the call ends rather than grow it.
-    if (this.queuedFrames >= this.deps.limits.maxQueuedFrames) {
+    // The listening has fallen behind (a busy server): the call ends rather than fall further behind.
+    const now = performance.now();
+    if (this.backlog.lagMs(now) > this.deps.limits.maxListeningLagMs) {
       throw new LiveCallError("overloaded", "Rose is too busy to listen to this call right now; please call again in a moment");
     }
-    this.lastAudioAt = performance.now();
+    this.lastAudioAt = now;
     if (this.recognition) this.forward(frame);
-    this.queuedFrames++;
+    this.backlog.add(now);
     void this.detector
       .push(frame)
       .catch((error: unknown) => this.fail(new LiveCallError("internal_error", "Rose could not listen to this call", true), error))
-      .finally(() => this.queuedFrames--);
+      .finally(() => this.backlog.classified());
+  }
+
+  /** Audio sent before the call is ready: kept, but no more than the burst a client may run ahead by. */
+  private holdEarly(frame: Buffer, frameMs: number): void {
+    if (this.earlyMs + frameMs > this.deps.limits.burstMs) {
+      throw new LiveCallError("too_fast", "Audio is arriving faster than real time: stream the microphone as it records");
+    }
+    this.early.push(frame);
+    this.earlyMs += frameMs;
   }
 
   /**
@@ -318,10 +369,20 @@ export class LiveCall {
 
   private speechStarted(): void {
     if (this.ended) return;
+    this.speechStarts++;
     this.speechSeen = true;
     this.stoppedAt = null;
     this.out.send({ type: "speech_started" });
     this.bargeIn(false);
+  }
+
+  /**
+   * The person speaks again after a pause the voice detector still holds as part of their turn, but the
+   * streaming recogniser took for its end (its endpointing is shorter, so Rose can answer sooner): they had
+   * not finished. That is a new start of speech, and the reply begun on their half-sentence gives way.
+   */
+  private speechResumed(): void {
+    if (this.stoppedAt !== null) this.speechStarted();
   }
 
   /** The person spoke over Rose (or asked her to stop): silence her now, then keep only what was heard. */
@@ -331,6 +392,7 @@ export class LiveCall {
     const now = performance.now();
     if (!requested && reply.finished && !stillPlaying(reply.clips, reply.played, now)) return; // she had finished: just a new turn
     this.reply = null;
+    reply.spokenOver = !requested;
     reply.abort.abort();
     const heard = heardText(reply.clips, reply.played, now);
     this.out.send({ type: "interrupted", heard });
@@ -355,6 +417,11 @@ export class LiveCall {
       return;
     }
     if (!result.text.trim()) return;
+    // The recogniser's end came after the voice detector heard the person go on: their words wait for the rest.
+    if (this.detector?.speakingAgain) {
+      this.takeTurn(performance.now(), () => Promise.resolve(this.deps.pipeline.heard(result.text, 0)), { unfinished: true });
+      return;
+    }
     const stoppedAt = this.announceStopped();
     this.speechSeen = false;
     this.takeTurn(stoppedAt, () => Promise.resolve(this.deps.pipeline.heard(result.text, 0)));
@@ -368,6 +435,7 @@ export class LiveCall {
         this.flushRecognition();
         this.recognition.finalize();
       }
+      this.answerUnansweredLater();
       return;
     }
     const stoppedAt = this.announceStopped();
@@ -380,30 +448,69 @@ export class LiveCall {
     });
   }
 
-  /** Turns run one after another, each after the previous reply's trimming. */
-  private takeTurn(stoppedAt: number, hear: () => Promise<Transcription>): void {
-    this.turnQueue = this.turnQueue.then(() => this.runTurn(stoppedAt, hear)).catch(() => {});
+  /**
+   * The person's turn is over and words of theirs wait, from a turn withdrawn because they went on
+   * speaking. Their next final result takes those words with it; if none comes (what they went on with was
+   * a cough the recogniser heard no words in), Rose answers what they had said, rather than stay silent.
+   */
+  private answerUnansweredLater(): void {
+    clearTimeout(this.unansweredTimer);
+    this.unansweredTimer = setTimeout(() => {
+      if (this.ended || !this.unanswered || this.pendingTurns > 0 || this.detector?.isSpeaking) return;
+      this.takeTurn(this.announceStopped(), () => Promise.resolve({ transcript: "", noSpeech: true, sttMs: 0 }));
+    }, UNANSWERED_WAIT_MS);
+    this.unansweredTimer.unref?.();
   }
 
-  private async runTurn(stoppedAt: number, hear: () => Promise<Transcription>): Promise<void> {
+  /**
+   * Turns run one after another, each after the previous reply's trimming. An `unfinished` turn's words are
+   * known to be followed by more: they wait (in order) for the rest.
+   */
+  private takeTurn(stoppedAt: number, hear: () => Promise<Transcription>, { unfinished = false } = {}): void {
+    const speechStarts = unfinished ? null : this.speechStarts;
+    this.pendingTurns++;
+    this.turnQueue = this.turnQueue
+      .then(() => this.runTurn(stoppedAt, speechStarts, hear))
+      .catch(() => {})
+      .finally(() => this.pendingTurns--);
+  }
+
+  private async runTurn(stoppedAt: number, speechStarts: number | null, hear: () => Promise<Transcription>): Promise<void> {
     if (this.ended) return;
-    let heard: Transcription;
+    let said: Transcription;
     try {
-      heard = await hear();
+      said = await hear();
     } catch (error) {
       return this.turnError(error);
     }
-    if (heard.noSpeech || !heard.transcript) return; // a cough, a door: not a turn
     if (this.ended) return;
-    this.out.send({ type: "transcript", text: heard.transcript, final: true });
+    const words = said.noSpeech ? "" : said.transcript.trim();
+    if (words) this.out.send({ type: "transcript", text: words, final: true });
+    const heard = this.withUnanswered(words, said);
+    if (!heard.transcript) return; // a cough, a door: not a turn
+    // They began speaking again since this turn was taken: they had not finished, so it waits for the rest.
+    const withdrawnAsUnfinished = () => {
+      if (speechStarts !== null && this.speechStarts === speechStarts) return false;
+      this.unanswered = heard.transcript;
+      return true;
+    };
+    if (withdrawnAsUnfinished()) return;
     if (!(await this.deps.allowTurn())) {
       this.out.send({ type: "error", code: "rate_limited", message: "Too many turns in a minute: please wait a moment before speaking again" });
       return;
     }
     await this.amending;
+    if (withdrawnAsUnfinished()) return;
     const abort = new AbortController();
     let resolveSettled!: (written: string) => void;
-    const reply: ReplyInProgress = { abort, clips: [], played: null, settled: new Promise((r) => (resolveSettled = r)), finished: false };
+    const reply: ReplyInProgress = {
+      abort,
+      clips: [],
+      played: null,
+      settled: new Promise((r) => (resolveSettled = r)),
+      finished: false,
+      spokenOver: false,
+    };
     this.reply = reply;
     let written = "";
     try {
@@ -422,8 +529,11 @@ export class LiveCall {
         },
         { startedAt: stoppedAt, signal: abort.signal, listening: () => !this.ended },
       );
-      if (outcome.interrupted) written = outcome.written;
-      else {
+      if (outcome.interrupted) {
+        written = outcome.written;
+        // Spoken over before a word: the thread was left as it was, and what they said goes on with what they say next.
+        if (!written.trim() && reply.spokenOver) this.unanswered = heard.transcript;
+      } else {
         reply.finished = true;
         if (!abort.signal.aborted && !this.ended) this.out.send({ type: "done", ...outcome.done });
       }
@@ -434,6 +544,13 @@ export class LiveCall {
       // A reply that finished stays "in progress" while it may still be playing: speaking over it is barge-in.
       if (this.reply === reply && !reply.finished) this.reply = null;
     }
+  }
+
+  /** The person's words, after any they said in a turn withdrawn before Rose answered it. */
+  private withUnanswered(words: string, said: Transcription): Transcription {
+    const transcript = [this.unanswered, words].filter(Boolean).join(" ");
+    this.unanswered = "";
+    return { ...said, transcript, noSpeech: said.noSpeech && transcript === "" };
   }
 
   private turnError(error: unknown): void {
@@ -483,9 +600,11 @@ export class LiveCall {
 
   private cleanup(): void {
     clearTimeout(this.idleTimer);
+    clearTimeout(this.unansweredTimer);
     this.reply?.abort.abort();
     this.reply = null;
     this.unsent = [];
+    this.early = [];
     this.recognition?.close();
     this.recognition = null;
     if (this.sessionId) this.registry.release(this.sessionId, this.userId, this);

@@ -24,6 +24,11 @@ export interface TurnEvents {
   onSpeechStart(): void;
   /** The first quiet frame after speech: the moment the person (perhaps) stopped. */
   onSilence?(): void;
+  /**
+   * Speech again after a pause too short to end the turn (as many frames as an onset). A streaming
+   * recogniser may already have taken that pause for the end of what the person had to say.
+   */
+  onSpeechResumed?(): void;
   /** The turn is over: its audio (16 kHz PCM) for a recogniser that needs the whole utterance. */
   onTurnEnd(utterance: Buffer): void;
 }
@@ -37,6 +42,8 @@ export class TurnDetector {
   private speaking = false;
   private onsetRun = 0;
   private quietMs = 0;
+  /** Speech frames in a row since a pause within the turn (0 while no pause has been broken). */
+  private resumeRun = 0;
   private readonly leadIn: Buffer[] = [];
   private utterance: Buffer[] = [];
   private utteranceBytes = 0;
@@ -57,6 +64,11 @@ export class TurnDetector {
 
   get isSpeaking(): boolean {
     return this.speaking;
+  }
+
+  /** Speech has come back after a pause within the turn (onSpeechResumed), and no quiet since. */
+  get speakingAgain(): boolean {
+    return this.speaking && this.resumeRun >= this.onsetFrames;
   }
 
   /** Queues audio; resolves when it (and everything before it) has been classified. */
@@ -95,8 +107,11 @@ export class TurnDetector {
     if (probability < this.silenceThreshold) {
       if (this.quietMs === 0) this.events.onSilence?.();
       this.quietMs += FRAME_MS;
+      this.resumeRun = 0;
     } else if (probability >= this.speechThreshold) {
+      if (this.quietMs > 0 || this.resumeRun > 0) this.resumeRun++;
       this.quietMs = 0;
+      if (this.resumeRun === this.onsetFrames) this.events.onSpeechResumed?.();
     }
     const tooLong = this.utteranceBytes >= pcmBytesFor(this.options.maxUtteranceMs);
     if (this.quietMs >= this.options.endOfTurnMs || tooLong) this.endTurn();
@@ -107,6 +122,7 @@ export class TurnDetector {
     this.speaking = false;
     this.onsetRun = 0;
     this.quietMs = 0;
+    this.resumeRun = 0;
     this.utterance = [];
     this.utteranceBytes = 0;
     this.events.onTurnEnd(audio);

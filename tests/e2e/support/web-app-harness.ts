@@ -1,11 +1,26 @@
 import { join } from "node:path";
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll } from "vitest";
+import { afterAll, afterEach, beforeAll, vi } from "vitest";
 import { type RunningRose, startRose, tempDataDir } from "../../helpers/rose-server.js";
 import { type Simulator, startSimulator } from "../../simulator/server.js";
 import { launchChromium } from "./chromium.js";
 import { ensureFrontendBuilt } from "./frontend-build.js";
 import { spokenWav } from "./speech-wav.js";
+
+/**
+ * A browser test drives a real server, a real Chromium and often the simulator's scripted latency. On a
+ * quiet machine each finishes in seconds; on CI, with two such suites side by side on two cores, the same
+ * steps run several times slower (a password-change test once took over 30 s). The limits below only
+ * catch a test that hangs: no timing is asserted by them. A step (click, navigation, wait) gives up well
+ * before the test does, so a hang names the step that hung.
+ */
+const BROWSER_TEST_TIMEOUT_MS = 120_000;
+const BROWSER_STEP_TIMEOUT_MS = 30_000;
+
+/** Applies the browser limits to the calling test file (for suites that set up Chromium themselves). */
+export function useBrowserTestTimeouts(): void {
+  vi.setConfig({ testTimeout: BROWSER_TEST_TIMEOUT_MS });
+}
 
 export interface WebAppHarness {
   /** The provider simulator Rose's model (and recogniser) points at; reset after every test. */
@@ -32,6 +47,7 @@ export interface WebAppOptions {
  * fresh browser contexts; everything is closed and removed after the suite.
  */
 export function useWebApp({ prefix, spoken = "Hello Rose.", pauseMs, env = {} }: WebAppOptions): WebAppHarness {
+  useBrowserTestTimeouts();
   let sim: Simulator | undefined;
   let rose: RunningRose | undefined;
   let browser: Browser | undefined;
@@ -83,7 +99,7 @@ export function useWebApp({ prefix, spoken = "Hello Rose.", pauseMs, env = {} }:
       const context = await started(browser, "Chromium").newContext({ baseURL: started(rose, "Rose").url, viewport: { width, height }, ...options });
       contexts.push(context);
       const page = await context.newPage();
-      page.setDefaultTimeout(10_000);
+      page.setDefaultTimeout(BROWSER_STEP_TIMEOUT_MS);
       return page;
     },
   };

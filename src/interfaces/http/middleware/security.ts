@@ -5,7 +5,8 @@ import type { NextFunction, Request, RequestHandler, Response } from "express";
 /**
  * Security headers: a CSP that allows only this origin's scripts (no inline or eval) and lets the voice
  * page play audio from blob:/data: URLs and use the microphone; HSTS only in production, where TLS is
- * terminated in front of us.
+ * terminated in front of us. `'wasm-unsafe-eval'` lets the voice page compile WebAssembly (ONNX Runtime,
+ * for Silero VAD) and nothing else: JavaScript eval stays refused.
  */
 export function securityHeaders(production: boolean): RequestHandler {
   return helmet({
@@ -13,7 +14,7 @@ export function securityHeaders(production: boolean): RequestHandler {
       useDefaults: true,
       directives: {
         "default-src": ["'self'"],
-        "script-src": ["'self'"],
+        "script-src": ["'self'", "'wasm-unsafe-eval'"],
         "style-src": ["'self'", "'unsafe-inline'"],
         "img-src": ["'self'", "data:", "blob:"],
         "media-src": ["'self'", "blob:", "data:"],
