@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Locator, Page } from "playwright-core";
+import type { Locator, Page, Request } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { useWebApp } from "./support/web-app-harness.js";
 import { settledIdentity } from "./support/settled-identity.js";
@@ -54,11 +54,21 @@ describe("a first visit", () => {
       const page = await newPage();
       // Playwright leaves cookies out of headers(); headerValue() reads the raw ones.
       const seen: Array<Promise<void>> = [];
+      // A read still pending when the page closes fails after the test: handled here, so it is not an
+      // unhandled rejection; one that fails before the check below still fails it (Promise.all).
+      const read = (reading: Promise<void>) => {
+        reading.catch(() => {});
+        seen.push(reading);
+      };
       const issued: string[] = [];
       const sent = new Set<string>();
+      // The page's API requests still waiting for their answers.
+      const unanswered = new Set<Request>();
+      page.on("requestfinished", (request) => unanswered.delete(request));
+      page.on("requestfailed", (request) => unanswered.delete(request));
       page.on("response", (response) => {
         if (!response.url().includes("/api/")) return;
-        seen.push(
+        read(
           response.headerValue("set-cookie").then((header) => {
             const cookie = /rose_uid=([^;]+)/.exec(header ?? "");
             if (cookie) issued.push(cookie[1]!);
@@ -67,11 +77,15 @@ describe("a first visit", () => {
       });
       page.on("request", (request) => {
         if (!request.url().includes("/api/")) return;
-        seen.push(request.headerValue("cookie").then((header) => void sent.add(/rose_uid=([^;]+)/.exec(header ?? "")?.[1] ?? "none")));
+        unanswered.add(request);
+        read(request.headerValue("cookie").then((header) => void sent.add(/rose_uid=([^;]+)/.exec(header ?? "")?.[1] ?? "none")));
       });
       await page.goto(path);
       // Until the first answer the page holds no identity; on a loaded machine the network can look quiet before its first request.
       await settledIdentity(page);
+      // The browser can hold the cookie before the test hears of the answer that set it: wait until the
+      // answer has been heard and every API request sent so far has been answered.
+      await expect.poll(() => issued.length > 0 && unanswered.size === 0).toBe(true);
       await Promise.all(seen);
       expect(issued).toHaveLength(1);
       expect([...sent].filter((id) => id !== "none")).toEqual(issued);
@@ -84,11 +98,19 @@ describe("on a small phone", () => {
   for (const width of [390, 360]) {
     it(`fits ${width} pixels without sideways scrolling, the top bar's controls all on screen`, async () => {
       const page = await newPage(width, 800);
+      // The widest the page has been at any frame, not only once settled: the top bar fills in as its parts load.
+      // (A script, not a function: this file is type-checked without the DOM's types.)
+      await page.addInitScript(
+        "window.widest = 0; (function sample() { window.widest = Math.max(window.widest, document.documentElement ? document.documentElement.scrollWidth : 0); requestAnimationFrame(sample); })();",
+      );
       for (const path of ["/", "/chat"]) {
         await page.goto(path);
         await page.getByRole("button", { name: "Sign in", exact: true }).waitFor();
         await page.getByRole("button", { name: /What Rose remembers|Memories/ }).waitFor();
+        // Her name has replaced the placeholder ("Companion") by now.
+        await page.getByRole("button", { name: /^Rose/ }).waitFor();
         expect(await page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(width);
+        expect(await page.evaluate("window.widest")).toBeLessThanOrEqual(width);
         const controls = await page.locator(".topbar a, .topbar button").all();
         for (const control of controls) {
           const box = await control.boundingBox();
@@ -336,6 +358,8 @@ describe("the voice page", () => {
     await control.hover();
     await page.mouse.down();
     await expect.poll(() => page.locator(".talk").getAttribute("data-status")).toBe("listening");
+    // Held until the microphone has recorded a while (a busy machine opens it well after the press).
+    await expect.poll(() => page.locator(".talk").getAttribute("data-recording")).toBe("true");
     await page.waitForTimeout(1500);
     await page.mouse.up();
 
