@@ -1,4 +1,4 @@
-import { type RefObject, useEffect, useRef } from "react";
+import { type RefObject, useEffect, useLayoutEffect, useRef } from "react";
 
 const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]), textarea:not([disabled]), select:not([disabled]), [tabindex]:not([tabindex="-1"])';
 
@@ -7,9 +7,11 @@ const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]), texta
  * focus goes back to whatever opened it once it closes.
  */
 export function useDialogFocus(dialog: RefObject<HTMLElement | null>, initial: RefObject<HTMLElement | null>, onEscape: () => void): void {
-  // The latest handler, without re-running the effect (which would move focus) on every render.
+  // The latest handler, without re-running the effect (which would move focus) on every render. Set as the
+  // DOM is committed, not in a passive effect: the browser may deliver a key press between the two (it puts
+  // input before other tasks), and Escape would then act on the dialog as it was a render ago.
   const escape = useRef(onEscape);
-  useEffect(() => {
+  useLayoutEffect(() => {
     escape.current = onEscape;
   });
 
