@@ -137,8 +137,9 @@ describe("hung providers behind the service, under garbage collection", () => {
     const outcome = await settledUnderGc(client.json("POST", "/api/v1/chat", { message: "Are you there?" }), 300);
     expect(outcome).toMatchObject({ value: { status: 200, body: { reply: APOLOGY_REPLY, fallback: true } } });
     // The simulator notes the abort when the socket closes, which may come just after the answer.
-    await vi.waitFor(() =>
-      expect(suite.sim.requests({ endpoint: "chat" }).find((r) => r.model === "sim-chat")).toMatchObject({ failure: "hang", aborted: true }),
+    await vi.waitFor(
+      () => expect(suite.sim.requests({ endpoint: "chat" }).find((r) => r.model === "sim-chat")).toMatchObject({ failure: "hang", aborted: true }),
+      { timeout: 10_000 },
     );
   });
 

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { APOLOGY_REPLY } from "../src/modules/character/prompts.js";
 import { isWav, spokenWav, voiceForm } from "./helpers/audio.js";
-import type { RunningRose } from "./helpers/rose-server.js";
+import { HEALTHY_ANSWER_MS, type RunningRose } from "./helpers/rose-server.js";
 import { useSimulatedRose } from "./helpers/simulated-rose.js";
 
 /**
@@ -76,14 +76,14 @@ describe("chat model: Groq, then an OpenAI-compatible server", () => {
   });
 
   it("when Groq hangs, its timeout cuts it off and OpenAI answers, without waiting for Groq a second time", async () => {
-    const { client } = await rose(chatChainEnv({ LLM_TIMEOUT_MS: "300", PROVIDER_RETRIES: "2" }));
+    const { client } = await rose(chatChainEnv({ LLM_TIMEOUT_MS: HEALTHY_ANSWER_MS, PROVIDER_RETRIES: "2" }));
     suite.sim.script({ match: { model: "groq-chat" }, fail: { hang: true } });
     suite.sim.script({ match: { model: "openai-chat" }, reply: { content: "Sorry for the wait." } });
     const { body } = await client.json("POST", "/api/v1/chat", { message: "Hi" });
     expect(body).toMatchObject({ reply: "Sorry for the wait.", fallback: false });
     expect(chatCalls("groq-chat")).toHaveLength(1); // a hung provider is not retried while another can take over
     // The simulator notes the abort when the socket closes, which may come just after the answer.
-    await vi.waitFor(() => expect(chatCalls("groq-chat")[0]).toMatchObject({ failure: "hang", aborted: true }));
+    await vi.waitFor(() => expect(chatCalls("groq-chat")[0]).toMatchObject({ failure: "hang", aborted: true }), { timeout: 10_000 });
     expect((await client.json("GET", "/api/v1/health")).body.services.llm).toMatchObject({ serving: "openai", reason: "groq failed: timeout" });
   });
 
@@ -230,13 +230,13 @@ describe("speech synthesis: ElevenLabs, then espeak-ng, so Rose is never silent"
   });
 
   it("when ElevenLabs hangs, TTS_TIMEOUT_MS cuts it off and espeak-ng speaks", async () => {
-    const { client } = await rose(ttsEnv({ TTS_TIMEOUT_MS: "300", PROVIDER_RETRIES: "2" }));
+    const { client } = await rose(ttsEnv({ TTS_TIMEOUT_MS: HEALTHY_ANSWER_MS, PROVIDER_RETRIES: "2" }));
     suite.sim.script({ match: { endpoint: "speech" }, fail: { hang: true } });
     const { body } = await speak(client);
     expect(body).toMatchObject({ tts_failed: false, audio_url: expect.stringMatching(/\.wav$/) });
     expect(speechCalls()).toHaveLength(1);
     // The simulator notes the abort when the socket closes, which may come just after the answer.
-    await vi.waitFor(() => expect(speechCalls()[0]).toMatchObject({ failure: "hang", aborted: true }));
+    await vi.waitFor(() => expect(speechCalls()[0]).toMatchObject({ failure: "hang", aborted: true }), { timeout: 10_000 });
   });
 
   it("skips ElevenLabs while its breaker is open, and returns to it once it recovers", async () => {
@@ -338,12 +338,12 @@ describe("speech recognition: Groq Whisper, then an OpenAI-compatible recogniser
   });
 
   it("when Groq hangs, STT_TIMEOUT_MS cuts it off and the OpenAI recogniser transcribes", async () => {
-    const { client } = await rose(sttEnv({ STT_TIMEOUT_MS: "300", PROVIDER_RETRIES: "2" }));
+    const { client } = await rose(sttEnv({ STT_TIMEOUT_MS: HEALTHY_ANSWER_MS, PROVIDER_RETRIES: "2" }));
     suite.sim.script({ match: { endpoint: "transcription", provider: "groq" }, fail: { hang: true } });
     expect((await talk(client)).body).toMatchObject({ transcript: "Heard by OpenAI." });
     expect(transcriptions("groq")).toHaveLength(1);
     // The simulator notes the abort when the socket closes, which may come just after the answer.
-    await vi.waitFor(() => expect(transcriptions("groq")[0]).toMatchObject({ failure: "hang", aborted: true }));
+    await vi.waitFor(() => expect(transcriptions("groq")[0]).toMatchObject({ failure: "hang", aborted: true }), { timeout: 10_000 });
   });
 
   it("skips Groq while its breaker is open, and returns to it once it recovers", async () => {

@@ -227,7 +227,7 @@ describe.each([
     const writer = new MemoryWriter(await queue.open(), memory, held.analyse, createLogger("silent"));
     const other = new MemoryWriter(await queue.open(), memory, held.analyse, createLogger("silent"));
     const submitted = writer.submit({ userId: ALICE, sessionId: "s", message: "I adopted a kitten named Pepper", recalledIds: [] });
-    await vi.waitFor(() => expect(held.calls).toHaveLength(1));
+    await vi.waitFor(() => expect(held.calls).toHaveLength(1), { timeout: 10_000 });
     // A slow model: the job is still claimed (its 30 s lease, which a heartbeat renews while the attempt runs).
     expect(await writer.processDue(Date.now() + 20_000)).toBe(0);
     expect(await other.processDue(Date.now() + 20_000)).toBe(0);
@@ -243,7 +243,7 @@ describe.each([
     const writer = new MemoryWriter(await (await storage()).open(), memory, held.analyse, createLogger("silent"));
     const inFlight = writer.submit({ userId: ALICE, sessionId: "s", message: "I adopted a kitten named Pepper", recalledIds: [] });
     const bobs = writer.submit({ userId: BOB, sessionId: "t", message: "I adopted a kitten named Pepper", recalledIds: [] });
-    await vi.waitFor(() => expect(held.calls).toHaveLength(2)); // both are with the model now
+    await vi.waitFor(() => expect(held.calls).toHaveLength(2), { timeout: 10_000 }); // both are with the model now
     expect(await writer.forgetUser(ALICE)).toBe(1);
     held.release();
     expect(await inFlight).toBeNull();

@@ -123,11 +123,14 @@ describe("memories with their time, people and history, through the API", () => 
     const turn = await client.json("POST", "/api/v1/chat", { message: "I went to a pottery workshop yesterday!", timezone: "Pacific/Kiritimati" });
     expect(turn.status).toBe(200);
     // The memory is written after the reply was delivered.
-    const stored = await vi.waitFor(async () => {
-      const [first] = (await client.json("GET", "/api/v1/memories")).body.memories;
-      expect(first).toBeDefined();
-      return first;
-    });
+    const stored = await vi.waitFor(
+      async () => {
+        const [first] = (await client.json("GET", "/api/v1/memories")).body.memories;
+        expect(first).toBeDefined();
+        return first;
+      },
+      { timeout: 10_000 },
+    );
     expect(stored.text).toBe("The user went to a pottery workshop.");
     expect(localDate(stored.occurred_at, "Pacific/Kiritimati")).toBe(localDate(said - DAY, "Pacific/Kiritimati"));
   });

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { APOLOGY_REPLY } from "../src/modules/character/prompts.js";
 import { ApiClient, sameUserAt } from "./helpers/api-client.js";
 import { spokenWav, voiceForm } from "./helpers/audio.js";
-import type { RunningRose } from "./helpers/rose-server.js";
+import { HEALTHY_ANSWER_MS, type RunningRose } from "./helpers/rose-server.js";
 import { useSimulatedRose } from "./helpers/simulated-rose.js";
 import type { Simulator } from "./simulator/server.js";
 
@@ -37,7 +37,7 @@ describe("when the chat model fails", () => {
     ["rate limits", { status: 429 }],
     ["hangs", { hang: true }],
   ])("on %s: answers in character, opens the breaker, fails fast, then recovers", async (_kind, fail) => {
-    const { client, rose: service } = await rose(breakerEnv(suite.sim, { LLM_TIMEOUT_MS: "300" }));
+    const { client, rose: service } = await rose(breakerEnv(suite.sim, { LLM_TIMEOUT_MS: HEALTHY_ANSWER_MS }));
     suite.sim.script({ match: { model: "sim-chat" }, fail });
     const sessionId = await client.startSession();
 

@@ -388,7 +388,7 @@ describe("failures", () => {
   it("hangs until the client times out, and records the abandoned request", async () => {
     sim.script({ fail: { hang: true } });
     await expect(openaiChat({ timeout: 300 }).invoke("hi")).rejects.toMatchObject({ name: "TimeoutError" });
-    await vi.waitFor(() => expect(sim.requests()[0]).toMatchObject({ failure: "hang", status: 0, aborted: true }));
+    await vi.waitFor(() => expect(sim.requests()[0]).toMatchObject({ failure: "hang", status: 0, aborted: true }), { timeout: 10_000 });
   });
 
   it("close() ends hanging requests instead of waiting for them", async () => {
@@ -396,7 +396,7 @@ describe("failures", () => {
     own.script({ fail: { hang: true } });
     const client = new OpenAI({ apiKey: KEY, baseURL: own.openaiBaseUrl, maxRetries: 0 });
     const pending = client.chat.completions.create({ model: "m", messages: [{ role: "user", content: "hi" }] }).catch((e: unknown) => e);
-    await vi.waitFor(() => expect(own.requests()).toHaveLength(1));
+    await vi.waitFor(() => expect(own.requests()).toHaveLength(1), { timeout: 10_000 });
     await own.close();
     expect(await pending).toBeInstanceOf(OpenAI.APIConnectionError);
   });
@@ -409,7 +409,7 @@ describe("failures", () => {
     };
     await expect(consume()).rejects.toThrow();
     expect(received).toEqual(["one", " two", " three"]);
-    await vi.waitFor(() => expect(sim.requests()[0]).toMatchObject({ failure: "dropMidStream", status: 200, aborted: true }));
+    await vi.waitFor(() => expect(sim.requests()[0]).toMatchObject({ failure: "dropMidStream", status: 200, aborted: true }), { timeout: 10_000 });
   });
 
   it("drops a non-streamed reply midway", async () => {

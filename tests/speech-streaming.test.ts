@@ -139,7 +139,7 @@ describe("ElevenLabs stream-input against the simulator", () => {
     stream.endPiece();
     await vi.waitFor(() => expect(pieces.length).toBe(1), { timeout: 5_000 });
     stream.close();
-    await vi.waitFor(() => expect(sim.requests({ endpoint: "speech" })[0]!.finishedAt).toBeDefined());
+    await vi.waitFor(() => expect(sim.requests({ endpoint: "speech" })[0]!.finishedAt).toBeDefined(), { timeout: 10_000 });
     await new Promise((resolve) => setTimeout(resolve, 700));
     expect(pieces).toHaveLength(1);
     expect(errors).toEqual([]);
@@ -330,7 +330,7 @@ describe("a reply spoken over the stream", () => {
     await vi.waitFor(() => expect(spoken.length).toBe(1), { timeout: 5_000 });
     voice.cancel();
     await voice.finished();
-    await vi.waitFor(() => expect(sim.requests({ endpoint: "speech" })[0]!.finishedAt).toBeDefined());
+    await vi.waitFor(() => expect(sim.requests({ endpoint: "speech" })[0]!.finishedAt).toBeDefined(), { timeout: 10_000 });
     await new Promise((resolve) => setTimeout(resolve, 600));
     expect(spoken.map((s) => s.text)).toEqual(["Oh,"]);
     expect(sim.requests({ endpoint: "speech" })).toHaveLength(1);

@@ -6,7 +6,7 @@ import { NO_SPEECH_REPLY } from "../src/modules/speech/no-speech.js";
 import { spokenSentenceSplitter } from "../src/modules/speech/sentence-splitter.js";
 import type { ApiClient, SseEvent } from "./helpers/api-client.js";
 import { isWav, mp3Recording, mp4Recording, soxConvert, spokenWav, voiceForm, webmRecording } from "./helpers/audio.js";
-import { type RunningRose, startRose, tempDataDir } from "./helpers/rose-server.js";
+import { HEALTHY_ANSWER_MS, type RunningRose, startRose, tempDataDir } from "./helpers/rose-server.js";
 import { parseMp3 } from "./simulator/audio.js";
 import { type Simulator, startSimulator } from "./simulator/server.js";
 
@@ -182,7 +182,7 @@ describe("POST /voice/process", () => {
     sim.script({ match: { endpoint: "transcription" }, reply: { transcript: "Are you still there?" } });
     sim.script({ match: { endpoint: "transcription" }, times: 1, fail: { hang: true } }); // newest first: hangs once
     sim.script({ match: { model: "sim-chat" }, reply: { content: "I am." } });
-    const { client } = await rose(baseEnv({ STT_TIMEOUT_MS: "300", TTS_PROVIDER: "none" }));
+    const { client } = await rose(baseEnv({ STT_TIMEOUT_MS: HEALTHY_ANSWER_MS, TTS_PROVIDER: "none" }));
     const { status, body } = await client.json("POST", "/api/v1/voice/process", voiceForm(recording, "clip.wav"));
     expect(status).toBe(200);
     expect(body).toMatchObject({ transcript: "Are you still there?", text: "I am." });

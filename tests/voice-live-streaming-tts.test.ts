@@ -113,7 +113,7 @@ describe("live call spoken over ElevenLabs' stream-input socket", () => {
     expect(interrupted.heard).toBe(`${String(first.text)} ${words.slice(0, Math.floor(words.length / 2)).join(" ")}`.trim());
     // The interrupted reply's socket is closed before the service got to the end of the reply.
     const interruptedSocket = streamInputs()[0]!;
-    await vi.waitFor(() => expect(interruptedSocket.finishedAt).toBeDefined());
+    await vi.waitFor(() => expect(interruptedSocket.finishedAt).toBeDefined(), { timeout: 10_000 });
     expect(interruptedSocket.body).toMatchObject({ final: false });
     expect(call.events.slice(0, call.events.indexOf(interrupted)).filter((e) => e.type === "audio").length).toBeLessThan(pieces(reply).length);
     await call.stream(silence(1000));

@@ -8,6 +8,12 @@ import { createLogger } from "../../src/core/logger.js";
 import { createRose, type Rose } from "../../src/rose.js";
 import { ApiClient } from "./api-client.js";
 
+/**
+ * A provider timeout for tests of a hung provider: long enough that a healthy provider (the fallback, or the
+ * same one once it recovers) answers within it on a loaded CI machine, short enough to keep the test quick.
+ */
+export const HEALTHY_ANSWER_MS = "1000";
+
 export interface RunningRose {
   rose: Rose;
   url: string;
