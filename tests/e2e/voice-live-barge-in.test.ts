@@ -1,5 +1,6 @@
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
+import { liveCallListened, recordLiveCallStatuses } from "./support/live-call-status.js";
 import { useWebApp } from "./support/web-app-harness.js";
 
 /**
@@ -87,17 +88,10 @@ describe("the voice page's live call, interrupted by speaking", () => {
       const anonymousAccountCheck = message.text().includes("status of 401") && message.location().url.endsWith("/api/v1/me");
       if (message.type() === "error" && !anonymousAccountCheck) problems.push(message.text());
     });
+    await recordLiveCallStatuses(page);
     await page.goto("/");
     await page.getByRole("button", { name: "Start a live call" }).click();
-    await expect
-      .poll(
-        async () =>
-          (await page.locator("[data-reason]").count()) > 0
-            ? `failed: ${await page.locator("[data-reason]").getAttribute("data-reason")} ${problems.join("; ")}`
-            : page.locator(".live-call").getAttribute("data-status"),
-        { timeout: 15_000 },
-      )
-      .toBe("listening");
+    await liveCallListened(page, problems);
 
     // The person spoke over Rose while her voice was playing and after some of it had been heard (a loaded
     // machine may put the first interruption before her first clip: the microphone's loop brings more).

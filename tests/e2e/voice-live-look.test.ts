@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { axeViolations } from "./support/axe.js";
+import { liveCallListened, recordLiveCallStatuses } from "./support/live-call-status.js";
 import { useWebApp } from "./support/web-app-harness.js";
 
 /**
@@ -49,6 +50,7 @@ describe("the live call panel's look and accessibility", () => {
       app.sim.script({ match: { model: "sim-chat" }, reply: { content: REPLY } });
       const page = await app.newPage(width, height, { bypassCSP: true, reducedMotion: "reduce", colorScheme });
       const shot = (moment: string) => screenshot(page, `${moment}${colorScheme === "dark" ? "-dark" : ""}`, width);
+      await recordLiveCallStatuses(page);
       await page.goto("/");
       // The first moment a partial transcript shows, caught by the page itself as the DOM changes: a partial
       // lasts only until the final words arrive, which a poll from here can miss on a busy machine.
@@ -66,7 +68,7 @@ describe("the live call panel's look and accessibility", () => {
       const start = page.getByRole("button", { name: "Start a live call" });
       await shot("before");
       await start.click();
-      await expect.poll(() => page.locator(".live-call").getAttribute("data-status"), { timeout: 15_000 }).toBe("listening");
+      await liveCallListened(page);
       // The call's way out has the focus once it opens.
       await expect.poll(() => page.evaluate("document.activeElement?.textContent")).toBe("End call");
       await shot("listening");

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { liveCallListened, recordLiveCallStatuses } from "./support/live-call-status.js";
 import { useWebApp } from "./support/web-app-harness.js";
 
 /**
@@ -38,17 +39,10 @@ describe("the voice page's live call", () => {
         if (form.getAttribute("data-source") === "voice") seen.measuredMax = Math.max(seen.measuredMax, Number(form.getAttribute("data-level")));
       }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-state", "data-level", "data-source"] });
     `);
+    await recordLiveCallStatuses(page);
     await page.goto("/");
     await page.getByRole("button", { name: "Start a live call" }).click();
-    await expect
-      .poll(
-        async () =>
-          (await page.locator("[data-reason]").count()) > 0
-            ? `failed: ${await page.locator("[data-reason]").getAttribute("data-reason")} ${problems.join("; ")}`
-            : page.locator(".live-call").getAttribute("data-status"),
-        { timeout: 15_000 },
-      )
-      .toBe("listening");
+    await liveCallListened(page, problems);
     // The call holds the microphone: the tap-to-talk circle waits, and its turn's words and settings step aside.
     expect(await page.getByRole("button", { name: /a live call is on/ }).isDisabled()).toBe(true);
     expect(await page.locator(".exchange, .voice-settings").count()).toBe(0);
@@ -91,10 +85,11 @@ describe("the voice page's live call", () => {
         if (typeof payload === "string" && payload.includes('"type":"error"')) errors.push(payload);
       }),
     );
+    await recordLiveCallStatuses(page);
     await page.goto("/");
     // Started as soon as the page shows the button, as a person would, while the page may still be loading its own detector.
     await page.getByRole("button", { name: "Start a live call" }).click();
-    await expect.poll(() => page.locator(".live-call").getAttribute("data-status"), { timeout: 15_000 }).toBe("listening");
+    await liveCallListened(page);
     // The page is busy for 4 s (a slow phone, a heavy script): the microphone's worklet keeps recording and
     // its frames wait, then go to the server all at once (200 frames of 20 ms).
     await page.evaluate("(() => { const until = performance.now() + 4000; while (performance.now() < until); })()");
